@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { deviceSchema } from '../../drivers/schemas.js';
+import { MODES } from '../../gateway/core/model.js';
+import { millisSchema, modeSchema, nameSchema, secretRefSchema } from './common.js';
+
+/**
+ * The gateway configuration: the single source of its TypeScript type, its validation (with
+ * readable errors and examples, see gateway/config/config-errors.ts) and the UI forms.
+ */
+
+const platformUrlSchema = z
+  .string()
+  .refine((s) => /^(mqtts?|wss?|tcp|ssl):\/\/[^/\s]+/.test(s), {
+    message: 'must be an mqtt:// or mqtts:// URL with a host and an optional port',
+  })
+  .refine((s) => !/:\/\/[^/@]*:[^/@]*@/.test(s), {
+    message: 'must not contain a password: use platform.password ({ file } or { env })',
+  })
+  .meta({ examples: ['mqtts://platform.example:8883'] });
+
+export const platformSchema = z.strictObject({
+  url: platformUrlSchema,
+  /** Topic prefix; the contract's ROOT is `{prefix}/{site}/{gateway}`. */
+  prefix: z
+    .string()
+    .regex(/^[^#+\s]+[^/#+\s]$/, 'must be an MQTT topic without wildcards or a trailing slash')
+    .default('gridgate/v1')
+    .meta({ examples: ['gridgate/v1'] }),
+  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).meta({ description: '4 = MQTT 3.1.1, 5 = MQTT 5', examples: [4] }),
+  username: z.string().min(1).max(256).optional(),
+  password: secretRefSchema.optional(),
+  tls: z
+    .strictObject({
+      ca: z.string().min(1).optional().meta({ examples: ['/etc/gridgate/platform-ca.pem'] }),
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .optional(),
+  keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
+  /** MQTT 5 session expiry; with 3.1.1 the session is kept by clean=false. */
+  sessionExpirySeconds: z.number().int().min(60).max(4_294_967_295).default(7 * 86_400),
+  reconnect: z
+    .strictObject({
+      minDelayMs: millisSchema(100, 60_000, 1000).default(1000),
+      maxDelayMs: millisSchema(1000, 3_600_000, 60_000).default(60_000),
+    })
+    .prefault({}),
+  /** How many unacknowledged messages each lane may have on the wire (bounds duplicates and memory). */
+  inflight: z
+    .strictObject({
+      events: z.number().int().min(1).max(1000).default(32),
+      telemetryBatches: z.number().int().min(1).max(64).default(4),
+    })
+    .prefault({}),
+  /** How often the retained `state` is refreshed (outbox backlog, device counts). */
+  stateIntervalMs: millisSchema(1000, 3_600_000, 60_000).default(30_000),
+  /** Run an embedded aedes broker on this URL's port as the platform (the demo). */
+  embeddedBroker: z.boolean().default(false),
+});
+
+export const outboxSchema = z
+  .strictObject({
+    /** Payload bytes the outbox may hold; the database file is somewhat larger (indexes, pages). */
+    capacityBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(512 * 1024 * 1024)
+      .meta({ examples: [536_870_912], description: 'bytes, at least 1 MiB' }),
+    /** SQLite `synchronous`: FULL survives power loss, NORMAL only a process crash. */
+    synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  })
+  .prefault({});
+
+export const batchingSchema = z.strictObject({
+  maxReadings: z.number().int().min(1).max(5000).default(1000).meta({ examples: [1000], description: 'readings per telemetry batch (contract max 5000)' }),
+  maxDelayMs: millisSchema(0, 600_000, 1000).default(1000),
+});
+
+/** What a mode changes. Later issues add thresholds, poll intervals and snapshot policy here. */
+export const modePolicySchema = z.strictObject({
+  batching: batchingSchema.partial().optional(),
+});
+
+export const modesSchema = z
+  .strictObject({
+    /** The mode on first start; afterwards the persisted mode wins. */
+    initial: modeSchema.default('normal'),
+    policies: z.partialRecord(z.enum(MODES), modePolicySchema).default({ emergency: { batching: { maxDelayMs: 0 } } }),
+  })
+  .prefault({});
+
+export const httpSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1').meta({ examples: ['127.0.0.1'] }),
+    port: z.number().int().min(0).max(65_535).default(8080).meta({ examples: [8080] }),
+  })
+  .prefault({});
+
+export const gatewayConfigSchema = z
+  .strictObject({
+    gateway: nameSchema.meta({ examples: ['gw-cbd-01'] }),
+    site: nameSchema.meta({ examples: ['zhengdong-cbd'] }),
+    dataDir: z.string().min(1).default('./data').meta({ examples: ['/var/lib/gridgate'] }),
+    platform: platformSchema,
+    outbox: outboxSchema,
+    batching: batchingSchema.prefault({}),
+    modes: modesSchema,
+    http: httpSchema,
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
+    /** Extra folders of profiles, after config/profiles. */
+    profileDirs: z.array(z.string().min(1)).default([]),
+    devices: z.array(deviceSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    cfg.devices.forEach((d, i) => {
+      const first = seen.get(d.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is already used by devices[${first}]` });
+      else seen.set(d.id, i);
+    });
+    if (cfg.platform.reconnect.maxDelayMs < cfg.platform.reconnect.minDelayMs) {
+      ctx.addIssue({ code: 'custom', path: ['platform', 'reconnect', 'maxDelayMs'], message: 'must be at least minDelayMs' });
+    }
+    const tls = cfg.platform.tls;
+    if (tls && Boolean(tls.cert) !== Boolean(tls.key)) {
+      ctx.addIssue({ code: 'custom', path: ['platform', 'tls'], message: 'a client certificate needs both cert and key' });
+    }
+    if (tls && !cfg.platform.url.startsWith('mqtts://') && !cfg.platform.url.startsWith('wss://') && !cfg.platform.url.startsWith('ssl://')) {
+      ctx.addIssue({ code: 'custom', path: ['platform', 'url'], message: 'tls is set, so the URL must be mqtts://' });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type PlatformConfig = GatewayConfig['platform'];
+export type BatchingConfig = z.infer<typeof batchingSchema>;

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { syntheticDeviceSchema, syntheticProfileSchema } from './synthetic/schema.js';
+
+/**
+ * The configuration schema of every driver, by name. This is the one place a new protocol is
+ * plugged into the configuration; drivers/registry.ts does the same for the runtime.
+ */
+export const DRIVER_SCHEMAS = {
+  synthetic: { device: syntheticDeviceSchema, profile: syntheticProfileSchema },
+} as const;
+
+export type DriverName = keyof typeof DRIVER_SCHEMAS;
+
+export const deviceSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.device]);
+export type DeviceConfig = z.infer<typeof deviceSchema>;
+
+export const profileSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.profile]);
+export type ProfileConfig = z.infer<typeof profileSchema>;

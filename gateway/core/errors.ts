@@ -1,0 +1,48 @@
+/**
+ * The error catalogue. Every error the gateway reports (logs, command results, device states)
+ * carries one of these stable codes; the message says what and where in words a technician can
+ * act on. docs/errors.md documents each code (a test keeps the two in step).
+ */
+export const ERROR_CODES = {
+  E_CONFIG_READ: 'the configuration file could not be read or parsed',
+  E_CONFIG_INVALID: 'the configuration does not match the schema',
+  E_SECRET_UNAVAILABLE: 'a secret named by file or environment variable could not be read',
+  E_PROFILE_INVALID: 'a device profile does not match its schema',
+  E_PROFILE_UNKNOWN: 'a device names a profile that does not exist',
+  E_OUTBOX_OPEN: 'the outbox database could not be opened',
+  E_OUTBOX_CORRUPT: 'the outbox database was corrupt and has been moved aside',
+  E_OUTBOX_DISK_FULL: 'the disk under the outbox is full',
+  E_UPLINK: 'the platform connection failed',
+  E_BAD_COMMAND: 'a command payload is not valid JSON or does not match command.schema.json',
+  E_UNKNOWN_COMMAND: 'the command name is not one the gateway knows',
+  E_BAD_ARGS: 'the command arguments are missing or wrong',
+  E_EXPIRED: 'the command expiresAt had passed when it arrived',
+  E_UNKNOWN_DEVICE: 'no device with that id is configured',
+  E_UNKNOWN_POINT: 'the device has no point with that name',
+  E_NOT_WRITABLE: 'the point is not writable or the value is out of its limits',
+  E_UNSUPPORTED: 'the device driver does not support this operation',
+  E_DEVICE_OFFLINE: 'the device is offline',
+  E_DRIVER: 'a driver failed',
+  E_INTERNAL: 'an unexpected error inside the gateway',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;
+
+/** An error with a stable code (for machines and the contract) and a kept cause. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Whatever was thrown, as a one-line message. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  return String(err);
+}

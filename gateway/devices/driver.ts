@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { Clock } from '../core/clock.js';
+import type { DeviceStatus, EventState, Mode, Quality, Severity } from '../core/model.js';
+
+/**
+ * The driver contract. A driver speaks one protocol and owns the devices configured for it.
+ * It reports RAW values (as the device gives them); the pipeline applies scale, offset, unit
+ * conversion and deadband from the point's profile, so that scaling is done once, by the core.
+ *
+ * Lifecycle: `start(ctx)` once, then add/update/remove devices any number of times, then
+ * `stop()`. Constructors only assign; I/O begins in `start` or `addDevice`.
+ * Everything a driver does for one device must be isolated from its other devices: a slow or
+ * dead device never delays another.
+ */
+export interface Driver<D extends DeviceConfig = DeviceConfig> {
+  /** Matches the `driver` field of the device configuration. */
+  readonly name: D['driver'];
+  start(ctx: DriverContext): Promise<void>;
+  /** Stops every device and releases sockets, within the signal's deadline. */
+  stop(signal: AbortSignal): Promise<void>;
+  addDevice(device: D): Promise<void>;
+  /** Called with the new configuration of a device already added. */
+  updateDevice(device: D): Promise<void>;
+  removeDevice(deviceId: string): Promise<void>;
+  /** One on-demand read (UI test read, read-back). */
+  read?(deviceId: string, point: string, signal?: AbortSignal): Promise<RawSample>;
+  /** Writes a raw value (the core has already converted from engineering units and checked limits). */
+  write?(deviceId: string, point: string, raw: RawValue, signal?: AbortSignal): Promise<void>;
+  /** Looks for devices on the network; offers them, never adds them. */
+  discover?(options: DiscoverOptions): Promise<DiscoveredDevice[]>;
+  /** A JPEG of the device's (channel's) current picture. */
+  snapshot?(deviceId: string, channel: number | undefined, signal?: AbortSignal): Promise<Buffer>;
+}
+
+export type RawValue = number | boolean | string | null;
+
+/** A value as the driver read it, before the pipeline normalizes it into a Reading. */
+export interface RawSample {
+  device: string;
+  point: string;
+  /** Milliseconds since epoch: device time where the device gives one, else read time. */
+  ts: number;
+  raw: RawValue;
+  /** Default `good`; `bad` requires `error` and is sent with value null. */
+  quality?: Quality;
+  /** What went wrong, in words a technician can act on (`modbus exception 2 ... at holding 101 on unit 3 @ 10.0.0.7:502`). */
+  error?: string;
+}
+
+/** An event a driver raises (camera analytics, device-side alarms). The core adds id, mode, and seq. */
+export interface DriverEvent {
+  device: string;
+  type: string;
+  state: EventState;
+  severity?: Severity;
+  /** Pairs `active` with its `cleared`; defaults to `{device}:{type}[:{channel}]`. */
+  key?: string;
+  /** Milliseconds since epoch; defaults to now. */
+  ts?: number;
+  channel?: number;
+  point?: string;
+  zone?: string;
+  topic?: string;
+  message?: string;
+  data?: Record<string, unknown>;
+  /** A picture to publish on `snapshots/{eventId}` with the event. */
+  snapshot?: Buffer;
+}
+
+export interface DeviceStatusUpdate {
+  status: Exclude<DeviceStatus, 'disabled'>;
+  /** Why, when not online (`no answer to GetSystemDateAndTime in 5000 ms`). */
+  error?: string;
+  /** Model, firmware, channels, subscription health... merged into the device state's meta. */
+  meta?: Record<string, unknown>;
+}
+
+/** What the core gives a driver. All calls are cheap and never throw. */
+export interface DriverContext {
+  log: Logger;
+  clock: Clock;
+  /** Raw values, ideally one call per poll cycle or message. */
+  samples(batch: RawSample[]): void;
+  event(event: DriverEvent): void;
+  /** A device's status; the core publishes device state and device.offline/online events on change. */
+  status(deviceId: string, update: DeviceStatusUpdate): void;
+  /** The site's operating mode now (drivers use it for per-mode poll intervals). */
+  mode(): Mode;
+  /** Called after each mode change; returns an unsubscribe function. */
+  onModeChange(listener: (mode: Mode) => void): () => void;
+}
+
+export interface DiscoverOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface DiscoveredDevice {
+  driver: string;
+  /** A stable identity (ONVIF endpoint reference, serial number). */
+  identity: string;
+  address: string;
+  name?: string;
+  model?: string;
+  meta?: Record<string, unknown>;
+}
