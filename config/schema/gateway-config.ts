@@ -55,8 +55,6 @@ export const platformSchema = z.strictObject({
     .prefault({}),
   /** How often the retained `state` is refreshed (outbox backlog, device counts). */
   stateIntervalMs: millisSchema(1000, 3_600_000, 60_000).default(30_000),
-  /** Run an embedded aedes broker on this URL's port as the platform (the demo). */
-  embeddedBroker: z.boolean().default(false),
 });
 
 export const outboxSchema = z

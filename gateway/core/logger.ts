@@ -56,7 +56,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
       },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    // Synchronous writes: a daemon that exits (or is killed) must not lose its last lines.
+    options.destination ?? pino.destination({ sync: true }),
   );
 }
 

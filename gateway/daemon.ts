@@ -1,0 +1,243 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
+import { createDrivers } from '../drivers/registry.js';
+import { registerBuiltinCommands } from './commands/builtin-commands.js';
+import { CommandDispatcher } from './commands/command-dispatcher.js';
+import { readSecret } from './config/secrets.js';
+import { TypedBus } from './core/bus.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { createIdFactory } from './core/ids.js';
+import { MODES, type Mode } from './core/model.js';
+import { GATEWAY_VERSION } from './core/version.js';
+import { DeviceManager } from './devices/device-manager.js';
+import type { Driver } from './devices/driver.js';
+import { type HealthCheck, startHttpServer } from './http/http-server.js';
+import { ModeManager } from './modes/mode-manager.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { DropReporter } from './outbox/drop-reporter.js';
+import { openGatewayDatabase } from './outbox/sqlite-database.js';
+import { SqliteOutbox } from './outbox/sqlite-outbox.js';
+import { SqliteStateStore } from './outbox/sqlite-state-store.js';
+import type { GatewayBusEvents } from './pipeline/bus-events.js';
+import { EventFactory, type EventInput } from './pipeline/event-factory.js';
+import { Normalizer } from './pipeline/normalizer.js';
+import { Uplink } from './uplink/uplink.js';
+
+export interface GatewayOptions {
+  config: Readonly<GatewayConfig>;
+  /** Folder relative secret files are read from. */
+  baseDir: string;
+  log: Logger;
+  clock?: Clock;
+  drivers?: Map<string, Driver>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The composition root: builds every part from the validated configuration and wires the flow
+ * driver → bus → pipeline → outbox → uplink. Constructors only assign; `start()` opens files
+ * and sockets; `stop()` closes them in the reverse order within a deadline.
+ */
+export class Gateway {
+  readonly metrics = new GatewayMetrics();
+  readonly bus: TypedBus<GatewayBusEvents>;
+  private readonly clock: Clock;
+  private readonly startedAt: number;
+  private parts: Awaited<ReturnType<Gateway['build']>> | undefined;
+  private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+
+  constructor(private readonly o: GatewayOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.bus = new TypedBus<GatewayBusEvents>(o.log.child({ component: 'bus' }));
+  }
+
+  async start(): Promise<void> {
+    const parts = this.build();
+    this.parts = parts;
+    const { config } = this.o;
+    this.http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      log: this.o.log,
+      metrics: this.metrics,
+      refreshMetrics: () => this.refreshMetrics(),
+      readiness: () => this.readiness(),
+      status: () => this.status(),
+    });
+    parts.uplink.start();
+    this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
+    await parts.devices.start(config.devices);
+    this.o.log.info({ http: `http://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
+  }
+
+  /** Orderly stop: drivers, then what is buffered is committed, then the uplink says offline. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    const parts = this.parts;
+    if (!parts) return;
+    this.parts = undefined;
+    const signal = AbortSignal.timeout(timeoutMs);
+    await parts.devices.stop(signal);
+    parts.dropReporter.flush();
+    parts.outbox.flush();
+    await parts.uplink.stop(Math.min(2000, timeoutMs));
+    await this.http?.app.close();
+    parts.outbox.close();
+    this.o.log.info('gridgate stopped');
+  }
+
+  get httpPort(): number | undefined {
+    return this.http?.port;
+  }
+
+  /** Switches the site mode (command, UI, rules). */
+  setMode(mode: Mode, by: string, reason: string): { mode: Mode; previous: Mode } {
+    const parts = this.require();
+    const previous = parts.modes.mode;
+    parts.modes.set(mode, by, reason, this.clock.now());
+    return { mode, previous };
+  }
+
+  status() {
+    const parts = this.require();
+    return {
+      gateway: this.o.config.gateway,
+      site: this.o.config.site,
+      version: GATEWAY_VERSION,
+      mode: parts.modes.mode,
+      uplink: parts.uplink.status,
+      outbox: parts.outbox.stats(),
+      devices: parts.devices.states(),
+    };
+  }
+
+  private build() {
+    const { config, log } = this.o;
+    const ids = createIdFactory();
+    const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, log.child({ component: 'outbox' }), this.clock.now());
+    const store = new SqliteStateStore(opened.db);
+    const outbox = new SqliteOutbox({ db: opened.db, gateway: config.gateway, site: config.site, capacityBytes: config.outbox.capacityBytes, log: log.child({ component: 'outbox' }), clock: this.clock });
+    const modes = new ModeManager(store, config.modes.initial, log.child({ component: 'modes' }), this.clock.now());
+    const events = new EventFactory(ids, this.clock, () => modes.mode);
+    const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
+    const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
+    const devices = new DeviceManager({
+      drivers: this.o.drivers ?? createDrivers(),
+      bus: this.bus,
+      clock: this.clock,
+      log: log.child({ component: 'devices' }),
+      mode: () => modes.mode,
+      onModeChange: (l) => modes.onChange((c) => l(c.mode)),
+    });
+    const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
+    const uplink = new Uplink({
+      gateway: config.gateway,
+      site: config.site,
+      version: GATEWAY_VERSION,
+      startedAt: this.startedAt,
+      platform: config.platform,
+      password,
+      outbox,
+      commands: dispatcher,
+      batching: () => modes.batching(config),
+      mode: () => modes.mode,
+      devices: () => devices.states(),
+      metrics: this.metrics,
+      clock: this.clock,
+      log: log.child({ component: 'uplink' }),
+    });
+    const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
+
+    // The flow: driver samples → normalizer → outbox; driver events → event factory → outbox.
+    this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
+    this.bus.on('samples', (batch) => {
+      const readings = normalizer.normalize(batch);
+      if (readings.length === 0) return;
+      outbox.appendReadings(readings);
+      this.metrics.readingsIn.inc(readings.length);
+      this.bus.emit('readings', readings);
+    });
+    this.bus.on('driver-event', (e) => {
+      const zone = e.zone ?? devices.config(e.device)?.zone;
+      this.raise({ ...e, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot);
+    });
+    this.bus.on('event', (e) => this.metrics.eventsIn.inc({ type: e.type }));
+    this.bus.on('device-state', (s) => uplink.deviceState(s));
+    outbox.onDrop((d) => {
+      this.metrics.dropped.inc({ lane: d.lane, reason: d.reason }, d.count);
+      dropReporter.add(d);
+    });
+    modes.onChange((change) => {
+      this.raise({ type: 'mode.changed', state: 'pulse', severity: change.mode === 'emergency' ? 'critical' : 'info', source: {}, message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`, data: { ...change } });
+      this.bus.emit('mode-changed', change);
+      uplink.publishState();
+    });
+    registerBuiltinCommands(dispatcher, {
+      setMode: (mode, by, reason) => this.setMode(mode, by, reason),
+      resync: () => uplink.resync(),
+      writePoint: (device, point, value) => devices.writePoint(device, point, value),
+      snapshot: async (device, channel) => {
+        const picture = await devices.snapshot(device, channel);
+        const id = this.raise({ type: 'vendor.snapshot', state: 'pulse', severity: 'info', source: { device, channel }, message: `snapshot of ${device}${channel === undefined ? '' : ` channel ${channel}`} on request` }, picture);
+        return { eventId: id };
+      },
+    });
+    if (opened.movedAside) {
+      const { path, reason } = opened.movedAside;
+      dropReporter.flush();
+      this.raiseWith(events, outbox, { type: 'gateway.data_dropped', state: 'pulse', severity: 'critical', source: {}, message: `outbox database was corrupt and was replaced; the old file is ${path}`, data: { lane: 'all', reason: 'outbox_corrupt', movedTo: path, detail: reason } });
+    }
+    return { outbox, store, modes, events, normalizer, dispatcher, devices, uplink, dropReporter };
+  }
+
+  /** Accepts an event into the outbox; returns its id. */
+  private raise(input: EventInput, snapshot?: Buffer): string {
+    const parts = this.require();
+    return this.raiseWith(parts.events, parts.outbox, input, snapshot);
+  }
+
+  private raiseWith(events: EventFactory, outbox: SqliteOutbox, input: EventInput, snapshot?: Buffer): string {
+    const event = events.create(snapshot ? { ...input, snapshot: { contentType: 'image/jpeg', bytes: snapshot.length } } : input);
+    outbox.appendEvent(event, snapshot);
+    this.bus.emit('event', event);
+    return event.id;
+  }
+
+  private readiness(): HealthCheck[] {
+    const parts = this.parts;
+    if (!parts) return [{ name: 'gateway', ok: false, detail: 'not started' }];
+    const uplink = parts.uplink.status;
+    const stats = parts.outbox.stats();
+    const used = stats.events.bytes + stats.telemetry.bytes;
+    return [
+      { name: 'outbox', ok: used < stats.capacityBytes * 0.95, detail: `${used} of ${stats.capacityBytes} bytes used` },
+      {
+        name: 'uplink',
+        ok: uplink.connected,
+        detail: uplink.connected ? `connected since ${new Date(uplink.since).toISOString()}` : `disconnected since ${new Date(uplink.since).toISOString()}: ${uplink.lastError ?? 'connecting'}`,
+      },
+    ];
+  }
+
+  private refreshMetrics(): void {
+    const parts = this.parts;
+    if (!parts) return;
+    const s = parts.outbox.stats();
+    const now = this.clock.now();
+    for (const [lane, l] of [['events', s.events], ['telemetry', s.telemetry]] as const) {
+      this.metrics.outboxItems.set({ lane }, l.count);
+      this.metrics.outboxBytes.set({ lane }, l.bytes);
+      this.metrics.outboxOldestAge.set({ lane }, l.oldestMs === undefined ? 0 : Math.max(0, (now - l.oldestMs) / 1000));
+    }
+    this.metrics.outboxCapacity.set(s.capacityBytes);
+    const states = parts.devices.states();
+    for (const status of ['online', 'offline', 'error', 'disabled']) this.metrics.devices.set({ status }, states.filter((d) => d.status === status).length);
+    for (const m of MODES) this.metrics.siteMode.set({ mode: m }, m === parts.modes.mode ? 1 : 0);
+  }
+
+  private require() {
+    if (!this.parts) throw new Error('gateway not started');
+    return this.parts;
+  }
+}

@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { TypedBus } from '../core/bus.js';
+import type { Clock } from '../core/clock.js';
+import { formatTime } from '../core/clock.js';
+import { errorMessage, GatewayError } from '../core/errors.js';
+import type { DeviceState, Mode, ReadingValue } from '../core/model.js';
+import type { GatewayBusEvents } from '../pipeline/bus-events.js';
+import { toRawValue } from '../pipeline/normalizer.js';
+import type { DeviceStatusUpdate, Driver, DriverContext, RawSample } from './driver.js';
+
+interface ManagedDevice {
+  config: DeviceConfig;
+  state: DeviceState;
+  /** Went offline after having been online: its recovery is announced with device.online. */
+  wentDown?: boolean;
+}
+
+export interface DeviceManagerOptions {
+  drivers: ReadonlyMap<string, Driver>;
+  bus: TypedBus<GatewayBusEvents>;
+  clock: Clock;
+  log: Logger;
+  mode: () => Mode;
+  onModeChange: (listener: (mode: Mode) => void) => () => void;
+}
+
+/**
+ * Owns the devices: hands each to its driver, keeps its true state (status, reason, last seen),
+ * and turns status transitions into device state and device.offline / device.online events.
+ * A driver that throws affects only the device it was working on.
+ */
+export class DeviceManager {
+  private readonly devices = new Map<string, ManagedDevice>();
+  private readonly started = new Set<string>();
+
+  constructor(private readonly o: DeviceManagerOptions) {}
+
+  /** Starts the drivers the devices need, then adds every device. */
+  async start(devices: readonly DeviceConfig[]): Promise<void> {
+    for (const d of devices) {
+      this.devices.set(d.id, { config: d, state: this.initialState(d) });
+      this.o.bus.emit('device-configured', d);
+    }
+    for (const name of new Set(devices.map((d) => d.driver))) await this.startDriver(name);
+    await Promise.all(devices.filter((d) => d.enabled).map((d) => this.addToDriver(d)));
+    for (const d of this.devices.values()) this.o.bus.emit('device-state', d.state);
+  }
+
+  async stop(signal: AbortSignal): Promise<void> {
+    await Promise.all(
+      [...this.started].map(async (name) => {
+        try {
+          await this.o.drivers.get(name)?.stop(signal);
+        } catch (err) {
+          this.o.log.error({ err, driver: name }, 'driver failed to stop');
+        }
+      }),
+    );
+  }
+
+  states(): DeviceState[] {
+    return [...this.devices.values()].map((d) => d.state);
+  }
+
+  config(deviceId: string): DeviceConfig | undefined {
+    return this.devices.get(deviceId)?.config;
+  }
+
+  /** Writes an engineering value to a point: checks limits, converts to raw, lets the driver write. */
+  async writePoint(deviceId: string, pointName: string, value: ReadingValue): Promise<void> {
+    const device = this.requireDevice(deviceId);
+    const point = device.config.points.find((p) => p.name === pointName);
+    if (!point) throw new GatewayError('E_UNKNOWN_POINT', `device ${deviceId} has no point "${pointName}"`);
+    if (!point.writable) throw new GatewayError('E_NOT_WRITABLE', `point ${deviceId}/${pointName} is not writable`);
+    const driver = this.o.drivers.get(device.config.driver);
+    if (!driver?.write) throw new GatewayError('E_UNSUPPORTED', `driver ${device.config.driver} cannot write`);
+    if (device.state.status !== 'online') throw new GatewayError('E_DEVICE_OFFLINE', `device ${deviceId} is ${device.state.status}${device.state.error ? `: ${device.state.error}` : ''}`);
+    let raw: ReadingValue = value;
+    if (typeof value === 'number') {
+      const { min, max } = point.writable;
+      if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+        throw new GatewayError('E_NOT_WRITABLE', `value ${value} for ${deviceId}/${pointName} is outside ${min ?? '-∞'}..${max ?? '∞'}`);
+      }
+      raw = toRawValue(point, value);
+    }
+    await driver.write(deviceId, pointName, raw);
+  }
+
+  /** A JPEG from a device that can take one. */
+  async snapshot(deviceId: string, channel: number | undefined): Promise<Buffer> {
+    const device = this.requireDevice(deviceId);
+    const driver = this.o.drivers.get(device.config.driver);
+    if (!driver?.snapshot) throw new GatewayError('E_UNSUPPORTED', `device ${deviceId} (${device.config.driver}) cannot take snapshots`);
+    return driver.snapshot(deviceId, channel);
+  }
+
+  private requireDevice(deviceId: string): ManagedDevice {
+    const device = this.devices.get(deviceId);
+    if (!device) throw new GatewayError('E_UNKNOWN_DEVICE', `no device "${deviceId}" is configured`);
+    return device;
+  }
+
+  private async startDriver(name: string): Promise<void> {
+    const driver = this.o.drivers.get(name);
+    if (!driver) {
+      for (const d of this.devices.values()) {
+        if (d.config.driver === name) this.setStatus(d, { status: 'error', error: `driver ${name} is not available in this build` });
+      }
+      return;
+    }
+    try {
+      await driver.start(this.contextFor(name));
+      this.started.add(name);
+    } catch (err) {
+      this.o.log.error({ err, driver: name }, 'driver failed to start');
+      for (const d of this.devices.values()) {
+        if (d.config.driver === name) this.setStatus(d, { status: 'error', error: `driver ${name} failed to start: ${errorMessage(err)}` });
+      }
+    }
+  }
+
+  private async addToDriver(config: DeviceConfig): Promise<void> {
+    const driver = this.o.drivers.get(config.driver);
+    if (!driver || !this.started.has(config.driver)) return;
+    try {
+      await driver.addDevice(config);
+    } catch (err) {
+      this.o.log.error({ err, device: config.id }, 'driver refused the device');
+      const device = this.devices.get(config.id);
+      if (device) this.setStatus(device, { status: 'error', error: errorMessage(err) });
+    }
+  }
+
+  private contextFor(driverName: string): DriverContext {
+    const log = this.o.log.child({ driver: driverName });
+    return {
+      log,
+      clock: this.o.clock,
+      samples: (batch: RawSample[]) => {
+        const now = this.o.clock.now();
+        for (const s of batch) {
+          const d = this.devices.get(s.device);
+          if (d && s.quality !== 'bad') d.state.lastSeen = formatTime(now);
+        }
+        this.o.bus.emit('samples', batch);
+      },
+      event: (event) => this.o.bus.emit('driver-event', event),
+      status: (deviceId: string, update: DeviceStatusUpdate) => {
+        const d = this.devices.get(deviceId);
+        if (d) this.setStatus(d, update);
+        else log.warn({ device: deviceId }, 'status for an unknown device ignored');
+      },
+      mode: this.o.mode,
+      onModeChange: this.o.onModeChange,
+    };
+  }
+
+  private setStatus(device: ManagedDevice, update: DeviceStatusUpdate): void {
+    const before = device.state;
+    const now = this.o.clock.now();
+    const meta = update.meta ? { ...before.meta, ...update.meta } : before.meta;
+    const changed = before.status !== update.status || before.error !== update.error;
+    const state: DeviceState = { device: before.device, kind: before.kind, status: update.status, ts: formatTime(now) };
+    const lastSeen = update.status === 'online' ? formatTime(now) : before.lastSeen;
+    if (lastSeen) state.lastSeen = lastSeen;
+    if (update.status !== 'online' && update.error) state.error = update.error.slice(0, 500);
+    if (meta) state.meta = meta;
+    device.state = state;
+    if (!changed && !update.meta) return;
+    if (changed) {
+      this.o.log.info({ device: state.device, status: state.status, error: state.error }, 'device status changed');
+      this.emitTransitionEvent(device, before.status, state);
+    }
+    this.o.bus.emit('device-state', state);
+  }
+
+  /** offline/error after online → device.offline (active); back online → device.online (cleared, same key). */
+  private emitTransitionEvent(device: ManagedDevice, previous: DeviceState['status'], state: DeviceState): void {
+    const key = `device:${state.device}:offline`;
+    const base = { device: state.device, zone: device.config.zone, key };
+    const wasUp = previous === 'online';
+    const isUp = state.status === 'online';
+    if (wasUp && !isUp) {
+      this.o.bus.emit('driver-event', { ...base, type: 'device.offline', state: 'active', severity: 'major', message: `${state.device} is ${state.status}: ${state.error ?? 'no reason given'}` });
+    } else if (!wasUp && isUp && device.wentDown) {
+      this.o.bus.emit('driver-event', { ...base, type: 'device.online', state: 'cleared', severity: 'info', message: `${state.device} is online again` });
+    }
+    if (wasUp && !isUp) device.wentDown = true;
+    if (isUp) device.wentDown = false;
+  }
+
+  private initialState(d: DeviceConfig): DeviceState {
+    const state: DeviceState = { device: d.id, kind: d.kind, status: d.enabled ? 'offline' : 'disabled', ts: formatTime(this.o.clock.now()) };
+    if (d.enabled) state.error = 'not yet connected';
+    return state;
+  }
+}

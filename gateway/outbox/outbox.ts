@@ -1,0 +1,79 @@
+import type { GatewayEvent, Reading } from '../core/model.js';
+
+/**
+ * The outbox is the gateway's truth between the pipeline and the platform: whatever it has
+ * accepted survives crashes and reboots until the broker acknowledged the message carrying it.
+ *
+ * Two lanes, each in order: events (with their snapshots) and telemetry. Event `seq` is given
+ * when an event is accepted; a telemetry batch gets its `seq` when it is formed, and a formed
+ * batch is re-sent with the same `seq` and readings after a restart, so seq never skips.
+ */
+export interface Outbox {
+  /** Accepts readings; they are committed before the current event-loop turn ends (group commit). */
+  appendReadings(readings: readonly Reading[]): void;
+  /** Accepts an event; its seq and the contract envelope are added at commit. */
+  appendEvent(event: GatewayEvent, snapshot?: Buffer): void;
+  /** Commits everything accepted so far, now. */
+  flush(): void;
+  /** Events with seq > afterSeq, oldest first. */
+  readEvents(afterSeq: number, limit: number): StoredEvent[];
+  /** The broker acknowledged the event (and its snapshot): forget it. */
+  ackEvent(seq: number): void;
+  /** Telemetry batches formed but not yet acknowledged, oldest first (after a restart: resend these first). */
+  pendingBatches(): TelemetryBatch[];
+  /**
+   * Forms the next batch if one is due: `maxReadings` are waiting, or the oldest waiting reading
+   * was accepted at least `maxDelayMs` ago. Undefined when nothing is due.
+   */
+  formBatch(maxReadings: number, maxDelayMs: number): TelemetryBatch | undefined;
+  ackBatch(seq: number): void;
+  stats(): OutboxStats;
+  /** Called after each commit that added data (the uplink's cue to send). */
+  onCommit(listener: () => void): () => void;
+  /** Called when data had to be dropped (capacity, disk full). */
+  onDrop(listener: (drop: DropNotice) => void): () => void;
+  close(): void;
+}
+
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  /** The contract JSON (event.schema.json), seq included. */
+  payload: string;
+  snapshot?: Buffer;
+}
+
+export interface TelemetryBatch {
+  seq: number;
+  /** Each a contract reading as JSON text, ready to be joined into `readings`. */
+  readings: string[];
+}
+
+export interface LaneStats {
+  /** Events waiting, or readings waiting. */
+  count: number;
+  bytes: number;
+  /** Milliseconds since epoch of the oldest waiting item (measurement time), if any. */
+  oldestMs?: number;
+}
+
+export interface OutboxStats {
+  events: LaneStats;
+  telemetry: LaneStats;
+  capacityBytes: number;
+  /** Next seq per lane (what the platform will see next). */
+  nextSeq: { events: number; telemetry: number };
+  dropped: { telemetry: number; events: number };
+}
+
+export type DropReason = 'capacity' | 'disk_full';
+
+export interface DropNotice {
+  lane: 'telemetry' | 'events';
+  reason: DropReason;
+  count: number;
+  bytes: number;
+  /** Measurement-time range of what was dropped (ms since epoch). */
+  fromMs: number;
+  toMs: number;
+}

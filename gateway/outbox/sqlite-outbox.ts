@@ -1,0 +1,387 @@
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { GatewayEvent, Reading } from '../core/model.js';
+import type { DropNotice, LaneStats, Outbox, OutboxStats, StoredEvent, TelemetryBatch } from './outbox.js';
+
+export interface SqliteOutboxOptions {
+  db: Database.Database;
+  gateway: string;
+  site: string;
+  capacityBytes: number;
+  log: Logger;
+  clock: Clock;
+}
+
+interface PendingEvent {
+  event: GatewayEvent;
+  snapshot?: Buffer;
+}
+
+/** Sizes are UTF-8 bytes on both sides (JS Buffer.byteLength, SQLite length of the text as a blob). */
+const BYTES = 'length(CAST(payload AS BLOB))';
+const EVENT_BYTES = `${BYTES} + coalesce(length(snapshot), 0)`;
+
+/** Rows dropped per statement when making room: amortizes the DELETE over many rows. */
+const DROP_CHUNK = 2000;
+
+/**
+ * The outbox on SQLite (WAL). Appends are buffered for one event-loop turn and committed in one
+ * transaction (group commit), which is what makes 100k readings/s possible with fsync on.
+ * Byte counts per lane are kept in memory (loaded once at open) so that capacity checks cost nothing.
+ */
+export class SqliteOutbox implements Outbox {
+  private readonly db: Database.Database;
+  private readonly stmts: ReturnType<typeof prepare>;
+  private readonly commitListeners = new Set<() => void>();
+  private readonly dropListeners = new Set<(drop: DropNotice) => void>();
+  private pendingReadings: Reading[] = [];
+  private pendingEvents: PendingEvent[] = [];
+  private ackedEvents: number[] = [];
+  private ackedBatches: number[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  private nextEventSeq = 0;
+  private nextBatchSeq = 0;
+  private eventCount = 0;
+  private eventBytes = 0;
+  private readingCount = 0;
+  private readingBytes = 0;
+  /** Highest reading row already in a batch; rows above it are waiting for one. */
+  private lastBatchedRow = 0;
+  private unbatchedCount = 0;
+  /** When the oldest reading that is in no batch yet was accepted (ms), for maxDelay. */
+  private unbatchedSince: number | undefined;
+  private readonly droppedTotals = { telemetry: 0, events: 0 };
+
+  constructor(private readonly options: SqliteOutboxOptions) {
+    this.db = options.db;
+    this.stmts = prepare(this.db);
+    this.lastBatchedRow = (this.db.prepare('SELECT max(last_row) FROM batches').pluck().get() as number | null) ?? 0;
+    this.nextBatchSeq = (this.stmts.getMeta.get('next_batch_seq') as number | undefined) ?? 1;
+    this.reloadCounters();
+    this.unbatchedSince = this.unbatchedCount > 0 ? options.clock.now() : undefined;
+  }
+
+  appendReadings(readings: readonly Reading[]): void {
+    if (readings.length === 0) return;
+    for (const r of readings) this.pendingReadings.push(r);
+    // Big bursts are committed at once so the buffer stays small.
+    if (this.pendingReadings.length >= 5000) this.flush();
+    else this.scheduleFlush();
+  }
+
+  appendEvent(event: GatewayEvent, snapshot?: Buffer): void {
+    this.pendingEvents.push({ event, snapshot });
+    this.scheduleFlush();
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const readings = this.pendingReadings;
+    const events = this.pendingEvents;
+    const ackedEvents = this.ackedEvents;
+    const ackedBatches = this.ackedBatches;
+    if (readings.length + events.length + ackedEvents.length + ackedBatches.length === 0) return;
+    this.pendingReadings = [];
+    this.pendingEvents = [];
+    this.ackedEvents = [];
+    this.ackedBatches = [];
+    const drops: DropNotice[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const seq of ackedEvents) this.deleteEvent(seq);
+        for (const seq of ackedBatches) this.deleteBatch(seq);
+        if (events.length) this.insertEvents(events, drops);
+        if (readings.length) this.insertReadings(readings, drops);
+        this.stmts.setMeta.run('next_event_seq', this.nextEventSeq);
+      })();
+    } catch (err) {
+      this.recoverFromFailedCommit(err, readings, events, ackedEvents, ackedBatches);
+      return;
+    }
+    if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = this.options.clock.now();
+    for (const d of drops) this.notifyDrop(d);
+    if (readings.length || events.length) for (const l of this.commitListeners) l();
+  }
+
+  readEvents(afterSeq: number, limit: number): StoredEvent[] {
+    this.flush();
+    const rows = this.stmts.readEvents.all(afterSeq, limit) as Array<{ seq: number; id: string; payload: string; snapshot: Buffer | null }>;
+    return rows.map((r) => (r.snapshot ? { seq: r.seq, id: r.id, payload: r.payload, snapshot: r.snapshot } : { seq: r.seq, id: r.id, payload: r.payload }));
+  }
+
+  ackEvent(seq: number): void {
+    this.ackedEvents.push(seq);
+    this.scheduleFlush();
+  }
+
+  pendingBatches(): TelemetryBatch[] {
+    this.flush();
+    const batches = this.stmts.listBatches.all() as Array<{ seq: number; first_row: number; last_row: number }>;
+    return batches.map((b) => ({ seq: b.seq, readings: this.stmts.readRange.pluck().all(b.first_row, b.last_row) as string[] }));
+  }
+
+  formBatch(maxReadings: number, maxDelayMs: number): TelemetryBatch | undefined {
+    this.flush();
+    if (this.unbatchedCount === 0) return undefined;
+    const waited = this.options.clock.now() - (this.unbatchedSince ?? 0);
+    if (this.unbatchedCount < maxReadings && waited < maxDelayMs) return undefined;
+    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings) as Array<{ row: number; payload: string }>;
+    if (rows.length === 0) {
+      this.unbatchedCount = 0;
+      this.unbatchedSince = undefined;
+      return undefined;
+    }
+    const seq = this.nextBatchSeq;
+    const first = rows[0]!.row;
+    const last = rows.at(-1)!.row;
+    this.db.transaction(() => {
+      this.stmts.insertBatch.run(seq, first, last);
+      this.stmts.setMeta.run('next_batch_seq', seq + 1);
+    })();
+    this.nextBatchSeq = seq + 1;
+    this.lastBatchedRow = last;
+    this.unbatchedCount -= rows.length;
+    this.unbatchedSince = this.unbatchedCount > 0 ? this.options.clock.now() : undefined;
+    return { seq, readings: rows.map((r) => r.payload) };
+  }
+
+  ackBatch(seq: number): void {
+    this.ackedBatches.push(seq);
+    this.scheduleFlush();
+  }
+
+  stats(): OutboxStats {
+    const oldest = (sql: Database.Statement) => (sql.pluck().get() as number | undefined) ?? undefined;
+    const lane = (count: number, bytes: number, oldestMs: number | undefined): LaneStats =>
+      oldestMs === undefined ? { count, bytes } : { count, bytes, oldestMs };
+    return {
+      events: lane(this.eventCount, this.eventBytes, this.eventCount ? oldest(this.stmts.oldestEvent) : undefined),
+      telemetry: lane(this.readingCount, this.readingBytes, this.readingCount ? oldest(this.stmts.oldestReading) : undefined),
+      capacityBytes: this.options.capacityBytes,
+      nextSeq: { events: this.nextEventSeq, telemetry: this.nextBatchSeq },
+      dropped: { ...this.droppedTotals },
+    };
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  onDrop(listener: (drop: DropNotice) => void): () => void {
+    this.dropListeners.add(listener);
+    return () => this.dropListeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  // --- inside a transaction -------------------------------------------------------------------
+
+  private insertEvents(events: PendingEvent[], drops: DropNotice[]): void {
+    for (const { event, snapshot } of events) {
+      const seq = this.nextEventSeq;
+      const payload = JSON.stringify({ schema: 'gridgate.event/1', id: event.id, gateway: this.options.gateway, site: this.options.site, seq, ...withoutId(event) });
+      let picture = snapshot;
+      let bytes = Buffer.byteLength(payload) + (picture?.length ?? 0);
+      if (bytes > this.options.capacityBytes && picture) {
+        // A picture larger than the whole outbox: keep the event, lose the picture.
+        this.options.log.warn({ event: event.id, bytes: picture.length }, 'snapshot larger than the outbox capacity: sending the event without it');
+        picture = undefined;
+        bytes = Buffer.byteLength(payload);
+      }
+      this.makeRoom(bytes, 'events', drops);
+      this.stmts.insertEvent.run(seq, event.id, Date.parse(event.ts), payload, picture ?? null);
+      this.nextEventSeq = seq + 1;
+      this.eventCount++;
+      this.eventBytes += bytes;
+    }
+  }
+
+  private insertReadings(readings: Reading[], drops: DropNotice[]): void {
+    const payloads = readings.map((r) => JSON.stringify(r));
+    let bytes = 0;
+    const sizes = payloads.map((p) => Buffer.byteLength(p));
+    for (const n of sizes) bytes += n;
+    const roomFor = this.makeRoom(bytes, 'telemetry', drops);
+    let start = 0;
+    if (roomFor < bytes) {
+      // Not even dropping all older telemetry makes room: drop the oldest of this batch too.
+      let freed = 0;
+      while (start < payloads.length && bytes - freed > roomFor) freed += sizes[start++]!;
+      drops.push(dropOf('telemetry', 'capacity', readings.slice(0, start), freed));
+      this.droppedTotals.telemetry += start;
+      bytes -= freed;
+    }
+    const insert = this.stmts.insertReading;
+    for (let i = start; i < readings.length; i++) insert.run(Date.parse(readings[i]!.ts), payloads[i]!);
+    const added = readings.length - start;
+    this.readingCount += added;
+    this.readingBytes += bytes;
+    this.unbatchedCount += added;
+  }
+
+  /**
+   * Frees space for `bytes` more: oldest telemetry waiting for a batch first; events only when
+   * no such telemetry is left and the incoming item is an event. Returns the room there is.
+   */
+  private makeRoom(bytes: number, lane: 'telemetry' | 'events', drops: DropNotice[]): number {
+    const capacity = this.options.capacityBytes;
+    let telemetryDrop: { count: number; bytes: number; fromMs: number; toMs: number } | undefined;
+    while (this.eventBytes + this.readingBytes + bytes > capacity) {
+      const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, DROP_CHUNK) as Array<{ ts_ms: number; n: number }>;
+      if (rows.length === 0) break;
+      telemetryDrop ??= { count: 0, bytes: 0, fromMs: Number.POSITIVE_INFINITY, toMs: 0 };
+      for (const r of rows) {
+        telemetryDrop.count++;
+        telemetryDrop.bytes += r.n;
+        if (r.ts_ms < telemetryDrop.fromMs) telemetryDrop.fromMs = r.ts_ms;
+        if (r.ts_ms > telemetryDrop.toMs) telemetryDrop.toMs = r.ts_ms;
+        this.readingBytes -= r.n;
+      }
+      this.readingCount -= rows.length;
+      this.unbatchedCount -= rows.length;
+    }
+    if (telemetryDrop) {
+      this.droppedTotals.telemetry += telemetryDrop.count;
+      drops.push({ lane: 'telemetry', reason: 'capacity', ...telemetryDrop });
+    }
+    if (lane === 'events') {
+      let eventDrop: { count: number; bytes: number; fromMs: number; toMs: number } | undefined;
+      while (this.eventBytes + this.readingBytes + bytes > capacity && this.eventCount > 0) {
+        const row = this.stmts.dropOldestEvent.get() as { ts_ms: number; n: number } | undefined;
+        if (!row) break;
+        eventDrop ??= { count: 0, bytes: 0, fromMs: row.ts_ms, toMs: row.ts_ms };
+        eventDrop.count++;
+        eventDrop.bytes += row.n;
+        eventDrop.fromMs = Math.min(eventDrop.fromMs, row.ts_ms);
+        eventDrop.toMs = Math.max(eventDrop.toMs, row.ts_ms);
+        this.eventCount--;
+        this.eventBytes -= row.n;
+      }
+      if (eventDrop) {
+        this.droppedTotals.events += eventDrop.count;
+        drops.push({ lane: 'events', reason: 'capacity', ...eventDrop });
+      }
+    }
+    return Math.max(0, capacity - this.eventBytes - this.readingBytes);
+  }
+
+  private deleteEvent(seq: number): void {
+    const row = this.stmts.deleteEvent.get(seq) as { n: number } | undefined;
+    if (!row) return; // already dropped for capacity
+    this.eventCount--;
+    this.eventBytes -= row.n;
+  }
+
+  private deleteBatch(seq: number): void {
+    const batch = this.stmts.deleteBatchRow.get(seq) as { first_row: number; last_row: number } | undefined;
+    if (!batch) return;
+    const removed = this.stmts.measureRange.get(batch.first_row, batch.last_row) as { c: number; b: number | null };
+    this.stmts.deleteRange.run(batch.first_row, batch.last_row);
+    this.readingCount -= removed.c;
+    this.readingBytes -= removed.b ?? 0;
+  }
+
+  // --- failures -------------------------------------------------------------------------------
+
+  private recoverFromFailedCommit(err: unknown, readings: Reading[], events: PendingEvent[], ackedEvents: number[], ackedBatches: number[]): void {
+    // The transaction rolled back: in-memory counters may have moved inside it, so reload them.
+    this.reloadCounters();
+    const code = (err as { code?: string }).code ?? '';
+    // Acks are idempotent: keep them for the next commit.
+    this.ackedEvents.push(...ackedEvents);
+    this.ackedBatches.push(...ackedBatches);
+    if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code.startsWith('SQLITE_IOERR')) {
+      // Disk full: events wait in memory for the next commit (bounded); readings are dropped and reported.
+      this.pendingEvents.unshift(...events.slice(-1000));
+      if (readings.length) {
+        const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
+        this.droppedTotals.telemetry += readings.length;
+        this.notifyDrop(dropOf('telemetry', 'disk_full', readings, bytes));
+      }
+      this.options.log.error({ err, code, readings: readings.length, events: events.length }, 'outbox commit failed: disk full');
+      return;
+    }
+    this.pendingEvents.unshift(...events);
+    this.pendingReadings.unshift(...readings);
+    this.options.log.error({ err }, 'outbox commit failed');
+  }
+
+  private reloadCounters(): void {
+    this.nextEventSeq = (this.stmts.getMeta.get('next_event_seq') as number | undefined) ?? 1;
+    const ev = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(${EVENT_BYTES}), 0) AS b FROM events`).get() as { n: number; b: number };
+    const rd = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(${BYTES}), 0) AS b FROM readings`).get() as { n: number; b: number };
+    this.eventCount = ev.n;
+    this.eventBytes = ev.b;
+    this.readingCount = rd.n;
+    this.readingBytes = rd.b;
+    this.unbatchedCount = this.db.prepare('SELECT count(*) FROM readings WHERE row > ?').pluck().get(this.lastBatchedRow) as number;
+  }
+
+  private notifyDrop(drop: DropNotice): void {
+    for (const l of this.dropListeners) {
+      try {
+        l(drop);
+      } catch (err) {
+        this.options.log.error({ err }, 'drop listener threw');
+      }
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+}
+
+function withoutId(event: GatewayEvent): Omit<GatewayEvent, 'id'> {
+  const { id: _id, ...rest } = event;
+  return rest;
+}
+
+function dropOf(lane: 'telemetry' | 'events', reason: DropNotice['reason'], readings: Reading[], bytes: number): DropNotice {
+  let fromMs = Number.POSITIVE_INFINITY;
+  let toMs = 0;
+  for (const r of readings) {
+    const t = Date.parse(r.ts);
+    if (t < fromMs) fromMs = t;
+    if (t > toMs) toMs = t;
+  }
+  return { lane, reason, count: readings.length, bytes, fromMs, toMs };
+}
+
+function prepare(db: Database.Database) {
+  return {
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    insertEvent: db.prepare('INSERT INTO events (seq, id, ts_ms, payload, snapshot) VALUES (?, ?, ?, ?, ?)'),
+    readEvents: db.prepare('SELECT seq, id, payload, snapshot FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+    deleteEvent: db.prepare(`DELETE FROM events WHERE seq = ? RETURNING ${EVENT_BYTES} AS n`),
+    dropOldestEvent: db.prepare(
+      `DELETE FROM events WHERE seq = (SELECT min(seq) FROM events) RETURNING ts_ms, ${EVENT_BYTES} AS n`,
+    ),
+    oldestEvent: db.prepare('SELECT ts_ms FROM events ORDER BY seq LIMIT 1'),
+    insertReading: db.prepare('INSERT INTO readings (ts_ms, payload) VALUES (?, ?)'),
+    readUnbatched: db.prepare('SELECT row, payload FROM readings WHERE row > ? ORDER BY row LIMIT ?'),
+    readRange: db.prepare('SELECT payload FROM readings WHERE row BETWEEN ? AND ? ORDER BY row'),
+    dropUnbatched: db.prepare(
+      `DELETE FROM readings WHERE row IN (SELECT row FROM readings WHERE row > ? ORDER BY row LIMIT ?) RETURNING ts_ms, ${BYTES} AS n`,
+    ),
+    oldestReading: db.prepare('SELECT ts_ms FROM readings ORDER BY row LIMIT 1'),
+    insertBatch: db.prepare('INSERT INTO batches (seq, first_row, last_row) VALUES (?, ?, ?)'),
+    listBatches: db.prepare('SELECT seq, first_row, last_row FROM batches ORDER BY seq'),
+    deleteBatchRow: db.prepare('DELETE FROM batches WHERE seq = ? RETURNING first_row, last_row'),
+    measureRange: db.prepare(`SELECT count(*) AS c, sum(${BYTES}) AS b FROM readings WHERE row BETWEEN ? AND ?`),
+    deleteRange: db.prepare('DELETE FROM readings WHERE row BETWEEN ? AND ?'),
+  };
+}

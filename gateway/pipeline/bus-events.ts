@@ -1,0 +1,22 @@
+import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { DeviceState, GatewayEvent, Reading } from '../core/model.js';
+import type { DriverEvent, RawSample } from '../devices/driver.js';
+import type { ModeChange } from '../modes/mode-manager.js';
+
+/**
+ * What flows on the gateway's internal bus, from drivers through the pipeline to the outbox and
+ * to whoever else listens (the UI's live view, rules). Listeners are isolated (core/bus.ts).
+ */
+export interface GatewayBusEvents {
+  /** Raw values from a driver (before scaling). */
+  samples: RawSample[];
+  /** Normalized readings, as accepted into the outbox. */
+  readings: Reading[];
+  /** An event raised by a driver or the device manager, before it gets id and mode. */
+  'driver-event': DriverEvent;
+  /** A contract event, as accepted into the outbox. */
+  event: GatewayEvent;
+  'device-state': DeviceState;
+  'device-configured': DeviceConfig;
+  'mode-changed': ModeChange;
+}

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import type { BasePoint } from '../../config/schema/point.js';
+import { type Clock, formatTime } from '../core/clock.js';
+import type { IdFactory } from '../core/ids.js';
+import type { Quality, Reading, ReadingValue } from '../core/model.js';
+import type { RawSample } from '../devices/driver.js';
+import { converter } from './units.js';
+
+interface CompiledPoint {
+  unit: string | undefined;
+  /** raw number → engineering value in `unit`. */
+  transform: (raw: number) => number;
+  deadband: number | undefined;
+  maxSilenceMs: number;
+  last?: { value: ReadingValue; quality: Quality; at: number };
+}
+
+/**
+ * Where a driver's raw value becomes a contract reading: scale and offset, unit conversion,
+ * rounding, deadband with a heartbeat, quality. Point transforms are compiled once per device
+ * configuration so the hot path is a multiply-add and a comparison.
+ */
+export class Normalizer {
+  private readonly devices = new Map<string, Map<string, CompiledPoint>>();
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly ids: IdFactory,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  setDevicePoints(deviceId: string, points: readonly BasePoint[]): void {
+    const compiled = new Map<string, CompiledPoint>();
+    for (const p of points) compiled.set(p.name, compilePoint(p));
+    this.devices.set(deviceId, compiled);
+  }
+
+  removeDevice(deviceId: string): void {
+    this.devices.delete(deviceId);
+  }
+
+  /** The readings to send for these samples (a sample inside its deadband gives none). */
+  normalize(samples: readonly RawSample[]): Reading[] {
+    const out: Reading[] = [];
+    const now = this.clock.now();
+    for (const s of samples) {
+      const points = this.devices.get(s.device);
+      if (!points) {
+        this.warnOnce(`device:${s.device}`, { device: s.device }, 'sample from an unknown device dropped');
+        continue;
+      }
+      let point = points.get(s.point);
+      if (!point) {
+        // Drivers such as MQTT may report points no profile lists: pass them through unscaled.
+        point = { unit: undefined, transform: (v) => v, deadband: undefined, maxSilenceMs: 0 };
+        points.set(s.point, point);
+        this.warnOnce(`point:${s.device}/${s.point}`, { device: s.device, point: s.point }, 'point not in the profile: passed through unscaled');
+      }
+      const ts = Number.isFinite(s.ts) ? s.ts : now;
+      const reading = this.toReading(s, point, ts);
+      if (!this.due(point, reading, now)) continue;
+      point.last = { value: reading.value, quality: reading.quality, at: now };
+      out.push(reading);
+    }
+    return out;
+  }
+
+  private toReading(s: RawSample, point: CompiledPoint, ts: number): Reading {
+    const base = { id: this.ids(), device: s.device, point: s.point, ts: formatTime(ts) };
+    const unit = point.unit;
+    if (s.quality === 'bad' || s.error !== undefined || s.raw === null) {
+      const error = (s.error ?? 'no value').slice(0, 500);
+      return unit ? { ...base, value: null, unit, quality: 'bad', error } : { ...base, value: null, quality: 'bad', error };
+    }
+    let value: ReadingValue = s.raw;
+    if (typeof value === 'number') {
+      value = point.transform(value);
+      if (!Number.isFinite(value)) {
+        return { ...base, value: null, ...(unit ? { unit } : {}), quality: 'bad', error: `value ${String(s.raw)} is not a finite number` };
+      }
+    }
+    const quality = s.quality ?? 'good';
+    return unit ? { ...base, value, unit, quality } : { ...base, value, quality };
+  }
+
+  private due(point: CompiledPoint, reading: Reading, now: number): boolean {
+    const last = point.last;
+    if (!last || point.deadband === undefined) return true;
+    if (last.quality !== reading.quality) return true;
+    if (now - last.at >= point.maxSilenceMs) return true;
+    if (typeof reading.value === 'number' && typeof last.value === 'number') return Math.abs(reading.value - last.value) >= point.deadband;
+    return reading.value !== last.value;
+  }
+
+  private warnOnce(key: string, fields: Record<string, unknown>, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(fields, message);
+  }
+}
+
+function compilePoint(p: BasePoint): CompiledPoint {
+  const convert = p.sourceUnit && p.unit ? converter(p.sourceUnit, p.unit) : undefined;
+  const { scale, offset } = p;
+  const round = p.decimals === undefined ? undefined : 10 ** p.decimals;
+  const transform = (raw: number) => {
+    let v = raw * scale + offset;
+    if (convert) v = convert(v);
+    return round === undefined ? v : Math.round(v * round) / round;
+  };
+  return { unit: p.unit, transform, deadband: p.deadband, maxSilenceMs: p.maxSilenceMs };
+}
+
+/** Engineering value → raw value for writes: the inverse of the point's transform. */
+export function toRawValue(p: BasePoint, value: number): number {
+  let v = value;
+  if (p.sourceUnit && p.unit) {
+    const back = converter(p.unit, p.sourceUnit);
+    if (back) v = back(v);
+  }
+  return (v - p.offset) / p.scale;
+}

@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { PlatformConfig } from '../../config/schema/gateway-config.js';
+import { errorMessage } from '../core/errors.js';
+import { Backoff } from './backoff.js';
+
+export interface ConnectionStatus {
+  connected: boolean;
+  /** Since when connected, or since when disconnected (ms since epoch). */
+  since: number;
+  lastError?: string;
+  connects: number;
+}
+
+export interface PlatformConnectionOptions {
+  config: PlatformConfig;
+  clientId: string;
+  password?: string;
+  /** The retained last will: the `state` message with online=false, built at each attempt. */
+  will: () => { topic: string; payload: string };
+  log: Logger;
+  now: () => number;
+}
+
+/**
+ * One MQTT connection to the platform broker, re-made with backoff and jitter when it drops.
+ *
+ * Each attempt uses a fresh mqtt.js client on purpose: `client.reconnect()` replaces its
+ * in-memory outgoing store, so the callbacks of messages in flight would never fire and their
+ * message ids could be reused. The outbox is the truth instead: after a reconnect the uplink
+ * re-sends everything not yet acknowledged (at most the in-flight windows are duplicated).
+ */
+export class PlatformConnection {
+  private client: MqttClient | undefined;
+  private generation = 0;
+  private readonly backoff: Backoff;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly status: ConnectionStatus;
+  private onUp: (generation: number, sessionPresent: boolean) => void = () => {};
+  private onDown: (reason: string) => void = () => {};
+  private onMessage: (topic: string, payload: Buffer) => void = () => {};
+
+  constructor(private readonly options: PlatformConnectionOptions) {
+    this.backoff = new Backoff(options.config.reconnect.minDelayMs, options.config.reconnect.maxDelayMs);
+    this.status = { connected: false, since: options.now(), connects: 0 };
+  }
+
+  /** Registers the handlers and makes the first attempt. */
+  start(handlers: {
+    up: (generation: number, sessionPresent: boolean) => void;
+    down: (reason: string) => void;
+    message: (topic: string, payload: Buffer) => void;
+  }): void {
+    this.onUp = handlers.up;
+    this.onDown = handlers.down;
+    this.onMessage = handlers.message;
+    this.attempt();
+  }
+
+  get state(): Readonly<ConnectionStatus> {
+    return this.status;
+  }
+
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /** Publishes at QoS 1; resolves on PUBACK. Rejects if the connection it was sent on is gone. */
+  publish(topic: string, payload: string | Buffer, retain = false): Promise<void> {
+    const client = this.client;
+    if (!client || !this.status.connected) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  subscribe(filter: string): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      client.subscribe(filter, { qos: 1 }, (err, granted) => {
+        if (err) reject(err);
+        else if (granted?.some((g) => g.qos === 128)) reject(new Error(`broker refused the subscription to ${filter}`));
+        else resolve();
+      });
+    });
+  }
+
+  /** Publishes `final` (the offline state) if connected, then closes within `timeoutMs`. */
+  async stop(final?: { topic: string; payload: string }, timeoutMs = 2000): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    if (!client) return;
+    if (final && this.status.connected) {
+      await Promise.race([this.publish(final.topic, final.payload, true).catch(() => {}), sleep(timeoutMs)]);
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        client.end(true);
+        resolve();
+      }, timeoutMs);
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.client = undefined;
+  }
+
+  private attempt(): void {
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    const client = mqtt.connect(this.options.config.url, this.clientOptions());
+    this.client = client;
+    let failed = false;
+    const fail = (reason: string) => {
+      if (failed || generation !== this.generation) return;
+      failed = true;
+      client.removeAllListeners();
+      client.on('error', () => {});
+      client.end(true);
+      const wasConnected = this.status.connected;
+      this.status.connected = false;
+      this.status.since = this.options.now();
+      this.status.lastError = reason;
+      if (wasConnected) this.onDown(reason);
+      if (this.stopped) return;
+      const delay = this.backoff.next();
+      this.options.log.warn({ reason, retryInMs: delay, attempt: this.backoff.attempts }, wasConnected ? 'platform connection lost' : 'platform connection failed');
+      this.retryTimer = setTimeout(() => this.attempt(), delay);
+    };
+    client.on('connect', (connack) => {
+      if (generation !== this.generation) return;
+      this.backoff.reset();
+      this.status.connected = true;
+      this.status.since = this.options.now();
+      this.status.connects++;
+      this.options.log.info({ url: this.options.config.url, sessionPresent: connack.sessionPresent }, 'platform connected');
+      this.onUp(generation, connack.sessionPresent);
+    });
+    client.on('message', (topic, payload) => {
+      if (generation === this.generation) this.onMessage(topic, payload);
+    });
+    client.on('error', (err) => fail(describeMqttError(err)));
+    client.on('close', () => fail(this.status.lastError && !this.status.connected ? this.status.lastError : 'connection closed'));
+    client.on('offline', () => fail('connection closed'));
+  }
+
+  private clientOptions(): IClientOptions {
+    const c = this.options.config;
+    const will = this.options.will();
+    const options: IClientOptions = {
+      clientId: this.options.clientId,
+      protocolVersion: c.protocolVersion,
+      // Contract: a persistent session, so commands sent while we are offline are kept.
+      clean: false,
+      keepalive: c.keepaliveSeconds,
+      reconnectPeriod: 0,
+      connectTimeout: 15_000,
+      resubscribe: false,
+      will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
+    };
+    if (c.protocolVersion === 5) options.properties = { sessionExpiryInterval: c.sessionExpirySeconds };
+    if (c.username) options.username = c.username;
+    if (this.options.password !== undefined) options.password = this.options.password;
+    if (c.tls) {
+      options.rejectUnauthorized = c.tls.rejectUnauthorized;
+      if (c.tls.ca) options.ca = readFileSync(c.tls.ca);
+      if (c.tls.cert) options.cert = readFileSync(c.tls.cert);
+      if (c.tls.key) options.key = readFileSync(c.tls.key);
+    }
+    return options;
+  }
+}
+
+function describeMqttError(err: unknown): string {
+  const code = (err as { code?: string | number }).code;
+  const message = errorMessage(err);
+  if (code === 'ECONNREFUSED') return `broker refused the connection (${message})`;
+  if (code === 'ENOTFOUND') return `broker host not found (${message})`;
+  if (code === 5 || /Not authorized/i.test(message)) return 'broker refused the credentials (not authorized)';
+  if (code === 4 || /Bad username or password/i.test(message)) return 'broker refused the credentials (bad username or password)';
+  return message;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,166 @@
+import type { Logger } from 'pino';
+import type { BatchingConfig, PlatformConfig } from '../../config/schema/gateway-config.js';
+import { type Clock, formatTime } from '../core/clock.js';
+import type { DeviceState, Mode } from '../core/model.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { CommandDispatcher } from '../commands/command-dispatcher.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { LanePump } from './lane-pump.js';
+import { PlatformConnection } from './platform-connection.js';
+import { ContractTopics } from './topics.js';
+
+export interface UplinkOptions {
+  gateway: string;
+  site: string;
+  version: string;
+  startedAt: number;
+  platform: PlatformConfig;
+  password?: string;
+  outbox: Outbox;
+  commands: CommandDispatcher;
+  batching: () => BatchingConfig;
+  mode: () => Mode;
+  devices: () => DeviceState[];
+  metrics: GatewayMetrics;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * The gateway's side of the platform contract: retained `state` (with the last will), retained
+ * device states, the two outbox lanes, and commands with their results.
+ */
+export class Uplink {
+  readonly topics: ContractTopics;
+  private readonly connection: PlatformConnection;
+  private readonly pump: LanePump;
+  /** Device states changed while offline (or not yet confirmed), published on the next connect. */
+  private readonly dirtyDevices = new Map<string, DeviceState>();
+  private stateTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: UplinkOptions) {
+    this.topics = new ContractTopics(o.platform.prefix, o.site, o.gateway);
+    this.connection = new PlatformConnection({
+      config: o.platform,
+      clientId: o.gateway,
+      password: o.password,
+      will: () => ({ topic: this.topics.state, payload: this.stateMessage(false) }),
+      log: o.log,
+      now: () => o.clock.now(),
+    });
+    this.pump = new LanePump({
+      outbox: o.outbox,
+      connection: this.connection,
+      topics: this.topics,
+      gateway: o.gateway,
+      site: o.site,
+      batching: o.batching,
+      windows: o.platform.inflight,
+      metrics: o.metrics,
+      clock: o.clock,
+      log: o.log,
+    });
+  }
+
+  start(): void {
+    this.pump.start();
+    this.connection.start({
+      up: (generation) => void this.onConnected(generation),
+      down: () => {
+        this.pump.disconnected();
+        this.o.metrics.uplinkConnected.set(0);
+      },
+      message: (topic, payload) => void this.onMessage(topic, payload),
+    });
+    this.stateTimer = setInterval(() => this.publishState(), this.o.platform.stateIntervalMs);
+    this.stateTimer.unref();
+  }
+
+  async stop(timeoutMs = 2000): Promise<void> {
+    clearInterval(this.stateTimer);
+    this.pump.stop();
+    await this.connection.stop({ topic: this.topics.state, payload: this.stateMessage(false) }, timeoutMs);
+  }
+
+  get status() {
+    return this.connection.state;
+  }
+
+  /** A device's state changed: publish it (retained) now, or on the next connect. */
+  deviceState(state: DeviceState): void {
+    this.dirtyDevices.set(state.device, state);
+    if (this.connection.state.connected) this.flushDeviceStates();
+  }
+
+  /** Re-publishes `state` and every device state; returns the number of devices. */
+  resync(): number {
+    const devices = this.o.devices();
+    for (const d of devices) this.dirtyDevices.set(d.device, d);
+    this.publishState();
+    this.flushDeviceStates();
+    return devices.length;
+  }
+
+  /** Publishes the retained gateway state (mode, counts, backlog). */
+  publishState(): void {
+    if (!this.connection.state.connected) return;
+    this.connection.publish(this.topics.state, this.stateMessage(true), true).catch(() => {});
+  }
+
+  private async onConnected(generation: number): Promise<void> {
+    this.o.metrics.uplinkConnected.set(1);
+    this.o.metrics.uplinkConnects.inc();
+    try {
+      await this.connection.subscribe(this.topics.commandFilter);
+    } catch (err) {
+      this.o.log.error({ err, filter: this.topics.commandFilter }, 'command subscription failed');
+    }
+    if (generation !== this.connection.currentGeneration) return;
+    this.publishState();
+    for (const d of this.o.devices()) if (!this.dirtyDevices.has(d.device)) this.dirtyDevices.set(d.device, d);
+    this.flushDeviceStates();
+    this.pump.connected(generation);
+  }
+
+  private flushDeviceStates(): void {
+    for (const [id, state] of this.dirtyDevices) {
+      const payload = JSON.stringify({ schema: 'gridgate.device-state/1', ...state });
+      this.connection.publish(this.topics.deviceState(id), payload, true).then(
+        () => {
+          if (this.dirtyDevices.get(id) === state) this.dirtyDevices.delete(id);
+        },
+        () => {},
+      );
+    }
+  }
+
+  private async onMessage(topic: string, payload: Buffer): Promise<void> {
+    const name = this.topics.commandName(topic);
+    if (!name) return;
+    const result = await this.o.commands.handle(name, payload);
+    try {
+      await this.connection.publish(this.topics.commandResult(name), result);
+    } catch (err) {
+      // The result is remembered: the platform's retry with the same id gets it.
+      this.o.log.warn({ err, command: name }, 'command result not delivered');
+    }
+  }
+
+  private stateMessage(online: boolean): string {
+    const now = this.o.clock.now();
+    const base = { schema: 'gridgate.state/1', gateway: this.o.gateway, site: this.o.site, online, ts: formatTime(now), version: this.o.version };
+    if (!online) return JSON.stringify(base);
+    const devices = this.o.devices();
+    const stats = this.o.outbox.stats();
+    const outbox: Record<string, unknown> = { events: stats.events.count, telemetry: stats.telemetry.count };
+    const oldest = Math.min(stats.events.oldestMs ?? Number.POSITIVE_INFINITY, stats.telemetry.oldestMs ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(oldest)) outbox.oldest = formatTime(oldest);
+    return JSON.stringify({
+      ...base,
+      mode: this.o.mode(),
+      startedAt: formatTime(this.o.startedAt),
+      devices: { total: devices.length, online: devices.filter((d) => d.status === 'online').length },
+      outbox,
+    });
+  }
+}

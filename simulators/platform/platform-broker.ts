@@ -1,0 +1,38 @@
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+
+export interface PlatformBroker {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The central platform's MQTT broker, simulated with aedes in-process: what the demo and the
+ * tests publish to when there is no real platform. Listens on loopback only.
+ */
+export async function startPlatformBroker(options: { host?: string; port?: number } = {}): Promise<PlatformBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `mqtt://${host}:${port}`,
+    port,
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}
