@@ -15,8 +15,10 @@ CREATE TABLE IF NOT EXISTS events (
   payload TEXT NOT NULL,
   snapshot BLOB
 );
+-- AUTOINCREMENT: row numbers are never reused after the table empties, because batches and
+-- the 'waiting for a batch' mark are ranges of row numbers.
 CREATE TABLE IF NOT EXISTS readings (
-  row INTEGER PRIMARY KEY,
+  row INTEGER PRIMARY KEY AUTOINCREMENT,
   ts_ms INTEGER NOT NULL,
   payload TEXT NOT NULL
 );

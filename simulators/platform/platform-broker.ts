@@ -11,9 +11,17 @@ export interface PlatformBroker {
  * The central platform's MQTT broker, simulated with aedes in-process: what the demo and the
  * tests publish to when there is no real platform. Listens on loopback only.
  */
-export async function startPlatformBroker(options: { host?: string; port?: number } = {}): Promise<PlatformBroker> {
+export async function startPlatformBroker(options: { host?: string; port?: number; admit?: (clientId: string) => boolean } = {}): Promise<PlatformBroker> {
   const host = options.host ?? '127.0.0.1';
   const broker = await Aedes.createBroker();
+  const admit = options.admit;
+  if (admit) {
+    // Tests use this to keep a client out until the platform side is ready (CONNACK 5, not authorized).
+    broker.authenticate = (client, _user, _pass, done) => {
+      const ok = admit(client.id);
+      done(ok ? null : Object.assign(new Error('not admitted'), { returnCode: 5 }), ok);
+    };
+  }
   const server: Server = createServer(broker.handle);
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {
