@@ -1,4 +1,5 @@
 import type { Driver } from '../gateway/devices/driver.js';
+import { ModbusDriver } from './modbus/modbus-driver.js';
 import { SyntheticDriver } from './synthetic/synthetic-driver.js';
 
 /**
@@ -6,6 +7,6 @@ import { SyntheticDriver } from './synthetic/synthetic-driver.js';
  * place a new protocol is plugged into the runtime; drivers/schemas.ts does it for the config.
  */
 export function createDrivers(): Map<string, Driver> {
-  const drivers: Driver[] = [new SyntheticDriver() as Driver];
+  const drivers: Driver[] = [new SyntheticDriver() as Driver, new ModbusDriver() as Driver];
   return new Map(drivers.map((d) => [d.name, d]));
 }

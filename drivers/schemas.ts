@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modbusDeviceSchema, modbusProfileSchema } from './modbus/schema.js';
 import { syntheticDeviceSchema, syntheticProfileSchema } from './synthetic/schema.js';
 
 /**
@@ -7,12 +8,13 @@ import { syntheticDeviceSchema, syntheticProfileSchema } from './synthetic/schem
  */
 export const DRIVER_SCHEMAS = {
   synthetic: { device: syntheticDeviceSchema, profile: syntheticProfileSchema },
+  modbus: { device: modbusDeviceSchema, profile: modbusProfileSchema },
 } as const;
 
 export type DriverName = keyof typeof DRIVER_SCHEMAS;
 
-export const deviceSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.device]);
+export const deviceSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.device, DRIVER_SCHEMAS.modbus.device]);
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 
-export const profileSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.profile]);
+export const profileSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.profile, DRIVER_SCHEMAS.modbus.profile]);
 export type ProfileConfig = z.infer<typeof profileSchema>;

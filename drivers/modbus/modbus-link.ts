@@ -1,0 +1,182 @@
+import modbusSerial from 'modbus-serial';
+import type { Table } from './address.js';
+import { ModbusError } from './modbus-errors.js';
+import type { ModbusConnection } from './schema.js';
+
+// Under NodeNext the CommonJS default export sits on `.default` (shared/DEPENDENCIES.md).
+const ModbusRTU = modbusSerial.default;
+type Client = InstanceType<typeof ModbusRTU>;
+
+/** One physical connection (a TCP socket or a serial line) that carries requests for several unit ids. */
+export interface ModbusLink {
+  /** `10.0.0.7:502` or `/dev/ttyUSB0`, for messages. */
+  readonly label: string;
+  /** True for a serial line (RTU, or RTU through a serial server): one request at a time, for everyone on it. */
+  readonly serialLine: boolean;
+  readBits(unit: number, table: Table, start: number, count: number, timeoutMs: number): Promise<boolean[]>;
+  readRegisters(unit: number, table: Table, start: number, count: number, timeoutMs: number): Promise<number[]>;
+  writeCoil(unit: number, address: number, value: boolean, timeoutMs: number): Promise<void>;
+  writeRegisters(unit: number, address: number, values: number[], timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A stable key: devices with equal keys share one link. */
+export function linkKey(c: ModbusConnection): string {
+  return c.transport === 'rtu' ? `rtu:${c.path}` : `${c.transport}:${c.host}:${c.port}`;
+}
+
+/**
+ * A ModbusLink over modbus-serial's client. It connects lazily on the first request and after any
+ * connection loss or garbled answer (a TCP stream that lost its framing cannot be trusted), and
+ * guards every request with its own timer: the library never calls back for a request whose
+ * socket was destroyed.
+ */
+export class ModbusSerialLink implements ModbusLink {
+  readonly label: string;
+  readonly serialLine: boolean;
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private readonly pending = new Set<(err: unknown) => void>();
+  private closed = false;
+
+  constructor(private readonly connection: ModbusConnection) {
+    this.label = connection.transport === 'rtu' ? connection.path : `${connection.host}:${connection.port}`;
+    this.serialLine = connection.transport !== 'tcp';
+  }
+
+  readBits(unit: number, table: Table, start: number, count: number, timeoutMs: number): Promise<boolean[]> {
+    return this.request(unit, timeoutMs, async (c) => {
+      const res = table === 'coil' ? await c.readCoils(start, count) : await c.readDiscreteInputs(start, count);
+      // The library returns whole bytes of bits (multiple of 8); keep the ones asked for.
+      if (res.data.length < count) throw new Error(`byte count: ${res.data.length} bits for ${count} asked`);
+      return res.data.slice(0, count);
+    });
+  }
+
+  readRegisters(unit: number, table: Table, start: number, count: number, timeoutMs: number): Promise<number[]> {
+    return this.request(unit, timeoutMs, async (c) => {
+      const res = table === 'holding-register' ? await c.readHoldingRegisters(start, count) : await c.readInputRegisters(start, count);
+      if (res.data.length !== count) throw new Error(`byte count: ${res.data.length} registers for ${count} asked`);
+      return res.data;
+    });
+  }
+
+  writeCoil(unit: number, address: number, value: boolean, timeoutMs: number): Promise<void> {
+    return this.request(unit, timeoutMs, async (c) => {
+      await c.writeCoil(address, value);
+    });
+  }
+
+  writeRegisters(unit: number, address: number, values: number[], timeoutMs: number): Promise<void> {
+    // Modbus app. protocol 6.6 (FC 06) for one register, 6.12 (FC 16) for more.
+    return this.request(unit, timeoutMs, async (c) => {
+      if (values.length === 1) await c.writeRegister(address, values[0]!);
+      else await c.writeRegisters(address, values);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.drop(new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`));
+  }
+
+  private async request<T>(unit: number, timeoutMs: number, op: (c: Client) => Promise<T>): Promise<T> {
+    if (this.closed) throw new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`);
+    const started = Date.now();
+    const client = await this.connect(timeoutMs);
+    const left = Math.max(1, timeoutMs - (Date.now() - started));
+    client.setID(unit);
+    client.setTimeout(left);
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        this.pending.delete(onDrop);
+        fn();
+      };
+      const onDrop = (err: unknown) => settle(() => reject(err));
+      // 25 ms after the library's own timer: normally the library reports first.
+      const guard = setTimeout(() => settle(() => reject({ name: 'TransactionTimedOutError' })), left + 25);
+      this.pending.add(onDrop);
+      op(client).then(
+        (v) => settle(() => resolve(v)),
+        (err: unknown) => {
+          const e = err as { name?: unknown; modbusCode?: unknown };
+          // A garbled answer leaves a TCP stream or a serial buffer out of step: start afresh.
+          if (e?.name !== 'TransactionTimedOutError' && typeof e?.modbusCode !== 'number') this.reset(client);
+          settle(() => reject(err));
+        },
+      );
+    });
+  }
+
+  private connect(timeoutMs: number): Promise<Client> {
+    if (this.client?.isOpen) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    const client = new ModbusRTU();
+    // A port error re-emitted by the client with no listener would crash the process.
+    client.on('error', () => this.reset(client));
+    const c = this.connection;
+    const opening =
+      c.transport === 'tcp'
+        ? client.connectTCP(c.host, { port: c.port })
+        : c.transport === 'rtu-over-tcp'
+          ? client.connectTelnet(c.host, { port: c.port }) // modbus-serial's TelnetPort: raw RTU frames on TCP
+          : client.connectRTUBuffered(c.path, { baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
+    // Connecting shares the request's time budget (at least 1 s: a TCP handshake on a busy line).
+    const budget = Math.max(1000, timeoutMs);
+    this.connecting = new Promise<Client>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.reset(client);
+        reject(new ModbusError('E_MODBUS_CONNECTION', `could not connect to ${this.label} in ${budget} ms`));
+      }, budget);
+      opening.then(
+        () => {
+          clearTimeout(timer);
+          if (this.closed) {
+            this.reset(client);
+            reject(new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`));
+            return;
+          }
+          client.on('close', () => {
+            if (this.client === client) this.drop(Object.assign(new Error('the other side closed the connection'), { code: 'ECONNRESET' }));
+          });
+          this.client = client;
+          resolve(client);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          this.reset(client);
+          reject(err);
+        },
+      );
+    }).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Fails every request in flight and forgets the client, so the next request reconnects. */
+  private drop(err: unknown): void {
+    const client = this.client;
+    this.client = undefined;
+    for (const fail of [...this.pending]) fail(err);
+    if (client) this.destroy(client);
+  }
+
+  private reset(client: Client): void {
+    if (this.client === client) this.client = undefined;
+    this.destroy(client);
+  }
+
+  private destroy(client: Client): void {
+    try {
+      client.destroy(() => {});
+    } catch {
+      // already gone
+    }
+  }
+}
+

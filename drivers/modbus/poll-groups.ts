@@ -1,0 +1,41 @@
+import type { Mode } from '../../gateway/core/model.js';
+import { type Block, type PlanLimits, planBlocks } from './block-planner.js';
+import type { ResolvedPoint } from './resolved-point.js';
+import type { ModbusDeviceConfig } from './schema.js';
+
+/** The points of one poll group, their read plan and scheduling state. */
+export interface PollGroup {
+  name: string;
+  points: ResolvedPoint[];
+  /** The current plan; blocks split after exception 02 stay split. */
+  blocks: Block[];
+  timer: NodeJS.Timeout | undefined;
+  running: boolean;
+  intervalMs: number;
+  /** Date.now() of the next due tick. */
+  nextAt: number;
+}
+
+/** Groups points by `poll.group` and plans each group's reads. */
+export function buildGroups(points: readonly ResolvedPoint[], limits: PlanLimits): PollGroup[] {
+  const byName = new Map<string, ResolvedPoint[]>();
+  for (const p of points) {
+    const list = byName.get(p.group) ?? [];
+    list.push(p);
+    byName.set(p.group, list);
+  }
+  return [...byName].map(([name, pts]) => ({ name, points: pts, blocks: planBlocks(pts, limits), timer: undefined, running: false, intervalMs: 0, nextAt: 0 }));
+}
+
+/**
+ * A group's interval in a mode: the device's pollGroups entry wins; else the fastest of its
+ * points (a point's per-mode interval, else its interval, else the device's).
+ */
+export function groupInterval(group: PollGroup, device: ModbusDeviceConfig, mode: Mode): number {
+  const set = device.pollGroups[group.name];
+  const fromDevice = set?.modes?.[mode] ?? set?.intervalMs;
+  if (fromDevice !== undefined) return fromDevice;
+  let min = Number.POSITIVE_INFINITY;
+  for (const p of group.points) min = Math.min(min, p.modes?.[mode] ?? p.intervalMs ?? device.intervalMs);
+  return Number.isFinite(min) ? min : device.intervalMs;
+}
