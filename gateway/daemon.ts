@@ -11,7 +11,8 @@ import { createIdFactory } from './core/ids.js';
 import { MODES, type Mode } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
-import type { Driver } from './devices/driver.js';
+import type { Driver, RawSample } from './devices/driver.js';
+import type { GatewayExtension } from './extension.js';
 import { type HealthCheck, startHttpServer } from './http/http-server.js';
 import { ModeManager } from './modes/mode-manager.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   clock?: Clock;
   drivers?: Map<string, Driver>;
   env?: NodeJS.ProcessEnv;
+  /** Parts beside the data path (the UI); see extension.ts. */
+  extensions?: GatewayExtension[];
 }
 
 /**
@@ -65,10 +68,18 @@ export class Gateway {
       refreshMetrics: () => this.refreshMetrics(),
       readiness: () => this.readiness(),
       status: () => this.status(),
+      plugins: (this.o.extensions ?? []).filter((e) => e.registerHttp).map((e) => (app) => e.registerHttp!(app, this)),
     });
     parts.uplink.start();
     this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
     await parts.devices.start(config.devices);
+    for (const extension of this.o.extensions ?? []) {
+      try {
+        await extension.start?.(this);
+      } catch (err) {
+        this.o.log.error({ err, extension: extension.name }, 'extension failed to start');
+      }
+    }
     this.o.log.info({ http: `http://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
   }
 
@@ -78,6 +89,9 @@ export class Gateway {
     if (!parts) return;
     this.parts = undefined;
     const signal = AbortSignal.timeout(timeoutMs);
+    for (const extension of [...(this.o.extensions ?? [])].reverse()) {
+      await extension.stop?.().catch((err: unknown) => this.o.log.error({ err, extension: extension.name }, 'extension failed to stop'));
+    }
     await parts.devices.stop(signal);
     parts.dropReporter.flush();
     parts.outbox.flush();
@@ -97,6 +111,42 @@ export class Gateway {
     const previous = parts.modes.mode;
     parts.modes.set(mode, by, reason, this.clock.now());
     return { mode, previous };
+  }
+
+  /** The configuration the gateway runs with (validated, frozen). */
+  get config(): Readonly<GatewayConfig> {
+    return this.o.config;
+  }
+
+  get logger(): Logger {
+    return this.o.log;
+  }
+
+  /** Every device's current state. */
+  deviceStates() {
+    return this.require().devices.states();
+  }
+
+  /** Writes an engineering value to a writable point (limits checked, converted to raw). */
+  writePoint(device: string, point: string, value: number | boolean | string): Promise<void> {
+    return this.require().devices.writePoint(device, point, value);
+  }
+
+  /** One on-demand read, normalized like a polled value (the UI's "test read"). */
+  async readPoint(device: string, point: string) {
+    const parts = this.require();
+    const sample: RawSample = await parts.devices.read(device, point);
+    return parts.normalizer.preview(sample);
+  }
+
+  /** A JPEG from a device that can take one (not published). */
+  takeSnapshot(device: string, channel?: number): Promise<Buffer> {
+    return this.require().devices.snapshot(device, channel);
+  }
+
+  /** Accepts an event into the outbox (rules, UI actions); returns its id. */
+  raiseEvent(input: EventInput, snapshot?: Buffer): string {
+    return this.raise(input, snapshot);
   }
 
   status() {

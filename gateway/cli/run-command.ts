@@ -2,13 +2,14 @@ import { formatProblem } from '../config/config-problems.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { Gateway } from '../daemon.js';
+import type { GatewayExtension } from '../extension.js';
 
 /**
  * `gridgate run --config FILE`: runs until SIGTERM/SIGINT. Refuses to start on an invalid
  * configuration (every problem listed). SIGHUP reloads: a valid new configuration restarts the
  * gateway with it; an invalid one is reported and the running configuration is kept.
  */
-export async function runCommand(file: string, options: { log?: Logger; onStarted?: (g: Gateway) => void } = {}): Promise<number> {
+export async function runCommand(file: string, options: { log?: Logger; onStarted?: (g: Gateway) => void; extensions?: () => GatewayExtension[] } = {}): Promise<number> {
   const first = loadConfigFile(file, process.env);
   if (!first.ok) {
     console.error(`gridgate: refusing to start, ${file} has ${first.problems.length} problem(s):`);
@@ -16,7 +17,7 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
     return 1;
   }
   const log = options.log ?? createLogger({ level: first.loaded.config.log.level });
-  let gateway = new Gateway({ config: first.loaded.config, baseDir: first.loaded.baseDir, log, env: process.env });
+  let gateway = new Gateway({ config: first.loaded.config, baseDir: first.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
   try {
     await gateway.start();
   } catch (err) {
@@ -36,7 +37,7 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
       }
       log.info({ file }, 'configuration reloaded: restarting with it');
       await gateway.stop();
-      gateway = new Gateway({ config: next.loaded.config, baseDir: next.loaded.baseDir, log, env: process.env });
+      gateway = new Gateway({ config: next.loaded.config, baseDir: next.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
       await gateway.start();
       options.onStarted?.(gateway);
     });

@@ -87,6 +87,15 @@ export class DeviceManager {
     await driver.write(deviceId, pointName, raw);
   }
 
+  /** One on-demand read through the device's driver. */
+  async read(deviceId: string, point: string): Promise<RawSample> {
+    const device = this.requireDevice(deviceId);
+    const driver = this.o.drivers.get(device.config.driver);
+    if (!driver?.read) throw new GatewayError('E_UNSUPPORTED', `driver ${device.config.driver} cannot read on demand`);
+    if (!device.config.points.some((p) => p.name === point)) throw new GatewayError('E_UNKNOWN_POINT', `device ${deviceId} has no point "${point}"`);
+    return driver.read(deviceId, point);
+  }
+
   /** A JPEG from a device that can take one. */
   async snapshot(deviceId: string, channel: number | undefined): Promise<Buffer> {
     const device = this.requireDevice(deviceId);

@@ -17,6 +17,8 @@ export interface HttpServerOptions {
   refreshMetrics: () => void;
   readiness: () => HealthCheck[];
   status: () => unknown;
+  /** Route registrations (extensions), run before the server listens. */
+  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ app: Fast
     return o.metrics.registry.metrics();
   });
   app.get('/api/status', async () => o.status());
+  for (const plugin of o.plugins ?? []) await plugin(app);
   await app.listen({ host: o.host, port: o.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;

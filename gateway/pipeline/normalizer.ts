@@ -66,6 +66,12 @@ export class Normalizer {
     return out;
   }
 
+  /** The reading a sample would give, without deadband state or sending (on-demand reads). */
+  preview(sample: RawSample): Reading {
+    const point = this.devices.get(sample.device)?.get(sample.point) ?? { unit: undefined, transform: (v: number) => v, deadband: undefined, maxSilenceMs: 0 };
+    return this.toReading(sample, point, Number.isFinite(sample.ts) ? sample.ts : this.clock.now());
+  }
+
   private toReading(s: RawSample, point: CompiledPoint, ts: number): Reading {
     const base = { id: this.ids(), device: s.device, point: s.point, ts: formatTime(ts) };
     const unit = point.unit;
