@@ -63,7 +63,7 @@ export class DropReporter {
       state: 'pulse',
       severity: p.lane === 'events' ? 'critical' : 'major',
       source: {},
-      message: `dropped ${p.count} ${what} (${p.bytes} bytes) measured ${formatTime(p.fromMs)} to ${formatTime(p.toMs)} because ${why}`,
+      message: `dropped ${p.count} ${what} (${p.bytes} bytes) accepted from ${formatTime(p.fromMs)} to ${formatTime(p.toMs)} because ${why}`,
       data: { lane: p.lane, reason: p.reason, count: p.count, bytes: p.bytes, from: formatTime(p.fromMs), to: formatTime(p.toMs) },
     });
   }

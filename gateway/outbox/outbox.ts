@@ -53,7 +53,7 @@ export interface LaneStats {
   /** Events waiting, or readings waiting. */
   count: number;
   bytes: number;
-  /** Milliseconds since epoch of the oldest waiting item (measurement time), if any. */
+  /** When the oldest waiting item was accepted (ms since epoch), if any. */
   oldestMs?: number;
 }
 
@@ -73,7 +73,7 @@ export interface DropNotice {
   reason: DropReason;
   count: number;
   bytes: number;
-  /** Measurement-time range of what was dropped (ms since epoch). */
+  /** When what was dropped had been accepted: first and last (ms since epoch). */
   fromMs: number;
   toMs: number;
 }

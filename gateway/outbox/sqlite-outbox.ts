@@ -199,7 +199,7 @@ export class SqliteOutbox implements Outbox {
         bytes = Buffer.byteLength(payload);
       }
       this.makeRoom(bytes, 'events', drops);
-      this.stmts.insertEvent.run(seq, event.id, Date.parse(event.ts), payload, picture ?? null);
+      this.stmts.insertEvent.run(seq, event.id, this.options.clock.now(), payload, picture ?? null);
       this.nextEventSeq = seq + 1;
       this.eventCount++;
       this.eventBytes += bytes;
@@ -221,8 +221,10 @@ export class SqliteOutbox implements Outbox {
       this.droppedTotals.telemetry += start;
       bytes -= freed;
     }
+    // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
     const insert = this.stmts.insertReading;
-    for (let i = start; i < readings.length; i++) insert.run(Date.parse(readings[i]!.ts), payloads[i]!);
+    const now = this.options.clock.now();
+    for (let i = start; i < readings.length; i++) insert.run(now, payloads[i]!);
     const added = readings.length - start;
     this.readingCount += added;
     this.readingBytes += bytes;

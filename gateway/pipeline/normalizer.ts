@@ -23,6 +23,8 @@ interface CompiledPoint {
 export class Normalizer {
   private readonly devices = new Map<string, Map<string, CompiledPoint>>();
   private readonly warned = new Set<string>();
+  private lastTs = Number.NaN;
+  private lastTime = '';
 
   constructor(
     private readonly ids: IdFactory,
@@ -73,21 +75,37 @@ export class Normalizer {
   }
 
   private toReading(s: RawSample, point: CompiledPoint, ts: number): Reading {
-    const base = { id: this.ids(), device: s.device, point: s.point, ts: formatTime(ts) };
+    // Object literals in contract field order, no spreads: this runs for every reading.
+    const id = this.ids();
+    const time = this.formatCached(ts);
     const unit = point.unit;
     if (s.quality === 'bad' || s.error !== undefined || s.raw === null) {
       const error = (s.error ?? 'no value').slice(0, 500);
-      return unit ? { ...base, value: null, unit, quality: 'bad', error } : { ...base, value: null, quality: 'bad', error };
+      return unit
+        ? { id, device: s.device, point: s.point, ts: time, value: null, unit, quality: 'bad', error }
+        : { id, device: s.device, point: s.point, ts: time, value: null, quality: 'bad', error };
     }
     let value: ReadingValue = s.raw;
     if (typeof value === 'number') {
       value = point.transform(value);
       if (!Number.isFinite(value)) {
-        return { ...base, value: null, ...(unit ? { unit } : {}), quality: 'bad', error: `value ${String(s.raw)} is not a finite number` };
+        const error = `value ${String(s.raw)} is not a finite number`;
+        return unit
+          ? { id, device: s.device, point: s.point, ts: time, value: null, unit, quality: 'bad', error }
+          : { id, device: s.device, point: s.point, ts: time, value: null, quality: 'bad', error };
       }
     }
     const quality = s.quality ?? 'good';
-    return unit ? { ...base, value, unit, quality } : { ...base, value, quality };
+    return unit ? { id, device: s.device, point: s.point, ts: time, value, unit, quality } : { id, device: s.device, point: s.point, ts: time, value, quality };
+  }
+
+  /** Samples of one poll share their time: format it once. */
+  private formatCached(ts: number): string {
+    if (ts !== this.lastTs) {
+      this.lastTs = ts;
+      this.lastTime = formatTime(ts);
+    }
+    return this.lastTime;
   }
 
   private due(point: CompiledPoint, reading: Reading, now: number): boolean {
