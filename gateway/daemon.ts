@@ -8,7 +8,7 @@ import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createIdFactory } from './core/ids.js';
-import { MODES, type Mode } from './core/model.js';
+import { type GatewayEvent, MODES, type Mode, type Reading } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
 import type { Driver, RawSample } from './devices/driver.js';
@@ -23,6 +23,8 @@ import { SqliteStateStore } from './outbox/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
 import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
+import { EventGate } from './rules/event-gate.js';
+import { SiteRules } from './rules/site-rules.js';
 import { Uplink } from './uplink/uplink.js';
 
 export interface GatewayOptions {
@@ -73,6 +75,7 @@ export class Gateway {
     parts.uplink.start();
     this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
     await parts.devices.start(config.devices);
+    parts.rules.start();
     for (const extension of this.o.extensions ?? []) {
       try {
         await extension.start?.(this);
@@ -93,6 +96,7 @@ export class Gateway {
       await extension.stop?.().catch((err: unknown) => this.o.log.error({ err, extension: extension.name }, 'extension failed to stop'));
     }
     await parts.devices.stop(signal);
+    parts.rules.stop();
     parts.dropReporter.flush();
     parts.outbox.flush();
     await parts.uplink.stop(Math.min(2000, timeoutMs));
@@ -145,7 +149,7 @@ export class Gateway {
   }
 
   /** Accepts an event into the outbox (rules, UI actions); returns its id. */
-  raiseEvent(input: EventInput, snapshot?: Buffer): string {
+  raiseEvent(input: EventInput, snapshot?: Buffer): string | undefined {
     return this.raise(input, snapshot);
   }
 
@@ -158,6 +162,7 @@ export class Gateway {
       mode: parts.modes.mode,
       uplink: parts.uplink.status,
       outbox: parts.outbox.stats(),
+      zones: parts.rules.zones.status(),
       devices: parts.devices.states(),
     };
   }
@@ -198,16 +203,34 @@ export class Gateway {
       log: log.child({ component: 'uplink' }),
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
+    const accept = (event: GatewayEvent, snapshot?: Buffer) => {
+      outbox.appendEvent(event, snapshot);
+      this.bus.emit('event', event);
+    };
+    const gate = new EventGate({
+      config,
+      events,
+      clock: this.clock,
+      log: log.child({ component: 'events' }),
+      mode: () => modes.mode,
+      camerasFor: (source) => devices.camerasFor(source),
+      snapshot: (device, channel) => devices.snapshot(device, channel),
+      accept,
+    });
+    const acceptReadings = (readings: Reading[]) => {
+      outbox.appendReadings(readings);
+      this.metrics.readingsIn.inc(readings.length);
+      this.bus.emit('readings', readings);
+    };
+    const rules = new SiteRules({ config, modes, store, ids, clock: this.clock, log: log.child({ component: 'rules' }), raise: (e) => this.raise(e), acceptReadings });
 
     // The flow: driver samples → normalizer → outbox; driver events → event factory → outbox.
     this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
     this.bus.on('samples', (batch) => {
       const readings = normalizer.normalize(batch);
-      if (readings.length === 0) return;
-      outbox.appendReadings(readings);
-      this.metrics.readingsIn.inc(readings.length);
-      this.bus.emit('readings', readings);
+      if (readings.length > 0) acceptReadings(readings);
     });
+    this.bus.on('readings', (readings) => rules.onReadings(readings));
     this.bus.on('driver-event', (e) => {
       const zone = e.zone ?? devices.config(e.device)?.zone;
       this.raise({ ...e, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot);
@@ -221,6 +244,7 @@ export class Gateway {
     modes.onChange((change) => {
       this.raise({ type: 'mode.changed', state: 'pulse', severity: change.mode === 'emergency' ? 'critical' : 'info', source: {}, message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`, data: { ...change } });
       this.bus.emit('mode-changed', change);
+      rules.onModeChange();
       uplink.publishState();
     });
     registerBuiltinCommands(dispatcher, {
@@ -229,8 +253,10 @@ export class Gateway {
       writePoint: (device, point, value) => devices.writePoint(device, point, value),
       snapshot: async (device, channel) => {
         const picture = await devices.snapshot(device, channel);
-        const id = this.raise({ type: 'vendor.snapshot', state: 'pulse', severity: 'info', source: { device, channel }, message: `snapshot of ${device}${channel === undefined ? '' : ` channel ${channel}`} on request` }, picture);
-        return { eventId: id };
+        // A requested picture is never suppressed: it bypasses the gate.
+        const event = events.create({ type: 'vendor.snapshot', state: 'pulse', severity: 'info', source: { device, channel }, message: `snapshot of ${device}${channel === undefined ? '' : ` channel ${channel}`} on request`, snapshot: { contentType: 'image/jpeg', bytes: picture.length } });
+        accept(event, picture);
+        return { eventId: event.id };
       },
     });
     if (opened.movedAside) {
@@ -238,13 +264,12 @@ export class Gateway {
       dropReporter.flush();
       this.raiseWith(events, outbox, { type: 'gateway.data_dropped', state: 'pulse', severity: 'critical', source: {}, message: `outbox database was corrupt and was replaced; the old file is ${path}`, data: { lane: 'all', reason: 'outbox_corrupt', movedTo: path, detail: reason } });
     }
-    return { outbox, store, modes, events, normalizer, dispatcher, devices, uplink, dropReporter };
+    return { outbox, store, modes, events, normalizer, dispatcher, devices, uplink, dropReporter, gate, rules };
   }
 
-  /** Accepts an event into the outbox; returns its id. */
-  private raise(input: EventInput, snapshot?: Buffer): string {
-    const parts = this.require();
-    return this.raiseWith(parts.events, parts.outbox, input, snapshot);
+  /** Accepts an event (through severity policy, storm suppression and snapshot policy); returns its id, or undefined if suppressed. */
+  private raise(input: EventInput, snapshot?: Buffer): string | undefined {
+    return this.require().gate.raise(input, snapshot);
   }
 
   private raiseWith(events: EventFactory, outbox: SqliteOutbox, input: EventInput, snapshot?: Buffer): string {

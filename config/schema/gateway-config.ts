@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { deviceSchema } from '../../drivers/schemas.js';
 import { MODES } from '../../gateway/core/model.js';
-import { millisSchema, modeSchema, nameSchema, secretRefSchema } from './common.js';
+import { millisSchema, modeSchema, nameSchema, secretRefSchema, severitySchema } from './common.js';
+import { calendarSchema, rulesSchema } from './rules.js';
+import { zoneSchema } from './zones.js';
 
 /**
  * The gateway configuration: the single source of its TypeScript type, its validation (with
@@ -76,9 +78,13 @@ export const batchingSchema = z.strictObject({
   maxDelayMs: millisSchema(0, 600_000, 1000).default(1000),
 });
 
-/** What a mode changes. Later issues add thresholds, poll intervals and snapshot policy here. */
+/** What a mode changes (zone thresholds by mode are in each zone; poll intervals in the profiles). */
 export const modePolicySchema = z.strictObject({
   batching: batchingSchema.partial().optional(),
+  /** Event types that get a snapshot from their camera (or the zone's cameras) in this mode. */
+  snapshots: z.array(z.string().min(1)).optional().meta({ examples: [['crowd.threshold', 'fireworks']] }),
+  /** Severity overrides by event type in this mode. */
+  severities: z.record(z.string().min(1), severitySchema).optional(),
 });
 
 export const modesSchema = z
@@ -110,6 +116,13 @@ export const gatewayConfigSchema = z
     /** Extra folders of profiles, after config/profiles. */
     profileDirs: z.array(z.string().min(1)).default([]),
     devices: z.array(deviceSchema).default([]),
+    zones: z.array(zoneSchema).default([]),
+    rules: rulesSchema,
+    calendar: calendarSchema,
+    /** Snapshots the core fetches for events: at most one per camera per interval, at most this size. */
+    snapshots: z
+      .strictObject({ minIntervalMs: z.number().int().min(0).default(2000), maxBytes: z.number().int().min(1024).default(2 * 1024 * 1024) })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -117,6 +130,25 @@ export const gatewayConfigSchema = z
       const first = seen.get(d.id);
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is already used by devices[${first}]` });
       else seen.set(d.id, i);
+    });
+    const deviceIds = new Set(cfg.devices.map((d) => d.id));
+    const zoneIds = new Set<string>();
+    cfg.zones.forEach((zone, i) => {
+      if (zoneIds.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `zone id "${zone.id}" is used twice` });
+      zoneIds.add(zone.id);
+      zone.lines.forEach((line, j) => {
+        if (!deviceIds.has(line.device)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'lines', j, 'device'], message: `no device "${line.device}" is configured` });
+        if (!line.in && !line.out) ctx.addIssue({ code: 'custom', path: ['zones', i, 'lines', j], message: 'a counting line needs an in point, an out point, or both' });
+      });
+    });
+    cfg.rules.modeRules.forEach((r, i) => {
+      if (r.zone !== '*' && !zoneIds.has(r.zone)) ctx.addIssue({ code: 'custom', path: ['rules', 'modeRules', i, 'zone'], message: `no zone "${r.zone}" is configured` });
+    });
+    cfg.rules.sensorThresholds.forEach((t, i) => {
+      if (t.device !== '*' && !deviceIds.has(t.device)) ctx.addIssue({ code: 'custom', path: ['rules', 'sensorThresholds', i, 'device'], message: `no device "${t.device}" is configured` });
+    });
+    cfg.calendar.events.forEach((e, i) => {
+      if (e.end <= e.start) ctx.addIssue({ code: 'custom', path: ['calendar', 'events', i, 'end'], message: `must be after start (${e.start})` });
     });
     if (cfg.platform.reconnect.maxDelayMs < cfg.platform.reconnect.minDelayMs) {
       ctx.addIssue({ code: 'custom', path: ['platform', 'reconnect', 'maxDelayMs'], message: 'must be at least minDelayMs' });

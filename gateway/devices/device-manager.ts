@@ -87,6 +87,20 @@ export class DeviceManager {
     await driver.write(deviceId, pointName, raw);
   }
 
+  /** Devices that can take the picture for an event: its own device if it can, then the zone's cameras. */
+  camerasFor(source: { device?: string; zone?: string }): string[] {
+    const out: string[] = [];
+    const canSnap = (d: ManagedDevice) => Boolean(this.o.drivers.get(d.config.driver)?.snapshot) && d.state.status === 'online';
+    const own = source.device ? this.devices.get(source.device) : undefined;
+    if (own && canSnap(own)) out.push(own.config.id);
+    if (source.zone) {
+      for (const d of this.devices.values()) {
+        if (d.config.zone === source.zone && (d.config.kind === 'camera' || d.config.kind === 'nvr') && canSnap(d) && !out.includes(d.config.id)) out.push(d.config.id);
+      }
+    }
+    return out;
+  }
+
   /** One on-demand read through the device's driver. */
   async read(deviceId: string, point: string): Promise<RawSample> {
     const device = this.requireDevice(deviceId);

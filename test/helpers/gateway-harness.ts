@@ -23,6 +23,8 @@ export function testConfig(brokerUrl: string, dataDir: string, overrides: Partia
     http: { host: '127.0.0.1', port: 0 },
     batching: { maxReadings: 500, maxDelayMs: 50 },
     log: { level: 'error' },
+    // Tests count every event: no storm suppression unless a test asks for it.
+    rules: { suppression: { windowMs: 0 } },
     devices: [
       {
         id: 'env-1',

@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
+import type { GatewayEvent, Mode } from '../core/model.js';
+import type { EventFactory, EventInput } from '../pipeline/event-factory.js';
+
+/** Types never suppressed: the gateway's own reports and mode changes must all arrive. */
+const NEVER_SUPPRESSED = /^(gateway\.|mode\.changed$|crowd\.threshold$)/;
+const SNAPSHOT_TIMEOUT_MS = 3000;
+
+export interface EventGateOptions {
+  config: Pick<GatewayConfig, 'modes' | 'rules' | 'snapshots'>;
+  events: EventFactory;
+  clock: Clock;
+  log: Logger;
+  mode: () => Mode;
+  /** Cameras that can take the picture for an event: its own device first, then the zone's. */
+  camerasFor: (source: GatewayEvent['source']) => string[];
+  snapshot: (device: string, channel: number | undefined) => Promise<Buffer>;
+  /** Accepts the finished event (with its picture) into the outbox. */
+  accept: (event: GatewayEvent, snapshot?: Buffer) => void;
+}
+
+/**
+ * Between raising an event and accepting it: per-mode severity overrides, storm suppression (one
+ * event per key and state per window; the rest counted into the next one as `data.suppressed`),
+ * and per-mode snapshots fetched from the event's camera or the zone's cameras, rate-limited per
+ * camera and size-capped. The event's id, time and mode are fixed when it is raised.
+ */
+export class EventGate {
+  private readonly lastSent = new Map<string, number>();
+  private readonly suppressed = new Map<string, number>();
+  private readonly lastSnapshot = new Map<string, number>();
+
+  constructor(private readonly o: EventGateOptions) {}
+
+  /** Returns the event's id, or undefined when it was suppressed. */
+  raise(input: EventInput, snapshot?: Buffer): string | undefined {
+    const mode = this.o.mode();
+    const policy = this.o.config.modes.policies[mode];
+    const severity = policy?.severities?.[input.type];
+    const withSeverity = severity ? { ...input, severity } : input;
+    const key = `${input.key ?? `${input.type}:${input.source.device ?? ''}:${input.source.channel ?? ''}:${input.source.zone ?? ''}`}|${input.state}`;
+    const now = this.o.clock.now();
+    const window = this.o.config.rules.suppression.windowMs;
+    if (window > 0 && !NEVER_SUPPRESSED.test(input.type)) {
+      const last = this.lastSent.get(key);
+      if (last !== undefined && now - last < window) {
+        this.suppressed.set(key, (this.suppressed.get(key) ?? 0) + 1);
+        return undefined;
+      }
+      this.lastSent.set(key, now);
+      if (this.lastSent.size > 10_000) this.forgetOld(now - window);
+    }
+    const count = this.suppressed.get(key);
+    this.suppressed.delete(key);
+    const finalInput = count ? { ...withSeverity, data: { ...withSeverity.data, suppressed: count } } : withSeverity;
+
+    const wantsPicture = !snapshot && policy?.snapshots?.includes(input.type);
+    if (!wantsPicture) {
+      const event = this.o.events.create(snapshot ? { ...finalInput, snapshot: { contentType: 'image/jpeg', bytes: snapshot.length } } : finalInput);
+      this.o.accept(event, snapshot);
+      return event.id;
+    }
+    const event = this.o.events.create(finalInput);
+    void this.withPicture(event, now);
+    return event.id;
+  }
+
+  private async withPicture(event: GatewayEvent, now: number): Promise<void> {
+    const { minIntervalMs, maxBytes } = this.o.config.snapshots;
+    for (const camera of this.o.camerasFor(event.source)) {
+      const last = this.lastSnapshot.get(camera);
+      if (last !== undefined && now - last < minIntervalMs) continue;
+      this.lastSnapshot.set(camera, now);
+      try {
+        const picture = await withTimeout(this.o.snapshot(camera, camera === event.source.device ? event.source.channel : undefined), SNAPSHOT_TIMEOUT_MS);
+        if (picture.length > maxBytes) {
+          this.o.log.warn({ camera, bytes: picture.length, maxBytes }, 'snapshot larger than snapshots.maxBytes: not attached');
+          break;
+        }
+        this.o.accept({ ...event, snapshot: { contentType: 'image/jpeg', bytes: picture.length } }, picture);
+        return;
+      } catch (err) {
+        this.o.log.warn({ camera, event: event.type, err: errorMessage(err) }, 'snapshot for event failed');
+      }
+    }
+    this.o.accept(event);
+  }
+
+  private forgetOld(before: number): void {
+    for (const [k, t] of this.lastSent) if (t < before) this.lastSent.delete(k);
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no picture in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
