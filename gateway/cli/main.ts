@@ -9,7 +9,8 @@ const USAGE = `usage: gridgate <command> [options]
 
 commands:
   run --config FILE        run the gateway (SIGHUP reloads the file; SIGTERM stops)
-  demo [--config FILE]     run the demo site with simulators and an embedded platform broker
+  demo [--config FILE] [--scenario new-year-eve]
+                           run the demo site with simulators and an embedded platform broker
   check-config FILE        validate a configuration; lists every problem, exit 1 if any
   tail [--url URL] [--prefix P] [--site S] [--gateway G] [--json]
                            print the contract messages a platform broker receives
@@ -43,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       }
       return runCommand((values.config ?? positionals[0])!);
     case 'demo':
-      return demoCommand({ config: values.config });
+      return demoCommand({ config: values.config, scenario: values.scenario });
     case 'check-config':
       return checkConfigCommand(positionals[0] ?? values.config);
     case 'tail':

@@ -1,0 +1,95 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../gateway/daemon.js';
+import { type ModbusSimulator, startModbusSimulator } from '../../simulators/modbus/simulator.js';
+import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
+import { runNewYearEve } from '../../simulators/scenarios/new-year-eve.js';
+import { contractValidator } from '../helpers/contract.js';
+import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
+import { PlatformRecorder } from '../helpers/platform.js';
+
+const contract = contractValidator();
+
+describe("the New Year's Eve scenario, end to end", () => {
+  const tmp = tempDir();
+  let broker: PlatformBroker;
+  let platform: PlatformRecorder;
+  let modbus: ModbusSimulator;
+  let gateway: Gateway;
+  afterAll(async () => {
+    await gateway?.stop();
+    await modbus?.stop();
+    await platform?.stop();
+    await broker?.stop();
+    tmp.cleanup();
+  });
+
+  it('raises levels 3, 2, 1, switches to emergency by rule, and the platform receives it all per the contract', async () => {
+    broker = await startPlatformBroker();
+    platform = new PlatformRecorder(broker.url);
+    await platform.start();
+    modbus = await startModbusSimulator({
+      devices: [
+        { id: 'gate-1', model: 'people-counter', port: 0 },
+        { id: 'gate-2', model: 'rs485-people-counter', unitId: 5, port: 0 },
+      ],
+    });
+    const tcp = (id: string) => ({ transport: 'tcp' as const, host: '127.0.0.1', port: modbus.ports[id]! });
+    const config = testConfig(broker.url, tmp.dir, {
+      modes: { initial: 'holiday' },
+      devices: [
+        { id: 'gate-1', kind: 'people-counter', driver: 'modbus', profile: 'modbus-people-counter', zone: 'cbd-square', connection: tcp('gate-1'), unitId: 1, intervalMs: 200 },
+        { id: 'gate-2', kind: 'people-counter', driver: 'modbus', profile: 'rs485-people-counter', zone: 'cbd-square', connection: tcp('gate-2'), unitId: 5, intervalMs: 200 },
+      ],
+      zones: [
+        {
+          id: 'cbd-square',
+          lines: [
+            { device: 'gate-1', in: 'in', out: 'out' },
+            { device: 'gate-2', in: 'in-total', out: 'out-total' },
+          ],
+          reportEveryMs: 500,
+          thresholds: {
+            default: [
+              { level: 3, at: 30_000 },
+              { level: 2, at: 40_000 },
+              { level: 1, at: 50_000 },
+            ],
+          },
+        },
+      ],
+      rules: { suppression: { windowMs: 0 }, modeRules: [{ id: 'crowd-level-1', zone: 'cbd-square', level: 1, switchTo: 'emergency' }] },
+    });
+    gateway = await startGateway(config);
+    const scenario = runNewYearEve({
+      modbus,
+      counters: [
+        { device: 'gate-1', in: 'in', out: 'out' },
+        { device: 'gate-2', in: 'in-total', out: 'out-total' },
+      ],
+      zone: 'cbd-square',
+      rampMs: 6000,
+      stepMs: 200,
+      settleMs: 1500,
+    });
+    await scenario.done;
+    await platform.until(() => platform.events('mode.changed').length === 1 && platform.events('crowd.threshold').length === 3, 20_000, 'levels and the mode change');
+
+    const crowd = platform.events('crowd.threshold');
+    expect(crowd.map((e) => [e.data.level, e.state, e.severity])).toEqual([
+      [3, 'active', 'minor'],
+      [2, 'active', 'major'],
+      [1, 'active', 'critical'],
+    ]);
+    expect(crowd[2]).toMatchObject({ key: 'zone:cbd-square:level-1', source: { zone: 'cbd-square' }, data: { threshold: 50_000 } });
+    expect(crowd[2].data.occupancy).toBeGreaterThanOrEqual(50_000);
+    const changed = platform.events('mode.changed')[0];
+    expect(changed).toMatchObject({ mode: 'emergency', data: { previous: 'holiday', by: 'rule:crowd-level-1' } });
+    expect(changed.seq).toBeGreaterThan(crowd[2].seq);
+    const occupancy = platform.readings().filter((r) => r.device === 'zone.cbd-square' && r.point === 'occupancy');
+    expect(occupancy.at(-1).value).toBeGreaterThanOrEqual(50_000);
+    await platform.until(() => platform.of('state').some((m) => m.doc.mode === 'emergency'));
+    for (const m of platform.messages) {
+      if (m.kind === 'event' || m.kind === 'telemetry' || m.kind === 'state') expect(contract.check(m.kind, m.doc), m.topic).toBeUndefined();
+    }
+  });
+});
