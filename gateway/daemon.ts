@@ -7,7 +7,7 @@ import { CommandDispatcher } from './commands/command-dispatcher.js';
 import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
 import { type Clock, systemClock } from './core/clock.js';
-import { createIdFactory } from './core/ids.js';
+import { createIdFactory, type IdFactory } from './core/ids.js';
 import { type GatewayEvent, MODES, type Mode, type Reading } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
@@ -50,18 +50,21 @@ export class Gateway {
   private readonly clock: Clock;
   private readonly startedAt: number;
   private parts: Awaited<ReturnType<Gateway['build']>> | undefined;
+  /** The configuration in force: the one given, then whatever applyConfig moved to. */
+  private current: Readonly<GatewayConfig>;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     this.clock = o.clock ?? systemClock;
     this.startedAt = this.clock.now();
+    this.current = o.config;
     this.bus = new TypedBus<GatewayBusEvents>(o.log.child({ component: 'bus' }));
   }
 
   async start(): Promise<void> {
     const parts = this.build();
     this.parts = parts;
-    const { config } = this.o;
+    const config = this.current;
     this.http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
@@ -119,7 +122,54 @@ export class Gateway {
 
   /** The configuration the gateway runs with (validated, frozen). */
   get config(): Readonly<GatewayConfig> {
-    return this.o.config;
+    return this.current;
+  }
+
+  /**
+   * Moves the running gateway to a new configuration, restarting only what changed: devices are
+   * added, updated or removed one by one; zones, rules, calendar and mode policies are rebuilt;
+   * a new platform connection is made if the platform changed. Settings that need a process
+   * restart (ids, data folder, outbox, HTTP, log) are listed, not applied. If a step fails, the
+   * previous configuration is applied again and the error is thrown.
+   */
+  async applyConfig(next: Readonly<GatewayConfig>): Promise<{ changed: string[]; restartRequired: string[] }> {
+    const previous = this.current;
+    try {
+      return await this.moveTo(next);
+    } catch (err) {
+      this.o.log.error({ err }, 'configuration change failed: rolling back');
+      await this.moveTo(previous).catch((rollbackErr: unknown) => this.o.log.fatal({ err: rollbackErr }, 'rollback failed'));
+      throw err;
+    }
+  }
+
+  private async moveTo(next: Readonly<GatewayConfig>): Promise<{ changed: string[]; restartRequired: string[] }> {
+    const parts = this.require();
+    const prev = this.current;
+    const differs = (k: keyof GatewayConfig) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]);
+    const restartRequired = (['gateway', 'site', 'dataDir', 'outbox', 'http', 'log'] as const).filter(differs);
+    const changed: string[] = [];
+    this.current = next;
+    if (differs('devices')) {
+      const r = await parts.devices.apply(next.devices);
+      changed.push(...r.added.map((id) => `devices: added ${id}`), ...r.updated.map((id) => `devices: updated ${id}`), ...r.removed.map((id) => `devices: removed ${id}`));
+    }
+    if (differs('zones') || differs('rules') || differs('calendar') || differs('modes')) {
+      parts.rules.stop();
+      parts.rules = this.makeRules(parts);
+      parts.rules.start();
+      changed.push('zones, rules and modes rebuilt');
+    }
+    if (differs('platform')) {
+      const uplink = this.makeUplink(parts); // first, so a bad secret fails before anything stops
+      await parts.uplink.stop(2000);
+      parts.uplink = uplink;
+      uplink.start();
+      changed.push('platform connection restarted');
+    }
+    if (differs('batching') || differs('snapshots')) changed.push('batching and snapshot policy');
+    this.o.log.info({ changed, restartRequired }, 'configuration applied');
+    return { changed, restartRequired };
   }
 
   get logger(): Logger {
@@ -156,8 +206,8 @@ export class Gateway {
   status() {
     const parts = this.require();
     return {
-      gateway: this.o.config.gateway,
-      site: this.o.config.site,
+      gateway: this.current.gateway,
+      site: this.current.site,
       version: GATEWAY_VERSION,
       mode: parts.modes.mode,
       uplink: parts.uplink.status,
@@ -168,7 +218,8 @@ export class Gateway {
   }
 
   private build() {
-    const { config, log } = this.o;
+    const { log } = this.o;
+    const config = this.current;
     const ids = createIdFactory();
     const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, log.child({ component: 'outbox' }), this.clock.now());
     const store = new SqliteStateStore(opened.db);
@@ -185,30 +236,18 @@ export class Gateway {
       mode: () => modes.mode,
       onModeChange: (l) => modes.onChange((c) => l(c.mode)),
     });
-    const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
-    const uplink = new Uplink({
-      gateway: config.gateway,
-      site: config.site,
-      version: GATEWAY_VERSION,
-      startedAt: this.startedAt,
-      platform: config.platform,
-      password,
-      outbox,
-      commands: dispatcher,
-      batching: () => modes.batching(config),
-      mode: () => modes.mode,
-      devices: () => devices.states(),
-      metrics: this.metrics,
-      clock: this.clock,
-      log: log.child({ component: 'uplink' }),
-    });
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
       outbox.appendEvent(event, snapshot);
       this.bus.emit('event', event);
     };
+    const acceptReadings = (readings: Reading[]) => {
+      outbox.appendReadings(readings);
+      this.metrics.readingsIn.inc(readings.length);
+      this.bus.emit('readings', readings);
+    };
     const gate = new EventGate({
-      config,
+      config: () => this.current,
       events,
       clock: this.clock,
       log: log.child({ component: 'events' }),
@@ -217,26 +256,23 @@ export class Gateway {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const acceptReadings = (readings: Reading[]) => {
-      outbox.appendReadings(readings);
-      this.metrics.readingsIn.inc(readings.length);
-      this.bus.emit('readings', readings);
-    };
-    const rules = new SiteRules({ config, modes, store, ids, clock: this.clock, log: log.child({ component: 'rules' }), raise: (e) => this.raise(e), acceptReadings });
+    const core = { outbox, store, modes, events, normalizer, dispatcher, devices, dropReporter, gate, ids, acceptReadings };
+    // The platform connection and the site rules are rebuilt when their configuration changes.
+    const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
 
-    // The flow: driver samples → normalizer → outbox; driver events → event factory → outbox.
+    // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox.
     this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
     this.bus.on('samples', (batch) => {
       const readings = normalizer.normalize(batch);
       if (readings.length > 0) acceptReadings(readings);
     });
-    this.bus.on('readings', (readings) => rules.onReadings(readings));
+    this.bus.on('readings', (readings) => parts.rules.onReadings(readings));
     this.bus.on('driver-event', (e) => {
       const zone = e.zone ?? devices.config(e.device)?.zone;
       this.raise({ ...e, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot);
     });
     this.bus.on('event', (e) => this.metrics.eventsIn.inc({ type: e.type }));
-    this.bus.on('device-state', (s) => uplink.deviceState(s));
+    this.bus.on('device-state', (s) => parts.uplink.deviceState(s));
     outbox.onDrop((d) => {
       this.metrics.dropped.inc({ lane: d.lane, reason: d.reason }, d.count);
       dropReporter.add(d);
@@ -244,12 +280,12 @@ export class Gateway {
     modes.onChange((change) => {
       this.raise({ type: 'mode.changed', state: 'pulse', severity: change.mode === 'emergency' ? 'critical' : 'info', source: {}, message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`, data: { ...change } });
       this.bus.emit('mode-changed', change);
-      rules.onModeChange();
-      uplink.publishState();
+      parts.rules.onModeChange();
+      parts.uplink.publishState();
     });
     registerBuiltinCommands(dispatcher, {
       setMode: (mode, by, reason) => this.setMode(mode, by, reason),
-      resync: () => uplink.resync(),
+      resync: () => parts.uplink.resync(),
       writePoint: (device, point, value) => devices.writePoint(device, point, value),
       snapshot: async (device, channel) => {
         const picture = await devices.snapshot(device, channel);
@@ -261,22 +297,49 @@ export class Gateway {
     });
     if (opened.movedAside) {
       const { path, reason } = opened.movedAside;
-      dropReporter.flush();
-      this.raiseWith(events, outbox, { type: 'gateway.data_dropped', state: 'pulse', severity: 'critical', source: {}, message: `outbox database was corrupt and was replaced; the old file is ${path}`, data: { lane: 'all', reason: 'outbox_corrupt', movedTo: path, detail: reason } });
+      const event = events.create({ type: 'gateway.data_dropped', state: 'pulse', severity: 'critical', source: {}, message: `outbox database was corrupt and was replaced; the old file is ${path}`, data: { lane: 'all', reason: 'outbox_corrupt', movedTo: path, detail: reason } });
+      accept(event);
     }
-    return { outbox, store, modes, events, normalizer, dispatcher, devices, uplink, dropReporter, gate, rules };
+    return parts;
+  }
+
+  private makeUplink(core: { outbox: SqliteOutbox; dispatcher: CommandDispatcher; modes: ModeManager; devices: DeviceManager }): Uplink {
+    const config = this.current;
+    const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
+    return new Uplink({
+      gateway: config.gateway,
+      site: config.site,
+      version: GATEWAY_VERSION,
+      startedAt: this.startedAt,
+      platform: config.platform,
+      password,
+      outbox: core.outbox,
+      commands: core.dispatcher,
+      batching: () => core.modes.batching(this.current),
+      mode: () => core.modes.mode,
+      devices: () => core.devices.states(),
+      metrics: this.metrics,
+      clock: this.clock,
+      log: this.o.log.child({ component: 'uplink' }),
+    });
+  }
+
+  private makeRules(core: { modes: ModeManager; store: SqliteStateStore; ids: IdFactory; acceptReadings: (r: Reading[]) => void }): SiteRules {
+    return new SiteRules({
+      config: this.current,
+      modes: core.modes,
+      store: core.store,
+      ids: core.ids,
+      clock: this.clock,
+      log: this.o.log.child({ component: 'rules' }),
+      raise: (e) => this.raise(e),
+      acceptReadings: core.acceptReadings,
+    });
   }
 
   /** Accepts an event (through severity policy, storm suppression and snapshot policy); returns its id, or undefined if suppressed. */
   private raise(input: EventInput, snapshot?: Buffer): string | undefined {
     return this.require().gate.raise(input, snapshot);
-  }
-
-  private raiseWith(events: EventFactory, outbox: SqliteOutbox, input: EventInput, snapshot?: Buffer): string {
-    const event = events.create(snapshot ? { ...input, snapshot: { contentType: 'image/jpeg', bytes: snapshot.length } } : input);
-    outbox.appendEvent(event, snapshot);
-    this.bus.emit('event', event);
-    return event.id;
   }
 
   private readiness(): HealthCheck[] {

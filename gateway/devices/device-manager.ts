@@ -47,6 +47,48 @@ export class DeviceManager {
     for (const d of this.devices.values()) this.o.bus.emit('device-state', d.state);
   }
 
+  /**
+   * Moves to a new device list: new devices are added, removed ones taken from their driver (and
+   * published as disabled), changed ones updated. Devices whose configuration is unchanged are
+   * not touched. Returns the ids that changed.
+   */
+  async apply(next: readonly DeviceConfig[]): Promise<{ added: string[]; updated: string[]; removed: string[] }> {
+    const result = { added: [] as string[], updated: [] as string[], removed: [] as string[] };
+    const nextIds = new Set(next.map((d) => d.id));
+    for (const [id, device] of [...this.devices]) {
+      if (nextIds.has(id)) continue;
+      await this.o.drivers.get(device.config.driver)?.removeDevice(id);
+      this.devices.delete(id);
+      result.removed.push(id);
+      this.o.bus.emit('device-state', { device: id, kind: device.config.kind, status: 'disabled', ts: formatTime(this.o.clock.now()), error: 'removed from the configuration' });
+    }
+    for (const d of next) {
+      const current = this.devices.get(d.id);
+      if (current && JSON.stringify(current.config) === JSON.stringify(d)) continue;
+      if (!this.started.has(d.driver)) await this.startDriver(d.driver);
+      const driver = this.o.drivers.get(d.driver);
+      this.o.bus.emit('device-configured', d);
+      if (!current) {
+        this.devices.set(d.id, { config: d, state: this.initialState(d) });
+        if (d.enabled) await this.addToDriver(d);
+        result.added.push(d.id);
+      } else {
+        const wasEnabled = current.config.enabled;
+        const oldDriver = current.config.driver;
+        const movedDriver = oldDriver !== d.driver;
+        current.config = d;
+        if (wasEnabled && (movedDriver || !d.enabled)) await this.o.drivers.get(oldDriver)?.removeDevice(d.id);
+        if (!d.enabled) this.setDisabled(current);
+        else if (!wasEnabled || movedDriver) await this.addToDriver(d);
+        else await driver?.updateDevice(d);
+        result.updated.push(d.id);
+      }
+      const state = this.devices.get(d.id)?.state;
+      if (state) this.o.bus.emit('device-state', state);
+    }
+    return result;
+  }
+
   async stop(signal: AbortSignal): Promise<void> {
     await Promise.all(
       [...this.started].map(async (name) => {
@@ -211,6 +253,10 @@ export class DeviceManager {
     }
     if (wasUp && !isUp) device.wentDown = true;
     if (isUp) device.wentDown = false;
+  }
+
+  private setDisabled(device: ManagedDevice): void {
+    device.state = { device: device.config.id, kind: device.config.kind, status: 'disabled', ts: formatTime(this.o.clock.now()) };
   }
 
   private initialState(d: DeviceConfig): DeviceState {

@@ -10,7 +10,8 @@ const NEVER_SUPPRESSED = /^(gateway\.|mode\.changed$|crowd\.threshold$)/;
 const SNAPSHOT_TIMEOUT_MS = 3000;
 
 export interface EventGateOptions {
-  config: Pick<GatewayConfig, 'modes' | 'rules' | 'snapshots'>;
+  /** The configuration in force (it can change while running). */
+  config: () => Pick<GatewayConfig, 'modes' | 'rules' | 'snapshots'>;
   events: EventFactory;
   clock: Clock;
   log: Logger;
@@ -38,12 +39,13 @@ export class EventGate {
   /** Returns the event's id, or undefined when it was suppressed. */
   raise(input: EventInput, snapshot?: Buffer): string | undefined {
     const mode = this.o.mode();
-    const policy = this.o.config.modes.policies[mode];
+    const config = this.o.config();
+    const policy = config.modes.policies[mode];
     const severity = policy?.severities?.[input.type];
     const withSeverity = severity ? { ...input, severity } : input;
     const key = `${input.key ?? `${input.type}:${input.source.device ?? ''}:${input.source.channel ?? ''}:${input.source.zone ?? ''}`}|${input.state}`;
     const now = this.o.clock.now();
-    const window = this.o.config.rules.suppression.windowMs;
+    const window = config.rules.suppression.windowMs;
     if (window > 0 && !NEVER_SUPPRESSED.test(input.type)) {
       const last = this.lastSent.get(key);
       if (last !== undefined && now - last < window) {
@@ -69,7 +71,7 @@ export class EventGate {
   }
 
   private async withPicture(event: GatewayEvent, now: number): Promise<void> {
-    const { minIntervalMs, maxBytes } = this.o.config.snapshots;
+    const { minIntervalMs, maxBytes } = this.o.config().snapshots;
     for (const camera of this.o.camerasFor(event.source)) {
       const last = this.lastSnapshot.get(camera);
       if (last !== undefined && now - last < minIntervalMs) continue;

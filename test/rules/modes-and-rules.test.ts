@@ -104,7 +104,7 @@ describe('the event gate', () => {
     const accepted: GatewayEvent[] = [];
     const cfg = config({ rules: { suppression: { windowMs: 10_000 } }, modes: { policies: { emergency: { severities: { fireworks: 'critical' } } } } });
     let mode: 'normal' | 'emergency' = 'normal';
-    const gate = new EventGate({ config: cfg, events: new EventFactory(createIdFactory(), clock, () => mode), clock, log, mode: () => mode, camerasFor: () => [], snapshot: async () => Buffer.alloc(0), accept: (e) => accepted.push(e) });
+    const gate = new EventGate({ config: () => cfg, events: new EventFactory(createIdFactory(), clock, () => mode), clock, log, mode: () => mode, camerasFor: () => [], snapshot: async () => Buffer.alloc(0), accept: (e) => accepted.push(e) });
     const fireworks: EventInput = { type: 'fireworks', state: 'pulse', severity: 'major', source: { device: 'cam-1' } };
     expect(gate.raise(fireworks)).toBeDefined();
     for (let i = 0; i < 5; i++) expect(gate.raise(fireworks)).toBeUndefined();

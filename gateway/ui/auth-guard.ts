@@ -1,0 +1,48 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { csrfMatches } from './sessions.js';
+import { refuse, SESSION_COOKIE, type UiContext } from './ui-context.js';
+import { type Role, roleAllows } from './users.js';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A preHandler that admits a request only with a live session of at least `role`, and, for
+ * anything that changes state, a matching CSRF token and a same-origin Origin header. Every
+ * refusal of a change is audited.
+ */
+export function guard(ctx: UiContext, role: Role, action?: string) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
+    const change = !SAFE.has(req.method);
+    const what = action ?? `${req.method} ${req.routeOptions.url ?? req.url}`;
+    const deny = (status: number, code: string, message: string) => {
+      if (change || status === 403) ctx.audit.append({ who: session?.user ?? '(anonymous)', address: req.ip, action: what, outcome: 'refused', reason: code });
+      return refuse(reply, status, code, message);
+    };
+    if (!session) return deny(401, 'E_UI_LOGIN_REQUIRED', 'log in first (or the session ended: idle or too old)');
+    const user = ctx.users.get(session.user);
+    // The user was removed, or the password was reset from the shell since this login.
+    if (!user || Date.parse(user.passwordChangedAt) > session.createdAt) {
+      ctx.sessions.destroy(req.cookies[SESSION_COOKIE]);
+      return deny(401, 'E_UI_LOGIN_REQUIRED', 'the session ended: log in again');
+    }
+    session.role = user.role;
+    req.session = session;
+    if (change) {
+      if (!sameOrigin(req)) return deny(403, 'E_UI_CSRF', 'the request did not come from this page (Origin)');
+      if (!csrfMatches(session, req.headers['x-csrf-token'])) return deny(403, 'E_UI_CSRF', 'missing or wrong CSRF token: reload the page');
+    }
+    if (!roleAllows(session.role, role)) return deny(403, 'E_UI_FORBIDDEN', `this needs the ${role} role; you are ${session.role}`);
+  };
+}
+
+/** Origin (when the browser sends one) must be this server. */
+export function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,98 @@
+import type { GatewayEvent, Reading } from '../core/model.js';
+import type { Gateway } from '../daemon.js';
+
+export type FeedListener = (events: GatewayEvent[]) => void;
+
+/**
+ * What the UI shows live, kept beside the data path: the last reading of every point, the most
+ * recent events, and the alerts still active (an `active` event not yet `cleared` by its key).
+ * It listens to the gateway's bus; the bus isolates it, so it can never slow the pipeline.
+ */
+export class LiveCache {
+  private readonly values = new Map<string, Map<string, Reading>>();
+  private readonly recent: GatewayEvent[] = [];
+  private readonly active = new Map<string, GatewayEvent>();
+  private readonly listeners = new Set<FeedListener>();
+  private pending: GatewayEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly o: { recentEvents: number; flushMs: number } = { recentEvents: 500, flushMs: 100 }) {}
+
+  /** Listens to a (new) gateway; values and events of an earlier one are kept. */
+  attach(gateway: Gateway): void {
+    this.detach();
+    this.unsubscribe = [gateway.bus.on('readings', (r) => this.onReadings(r)), gateway.bus.on('event', (e) => this.onEvent(e))];
+  }
+
+  detach(): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flush();
+  }
+
+  onReadings(readings: Reading[]): void {
+    for (const r of readings) {
+      let m = this.values.get(r.device);
+      if (!m) {
+        m = new Map();
+        this.values.set(r.device, m);
+      }
+      m.set(r.point, r);
+    }
+  }
+
+  onEvent(e: GatewayEvent): void {
+    this.recent.push(e);
+    if (this.recent.length > this.o.recentEvents) this.recent.splice(0, this.recent.length - this.o.recentEvents);
+    const key = e.key ?? `${e.source.device ?? ''}:${e.type}`;
+    if (e.state === 'active') this.active.set(key, e);
+    else if (e.state === 'cleared') this.active.delete(key);
+    if (this.listeners.size === 0) return;
+    // Events are sent in small batches (one frame per flushMs) so a burst costs few frames.
+    this.pending.push(e);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.o.flushMs);
+  }
+
+  latest(device: string): Reading[] {
+    return [...(this.values.get(device)?.values() ?? [])];
+  }
+
+  pointCount(): number {
+    let n = 0;
+    for (const m of this.values.values()) n += m.size;
+    return n;
+  }
+
+  recentEvents(filter: { device?: string; channel?: number; limit?: number } = {}): GatewayEvent[] {
+    const out: GatewayEvent[] = [];
+    for (let i = this.recent.length - 1; i >= 0 && out.length < (filter.limit ?? 100); i--) {
+      const e = this.recent[i]!;
+      if (filter.device !== undefined && e.source.device !== filter.device) continue;
+      if (filter.channel !== undefined && e.source.channel !== filter.channel) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  activeAlerts(): GatewayEvent[] {
+    return [...this.active.values()].sort((a, b) => (a.ts < b.ts ? 1 : -1));
+  }
+
+  subscribe(listener: FeedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const l of this.listeners) l(batch);
+  }
+}

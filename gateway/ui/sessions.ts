@@ -1,0 +1,87 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role } from './users.js';
+
+export interface Session {
+  user: string;
+  role: Role;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Sent by the page in `x-csrf-token` on every change (synchronizer token). */
+  csrf: string;
+  address: string;
+}
+
+export interface SessionTimeouts {
+  /** A session unused this long ends (ms). */
+  idleMs: number;
+  /** A session ends this long after login whatever happens (ms). */
+  absoluteMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: SessionTimeouts = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 };
+
+/**
+ * Server-side sessions. The cookie holds a random 256-bit id; the server keeps only its SHA-256,
+ * so a memory dump of the table does not yield usable cookies.
+ */
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(user: string, role: Role, address: string): { id: string; session: Session } {
+    const id = randomBytes(32).toString('base64url');
+    const t = this.now();
+    const session: Session = { user, role, createdAt: t, lastSeenAt: t, csrf: randomBytes(24).toString('base64url'), address };
+    this.sessions.set(digest(id), session);
+    this.sweep();
+    return { id, session };
+  }
+
+  /** The live session for a cookie value, touched; undefined when unknown or expired. */
+  get(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const key = digest(id);
+    const s = this.sessions.get(key);
+    if (!s) return undefined;
+    const t = this.now();
+    if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) {
+      this.sessions.delete(key);
+      return undefined;
+    }
+    s.lastSeenAt = t;
+    return s;
+  }
+
+  destroy(id: string | undefined): void {
+    if (id) this.sessions.delete(digest(id));
+  }
+
+  /** Ends every session of a user (password or role changed, user removed). */
+  destroyUser(user: string): void {
+    for (const [k, s] of this.sessions) if (s.user === user) this.sessions.delete(k);
+  }
+
+  count(): number {
+    return this.sessions.size;
+  }
+
+  private sweep(): void {
+    const t = this.now();
+    for (const [k, s] of this.sessions) if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) this.sessions.delete(k);
+  }
+}
+
+export function csrfMatches(session: Session, sent: unknown): boolean {
+  if (typeof sent !== 'string') return false;
+  const a = Buffer.from(session.csrf);
+  const b = Buffer.from(sent);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function digest(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}

@@ -1,0 +1,56 @@
+import type {} from '@fastify/cookie';
+import type {} from '@fastify/websocket';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { DiscoveredDevice } from '../devices/driver.js';
+import type { Gateway } from '../daemon.js';
+import type { AuditLog } from './audit-log.js';
+import type { ConfigStore } from './config-store.js';
+import type { LiveCache } from './live-cache.js';
+import type { LiveStreams } from './live-streams.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { LogRing } from './log-ring.js';
+import type { SecretStore } from './secret-store.js';
+import type { Session, SessionStore } from './sessions.js';
+import type { UserStore } from './users.js';
+
+/** What every route module of the UI gets. */
+export interface UiContext {
+  /** The gateway running now (it is replaced when a configuration change restarts it). */
+  gateway(): Gateway;
+  store: ConfigStore;
+  users: UserStore;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  audit: AuditLog;
+  secrets: SecretStore;
+  live: LiveCache;
+  streams: LiveStreams;
+  logs?: LogRing;
+  log: Logger;
+  /** The one-time setup code while no user exists. */
+  setupCode(): string | undefined;
+  clearSetupCode(): void;
+  /** Looks for devices on the network (every driver that can). */
+  discover(timeoutMs: number): Promise<DiscoveredDevice[]>;
+  /** Tests a device configuration before it is saved. */
+  testDevice(device: Record<string, unknown>, point?: string): Promise<unknown>;
+}
+
+export const SESSION_COOKIE = 'gridgate_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session?: Session;
+  }
+}
+
+/** The audit's "who" for a request. */
+export function who(req: FastifyRequest): string {
+  return req.session?.user ?? '(anonymous)';
+}
+
+/** A 4xx answer with a stable code and words a technician can act on. */
+export function refuse(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return reply.code(status).send({ error: { code, message, ...extra } });
+}

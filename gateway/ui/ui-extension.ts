@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createDrivers } from '../../drivers/registry.js';
+import type { DeviceConfig } from '../../drivers/schemas.js';
+import { readSecret } from '../config/secrets.js';
+import { PACKAGE_ROOT } from '../config/paths.js';
+import type { Gateway } from '../daemon.js';
+import type { DiscoveredDevice, Driver } from '../devices/driver.js';
+import type { GatewayExtension } from '../extension.js';
+import { AuditLog } from './audit-log.js';
+import { authRoutes } from './auth-routes.js';
+import { cameraRoutes } from './camera-routes.js';
+import { configRoutes } from './config-routes.js';
+import type { ConfigStore } from './config-store.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { deviceRoutes } from './device-routes.js';
+import { testDevice } from './device-tester.js';
+import { LiveCache } from './live-cache.js';
+import { liveRoutes } from './live-routes.js';
+import { LiveStreams } from './live-streams.js';
+import { LoginThrottle } from './login-throttle.js';
+import type { LogRing } from './log-ring.js';
+import { miscRoutes } from './misc-routes.js';
+import type { SecretStore } from './secret-store.js';
+import { DEFAULT_TIMEOUTS, type SessionTimeouts, SessionStore } from './sessions.js';
+import { newSetupCode } from './setup-code.js';
+import type { UiContext } from './ui-context.js';
+import { UserStore } from './users.js';
+
+export interface TechnicianUiOptions {
+  /** Users, audit log (e.g. /var/lib/gridgate/ui). */
+  stateDir: string;
+  /** The versioned configuration the daemon runs (see config-store.ts). */
+  store: ConfigStore;
+  /** Camera and broker passwords, encrypted; the key lives outside the configuration. */
+  secrets: SecretStore;
+  log: Logger;
+  /** The last log lines, when the root logger also writes into it. */
+  logs?: LogRing;
+  /** Prints the first-run setup code (the console / journal); never the pino log. */
+  announce?: (text: string) => void;
+  /** Fresh driver instances for "test before save" and discovery (default: drivers/registry.ts). */
+  drivers?: () => Map<string, Driver>;
+  /** Overrides discovery (default: every driver that has `discover`). */
+  discover?: (timeoutMs: number) => Promise<DiscoveredDevice[]>;
+  /** The RTSP URL with credentials of a camera channel (default: from the device state's meta and its password). */
+  streamUrl?: (gateway: Gateway, device: string, channel: number) => Promise<string>;
+  ffmpegPath?: string;
+  sessions?: SessionTimeouts;
+  /** Login throttling (default: 5 free failures, then 1 s doubling to 15 min, forgotten after 1 h). */
+  throttle?: LoginThrottle;
+  /** Folder of the static front end (default: <package>/ui). */
+  staticDir?: string;
+}
+
+const SECURITY_HEADERS = {
+  // Everything is served from here: no CDN, no inline script (JSMpeg decodes in plain JS).
+  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/**
+ * The technicians' local web UI as a gateway extension. Create it once and hand the same
+ * instance to every Gateway the process runs: sessions, throttling and the live caches
+ * outlive a configuration change that restarts the gateway.
+ */
+export class TechnicianUi implements GatewayExtension {
+  readonly name = 'technician-ui';
+  private current: Gateway | undefined;
+  private code: string | undefined;
+  private readonly ctx: UiContext;
+
+  constructor(private readonly o: TechnicianUiOptions) {
+    const live = new LiveCache();
+    const drivers = o.drivers ?? createDrivers;
+    this.ctx = {
+      gateway: () => {
+        if (!this.current) throw new Error('the gateway is restarting');
+        return this.current;
+      },
+      store: o.store,
+      users: new UserStore(join(o.stateDir, 'users.json')),
+      sessions: new SessionStore(o.sessions ?? DEFAULT_TIMEOUTS),
+      throttle: o.throttle ?? new LoginThrottle(),
+      audit: new AuditLog(join(o.stateDir, 'audit.jsonl')),
+      secrets: o.secrets,
+      live,
+      streams: new LiveStreams({ resolve: (d, c) => (o.streamUrl ?? defaultStreamUrl(o.secrets))(this.ctx.gateway(), d, c), log: o.log.child({ component: 'live-view' }), ffmpegPath: o.ffmpegPath }),
+      logs: o.logs,
+      log: o.log.child({ component: 'ui' }),
+      setupCode: () => this.code,
+      clearSetupCode: () => {
+        this.code = undefined;
+      },
+      discover: o.discover ?? ((timeoutMs) => discoverAll(drivers, o.log, timeoutMs)),
+      testDevice: (device, point) =>
+        testDevice(device as DeviceConfig, { drivers, log: o.log.child({ component: 'ui-test' }), mode: () => this.current?.status().mode ?? 'normal', point }),
+    };
+  }
+
+  /** For tests and tools: the parts behind the routes. */
+  get context(): UiContext {
+    return this.ctx;
+  }
+
+  async registerHttp(app: FastifyInstance): Promise<void> {
+    const ctx = this.ctx;
+    const root = this.o.staticDir ?? resolve(PACKAGE_ROOT, 'ui');
+    const jsmpeg = resolve(PACKAGE_ROOT, 'node_modules', '@cycjimmy', 'jsmpeg-player', 'dist', 'jsmpeg-player.esm.js');
+    await app.register(async (scope) => {
+      await scope.register(fastifyCookie);
+      await scope.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+      scope.addHook('onSend', async (req, reply, payload) => {
+        for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+        if (req.url.startsWith('/api/ui/')) reply.header('cache-control', 'no-store');
+        return payload;
+      });
+      await scope.register(fastifyStatic, { root, prefix: '/ui/', index: 'index.html', cacheControl: false });
+      scope.get('/ui/vendor/jsmpeg.js', async (_req, reply) => reply.type('text/javascript').send(readFileSync(jsmpeg)));
+      scope.get('/', async (_req, reply) => reply.redirect('/ui/'));
+      await authRoutes(scope, ctx);
+      await dashboardRoutes(scope, ctx);
+      await deviceRoutes(scope, ctx);
+      await liveRoutes(scope, ctx);
+      await configRoutes(scope, ctx);
+      await cameraRoutes(scope, ctx);
+      await miscRoutes(scope, ctx);
+    });
+  }
+
+  async start(gateway: Gateway): Promise<void> {
+    this.current = gateway;
+    this.ctx.live.attach(gateway);
+    if (this.ctx.users.count() === 0 && !this.code) {
+      const { code, display } = newSetupCode();
+      this.code = code;
+      const url = `http://${gateway.config.http.host}:${gateway.httpPort}/ui/`;
+      (this.o.announce ?? ((t) => process.stderr.write(`${t}\n`)))(
+        `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.`,
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.ctx.live.detach();
+    this.ctx.streams.stopAll();
+    this.current = undefined;
+  }
+}
+
+async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<DiscoveredDevice[]> {
+  const out: DiscoveredDevice[] = [];
+  for (const driver of drivers().values()) {
+    if (!driver.discover) continue;
+    out.push(...(await driver.discover({ timeoutMs, signal: AbortSignal.timeout(timeoutMs + 2000) }).catch((err: unknown) => {
+      log.warn({ err, driver: driver.name }, 'discovery failed');
+      return [];
+    })));
+  }
+  return out;
+}
+
+/** The channel's stream from the device state (credentials redacted there), with the device's own credentials put back. */
+function defaultStreamUrl(secrets: SecretStore) {
+  return async (gateway: Gateway, device: string, channel: number): Promise<string> => {
+    const state = gateway.deviceStates().find((s) => s.device === device);
+    const channels = (state?.meta?.channels as Array<{ channel: number; stream?: string }> | undefined) ?? [];
+    const stream = channels.find((c) => c.channel === channel)?.stream;
+    if (!stream) throw new Error(`device ${device} channel ${channel} has no stream address (is it online?)`);
+    const cfg = gateway.config.devices.find((d) => d.id === device) as { username?: string; password?: { env: string } | { file: string } } | undefined;
+    const url = new URL(stream.replace(/:\/\/[^@/]*@/, '://'));
+    if (cfg?.username && cfg.password) {
+      url.username = encodeURIComponent(cfg.username);
+      url.password = encodeURIComponent(readSecret(cfg.password, process.cwd(), { ...process.env, ...secrets.env() }));
+    }
+    return url.toString();
+  };
+}
