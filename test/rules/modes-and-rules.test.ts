@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
 import { ManualClock } from '../../gateway/core/clock.js';
