@@ -6,8 +6,9 @@ import type { GatewayExtension } from '../extension.js';
 
 /**
  * `gridgate run --config FILE`: runs until SIGTERM/SIGINT. Refuses to start on an invalid
- * configuration (every problem listed). SIGHUP reloads: a valid new configuration restarts the
- * gateway with it; an invalid one is reported and the running configuration is kept.
+ * configuration (every problem listed). SIGHUP reloads: a valid new configuration is applied,
+ * restarting only what changed (the whole gateway only for ids, data folder, outbox, HTTP, log);
+ * an invalid one is reported and the running configuration is kept.
  */
 export async function runCommand(file: string, options: { log?: Logger; onStarted?: (g: Gateway) => void; extensions?: () => GatewayExtension[] } = {}): Promise<number> {
   const first = loadConfigFile(file, process.env);
@@ -35,11 +36,17 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
         log.error({ file, problems: next.problems.map(formatProblem) }, 'configuration reload refused: keeping the running configuration');
         return;
       }
-      log.info({ file }, 'configuration reloaded: restarting with it');
-      await gateway.stop();
-      gateway = new Gateway({ config: next.loaded.config, baseDir: next.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
-      await gateway.start();
-      options.onStarted?.(gateway);
+      try {
+        const result = await gateway.applyConfig(next.loaded.config);
+        if (result.restartRequired.length === 0) return;
+        log.info({ file, settings: result.restartRequired }, 'configuration reload: these settings need a restart, restarting');
+        await gateway.stop();
+        gateway = new Gateway({ config: next.loaded.config, baseDir: next.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
+        await gateway.start();
+        options.onStarted?.(gateway);
+      } catch (err) {
+        log.error({ err, file }, 'configuration reload failed: the running configuration was restored');
+      }
     });
   });
 

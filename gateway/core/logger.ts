@@ -26,6 +26,15 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]*@/gi, '$1***:***@');
 }
 
+function scrubUrls(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.includes('://') ? redactUrlCredentials(value) : value;
+  if (depth > 4 || typeof value !== 'object' || value === null || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubUrls(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubUrls(v, depth + 1);
+  return out;
+}
+
 export interface LoggerOptions {
   level?: string;
   /** A stream to write to; stdout by default (journald reads it). */
@@ -47,6 +56,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
           return out;
         },
         url: (url: unknown) => (typeof url === 'string' ? redactUrlCredentials(url) : url),
+      },
+      formatters: {
+        // Credentials in URLs can sit in any field (a camera's stream URL, a broker URL).
+        log: (object) => scrubUrls(object, 0) as Record<string, unknown>,
       },
       hooks: {
         logMethod(args, method) {

@@ -1,0 +1,74 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger, redactUrlCredentials } from '../../gateway/core/logger.js';
+import type { Gateway } from '../../gateway/daemon.js';
+import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
+import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
+import { PlatformRecorder } from '../helpers/platform.js';
+
+describe('logs', () => {
+  it('redact passwords, keys and credentials in URLs', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = createLogger({ destination: sink as unknown as pino.DestinationStream });
+    log.info({ camera: { password: 'hunter2', url: 'rtsp://admin:hunter2@10.0.0.7/stream1' }, token: 'abc' }, 'connecting to rtsp://admin:hunter2@10.0.0.7/stream1');
+    log.error({ err: new Error('auth failed for mqtt://gw:s3cret@platform:1883') }, 'uplink');
+    const text = lines.join('');
+    expect(text).not.toMatch(/hunter2|s3cret|"abc"/);
+    expect(text).toMatch(/rtsp:\/\/\*\*\*:\*\*\*@10\.0\.0\.7\/stream1/);
+    expect(redactUrlCredentials('see http://u:p@host/x and mqtts://a:b@c:8883')).toBe('see http://***:***@host/x and mqtts://***:***@c:8883');
+  });
+});
+
+describe('/metrics, /healthz, /readyz', () => {
+  const tmp = tempDir();
+  let broker: PlatformBroker | undefined;
+  let gateway: Gateway;
+  afterAll(async () => {
+    await gateway?.stop();
+    await broker?.stop();
+    tmp.cleanup();
+  });
+
+  it('report health, readiness with the failing check, and the outbox and uplink metrics', async () => {
+    broker = await startPlatformBroker();
+    const platform = new PlatformRecorder(broker.url);
+    await platform.start();
+    gateway = await startGateway(testConfig(broker.url, tmp.dir));
+    await platform.until(() => platform.readings().length > 10);
+    const base = `http://127.0.0.1:${gateway.httpPort}`;
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const name of [
+      'gridgate_outbox_items{lane="telemetry"}',
+      'gridgate_outbox_bytes{lane="events"}',
+      'gridgate_outbox_oldest_age_seconds{lane="telemetry"}',
+      'gridgate_uplink_connected 1',
+      'gridgate_publish_latency_seconds_bucket{le="0.1",lane="telemetry"}',
+      'gridgate_readings_in_total',
+      'gridgate_readings_out_total',
+      'gridgate_devices{status="online"} 1',
+      'gridgate_site_mode{mode="normal"} 1',
+    ]) {
+      expect(metrics, name).toContain(name);
+    }
+    await platform.stop();
+    await broker.stop();
+    broker = undefined;
+    await new Promise((r) => setTimeout(r, 300));
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    const body = (await notReady.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
+    expect(body.ready).toBe(false);
+    expect(body.checks.find((c) => c.name === 'uplink')).toMatchObject({ ok: false, detail: expect.stringMatching(/disconnected since .*: (connection closed|broker refused)/) });
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('gridgate_uplink_connected 0');
+  });
+});
