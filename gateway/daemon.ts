@@ -15,7 +15,9 @@ import type { Driver, RawSample } from './devices/driver.js';
 import type { GatewayExtension } from './extension.js';
 import { type HealthCheck, startHttpServer } from './http/http-server.js';
 import { ModeManager } from './modes/mode-manager.js';
+import type { ProgressProbe } from './observability/health-watchdog.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { DiskReserve } from './outbox/disk-reserve.js';
 import { DropReporter } from './outbox/drop-reporter.js';
 import { openGatewayDatabase } from './outbox/sqlite-database.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
@@ -26,6 +28,9 @@ import { Normalizer } from './pipeline/normalizer.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
 import { Uplink } from './uplink/uplink.js';
+
+/** Ballast beside the outbox, released when the disk fills up (1 MiB). */
+const RESERVE_BYTES = 1024 * 1024;
 
 export interface GatewayOptions {
   config: Readonly<GatewayConfig>;
@@ -203,6 +208,19 @@ export class Gateway {
     return this.raise(input, snapshot);
   }
 
+  /** What the systemd watchdog checks (see observability/health-watchdog.ts). */
+  progressProbe(): ProgressProbe {
+    return {
+      delivered: () => this.parts?.uplink.delivered ?? 0,
+      backlog: () => {
+        const s = this.require().outbox.stats();
+        return s.events.count + s.telemetry.count;
+      },
+      uplinkConnected: () => this.parts?.uplink.status.connected ?? false,
+      checkOutbox: () => void this.require().outbox.stats(),
+    };
+  }
+
   status() {
     const parts = this.require();
     return {
@@ -223,7 +241,9 @@ export class Gateway {
     const ids = createIdFactory();
     const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, log.child({ component: 'outbox' }), this.clock.now());
     const store = new SqliteStateStore(opened.db);
-    const outbox = new SqliteOutbox({ db: opened.db, gateway: config.gateway, site: config.site, capacityBytes: config.outbox.capacityBytes, log: log.child({ component: 'outbox' }), clock: this.clock });
+    const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
+    reserve.ensure();
+    const outbox = new SqliteOutbox({ db: opened.db, reserve, freeSpace: { dir: config.dataDir, minBytes: config.outbox.minFreeBytes }, gateway: config.gateway, site: config.site, capacityBytes: config.outbox.capacityBytes, log: log.child({ component: 'outbox' }), clock: this.clock });
     const modes = new ModeManager(store, config.modes.initial, log.child({ component: 'modes' }), this.clock.now());
     const events = new EventFactory(ids, this.clock, () => modes.mode);
     const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));

@@ -70,6 +70,13 @@ export const outboxSchema = z
       .meta({ examples: [536_870_912], description: 'bytes, at least 1 MiB' }),
     /** SQLite `synchronous`: FULL survives power loss, NORMAL only a process crash. */
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    /** Below this much free disk space new readings are dropped (and reported) so events and acknowledgements can still be written. */
+    minFreeBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(32 * 1024 * 1024)
+      .meta({ examples: [33_554_432], description: 'bytes of free disk space kept for events and acknowledgements' }),
   })
   .prefault({});
 

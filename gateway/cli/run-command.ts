@@ -3,6 +3,8 @@ import { loadConfigFile } from '../config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { Gateway } from '../daemon.js';
 import type { GatewayExtension } from '../extension.js';
+import { HealthWatchdog } from '../observability/health-watchdog.js';
+import { SdNotify } from '../observability/sd-notify.js';
 
 /**
  * `gridgate run --config FILE`: runs until SIGTERM/SIGINT. Refuses to start on an invalid
@@ -18,6 +20,11 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
     return 1;
   }
   const log = options.log ?? createLogger({ level: first.loaded.config.log.level });
+  // A bug that escapes every handler: say so in the journal, exit non-zero, systemd restarts us.
+  process.once('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
   let gateway = new Gateway({ config: first.loaded.config, baseDir: first.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
   try {
     await gateway.start();
@@ -27,6 +34,9 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
     return 1;
   }
   options.onStarted?.(gateway);
+  const systemd = new SdNotify();
+  await systemd.ready(`running: ${first.loaded.config.devices.length} devices, site ${first.loaded.config.site}`);
+  const stopWatchdog = feedWatchdog(systemd, () => gateway, log);
 
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
@@ -56,6 +66,8 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
+      stopWatchdog();
+      void systemd.stopping();
       reloading
         .then(() => gateway.stop())
         .then(
@@ -69,4 +81,37 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Pings systemd's watchdog while the gateway is really healthy (not on a bare timer). */
+function feedWatchdog(systemd: SdNotify, gateway: () => Gateway, log: Logger): () => void {
+  const periodMs = systemd.watchdogMs;
+  if (!periodMs) return () => {};
+  const watchdog = new HealthWatchdog(
+    {
+      delivered: () => gateway().progressProbe().delivered(),
+      backlog: () => gateway().progressProbe().backlog(),
+      uplinkConnected: () => gateway().progressProbe().uplinkConnected(),
+      checkOutbox: () => gateway().progressProbe().checkOutbox(),
+    },
+    periodMs,
+  );
+  watchdog.start();
+  let unhealthy: string | undefined;
+  const timer = setInterval(() => {
+    const why = watchdog.check();
+    if (why === undefined) {
+      if (unhealthy) log.info('healthy again: feeding the watchdog');
+      unhealthy = undefined;
+      void systemd.watchdog();
+    } else if (why !== unhealthy) {
+      unhealthy = why;
+      log.error({ why }, 'unhealthy: not feeding the systemd watchdog');
+      void systemd.status(`unhealthy: ${why}`);
+    }
+  }, periodMs / 3);
+  return () => {
+    clearInterval(timer);
+    watchdog.stop();
+  };
 }

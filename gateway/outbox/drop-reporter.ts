@@ -57,7 +57,7 @@ export class DropReporter {
     this.pending.delete(key);
     this.lastReport.set(key, this.now());
     const what = p.lane === 'telemetry' ? 'readings' : 'events';
-    const why = p.reason === 'capacity' ? 'the outbox was full' : 'the disk was full';
+    const why = p.reason === 'capacity' ? 'the outbox was full' : p.reason === 'disk_full' ? 'the disk was full' : 'the outbox could not be written';
     this.raise({
       type: 'gateway.data_dropped',
       state: 'pulse',

@@ -66,7 +66,7 @@ export interface OutboxStats {
   dropped: { telemetry: number; events: number };
 }
 
-export type DropReason = 'capacity' | 'disk_full';
+export type DropReason = 'capacity' | 'disk_full' | 'write_error';
 
 export interface DropNotice {
   lane: 'telemetry' | 'events';

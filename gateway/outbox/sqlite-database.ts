@@ -72,6 +72,8 @@ function openChecked(path: string, synchronous: 'FULL' | 'NORMAL'): Database.Dat
     db.pragma('busy_timeout = 5000');
     // Deleted pages are reused by later appends; incremental vacuum returns them to the disk after a long outage.
     db.pragma('auto_vacuum = INCREMENTAL');
+    // After a checkpoint the WAL file is cut back to this size instead of staying at its peak.
+    db.pragma('journal_size_limit = 16777216');
     const check = db.pragma('quick_check(1)', { simple: true });
     if (check !== 'ok') throw new CorruptDatabase(`quick_check: ${String(check)}`);
     db.exec(DDL);

@@ -1,11 +1,17 @@
+import { statfsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { GatewayEvent, Reading } from '../core/model.js';
+import type { DiskReserve } from './disk-reserve.js';
 import type { DropNotice, LaneStats, Outbox, OutboxStats, StoredEvent, TelemetryBatch } from './outbox.js';
 
 export interface SqliteOutboxOptions {
   db: Database.Database;
+  /** Ballast released when the disk fills up (see disk-reserve.ts). */
+  reserve?: DiskReserve;
+  /** Below this much free space on the outbox's file system, readings are dropped before they are written. */
+  freeSpace?: { dir: string; minBytes: number };
   gateway: string;
   site: string;
   capacityBytes: number;
@@ -21,6 +27,9 @@ interface PendingEvent {
 /** Sizes are UTF-8 bytes on both sides (JS Buffer.byteLength, SQLite length of the text as a blob). */
 const BYTES = 'length(CAST(payload AS BLOB))';
 const EVENT_BYTES = `${BYTES} + coalesce(length(snapshot), 0)`;
+
+/** Events held in memory while commits fail. */
+const MAX_HELD_EVENTS = 1000;
 
 /** Rows dropped per statement when making room: amortizes the DELETE over many rows. */
 const DROP_CHUNK = 2000;
@@ -54,6 +63,11 @@ export class SqliteOutbox implements Outbox {
   /** When the oldest reading that is in no batch yet was accepted (ms), for maxDelay. */
   private unbatchedSince: number | undefined;
   private readonly droppedTotals = { telemetry: 0, events: 0 };
+  /** Set while commits fail for lack of disk: logged once when it starts and once when it ends. */
+  private writeFailure: string | undefined;
+  private lastReserveAttempt = 0;
+  private spaceCheckedAt = 0;
+  private spaceLow = false;
 
   constructor(private readonly options: SqliteOutboxOptions) {
     this.db = options.db;
@@ -90,6 +104,13 @@ export class SqliteOutbox implements Outbox {
     this.ackedEvents = [];
     this.ackedBatches = [];
     const drops: DropNotice[] = [];
+    if (readings.length && this.lowOnSpace()) {
+      // Keep the last free space for acknowledgements, events and checkpoints.
+      const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
+      this.droppedTotals.telemetry += readings.length;
+      drops.push(dropOf('telemetry', 'disk_full', readings, bytes));
+      readings.length = 0;
+    }
     try {
       this.db.transaction(() => {
         for (const seq of ackedEvents) this.deleteEvent(seq);
@@ -103,6 +124,11 @@ export class SqliteOutbox implements Outbox {
       return;
     }
     if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = this.options.clock.now();
+    if (this.writeFailure && (readings.length || events.length)) {
+      this.options.log.warn({ was: this.writeFailure }, 'outbox commits work again');
+      this.writeFailure = undefined;
+    }
+    this.keepReserve();
     for (const d of drops) this.notifyDrop(d);
     if (readings.length || events.length) for (const l of this.commitListeners) l();
   }
@@ -138,10 +164,16 @@ export class SqliteOutbox implements Outbox {
     const seq = this.nextBatchSeq;
     const first = rows[0]!.row;
     const last = rows.at(-1)!.row;
-    this.db.transaction(() => {
-      this.stmts.insertBatch.run(seq, first, last);
-      this.stmts.setMeta.run('next_batch_seq', seq + 1);
-    })();
+    try {
+      this.db.transaction(() => {
+        this.stmts.insertBatch.run(seq, first, last);
+        this.stmts.setMeta.run('next_batch_seq', seq + 1);
+      })();
+    } catch (err) {
+      // Without the batch record the batch must not be sent: its seq would not survive a restart.
+      this.onWriteError(err);
+      return undefined;
+    }
     this.nextBatchSeq = seq + 1;
     this.lastBatchedRow = last;
     this.unbatchedCount -= rows.length;
@@ -298,24 +330,113 @@ export class SqliteOutbox implements Outbox {
   private recoverFromFailedCommit(err: unknown, readings: Reading[], events: PendingEvent[], ackedEvents: number[], ackedBatches: number[]): void {
     // The transaction rolled back: in-memory counters may have moved inside it, so reload them.
     this.reloadCounters();
-    const code = (err as { code?: string }).code ?? '';
-    // Acks are idempotent: keep them for the next commit.
+    // Acks are idempotent and events are kept (in memory, bounded) for the next commit; the
+    // readings of the failed commit are dropped and reported, so memory stays bounded.
     this.ackedEvents.push(...ackedEvents);
     this.ackedBatches.push(...ackedBatches);
-    if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code.startsWith('SQLITE_IOERR')) {
-      // Disk full: events wait in memory for the next commit (bounded); readings are dropped and reported.
-      this.pendingEvents.unshift(...events.slice(-1000));
-      if (readings.length) {
-        const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
-        this.droppedTotals.telemetry += readings.length;
-        this.notifyDrop(dropOf('telemetry', 'disk_full', readings, bytes));
-      }
-      this.options.log.error({ err, code, readings: readings.length, events: events.length }, 'outbox commit failed: disk full');
-      return;
+    const kept = events.slice(-MAX_HELD_EVENTS);
+    this.pendingEvents.unshift(...kept);
+    const reason = this.onWriteError(err);
+    if (readings.length) {
+      const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
+      this.droppedTotals.telemetry += readings.length;
+      this.notifyDrop(dropOf('telemetry', reason, readings, bytes));
     }
-    this.pendingEvents.unshift(...events);
-    this.pendingReadings.unshift(...readings);
-    this.options.log.error({ err }, 'outbox commit failed');
+    if (events.length > kept.length) {
+      this.droppedTotals.events += events.length - kept.length;
+      this.notifyDrop({ lane: 'events', reason, count: events.length - kept.length, bytes: 0, fromMs: this.options.clock.now(), toMs: this.options.clock.now() });
+    }
+    // Try again soon: acknowledgements and held events must not wait for new data.
+    setTimeout(() => this.scheduleFlush(), 1000).unref();
+  }
+
+  /** Logs a write failure once, and on a full disk frees room: the ballast, then the oldest waiting telemetry. */
+  private onWriteError(err: unknown): DropNotice['reason'] {
+    const code = (err as { code?: string }).code ?? '';
+    const diskFull = code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR');
+    const what = diskFull ? 'disk full' : (err as Error).message;
+    if (this.writeFailure !== what) {
+      this.writeFailure = what;
+      this.options.log.error({ err, code }, diskFull ? 'outbox commit failed: disk full' : 'outbox commit failed');
+    }
+    if (diskFull) {
+      if (this.options.reserve?.release()) this.options.log.warn('disk full: released the reserve file to make room for deletions');
+      this.freeDiskSpace();
+    }
+    return diskFull ? 'disk_full' : 'write_error';
+  }
+
+  /**
+   * Drops the older half of the telemetry waiting for a batch, so the file has free pages again,
+   * and truncates the WAL (on a full disk it cannot grow to its usual checkpoint size).
+   */
+  private freeDiskSpace(): void {
+    const drops: DropNotice[] = [];
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.transaction(() => {
+        const target = Math.max(DROP_CHUNK, Math.floor(this.unbatchedCount / 2));
+        const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, target) as Array<{ ts_ms: number; n: number }>;
+        if (rows.length === 0) return;
+        let bytes = 0;
+        let fromMs = Number.POSITIVE_INFINITY;
+        let toMs = 0;
+        for (const r of rows) {
+          bytes += r.n;
+          fromMs = Math.min(fromMs, r.ts_ms);
+          toMs = Math.max(toMs, r.ts_ms);
+        }
+        drops.push({ lane: 'telemetry', reason: 'disk_full', count: rows.length, bytes, fromMs, toMs });
+      })();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      this.options.log.error({ err }, 'could not free space in the outbox');
+    }
+    this.reloadCounters();
+    for (const d of drops) {
+      this.droppedTotals.telemetry += d.count;
+      this.notifyDrop(d);
+    }
+  }
+
+  /** Free space under the outbox is below the configured minimum (checked at most every 250 ms). */
+  private lowOnSpace(): boolean {
+    const guard = this.options.freeSpace;
+    if (!guard) return false;
+    const now = this.options.clock.now();
+    if (now - this.spaceCheckedAt < 250 && now >= this.spaceCheckedAt) return this.spaceLow;
+    this.spaceCheckedAt = now;
+    let free: number;
+    try {
+      const s = statfsSync(guard.dir);
+      free = s.bavail * s.bsize;
+    } catch {
+      return this.spaceLow;
+    }
+    const low = free < guard.minBytes;
+    if (low !== this.spaceLow) {
+      this.spaceLow = low;
+      if (low) this.options.log.error({ free, minBytes: guard.minBytes, dir: guard.dir }, 'disk nearly full: dropping new readings until space returns');
+      else this.options.log.warn({ free, dir: guard.dir }, 'disk space is back: accepting readings again');
+    }
+    if (low) {
+      try {
+        // Acknowledged rows free pages inside the file; cutting the WAL back gives space to the disk.
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // Retried at the next check.
+      }
+    }
+    return low;
+  }
+
+  /** Puts the ballast back when there is room (at most once a minute). */
+  private keepReserve(): void {
+    const reserve = this.options.reserve;
+    const now = this.options.clock.now();
+    if (!reserve || now - this.lastReserveAttempt < 60_000) return;
+    this.lastReserveAttempt = now;
+    if (!reserve.present && reserve.ensure()) this.options.log.info('reserve file written again');
   }
 
   private reloadCounters(): void {

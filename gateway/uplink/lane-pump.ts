@@ -38,6 +38,8 @@ export class LanePump {
   private scheduled = false;
   private ticker: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Readings and events acknowledged so far (the watchdog's progress signal). */
+  delivered = 0;
 
   constructor(private readonly o: LanePumpOptions) {}
 
@@ -67,16 +69,29 @@ export class LanePump {
     this.generation = -1;
   }
 
-  /** Sends what the windows allow. Cheap when there is nothing to do. */
+  /** Sends what the windows allow. Cheap when there is nothing to do. Never throws. */
   pump(): void {
     this.scheduled = false;
+    try {
+      this.fill();
+    } catch (err) {
+      // An outbox read failing (disk, corruption) is logged by the outbox; the next tick retries.
+      this.o.log.debug({ err }, 'pump pass failed');
+    }
+  }
+
+  private fill(): void {
     if (this.generation < 0 || this.generation !== this.o.connection.currentGeneration) return;
     const { events, telemetryBatches } = this.o.windows;
     while (this.eventsInFlight < events) {
-      const next = this.o.outbox.readEvents(this.lastSentEventSeq, events - this.eventsInFlight);
-      if (next.length === 0) break;
+      const want = events - this.eventsInFlight;
+      const next = this.o.outbox.readEvents(this.lastSentEventSeq, want);
       for (const e of next) this.sendEvent(e);
+      if (next.length < want) break;
     }
+    // Events first (contract): while events still wait behind a full events window, no
+    // telemetry is sent; the next PUBACK pumps again.
+    if (this.eventsInFlight >= events && this.o.outbox.readEvents(this.lastSentEventSeq, 1).length > 0) return;
     while (this.batchesInFlight < telemetryBatches) {
       const { maxReadings, maxDelayMs } = this.o.batching();
       const batch = this.resend.shift() ?? this.o.outbox.formBatch(maxReadings, maxDelayMs);
@@ -102,6 +117,7 @@ export class LanePump {
       () => {
         this.o.metrics.publishLatency.observe({ lane: 'events' }, (performance.now() - started) / 1000);
         this.o.metrics.eventsOut.inc();
+        this.delivered++;
         this.o.outbox.ackEvent(e.seq);
         if (generation !== this.generation) return;
         this.eventsInFlight--;
@@ -121,6 +137,7 @@ export class LanePump {
       () => {
         this.o.metrics.publishLatency.observe({ lane: 'telemetry' }, (performance.now() - started) / 1000);
         this.o.metrics.readingsOut.inc(batch.readings.length);
+        this.delivered += batch.readings.length;
         this.o.outbox.ackBatch(batch.seq);
         if (generation !== this.generation) return;
         this.batchesInFlight--;

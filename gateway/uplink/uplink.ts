@@ -86,6 +86,11 @@ export class Uplink {
     return this.connection.state;
   }
 
+  /** Readings and events the broker acknowledged since start. */
+  get delivered(): number {
+    return this.pump.delivered;
+  }
+
   /** A device's state changed: publish it (retained) now, or on the next connect. */
   deviceState(state: DeviceState): void {
     this.dirtyDevices.set(state.device, state);

@@ -38,7 +38,9 @@ export async function startPlatformBroker(options: { host?: string; port?: numbe
     url: `mqtt://${host}:${port}`,
     port,
     stop: async () => {
-      for (const s of sockets) s.destroy();
+      // Newest connections first: in tests the platform's recorder connects before the gateway, so
+      // the gateway is cut off before the recorder and nothing is acknowledged that no one receives.
+      for (const s of [...sockets].reverse()) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },

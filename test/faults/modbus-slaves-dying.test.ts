@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../gateway/daemon.js';
+import { type ModbusSimulator, startModbusSimulator } from '../../simulators/modbus/simulator.js';
+import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
+import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
+import { PlatformRecorder } from '../helpers/platform.js';
+
+describe('fault injection: Modbus slaves dying', () => {
+  const tmp = tempDir();
+  let broker: PlatformBroker;
+  let platform: PlatformRecorder;
+  let gateway: Gateway;
+  const sims = new Map<string, ModbusSimulator>();
+  afterAll(async () => {
+    await gateway?.stop();
+    for (const s of sims.values()) await s.stop();
+    await platform?.stop();
+    await broker?.stop();
+    tmp.cleanup();
+  });
+
+  it('marks the dead ones offline with a reason, keeps the others reporting, and brings them back', async () => {
+    broker = await startPlatformBroker();
+    platform = new PlatformRecorder(broker.url);
+    await platform.start();
+    const ids = ['meter-a', 'meter-b', 'meter-c', 'meter-d'];
+    for (const id of ids) sims.set(id, await startModbusSimulator({ devices: [{ id, model: 'power-meter', unitId: 1, port: 0 }] }));
+    const port = (id: string) => sims.get(id)!.ports[id]!;
+    const ports = Object.fromEntries(ids.map((id) => [id, port(id)]));
+    gateway = await startGateway(
+      testConfig(broker.url, tmp.dir, {
+        devices: ids.map((id) => ({ id, kind: 'modbus', driver: 'modbus', profile: 'modbus-power-meter', connection: { transport: 'tcp', host: '127.0.0.1', port: ports[id] }, unitId: 1, intervalMs: 200, timeoutMs: 200, retries: 0 })),
+      }),
+    );
+    const readingsOf = (id: string) => platform.readings().filter((r) => r.device === id && r.quality === 'good').length;
+    await platform.until(() => ids.every((id) => readingsOf(id) > 3), 20_000, 'every meter reporting');
+
+    // Two slaves die: their servers go away.
+    for (const id of ['meter-a', 'meter-b']) {
+      await sims.get(id)!.stop();
+      sims.delete(id);
+    }
+    await platform.until(() => platform.events('device.offline').length >= 2, 30_000, 'device.offline for both');
+    const offline = platform.events('device.offline');
+    expect(offline.map((e) => e.source.device).sort()).toEqual(['meter-a', 'meter-b']);
+    expect(offline[0]).toMatchObject({ state: 'active', severity: 'major' });
+    const states = platform.of('device-state').map((m) => m.doc).filter((d) => d.device === 'meter-a');
+    expect(states.at(-1)).toMatchObject({ status: 'offline' });
+    expect(states.at(-1).error).toMatch(/./);
+
+    // The living keep their rate while the dead are down.
+    const before = { c: readingsOf('meter-c'), d: readingsOf('meter-d') };
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(readingsOf('meter-c') - before.c).toBeGreaterThan(5);
+    expect(readingsOf('meter-d') - before.d).toBeGreaterThan(5);
+
+    // They come back on the same ports.
+    for (const id of ['meter-a', 'meter-b']) sims.set(id, await startModbusSimulator({ devices: [{ id, model: 'power-meter', unitId: 1, port: ports[id] }] }));
+    await platform.until(() => platform.events('device.online').length >= 2, 60_000, 'device.online for both');
+    const online = platform.events('device.online');
+    expect(online.map((e) => e.source.device).sort()).toEqual(['meter-a', 'meter-b']);
+    expect(online[0]).toMatchObject({ state: 'cleared', key: `device:${online[0].source.device}:offline` });
+  });
+});
