@@ -1,5 +1,6 @@
 import type { Driver } from '../gateway/devices/driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
+import { MqttDriver } from './mqtt/mqtt-driver.js';
 import { SyntheticDriver } from './synthetic/synthetic-driver.js';
 
 /**
@@ -7,6 +8,6 @@ import { SyntheticDriver } from './synthetic/synthetic-driver.js';
  * place a new protocol is plugged into the runtime; drivers/schemas.ts does it for the config.
  */
 export function createDrivers(): Map<string, Driver> {
-  const drivers: Driver[] = [new SyntheticDriver() as Driver, new ModbusDriver() as Driver];
+  const drivers: Driver[] = [new SyntheticDriver() as Driver, new ModbusDriver() as Driver, new MqttDriver() as Driver];
   return new Map(drivers.map((d) => [d.name, d]));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modbusDeviceSchema, modbusProfileSchema } from './modbus/schema.js';
+import { mqttDeviceSchema, mqttProfileSchema } from './mqtt/schema.js';
 import { syntheticDeviceSchema, syntheticProfileSchema } from './synthetic/schema.js';
 
 /**
@@ -9,12 +10,13 @@ import { syntheticDeviceSchema, syntheticProfileSchema } from './synthetic/schem
 export const DRIVER_SCHEMAS = {
   synthetic: { device: syntheticDeviceSchema, profile: syntheticProfileSchema },
   modbus: { device: modbusDeviceSchema, profile: modbusProfileSchema },
+  mqtt: { device: mqttDeviceSchema, profile: mqttProfileSchema },
 } as const;
 
 export type DriverName = keyof typeof DRIVER_SCHEMAS;
 
-export const deviceSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.device, DRIVER_SCHEMAS.modbus.device]);
+export const deviceSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.device, DRIVER_SCHEMAS.modbus.device, DRIVER_SCHEMAS.mqtt.device]);
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 
-export const profileSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.profile, DRIVER_SCHEMAS.modbus.profile]);
+export const profileSchema = z.discriminatedUnion('driver', [DRIVER_SCHEMAS.synthetic.profile, DRIVER_SCHEMAS.modbus.profile, DRIVER_SCHEMAS.mqtt.profile]);
 export type ProfileConfig = z.infer<typeof profileSchema>;

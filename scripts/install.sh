@@ -84,6 +84,14 @@ chroot "${root:-/}" getent group dialout >/dev/null && usermod --root "${root:-/
 install -d -m 0750 -o root -g gridgate "$root/etc/gridgate"
 install -d -m 0750 -o gridgate -g gridgate "$root/var/lib/gridgate"
 
+# The key that encrypts stored secrets: made once, readable by the service only, kept on upgrade.
+if [ ! -f "$root/etc/gridgate/secret.key" ]; then
+  head -c 32 /dev/urandom | base64 > "$root/etc/gridgate/secret.key"
+  chown root:gridgate "$root/etc/gridgate/secret.key"
+  chmod 0640 "$root/etc/gridgate/secret.key"
+  say "made /etc/gridgate/secret.key"
+fi
+
 # 4. Configuration: imported on the first install only.
 if [ ! -f "$root/etc/gridgate/gridgate.yaml" ]; then
   install -m 0640 -o root -g gridgate "${config:-$src/config/examples/minimal.yaml}" "$root/etc/gridgate/gridgate.yaml"

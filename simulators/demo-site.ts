@@ -1,4 +1,5 @@
 import { type ModbusSimulator, type SimDeviceSpec, startModbusSimulator } from './modbus/simulator.js';
+import { type MqttDemo, startMqttDemo } from './mqtt/demo.js';
 
 /**
  * The simulated devices of config/demo.yaml, on the loopback ports that file names. Kept beside
@@ -13,8 +14,12 @@ export const DEMO_MODBUS_DEVICES: SimDeviceSpec[] = [
   { id: 'pc-gate-02', model: 'rs485-people-counter', unitId: 5, transport: 'rtu-over-tcp', port: 15023 },
 ];
 
+/** The gateway's embedded MQTT broker for the demo sensors (config/demo.yaml names the same port). */
+export const DEMO_MQTT_PORT = 18831;
+
 export interface DemoSite {
   modbus: ModbusSimulator;
+  mqtt: MqttDemo;
   stop(): Promise<void>;
 }
 
@@ -25,5 +30,14 @@ export async function startDemoSite(options: { host?: string; portOffset?: numbe
     host: options.host ?? '127.0.0.1',
     devices: DEMO_MODBUS_DEVICES.map((d) => ({ ...d, port: d.port === undefined ? undefined : d.port + offset })),
   });
-  return { modbus, stop: () => modbus.stop() };
+  // The MQTT sensors connect to the gateway's own broker; they retry until the gateway listens.
+  const mqtt = await startMqttDemo({ host: options.host ?? '127.0.0.1', port: DEMO_MQTT_PORT + offset });
+  return {
+    modbus,
+    mqtt,
+    stop: async () => {
+      await mqtt.stop();
+      await modbus.stop();
+    },
+  };
 }

@@ -106,6 +106,8 @@ export const httpSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1').meta({ examples: ['127.0.0.1'] }),
     port: z.number().int().min(0).max(65_535).default(8080).meta({ examples: [8080] }),
+    /** HTTPS with a self-signed certificate made at first start (its fingerprint is logged). */
+    tls: z.strictObject({ selfSigned: z.literal(true) }).optional(),
   })
   .prefault({});
 

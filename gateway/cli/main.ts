@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { checkConfigCommand } from './check-config-command.js';
 import { demoCommand } from './demo-command.js';
+import { passwdCommand } from './passwd-command.js';
 import { runCommand } from './run-command.js';
 import { tailCommand } from './tail-command.js';
 
@@ -12,6 +13,8 @@ commands:
   demo [--config FILE] [--scenario new-year-eve]
                            run the demo site with simulators and an embedded platform broker
   check-config FILE        validate a configuration; lists every problem, exit 1 if any
+  passwd USER [--config FILE | --state-dir DIR] [--role viewer|technician|admin]
+                           set a web UI password (read from stdin, or asked twice on a terminal)
   tail [--url URL] [--prefix P] [--site S] [--gateway G] [--json]
                            print the contract messages a platform broker receives
 `;
@@ -29,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       gateway: { type: 'string' },
       json: { type: 'boolean' },
       scenario: { type: 'string' },
+      'state-dir': { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand({ config: values.config, scenario: values.scenario });
     case 'check-config':
       return checkConfigCommand(positionals[0] ?? values.config);
+    case 'passwd':
+      return passwdCommand(positionals[0], { config: values.config, stateDir: values['state-dir'], role: values.role });
     case 'tail':
       return tailCommand({
         url: values.url ?? process.env.GRIDGATE_PLATFORM_URL ?? 'mqtt://127.0.0.1:18830',

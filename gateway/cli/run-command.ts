@@ -1,63 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
+import type { GatewayConfig } from '../../config/schema/gateway-config.js';
 import { formatProblem } from '../config/config-problems.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { Gateway } from '../daemon.js';
 import type { GatewayExtension } from '../extension.js';
-import { HealthWatchdog } from '../observability/health-watchdog.js';
 import { SdNotify } from '../observability/sd-notify.js';
+import { feedWatchdog } from '../observability/watchdog-feeder.js';
+import { ConfigStore } from '../ui/config-store.js';
+import { LogRing } from '../ui/log-ring.js';
+import { SecretStore } from '../ui/secret-store.js';
+import { TechnicianUi } from '../ui/ui-extension.js';
+
+export interface RunOptions {
+  log?: Logger;
+  onStarted?: (g: Gateway) => void;
+  extensions?: () => GatewayExtension[];
+  /** Where the key that encrypts stored secrets lives (outside the configuration; systemd: /etc/gridgate/secret.key). */
+  secretKeyFile?: string;
+}
 
 /**
- * `gridgate run --config FILE`: runs until SIGTERM/SIGINT. Refuses to start on an invalid
- * configuration (every problem listed). SIGHUP reloads: a valid new configuration is applied,
- * restarting only what changed (the whole gateway only for ids, data folder, outbox, HTTP, log);
- * an invalid one is reported and the running configuration is kept.
+ * `gridgate run --config FILE`: runs until SIGTERM/SIGINT.
+ *
+ * The running configuration is the configuration store's current version (one versioned
+ * document, shared with the UI). FILE is imported as version 1 on first start, and again as a
+ * new version whenever it changed since it was last imported (on start, or on SIGHUP). A
+ * configuration that is not valid is refused with every problem listed: at start the daemon does
+ * not start; later the running configuration is kept. Applying a version restarts only what
+ * changed; a version that fails to apply is rolled back by the store.
  */
-export async function runCommand(file: string, options: { log?: Logger; onStarted?: (g: Gateway) => void; extensions?: () => GatewayExtension[] } = {}): Promise<number> {
+export async function runCommand(file: string, options: RunOptions = {}): Promise<number> {
   const first = loadConfigFile(file, process.env);
   if (!first.ok) {
     console.error(`gridgate: refusing to start, ${file} has ${first.problems.length} problem(s):`);
     for (const p of first.problems) console.error(`  - ${formatProblem(p)}`);
     return 1;
   }
-  const log = options.log ?? createLogger({ level: first.loaded.config.log.level });
+  const { config: fileConfig, baseDir } = first.loaded;
+  const logs = new LogRing();
+  const level = fileConfig.log.level;
+  const log = options.log ?? createLogger({ level, destination: pino.multistream([{ level, stream: pino.destination({ sync: true }) }, { level, stream: logs }]) });
   // A bug that escapes every handler: say so in the journal, exit non-zero, systemd restarts us.
   process.once('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception: exiting');
     process.exit(1);
   });
-  let gateway = new Gateway({ config: first.loaded.config, baseDir: first.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
-  try {
+
+  const uiDir = join(fileConfig.dataDir, 'ui');
+  const secrets = new SecretStore({ file: join(uiDir, 'secrets.json'), keyFile: options.secretKeyFile ?? process.env.GRIDGATE_SECRET_KEY_FILE ?? join(fileConfig.dataDir, 'secret.key') });
+  secrets.open();
+  // One long-lived environment, refreshed with the stored secrets before each apply: a password
+  // saved in the UI is read when the part that needs it is (re)built.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets.env() };
+  let gateway: Gateway | undefined;
+  const extensions = (): GatewayExtension[] => [ui, ...(options.extensions?.() ?? [])];
+  const start = async (config: Readonly<GatewayConfig>) => {
+    gateway = new Gateway({ config, baseDir, log, env, extensions: extensions() });
     await gateway.start();
-  } catch (err) {
-    log.fatal({ err }, 'gridgate failed to start');
-    await gateway.stop().catch(() => {});
+    options.onStarted?.(gateway);
+  };
+  const store = new ConfigStore({
+    dir: join(fileConfig.dataDir, 'config-store'),
+    baseDir,
+    env: () => env,
+    log: log.child({ component: 'config-store' }),
+    apply: async (next) => {
+      Object.assign(env, secrets.env());
+      if (!gateway) return undefined;
+      const result = await gateway.applyConfig(next);
+      if (result.restartRequired.length > 0) {
+        log.info({ settings: result.restartRequired }, 'these settings need a restart: restarting the gateway');
+        await gateway.stop();
+        await start(next);
+      }
+      return result;
+    },
+  });
+  const readFile = () => parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  store.open({ doc: readFile(), by: 'installer', reason: `imported ${file} at first start` });
+  const ui = new TechnicianUi({ stateDir: uiDir, store, secrets, log, logs });
+  importIfChanged(store, file, readFile(), log);
+  await store.idle();
+
+  const running = store.validate(store.current().doc);
+  if (!running.ok) {
+    console.error(`gridgate: refusing to start, configuration version ${store.current().version} has ${running.problems.length} problem(s):`);
+    for (const p of running.problems) console.error(`  - ${formatProblem(p)}`);
     return 1;
   }
-  options.onStarted?.(gateway);
+  try {
+    await start(running.loaded.config);
+  } catch (err) {
+    log.fatal({ err }, 'gridgate failed to start');
+    await gateway?.stop().catch(() => {});
+    return 1;
+  }
   const systemd = new SdNotify();
-  await systemd.ready(`running: ${first.loaded.config.devices.length} devices, site ${first.loaded.config.site}`);
-  const stopWatchdog = feedWatchdog(systemd, () => gateway, log);
+  await systemd.ready(`running: ${running.loaded.config.devices.length} devices, site ${running.loaded.config.site}`);
+  const stopWatchdog = feedWatchdog(systemd, () => gateway!, log);
 
-  let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
-    reloading = reloading.then(async () => {
-      const next = loadConfigFile(file, process.env);
-      if (!next.ok) {
-        log.error({ file, problems: next.problems.map(formatProblem) }, 'configuration reload refused: keeping the running configuration');
-        return;
-      }
-      try {
-        const result = await gateway.applyConfig(next.loaded.config);
-        if (result.restartRequired.length === 0) return;
-        log.info({ file, settings: result.restartRequired }, 'configuration reload: these settings need a restart, restarting');
-        await gateway.stop();
-        gateway = new Gateway({ config: next.loaded.config, baseDir: next.loaded.baseDir, log, env: process.env, extensions: options.extensions?.() });
-        await gateway.start();
-        options.onStarted?.(gateway);
-      } catch (err) {
-        log.error({ err, file }, 'configuration reload failed: the running configuration was restored');
-      }
-    });
+    let doc: Record<string, unknown>;
+    try {
+      doc = readFile();
+    } catch (err) {
+      log.error({ file, err }, 'configuration reload refused: keeping the running configuration (the file cannot be read)');
+      return;
+    }
+    importIfChanged(store, file, doc, log, true);
   });
 
   return new Promise<number>((resolve) => {
@@ -68,8 +122,9 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
       log.info({ signal }, 'stopping');
       stopWatchdog();
       void systemd.stopping();
-      reloading
-        .then(() => gateway.stop())
+      store
+        .idle()
+        .then(() => gateway?.stop())
         .then(
           () => resolve(0),
           (err: unknown) => {
@@ -83,35 +138,20 @@ export async function runCommand(file: string, options: { log?: Logger; onStarte
   });
 }
 
-/** Pings systemd's watchdog while the gateway is really healthy (not on a bare timer). */
-function feedWatchdog(systemd: SdNotify, gateway: () => Gateway, log: Logger): () => void {
-  const periodMs = systemd.watchdogMs;
-  if (!periodMs) return () => {};
-  const watchdog = new HealthWatchdog(
-    {
-      delivered: () => gateway().progressProbe().delivered(),
-      backlog: () => gateway().progressProbe().backlog(),
-      uplinkConnected: () => gateway().progressProbe().uplinkConnected(),
-      checkOutbox: () => gateway().progressProbe().checkOutbox(),
-    },
-    periodMs,
-  );
-  watchdog.start();
-  let unhealthy: string | undefined;
-  const timer = setInterval(() => {
-    const why = watchdog.check();
-    if (why === undefined) {
-      if (unhealthy) log.info('healthy again: feeding the watchdog');
-      unhealthy = undefined;
-      void systemd.watchdog();
-    } else if (why !== unhealthy) {
-      unhealthy = why;
-      log.error({ why }, 'unhealthy: not feeding the systemd watchdog');
-      void systemd.status(`unhealthy: ${why}`);
-    }
-  }, periodMs / 3);
-  return () => {
-    clearInterval(timer);
-    watchdog.stop();
-  };
+/** Proposes the file as a new version when it differs from what was last imported from it. */
+function importIfChanged(store: ConfigStore, file: string, doc: Record<string, unknown>, log: Logger, reload = false): void {
+  const lastImport = store
+    .list()
+    .filter((v) => v.source === 'import' || v.source === 'shell')
+    .map((v) => store.get(v.version)!)[0];
+  if (lastImport && JSON.stringify(lastImport.doc) === JSON.stringify(doc)) {
+    if (reload) log.info({ file }, 'configuration reload: the file has not changed');
+    return;
+  }
+  const result = store.propose(doc, { by: 'shell', reason: reload ? `SIGHUP: reload of ${file}` : `${file} changed since it was last imported`, source: 'shell' });
+  if (!result.ok) {
+    log.error({ file, problems: result.problems.map(formatProblem) }, 'configuration reload refused: keeping the running configuration');
+    return;
+  }
+  log.info({ file, version: result.version.version }, 'configuration file imported as a new version');
 }

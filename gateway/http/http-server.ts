@@ -19,6 +19,7 @@ export interface HttpServerOptions {
   status: () => unknown;
   /** Route registrations (extensions), run before the server listens. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  https?: { key: string; cert: string };
 }
 
 /**
@@ -27,7 +28,7 @@ export interface HttpServerOptions {
  */
 export async function startHttpServer(o: HttpServerOptions): Promise<{ app: FastifyInstance; port: number }> {
   // Requests are not logged one by one (warn level): /metrics is scraped every few seconds.
-  const app = Fastify({ loggerInstance: o.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ ...(o.https ? { https: o.https } : {}), loggerInstance: o.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
     const checks = o.readiness();

@@ -22,7 +22,6 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
           status: s?.status ?? 'not running',
           reason: s?.error,
           lastSeen: s?.lastSeen,
-          live: c.stream !== undefined,
           events: ctx.live.recentEvents({ device: d.id, channel: list.length > 1 ? c.channel : undefined, limit: 3 }).map((e) => ({ ts: e.ts, type: e.type, severity: e.severity, state: e.state })),
         });
       }

@@ -22,10 +22,17 @@ export interface ConfigVersion {
   status: VersionStatus;
   /** Why applying failed, in words. */
   error?: string;
+  /** What applying changed, and settings that only take effect after a restart of the daemon. */
+  applied?: ApplyReport;
   doc: Record<string, unknown>;
 }
 
 export type VersionSummary = Omit<ConfigVersion, 'doc'>;
+
+export interface ApplyReport {
+  changed: string[];
+  restartRequired: string[];
+}
 
 export interface ConfigStoreOptions {
   /** Folder of the store (`versions/000001.json`, `current.json`). */
@@ -34,7 +41,7 @@ export interface ConfigStoreOptions {
   baseDir: string;
   env?: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv);
   /** Makes the running gateway use a configuration; rejects when it cannot (then the store rolls back). */
-  apply: (next: Readonly<GatewayConfig>) => Promise<void>;
+  apply: (next: Readonly<GatewayConfig>) => Promise<ApplyReport | undefined>;
   log: Logger;
   now?: () => number;
 }
@@ -127,10 +134,10 @@ export class ConfigStore {
     this.write({ ...v, status: 'applying' });
     try {
       if (!checked.ok) throw new Error(checked.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-      await this.o.apply(checked.loaded.config);
+      const report = (await this.o.apply(checked.loaded.config)) ?? undefined;
       this.setCurrent(number);
       if (previous && previous.status === 'applied') this.write({ ...previous, status: 'superseded' });
-      return summary(this.write({ ...this.versions.get(number)!, status: 'applied' }));
+      return summary(this.write({ ...this.versions.get(number)!, status: 'applied', applied: report }));
     } catch (err) {
       const error = errorMessage(err);
       this.o.log.error({ version: number, error }, 'configuration change failed to apply: rolling back');

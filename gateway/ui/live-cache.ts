@@ -48,8 +48,12 @@ export class LiveCache {
     this.recent.push(e);
     if (this.recent.length > this.o.recentEvents) this.recent.splice(0, this.recent.length - this.o.recentEvents);
     const key = e.key ?? `${e.source.device ?? ''}:${e.type}`;
-    if (e.state === 'active') this.active.set(key, e);
-    else if (e.state === 'cleared') this.active.delete(key);
+    if (e.state === 'active') {
+      this.active.delete(key);
+      this.active.set(key, e);
+      // Bounded: a device that raises alarms it never clears cannot grow this without end.
+      if (this.active.size > 1000) this.active.delete(this.active.keys().next().value!);
+    } else if (e.state === 'cleared') this.active.delete(key);
     if (this.listeners.size === 0) return;
     // Events are sent in small batches (one frame per flushMs) so a burst costs few frames.
     this.pending.push(e);

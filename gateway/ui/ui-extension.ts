@@ -10,7 +10,8 @@ import type { DeviceConfig } from '../../drivers/schemas.js';
 import { readSecret } from '../config/secrets.js';
 import { PACKAGE_ROOT } from '../config/paths.js';
 import type { Gateway } from '../daemon.js';
-import type { DiscoveredDevice, Driver } from '../devices/driver.js';
+import { systemClock } from '../core/clock.js';
+import type { DiscoveredDevice, Driver, DriverContext } from '../devices/driver.js';
 import type { GatewayExtension } from '../extension.js';
 import { AuditLog } from './audit-log.js';
 import { authRoutes } from './auth-routes.js';
@@ -44,8 +45,12 @@ export interface TechnicianUiOptions {
   logs?: LogRing;
   /** Prints the first-run setup code (the console / journal); never the pino log. */
   announce?: (text: string) => void;
-  /** Fresh driver instances for "test before save" and discovery (default: drivers/registry.ts). */
-  drivers?: () => Map<string, Driver>;
+  /**
+   * Fresh driver instances for "test before save" and discovery (default: drivers/registry.ts).
+   * `secretEnv` holds the stored secrets and, for a test, the password typed but not saved yet
+   * (`GRIDGATE_SECRET_*` / `GRIDGATE_TEST_SECRET_*`): a driver resolves `{ env }` references in it.
+   */
+  drivers?: (secretEnv: Record<string, string>) => Map<string, Driver>;
   /** Overrides discovery (default: every driver that has `discover`). */
   discover?: (timeoutMs: number) => Promise<DiscoveredDevice[]>;
   /** The RTSP URL with credentials of a camera channel (default: from the device state's meta and its password). */
@@ -59,8 +64,9 @@ export interface TechnicianUiOptions {
 }
 
 const SECURITY_HEADERS = {
-  // Everything is served from here: no CDN, no inline script (JSMpeg decodes in plain JS).
-  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  // Everything is served from here: no CDN, no inline script (JSMpeg decodes in plain JS). Inline
+  // styles are allowed because the JSMpeg player sets style attributes on the canvas.
+  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -79,7 +85,7 @@ export class TechnicianUi implements GatewayExtension {
 
   constructor(private readonly o: TechnicianUiOptions) {
     const live = new LiveCache();
-    const drivers = o.drivers ?? createDrivers;
+    const drivers = o.drivers ?? (() => createDrivers());
     this.ctx = {
       gateway: () => {
         if (!this.current) throw new Error('the gateway is restarting');
@@ -99,9 +105,16 @@ export class TechnicianUi implements GatewayExtension {
       clearSetupCode: () => {
         this.code = undefined;
       },
-      discover: o.discover ?? ((timeoutMs) => discoverAll(drivers, o.log, timeoutMs)),
-      testDevice: (device, point) =>
-        testDevice(device as DeviceConfig, { drivers, log: o.log.child({ component: 'ui-test' }), mode: () => this.current?.status().mode ?? 'normal', point }),
+      discover: o.discover ?? ((timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs)),
+      testDevice: (device, point) => {
+        const typed = unsealForTest(device);
+        return testDevice(typed.device as DeviceConfig, {
+          drivers: () => drivers({ ...o.secrets.env(), ...typed.env }),
+          log: o.log.child({ component: 'ui-test' }),
+          mode: () => this.current?.status().mode ?? 'normal',
+          point,
+        });
+      },
     };
   }
 
@@ -122,7 +135,7 @@ export class TechnicianUi implements GatewayExtension {
         if (req.url.startsWith('/api/ui/')) reply.header('cache-control', 'no-store');
         return payload;
       });
-      await scope.register(fastifyStatic, { root, prefix: '/ui/', index: 'index.html', cacheControl: false });
+      await scope.register(fastifyStatic, { root, prefix: '/ui/', index: 'index.html', redirect: true, cacheControl: false });
       scope.get('/ui/vendor/jsmpeg.js', async (_req, reply) => reply.type('text/javascript').send(readFileSync(jsmpeg)));
       scope.get('/', async (_req, reply) => reply.redirect('/ui/'));
       await authRoutes(scope, ctx);
@@ -155,15 +168,44 @@ export class TechnicianUi implements GatewayExtension {
   }
 }
 
+/** A password typed for a test (`{ $secret }`) becomes an env reference the test's drivers can resolve. */
+function unsealForTest(device: Record<string, unknown>): { device: Record<string, unknown>; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(device)) {
+    const typed = typeof v === 'object' && v !== null ? (v as { $secret?: unknown }).$secret : undefined;
+    if (typeof typed === 'string') {
+      const name = `GRIDGATE_TEST_SECRET_${k.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+      env[name] = typed;
+      out[k] = { env: name };
+    } else out[k] = v;
+  }
+  return { device: out, env };
+}
+
+function quietContext(log: Logger): DriverContext {
+  return { log: log.child({ component: 'ui-discovery' }), clock: systemClock, samples: () => {}, event: () => {}, status: () => {}, mode: () => 'normal', onModeChange: () => () => {} };
+}
+
 async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<DiscoveredDevice[]> {
   const out: DiscoveredDevice[] = [];
-  for (const driver of drivers().values()) {
-    if (!driver.discover) continue;
-    out.push(...(await driver.discover({ timeoutMs, signal: AbortSignal.timeout(timeoutMs + 2000) }).catch((err: unknown) => {
-      log.warn({ err, driver: driver.name }, 'discovery failed');
-      return [];
-    })));
-  }
+  // Fresh driver instances, started with a context that goes nowhere: discovery offers, never adds.
+  const found = await Promise.all(
+    [...drivers().values()]
+      .filter((d) => d.discover)
+      .map(async (driver) => {
+        try {
+          await driver.start(quietContext(log));
+          return await driver.discover!({ timeoutMs, signal: AbortSignal.timeout(timeoutMs + 2000) });
+        } catch (err) {
+          log.warn({ err, driver: driver.name }, 'discovery failed');
+          return [];
+        } finally {
+          await driver.stop(AbortSignal.timeout(2000)).catch(() => {});
+        }
+      }),
+  );
+  for (const list of found) out.push(...list);
   return out;
 }
 

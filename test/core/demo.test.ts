@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../gateway/config/load-config.js';
-import { DEMO_MODBUS_DEVICES } from '../../simulators/demo-site.js';
+import { DEMO_MODBUS_DEVICES, DEMO_MQTT_PORT } from '../../simulators/demo-site.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -18,5 +18,8 @@ describe('the demo site', () => {
       expect((d as { connection: { port: number } }).connection.port, d.id).toBe(sim.port);
       expect((d as { unitId: number }).unitId, d.id).toBe(sim.unitId ?? 1);
     }
+    const mqtt = loaded.loaded.config.devices.filter((d) => d.driver === 'mqtt');
+    expect(mqtt.length).toBe(7);
+    for (const d of mqtt) expect((d as { connection: { port: number } }).connection.port, d.id).toBe(DEMO_MQTT_PORT);
   });
 });

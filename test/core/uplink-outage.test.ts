@@ -27,7 +27,7 @@ describe('a platform outage', () => {
     await before.start();
     const config = testConfig(broker.url, tmp.dir);
     // More events pile up than the events window (32) holds: events-first must hold beyond it.
-    config.devices![0]!.events = [
+    (config.devices![0] as { events: unknown[] }).events = [
       { type: 'crowd.density', everyMs: 50 },
       { type: 'loitering', everyMs: 50, pulse: true },
     ];

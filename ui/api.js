@@ -1,0 +1,55 @@
+// The one place the page talks to the server: JSON in and out, the CSRF token on every change.
+let csrf = '';
+
+export function setCsrf(token) {
+  csrf = token || '';
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code;
+    this.body = body;
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const text = await res.text();
+  let parsed = text;
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    // plain text (exports)
+  }
+  if (res.status === 401 && !path.startsWith('/api/ui/login') && !path.startsWith('/api/ui/setup') && !path.startsWith('/api/ui/session')) {
+    location.hash = '#/login';
+  }
+  if (!res.ok) throw new ApiError(res.status, parsed);
+  return parsed;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body = {}) => api('POST', path, body);
+export const put = (path, body = {}) => api('PUT', path, body);
+export const del = (path) => api('DELETE', path);
+
+/** Waits until a saved configuration version is applied (or failed and rolled back). */
+export async function untilSettled(version, onTick) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const r = await get(`/api/ui/config/versions/${version}`);
+      const status = r.version.status;
+      onTick?.(status);
+      if (status !== 'pending' && status !== 'applying') return r.version;
+    } catch {
+      // the gateway is restarting with the new configuration: try again
+    }
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  throw new Error(`version ${version} did not finish applying`);
+}

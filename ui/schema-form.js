@@ -1,0 +1,204 @@
+// A form made from the configuration's JSON Schema (z.toJSONSchema of the one zod schema):
+// fields, types, limits, defaults, examples and descriptions all come from there.
+import { h } from './dom.js';
+
+const isSecretRef = (s) => Array.isArray(s?.anyOf) && s.anyOf.some((v) => v.properties?.env) && s.anyOf.some((v) => v.properties?.file);
+const variants = (s) => s?.oneOf || s?.anyOf;
+const discriminatorOf = (list) => {
+  const first = list?.[0]?.properties;
+  if (!first) return undefined;
+  return Object.keys(first).find((k) => list.every((v) => v.properties?.[k]?.const !== undefined));
+};
+const example = (s) => (s?.examples?.length ? s.examples[0] : s?.default);
+const scalarType = (s) => {
+  if (s?.enum) return 'enum';
+  const alts = variants(s);
+  if (alts?.every((v) => v.const !== undefined)) return 'enum';
+  return s?.type;
+};
+
+/**
+ * Renders `schema` with `value` into a container; returns { el, read() } where read() gives the
+ * document (empty fields left out, so the schema's defaults apply) or throws with a field path.
+ */
+export function schemaForm(schema, value = {}, options = {}) {
+  const el = h('div', { class: 'schema-form' });
+  let reader = () => ({});
+  const alts = variants(schema);
+  const key = alts && discriminatorOf(alts);
+  if (key) {
+    const names = alts.map((v) => v.properties[key].const);
+    const prefix = options.prefix ? `${options.prefix}.` : '';
+    const select = h('select', { name: key, dataset: { path: prefix + key } }, names.map((n) => h('option', { value: n }, n)));
+    select.value = names.includes(value[key]) ? value[key] : options.initial && names.includes(options.initial) ? options.initial : names[0];
+    const body = h('div');
+    const draw = () => {
+      const inner = objectFields(alts[names.indexOf(select.value)], value, options.prefix || '', { skip: key, fold: !options.prefix });
+      body.replaceChildren(inner.el);
+      reader = () => ({ [key]: select.value, ...inner.read() });
+    };
+    select.addEventListener('change', () => {
+      value = { ...reader(), [key]: select.value };
+      draw();
+      options.onVariant?.(select.value);
+    });
+    el.append(field(h('span', {}, key), select, true), body);
+    draw();
+  } else {
+    const inner = objectFields(schema, value, options.prefix || '', { fold: !options.prefix });
+    el.append(inner.el);
+    reader = inner.read;
+  }
+  return { el, read: () => reader() };
+}
+
+function objectFields(schema, value, prefix, { skip, fold }) {
+  const props = schema.properties || {};
+  const required = new Set(schema.required || []);
+  const main = h('div', { class: 'fields' });
+  const more = h('div', { class: 'fields' });
+  const readers = [];
+  for (const [name, s] of Object.entries(props)) {
+    if (name === skip) continue;
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (s.const !== undefined) {
+      readers.push(() => [name, s.const]);
+      continue;
+    }
+    const { el, read } = control(name, s, value?.[name], path, required.has(name));
+    // Required settings and the common ones first; the rest under "More settings".
+    (!fold || required.has(name) || ['name', 'zone', 'profile', 'enabled', 'username', 'password', 'points', 'intervalMs', 'unitId'].includes(name) ? main : more).append(el);
+    readers.push(() => [name, read()]);
+  }
+  const el = h('div', {}, main, more.childElementCount ? h('details', { class: 'more' }, h('summary', {}, 'More settings'), more) : null);
+  return {
+    el,
+    read: () => {
+      const out = {};
+      for (const r of readers) {
+        const [k, v] = r();
+        if (v !== undefined) out[k] = v;
+      }
+      return out;
+    },
+  };
+}
+
+function field(labelContent, input, required, help) {
+  return h('label', { class: 'field' }, h('span', { class: 'label' }, labelContent, required ? h('b', { class: 'req', title: 'required' }, ' *') : null), input, help ? h('small', { class: 'help' }, help) : null, h('small', { class: 'field-error', dataset: { errorFor: input.dataset.path } }));
+}
+
+function control(name, s, value, path, required) {
+  const help = s.description;
+  if (isSecretRef(s)) {
+    const input = h('input', { type: 'password', name, autocomplete: 'new-password', dataset: { path }, placeholder: value ? 'stored — leave empty to keep it' : 'password' });
+    return { el: field(name, input, required && !value, 'write-only: stored encrypted, never shown again'), read: () => (input.value ? { $secret: input.value } : undefined) };
+  }
+  const alts = variants(s);
+  const key = alts && discriminatorOf(alts);
+  if (key) {
+    const box = h('fieldset', { class: 'group' }, h('legend', {}, name));
+    const sub = schemaForm(s, value || {}, { prefix: path });
+    box.append(sub.el);
+    return { el: box, read: () => sub.read() };
+  }
+  const type = scalarType(s);
+  if (type === 'object' && s.properties) {
+    const inner = objectFields(s, value || {}, path, { fold: false });
+    const box = h('fieldset', { class: 'group' }, h('legend', {}, name), inner.el);
+    return {
+      el: box,
+      read: () => {
+        const v = inner.read();
+        return Object.keys(v).length ? v : undefined;
+      },
+    };
+  }
+  if (type === 'array' || type === 'object') {
+    const sample = type === 'array' ? [exampleItem(s.items)] : example(s);
+    const input = h('textarea', { name, rows: 4, spellcheck: 'false', dataset: { path }, placeholder: JSON.stringify(sample ?? {}, null, 1) }, value === undefined ? '' : JSON.stringify(value, null, 2));
+    return {
+      el: field(name, input, required, `${help ? `${help}; ` : ''}JSON`),
+      read: () => {
+        if (!input.value.trim()) return undefined;
+        try {
+          return JSON.parse(input.value);
+        } catch (err) {
+          throw Object.assign(new Error(`${path}: not valid JSON (${err.message})`), { path });
+        }
+      },
+    };
+  }
+  if (type === 'enum') {
+    const values = s.enum || alts.map((v) => v.const);
+    const select = h('select', { name, dataset: { path } }, required ? null : h('option', { value: '' }, s.default !== undefined ? `(default: ${s.default})` : '—'), values.map((v) => h('option', { value: String(v) }, String(v))));
+    select.value = value === undefined ? (required ? String(values[0]) : '') : String(value);
+    return { el: field(name, select, required, help), read: () => (select.value === '' ? undefined : values.find((v) => String(v) === select.value)) };
+  }
+  if (type === 'boolean') {
+    const box = h('input', { type: 'checkbox', name, dataset: { path } });
+    box.checked = value === undefined ? s.default === true : Boolean(value);
+    return { el: h('label', { class: 'field check' }, box, h('span', {}, name), help ? h('small', { class: 'help' }, help) : null), read: () => box.checked };
+  }
+  const numeric = type === 'integer' || type === 'number';
+  const ex = example(s);
+  const input = h('input', {
+    name,
+    type: numeric ? 'number' : 'text',
+    inputmode: numeric ? (type === 'integer' ? 'numeric' : 'decimal') : undefined,
+    step: type === 'integer' ? '1' : numeric ? 'any' : undefined,
+    min: s.minimum,
+    max: s.maximum,
+    maxlength: s.maxLength,
+    placeholder: ex === undefined ? '' : `e.g. ${typeof ex === 'object' ? JSON.stringify(ex) : ex}`,
+    autocapitalize: 'off',
+    autocomplete: 'off',
+    dataset: { path },
+  });
+  if (value !== undefined && value !== null) input.value = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const limits = numeric && (s.minimum !== undefined || s.maximum !== undefined) ? `${s.minimum ?? ''}..${s.maximum ?? ''}` : '';
+  return {
+    el: field(name, input, required, [help, limits && !help?.includes(limits) ? limits : '', s.default !== undefined ? `default ${s.default}` : ''].filter(Boolean).join(' · ')),
+    read: () => {
+      const raw = input.value.trim();
+      if (raw === '') return undefined;
+      if (!numeric) {
+        // A field whose schema allows numbers and strings (a Modbus address) keeps numbers numeric.
+        if (alts?.some((v) => v.type === 'integer' || v.type === 'number') && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+        if (raw.startsWith('{')) {
+          try {
+            return JSON.parse(raw);
+          } catch {
+            return raw;
+          }
+        }
+        return raw;
+      }
+      return Number(raw);
+    },
+  };
+}
+
+function exampleItem(items) {
+  if (!items?.properties) return example(items) ?? {};
+  const out = {};
+  for (const k of items.required || []) out[k] = example(items.properties[k]) ?? '';
+  return out;
+}
+
+/** Puts the server's problems next to their fields; returns those with no field on the form. */
+export function showProblems(root, problems) {
+  for (const e of root.querySelectorAll('.field-error')) e.textContent = '';
+  for (const e of root.querySelectorAll('.invalid')) e.classList.remove('invalid');
+  const rest = [];
+  for (const p of problems || []) {
+    const path = p.field || p.path;
+    const base = String(path).replace(/\[\d+\].*$/, '');
+    const target = root.querySelector(`[data-error-for="${CSS.escape(path)}"]`) || root.querySelector(`[data-error-for="${CSS.escape(base)}"]`);
+    if (target) {
+      target.textContent = `${p.message}${p.example !== undefined ? ` (e.g. ${JSON.stringify(p.example)})` : ''}${base !== path ? ` at ${path}` : ''}`;
+      root.querySelector(`[data-path="${CSS.escape(target.dataset.errorFor)}"]`)?.classList.add('invalid');
+    } else rest.push(p);
+  }
+  return rest;
+}
