@@ -71,7 +71,8 @@ rm -rf "$root$prefix.old"
 mv "$root$prefix.new" "$root$prefix"
 rm -rf "$root$prefix.old"
 chown -R root:root "$root$prefix"
-chmod -R go-w "$root$prefix"
+# mktemp made the staging folder 0700: the service user must read the program.
+chmod -R u=rwX,go=rX "$root$prefix"
 
 # 2. The user: a system account without a shell or home, in dialout for serial lines.
 if ! chroot "${root:-/}" getent passwd gridgate >/dev/null; then
@@ -79,27 +80,30 @@ if ! chroot "${root:-/}" getent passwd gridgate >/dev/null; then
   say "created system user gridgate"
 fi
 chroot "${root:-/}" getent group dialout >/dev/null && usermod --root "${root:-/}" -a -G dialout gridgate
+# Numeric ids: with --root the names exist in that root's /etc, not in this one's.
+uid=$(chroot "${root:-/}" getent passwd gridgate | cut -d: -f3)
+gid=$(chroot "${root:-/}" getent group gridgate | cut -d: -f3)
 
 # 3. Folders (systemd also makes them from StateDirectory/ConfigurationDirectory).
-install -d -m 0750 -o root -g gridgate "$root/etc/gridgate"
-install -d -m 0750 -o gridgate -g gridgate "$root/var/lib/gridgate"
+install -d -m 0750 -o 0 -g "$gid" "$root/etc/gridgate"
+install -d -m 0750 -o "$uid" -g "$gid" "$root/var/lib/gridgate"
 
 # The key that encrypts stored secrets: made once, readable by the service only, kept on upgrade.
 if [ ! -f "$root/etc/gridgate/secret.key" ]; then
   head -c 32 /dev/urandom | base64 > "$root/etc/gridgate/secret.key"
-  chown root:gridgate "$root/etc/gridgate/secret.key"
+  chown "0:$gid" "$root/etc/gridgate/secret.key"
   chmod 0640 "$root/etc/gridgate/secret.key"
   say "made /etc/gridgate/secret.key"
 fi
 
 # 4. Configuration: imported on the first install only.
 if [ ! -f "$root/etc/gridgate/gridgate.yaml" ]; then
-  install -m 0640 -o root -g gridgate "${config:-$src/config/examples/minimal.yaml}" "$root/etc/gridgate/gridgate.yaml"
+  install -m 0640 -o 0 -g "$gid" "${config:-$src/config/examples/minimal.yaml}" "$root/etc/gridgate/gridgate.yaml"
   say "configuration imported to /etc/gridgate/gridgate.yaml${config:+ from $config}"
 else
   say "keeping /etc/gridgate/gridgate.yaml"
 fi
-if ! chroot "${root:-/}" /usr/bin/node "$prefix/dist/gateway/cli/main.js" check-config /etc/gridgate/gridgate.yaml; then
+if ! chroot --userspec="$uid:$gid" "${root:-/}" /usr/bin/node "$prefix/dist/gateway/cli/main.js" check-config /etc/gridgate/gridgate.yaml; then
   say "the configuration has problems (listed above): fix them, then: systemctl restart gridgate"
 fi
 
