@@ -1,5 +1,8 @@
 import { type ModbusSimulator, type SimDeviceSpec, startModbusSimulator } from './modbus/simulator.js';
+import { randomBytes } from 'node:crypto';
 import { type MqttDemo, startMqttDemo } from './mqtt/demo.js';
+import { type CameraSet, startCameraSet } from './onvif/camera-set.js';
+import type { ScenarioCameras } from './scenarios/new-year-eve.js';
 
 /**
  * The simulated devices of config/demo.yaml, on the loopback ports that file names. Kept beside
@@ -17,9 +20,18 @@ export const DEMO_MODBUS_DEVICES: SimDeviceSpec[] = [
 /** The gateway's embedded MQTT broker for the demo sensors (config/demo.yaml names the same port). */
 export const DEMO_MQTT_PORT = 18831;
 
+/** The 89 demo cameras listen on 18001..18089 (config/demo.yaml names the same ports). */
+export const DEMO_CAMERA_BASE_PORT = 18000;
+export const DEMO_CAMERAS = 89;
+export const DEMO_CAMERA_PASSWORD_ENV = 'GRIDGATE_DEMO_CAMERA_PASSWORD';
+
+/** Which demo cameras watch the CBD square (cam-001..cam-012 in config/demo.yaml). */
+export const DEMO_SQUARE_CAMERAS = Array.from({ length: 12 }, (_, i) => `cam-${String(i + 1).padStart(3, '0')}`);
+
 export interface DemoSite {
   modbus: ModbusSimulator;
   mqtt: MqttDemo;
+  cameras: CameraSet;
   stop(): Promise<void>;
 }
 
@@ -32,12 +44,40 @@ export async function startDemoSite(options: { host?: string; portOffset?: numbe
   });
   // The MQTT sensors connect to the gateway's own broker; they retry until the gateway listens.
   const mqtt = await startMqttDemo({ host: options.host ?? '127.0.0.1', port: DEMO_MQTT_PORT + offset });
+  // No default password, even in the demo: a random one per run, handed over in the environment.
+  process.env[DEMO_CAMERA_PASSWORD_ENV] ??= randomBytes(12).toString('base64url');
+  const cameras = await startCameraSet({
+    host: options.host ?? '127.0.0.1',
+    cameras: DEMO_CAMERAS,
+    basePort: DEMO_CAMERA_BASE_PORT + 1 + offset,
+    credentials: { username: 'gridgate', password: process.env[DEMO_CAMERA_PASSWORD_ENV]! },
+    discovery: false,
+  });
+  // Background analytics of an ordinary evening: parking, floating objects, the odd tamper.
+  cameras.scenario('illegal-parking-wave', { intervalMs: 20_000 });
+  cameras.scenario('floating-objects', { intervalMs: 30_000 });
+  cameras.scenario('tamper', { intervalMs: 120_000 });
   return {
     modbus,
     mqtt,
+    cameras,
     stop: async () => {
+      await cameras.stop();
       await mqtt.stop();
       await modbus.stop();
+    },
+  };
+}
+
+/** The New Year's Eve scenario's cameras: the square's cameras report density, and fireworks at midnight. */
+export function squareCameras(set: CameraSet): ScenarioCameras {
+  const density = { rising: 0.6, high: 0.85, 'very-high': 0.97 } as const;
+  return {
+    crowdDensity: (_zone, level) => {
+      for (const id of DEMO_SQUARE_CAMERAS) set.emit(id, 'crowd-density', { density: density[level], count: Math.round(density[level] * 5000) });
+    },
+    fireworks: () => {
+      for (const id of DEMO_SQUARE_CAMERAS.slice(0, 4)) set.emit(id, 'fireworks');
     },
   };
 }

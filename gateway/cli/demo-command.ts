@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { startDemoSite } from '../../simulators/demo-site.js';
+import { squareCameras, startDemoSite } from '../../simulators/demo-site.js';
 import { startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { runNewYearEve } from '../../simulators/scenarios/new-year-eve.js';
 import { DEMO_CONFIG, PACKAGE_ROOT } from '../config/paths.js';
@@ -53,6 +53,7 @@ export async function demoCommand(options: { config?: string; scenario?: string 
             { device: 'pc-gate-02', in: 'in-total', out: 'out-total' },
           ],
           zone: 'cbd-square',
+          cameras: squareCameras(site.cameras),
           rampMs: Number(process.env.GRIDGATE_SCENARIO_RAMP_MS ?? 180_000),
           say: (line) => console.error(`[scenario] ${line}`),
         });

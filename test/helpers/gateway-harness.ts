@@ -44,10 +44,10 @@ export function testConfig(brokerUrl: string, dataDir: string, overrides: Partia
 }
 
 /** Starts an in-process gateway on a validated test configuration. */
-export async function startGateway(raw: GatewayConfigInput): Promise<Gateway> {
+export async function startGateway(raw: GatewayConfigInput, env: NodeJS.ProcessEnv = {}): Promise<Gateway> {
   const result = validateConfig(raw, { baseDir: process.cwd(), env: {} });
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map(formatProblem).join('; ')}`);
-  const gateway = new Gateway({ config: result.loaded.config, baseDir: process.cwd(), log: silentLogger(), env: {} });
+  const gateway = new Gateway({ config: result.loaded.config, baseDir: process.cwd(), log: silentLogger(), env });
   await gateway.start();
   return gateway;
 }

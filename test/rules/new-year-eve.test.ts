@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/daemon.js';
 import { type ModbusSimulator, startModbusSimulator } from '../../simulators/modbus/simulator.js';
+import { type CameraSet, startCameraSet } from '../../simulators/onvif/camera-set.js';
 import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { runNewYearEve } from '../../simulators/scenarios/new-year-eve.js';
 import { contractValidator } from '../helpers/contract.js';
@@ -15,15 +16,17 @@ describe("the New Year's Eve scenario, end to end", () => {
   let platform: PlatformRecorder;
   let modbus: ModbusSimulator;
   let gateway: Gateway;
+  let cameras: CameraSet;
   afterAll(async () => {
     await gateway?.stop();
+    await cameras?.stop();
     await modbus?.stop();
     await platform?.stop();
     await broker?.stop();
     tmp.cleanup();
   });
 
-  it('raises levels 3, 2, 1, switches to emergency by rule, and the platform receives it all per the contract', async () => {
+  it('raises levels 3, 2, 1 with the zone cameras\' snapshots, switches to emergency by rule, and the platform receives it all per the contract', async () => {
     broker = await startPlatformBroker();
     platform = new PlatformRecorder(broker.url);
     await platform.start();
@@ -34,9 +37,13 @@ describe("the New Year's Eve scenario, end to end", () => {
       ],
     });
     const tcp = (id: string) => ({ transport: 'tcp' as const, host: '127.0.0.1', port: modbus.ports[id]! });
+    process.env.GRIDGATE_TEST_CAMERA_PASSWORD = 'camera-pass-1';
+    cameras = await startCameraSet({ cameras: 2, credentials: { username: 'gridgate', password: 'camera-pass-1' }, discovery: false });
+    const cameraDevices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, zone: 'cbd-square', url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
     const config = testConfig(broker.url, tmp.dir, {
-      modes: { initial: 'holiday' },
+      modes: { initial: 'major-event', policies: { 'major-event': { snapshots: ['crowd.threshold'] }, emergency: { snapshots: ['fireworks'], batching: { maxDelayMs: 0 } } } },
       devices: [
+        ...cameraDevices,
         { id: 'gate-1', kind: 'people-counter', driver: 'modbus', profile: 'modbus-people-counter', zone: 'cbd-square', connection: tcp('gate-1'), unitId: 1, intervalMs: 200 },
         { id: 'gate-2', kind: 'people-counter', driver: 'modbus', profile: 'rs485-people-counter', zone: 'cbd-square', connection: tcp('gate-2'), unitId: 5, intervalMs: 200 },
       ],
@@ -59,7 +66,11 @@ describe("the New Year's Eve scenario, end to end", () => {
       ],
       rules: { suppression: { windowMs: 0 }, modeRules: [{ id: 'crowd-level-1', zone: 'cbd-square', level: 1, switchTo: 'emergency' }] },
     });
-    gateway = await startGateway(config);
+    gateway = await startGateway(config, process.env);
+    await new Promise<void>((resolveOnline) => {
+      const check = () => (gateway.deviceStates().filter((d) => d.kind === 'camera' && d.status === 'online').length === 2 ? resolveOnline() : setTimeout(check, 100));
+      check();
+    });
     const scenario = runNewYearEve({
       modbus,
       counters: [
@@ -81,10 +92,19 @@ describe("the New Year's Eve scenario, end to end", () => {
       [1, 'active', 'critical'],
     ]);
     expect(crowd[2]).toMatchObject({ key: 'zone:cbd-square:level-1', source: { zone: 'cbd-square' }, data: { threshold: 50_000 } });
+    // Each level came with a picture from one of the zone's cameras, published before the event.
+    for (const e of crowd) {
+      expect(e.snapshot).toMatchObject({ contentType: 'image/jpeg' });
+      const picture = platform.messages.find((m) => m.topic.endsWith(`/snapshots/${e.id}`));
+      expect(picture?.payload.length).toBe(e.snapshot.bytes);
+      expect(picture!.payload.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    }
     expect(crowd[2].data.occupancy).toBeGreaterThanOrEqual(50_000);
     const changed = platform.events('mode.changed')[0];
-    expect(changed).toMatchObject({ mode: 'emergency', data: { previous: 'holiday', by: 'rule:crowd-level-1' } });
-    expect(changed.seq).toBeGreaterThan(crowd[2].seq);
+    expect(changed).toMatchObject({ mode: 'emergency', data: { previous: 'major-event', by: 'rule:crowd-level-1' } });
+    // The level's event waits for its picture (never other events for it), so mode.changed may be
+    // numbered first; by time, the level came first.
+    expect(Date.parse(changed.ts)).toBeGreaterThanOrEqual(Date.parse(crowd[2].ts));
     const occupancy = platform.readings().filter((r) => r.device === 'zone.cbd-square' && r.point === 'occupancy');
     expect(occupancy.at(-1).value).toBeGreaterThanOrEqual(50_000);
     await platform.until(() => platform.of('state').some((m) => m.doc.mode === 'emergency'));

@@ -1,0 +1,343 @@
+import http from 'node:http';
+import type { Logger } from 'pino';
+import { errorMessage } from '../../../gateway/core/errors.js';
+import { redactUrlCredentials } from '../../../gateway/core/logger.js';
+import type { DriverContext, DriverEvent } from '../../../gateway/devices/driver.js';
+import { AUTH_BACKOFF, backoffDelay, SUBSCRIPTION_BACKOFF, sleep } from '../backoff.js';
+import type { EventRegistry } from '../events/event-registry.js';
+import { EventNormalizer } from '../events/normalizer.js';
+import type { Notification } from '../events/notification.js';
+import { PullPointSupervisor, type SubscriptionHealth } from '../events/pull-point.js';
+import { DEFAULT_TOPIC_FILTER } from '../events/topic-filter.js';
+import type { OnvifDeviceConfig } from '../schema.js';
+import { SnapshotFetcher } from '../snapshot/snapshot-fetcher.js';
+import { OnvifError } from '../transport/onvif-error.js';
+import { SoapClient } from '../transport/soap-client.js';
+import { type CameraModel, readCameraModel } from './camera-model.js';
+import { ClockOffset } from './clock-offset.js';
+import { getSystemDateAndTime } from './device-calls.js';
+
+/** Why a device is not online; shown as `meta.reason` in device state. */
+export type OfflineReason = 'unreachable' | 'auth-failed' | 'subscription-failing' | 'protocol';
+
+export interface DeviceRunnerDeps {
+  ctx: DriverContext;
+  registry: EventRegistry;
+  password: string;
+  /** Logs an unmapped topic once per driver. */
+  onUnknownTopic: (topic: string, device: string) => void;
+}
+
+/** Counters for `stats()`. */
+export interface DeviceStats {
+  device: string;
+  status: 'connecting' | 'online' | 'offline' | 'error' | 'stopped';
+  reason?: OfflineReason;
+  error?: string;
+  clockOffsetMs: number;
+  /** Times the camera model (information, profiles, URIs) was read: at connect and after each return from unreachable. */
+  connects: number;
+  events: number;
+  samples: number;
+  snapshots: number;
+  snapshotsSkipped: number;
+  subscription?: SubscriptionHealth;
+}
+
+/**
+ * One camera or NVR: its own state machine, sockets, timers and backoff, so a slow or dead device
+ * never delays another (driver contract; issue 4 "Scale"). Constructor only assigns; `start` connects.
+ */
+export class DeviceRunner {
+  private readonly log: Logger;
+  private readonly agent: http.Agent;
+  private readonly clock: ClockOffset;
+  private readonly client: SoapClient;
+  private readonly fetcher: SnapshotFetcher;
+  private readonly url: URL;
+  private readonly abort = new AbortController();
+  private model: CameraModel | undefined;
+  /** Notification source token → channel, from the current model. */
+  private tokens = new Map<string, number>();
+  /** The last report was `unreachable`: on recovery the model is re-read (the camera may have rebooted). */
+  private wasUnreachable = false;
+  private supervisor: PullPointSupervisor | undefined;
+  private normalizer: EventNormalizer | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** Events waiting behind a snapshot fetch keep their order through this chain. */
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private lastStatusKey = '';
+  private readonly counters: DeviceStats;
+
+  constructor(
+    readonly config: OnvifDeviceConfig,
+    private readonly deps: DeviceRunnerDeps,
+  ) {
+    this.log = deps.ctx.log.child({ device: config.id });
+    this.url = new URL(config.url);
+    // A small pool per device: one long-poll plus calls and snapshots; never shared across devices.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 });
+    this.clock = new ClockOffset(deps.ctx.clock);
+    const where = `${config.id} (${this.url.host})`;
+    this.client = new SoapClient({ where, username: config.username, password: deps.password, auth: config.auth, timeoutMs: config.requestTimeoutMs, maxBytes: config.maxResponseBytes, clock: this.clock, agent: this.agent });
+    const s = config.snapshots;
+    this.fetcher = new SnapshotFetcher({ where, username: config.username, password: deps.password, agent: this.agent, timeoutMs: s.timeoutMs, maxBytes: s.maxBytes, minIntervalMs: s.minIntervalMs, burst: s.burst, clock: deps.ctx.clock });
+    this.counters = { device: config.id, status: 'connecting', clockOffsetMs: 0, connects: 0, events: 0, samples: 0, snapshots: 0, snapshotsSkipped: 0 };
+  }
+
+  start(): void {
+    this.running ??= this.run().catch((err) => this.log.error({ err }, 'device loop ended unexpectedly'));
+  }
+
+  async stop(deadlineMs = 2000): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.clockTimer);
+    await this.supervisor?.stop(deadlineMs);
+    await this.running;
+    // Events waiting for a snapshot get until the deadline; the timer is cancelled either way.
+    const deadline = new AbortController();
+    await Promise.race([this.tail, sleep(deadlineMs, deadline.signal)]);
+    deadline.abort();
+    this.counters.status = 'stopped';
+    this.agent.destroy();
+  }
+
+  stats(): DeviceStats {
+    return { ...this.counters, clockOffsetMs: this.clock.offset, subscription: this.supervisor?.stats() };
+  }
+
+  /** The current JPEG of a channel (1-based; default the first). */
+  async snapshot(channel: number | undefined, signal?: AbortSignal): Promise<Buffer> {
+    const ch = this.model?.channels.find((c) => c.channel === (channel ?? 1));
+    if (!this.model) throw new OnvifError('E_ONVIF_UNREACHABLE', `${this.config.id} is not connected`);
+    if (!ch) throw new OnvifError('E_ONVIF_NO_CHANNEL', `${this.config.id} has no channel ${channel} (it has ${this.model.channels.length})`);
+    if (!ch.snapshotUri) throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.config.id} channel ${ch.channel} offers no snapshot URI`);
+    return this.fetcher.fetch(ch.snapshotUri, signal);
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    let failures = 0;
+    while (!signal.aborted && !this.model) {
+      try {
+        await this.connect(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        failures += 1;
+        const auth = err instanceof OnvifError && err.code === 'E_ONVIF_AUTH';
+        this.report(auth ? 'auth-failed' : reasonOf(err), err);
+        await sleep(backoffDelay(auth ? AUTH_BACKOFF : SUBSCRIPTION_BACKOFF, failures), signal);
+      }
+    }
+  }
+
+  private async connect(signal: AbortSignal): Promise<void> {
+    await this.refreshClock(signal);
+    let model: CameraModel;
+    try {
+      model = await readCameraModel(this.client, this.url, this.config.media2, { signal });
+    } catch (err) {
+      // ONVIF Core §5.12.2: NotAuthorized may mean our clock estimate is stale; re-read once, retry once.
+      if (!(err instanceof OnvifError && err.code === 'E_ONVIF_AUTH')) throw err;
+      await this.refreshClock(signal);
+      model = await readCameraModel(this.client, this.url, this.config.media2, { signal });
+    }
+    if (signal.aborted) return;
+    this.model = model;
+    this.counters.connects += 1;
+    this.tokens = tokensOf(model);
+    this.normalizer = new EventNormalizer(this.deps.registry, {
+      device: this.config.id,
+      zone: this.config.zone,
+      channelOf: (t) => this.tokens.get(t),
+      multiChannel: model.channels.length > 1,
+      onUnknownTopic: (topic) => this.deps.onUnknownTopic(topic, this.config.id),
+      now: () => this.deps.ctx.clock.now(),
+      toLocal: (ms) => ms - this.clock.offset,
+    });
+    this.clockTimer = setInterval(() => void this.refreshClock(signal).catch((err) => this.log.debug({ err }, 'clock refresh failed')), this.config.clockRefreshMs);
+    this.clockTimer.unref();
+    this.report(undefined);
+    if (this.config.events.enabled && model.services.events) this.startEvents(model.services.events);
+  }
+
+  private startEvents(eventsUrl: URL): void {
+    const e = this.config.events;
+    this.supervisor = new PullPointSupervisor({
+      client: this.client,
+      eventsUrl,
+      topicFilter: e.topicFilter ?? DEFAULT_TOPIC_FILTER,
+      pullTimeoutMs: e.pullTimeoutMs,
+      messageLimit: e.messageLimit,
+      terminationMs: e.terminationMs,
+      silenceMs: e.silenceMs,
+      pullGraceMs: Math.max(2000, this.config.requestTimeoutMs),
+      backoff: { floorMs: e.resubscribeFloorMs, capMs: e.resubscribeCapMs, jitter: 0.3 },
+      clock: this.deps.ctx.clock,
+      log: this.log,
+      onNotifications: (list) => this.onNotifications(list),
+      onHealth: (h, err) => this.onHealth(h, err),
+      onAuthFailure: () => this.refreshClock(this.abort.signal),
+    });
+    this.supervisor.start();
+  }
+
+  private onHealth(h: SubscriptionHealth, err?: OnvifError): void {
+    if (h.state === 'active') {
+      // The normalizer keeps its active set across resubscribes: the Initialized replay after
+      // SetSynchronizationPoint then repeats nothing that is still active, and clears what ended.
+      if (this.wasUnreachable) void this.refreshModel();
+      this.report(undefined);
+    } else if (h.state === 'backoff' && err) {
+      const reason = reasonOf(err);
+      // An unreachable camera is offline at once. One NotAuthorized may be clock drift (the clock
+      // is re-read before the next try) and one lost subscription is routine (cameras drop them
+      // on reboot or overload): only a second failure in a row changes the device's status.
+      if (reason !== 'unreachable' && h.consecutiveFailures < 2) return;
+      this.report(reason === 'unreachable' || reason === 'auth-failed' ? reason : 'subscription-failing', err);
+    }
+  }
+
+  private onNotifications(list: Notification[]): void {
+    const n = this.normalizer;
+    if (!n) return;
+    for (const note of list) {
+      let out: ReturnType<EventNormalizer['normalize']>;
+      try {
+        out = n.normalize(note);
+      } catch (err) {
+        this.log.warn({ err }, 'notification could not be normalized');
+        continue;
+      }
+      if (out.samples.length) {
+        this.counters.samples += out.samples.length;
+        this.deps.ctx.samples(out.samples);
+      }
+      const ev = out.event;
+      if (!ev) continue;
+      const types = this.config.snapshots.types;
+      const wants = types ? types.includes(ev.type) && ev.state !== 'cleared' : out.wantsSnapshot;
+      if (!wants && this.queued === 0) this.emit(ev);
+      else this.enqueue(ev, wants);
+    }
+  }
+
+  private enqueue(ev: DriverEvent, wantsSnapshot: boolean): void {
+    this.queued += 1;
+    this.tail = this.tail.then(async () => {
+      try {
+        if (wantsSnapshot) await this.attachSnapshot(ev);
+        this.emit(ev);
+      } finally {
+        this.queued -= 1;
+      }
+    });
+  }
+
+  private async attachSnapshot(ev: DriverEvent): Promise<void> {
+    if (!this.fetcher.tryAcquire()) {
+      this.counters.snapshotsSkipped += 1;
+      ev.data = { ...ev.data, snapshotSkipped: 'rate-limited' };
+      return;
+    }
+    try {
+      ev.snapshot = await this.snapshot(ev.channel, this.abort.signal);
+      this.counters.snapshots += 1;
+    } catch (err) {
+      this.counters.snapshotsSkipped += 1;
+      ev.data = { ...ev.data, snapshotSkipped: errorMessage(err) };
+      this.log.debug({ err }, 'event snapshot failed');
+    }
+  }
+
+  private emit(ev: DriverEvent): void {
+    this.counters.events += 1;
+    this.deps.ctx.event(ev);
+  }
+
+  /**
+   * Re-reads information, profiles and URIs after the camera was away (a reboot can change
+   * tokens, firmware and URIs). A failure keeps the previous model; the channel count is fixed
+   * for the runner's life (a changed NVR layout needs the device updated).
+   */
+  private async refreshModel(): Promise<void> {
+    try {
+      const model = await readCameraModel(this.client, this.url, this.config.media2, { signal: this.abort.signal });
+      if (this.abort.signal.aborted || model.channels.length !== this.model?.channels.length) return;
+      this.model = model;
+      this.tokens = tokensOf(model);
+      this.counters.connects += 1;
+    } catch (err) {
+      this.log.debug({ err }, 'camera model refresh failed; keeping the previous one');
+    }
+  }
+
+  private async refreshClock(signal: AbortSignal): Promise<void> {
+    const sent = this.deps.ctx.clock.now();
+    const deviceMs = await getSystemDateAndTime(this.client, this.url, { signal });
+    // tt:UTCDateTime has whole seconds: the true time lies in [s, s+1 s), so +500 ms halves the error.
+    this.clock.update(deviceMs + 500, sent, this.deps.ctx.clock.now());
+  }
+
+  /** Reports status once per change (STYLE habit 7): `reason` undefined means online. */
+  private report(reason: OfflineReason | undefined, err?: unknown): void {
+    const status = reason === undefined ? 'online' : reason === 'subscription-failing' || reason === 'protocol' ? 'error' : 'offline';
+    const error = err === undefined ? undefined : redactUrlCredentials(errorMessage(err));
+    const sub = this.supervisor?.stats();
+    const key = `${status}|${reason}|${sub?.state}`;
+    this.wasUnreachable = reason === 'unreachable';
+    this.counters.status = status;
+    this.counters.reason = reason;
+    this.counters.error = error;
+    if (key === this.lastStatusKey) return;
+    this.lastStatusKey = key;
+    if (reason) this.log.warn({ reason, err: error }, 'device not online');
+    else this.log.info('device online');
+    this.deps.ctx.status(this.config.id, { status, error, meta: this.meta(reason) });
+  }
+
+  private meta(reason: OfflineReason | undefined): Record<string, unknown> {
+    const m = this.model;
+    const sub = this.supervisor?.stats();
+    return {
+      ...(reason ? { reason } : {}),
+      ...(m
+        ? {
+            manufacturer: m.info.manufacturer,
+            model: m.info.model,
+            firmware: m.info.firmwareVersion,
+            serial: m.info.serialNumber,
+            media2: m.media2,
+            channels: m.channels.map((c) => ({ channel: c.channel, stream: c.streamUri && redactUrlCredentials(c.streamUri), snapshot: c.snapshotUri !== undefined })),
+          }
+        : {}),
+      clockOffsetMs: this.clock.offset,
+      ...(sub
+        ? {
+            subscription: {
+              state: sub.state,
+              lastMessageAt: sub.lastMessageAt && new Date(sub.lastMessageAt).toISOString(),
+              resubscribes: sub.resubscribes,
+              consecutiveFailures: sub.consecutiveFailures,
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+function tokensOf(model: CameraModel): Map<string, number> {
+  const tokens = new Map<string, number>();
+  for (const c of model.channels) for (const t of c.tokens) tokens.set(t, c.channel);
+  return tokens;
+}
+
+function reasonOf(err: unknown): OfflineReason {
+  const code = err instanceof OnvifError ? err.code : '';
+  if (code === 'E_ONVIF_UNREACHABLE' || code === 'E_ONVIF_TIMEOUT') return 'unreachable';
+  if (code === 'E_ONVIF_AUTH') return 'auth-failed';
+  if (code === 'E_ONVIF_SUBSCRIPTION') return 'subscription-failing';
+  return 'protocol';
+}

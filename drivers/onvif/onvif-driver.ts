@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import { GatewayError } from '../../gateway/core/errors.js';
+import type { DiscoveredDevice, DiscoverOptions, Driver, DriverContext } from '../../gateway/devices/driver.js';
+import { DeviceRunner, type DeviceStats } from './device/device-runner.js';
+import { discover, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
+import { EventRegistry } from './events/event-registry.js';
+import type { OnvifDeviceConfig } from './schema.js';
+import type { SecretRef } from '../../config/schema/common.js';
+import { readSecret } from '../../gateway/config/secrets.js';
+
+export interface OnvifDriverOptions {
+  /** The topic → event mapping; default config/onvif/event-registry.yaml. */
+  registry?: EventRegistry;
+  /** WS-Discovery settings (interfaces, unicast targets for other subnets). */
+  discovery?: WsDiscoveryOptions;
+  /** Resolves `password: { env } | { file }`; injected by tests and by the core once it owns secrets. */
+  readSecret?: (ref: SecretRef) => string;
+  /** Per-device stop deadline, ms. */
+  stopDeadlineMs?: number;
+}
+
+/**
+ * The ONVIF driver: one independent DeviceRunner per camera or NVR (see device/device-runner.ts).
+ * Structurally a `Driver<OnvifDeviceConfig>` (gateway/devices/driver.ts).
+ */
+export class OnvifDriver implements Driver<OnvifDeviceConfig> {
+  readonly name = 'onvif' as const;
+  private ctx: DriverContext | undefined;
+  private log: Logger | undefined;
+  private registry: EventRegistry | undefined;
+  private readonly runners = new Map<string, DeviceRunner>();
+  private readonly unknownTopics = new Set<string>();
+
+  constructor(private readonly options: OnvifDriverOptions = {}) {}
+
+  async start(ctx: DriverContext): Promise<void> {
+    this.ctx = ctx;
+    this.log = ctx.log.child({ driver: 'onvif' });
+    this.registry = this.options.registry ?? EventRegistry.load();
+  }
+
+  async stop(signal: AbortSignal): Promise<void> {
+    const deadline = this.options.stopDeadlineMs ?? 2000;
+    const all = [...this.runners.values()].map((r) => r.stop(deadline));
+    this.runners.clear();
+    if (signal.aborted) return;
+    await Promise.race([Promise.allSettled(all), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
+  }
+
+  async addDevice(device: OnvifDeviceConfig): Promise<void> {
+    const ctx = this.requireStarted();
+    if (this.runners.has(device.id)) await this.removeDevice(device.id);
+    if (!device.enabled) return;
+    let password: string;
+    try {
+      password = (this.options.readSecret ?? ((ref) => readSecret(ref, process.cwd())))(device.password);
+    } catch (err) {
+      ctx.status(device.id, { status: 'error', error: err instanceof Error ? err.message : String(err), meta: { reason: 'secret-unavailable' } });
+      return;
+    }
+    const runner = new DeviceRunner(device, {
+      ctx,
+      registry: this.registry!,
+      password,
+      onUnknownTopic: (topic, id) => this.unknownTopic(topic, id),
+    });
+    this.runners.set(device.id, runner);
+    runner.start();
+  }
+
+  async updateDevice(device: OnvifDeviceConfig): Promise<void> {
+    await this.addDevice(device);
+  }
+
+  async removeDevice(deviceId: string): Promise<void> {
+    const r = this.runners.get(deviceId);
+    this.runners.delete(deviceId);
+    await r?.stop(this.options.stopDeadlineMs ?? 2000);
+  }
+
+  async snapshot(deviceId: string, channel: number | undefined, signal?: AbortSignal): Promise<Buffer> {
+    const r = this.runners.get(deviceId);
+    if (!r) throw new GatewayError('E_UNKNOWN_DEVICE', `no ONVIF device ${deviceId} is configured`);
+    return r.snapshot(channel, signal);
+  }
+
+  async discover(options: DiscoverOptions): Promise<DiscoveredDevice[]> {
+    this.requireStarted();
+    return discover(this.options.discovery ?? {}, options.timeoutMs, this.log!, options.signal);
+  }
+
+  /** A snapshot of every device's state and subscription health. */
+  stats(): DeviceStats[] {
+    return [...this.runners.values()].map((r) => r.stats());
+  }
+
+  private unknownTopic(topic: string, device: string): void {
+    if (this.unknownTopics.has(topic)) return;
+    // Bounded: a camera inventing topics cannot grow this without limit.
+    if (this.unknownTopics.size < 1000) this.unknownTopics.add(topic);
+    this.log?.warn({ topic, device }, 'unmapped ONVIF topic; sent as vendor.* (add it to config/onvif/event-registry.yaml)');
+  }
+
+  private requireStarted(): DriverContext {
+    if (!this.ctx) throw new GatewayError('E_DRIVER', 'the ONVIF driver was used before start()');
+    return this.ctx;
+  }
+}

@@ -1,0 +1,21 @@
+import { GatewayError } from '../../../gateway/core/errors.js';
+import type { OnvifErrorCode } from '../error-codes.js';
+import type { SoapFault } from '../soap/envelope.js';
+
+/** A GatewayError with one of the ONVIF codes and, for SOAP faults, the parsed fault. */
+export class OnvifError extends GatewayError {
+  constructor(
+    override readonly code: OnvifErrorCode,
+    message: string,
+    options?: { cause?: unknown; fault?: SoapFault },
+  ) {
+    super(code, message, options);
+    this.fault = options?.fault;
+  }
+  readonly fault: SoapFault | undefined;
+}
+
+/** The ONVIF code of any error (wrapping foreign errors as E_ONVIF_UNREACHABLE would hide bugs: they stay E_DRIVER). */
+export function codeOf(err: unknown): string {
+  return err instanceof GatewayError ? err.code : 'E_DRIVER';
+}

@@ -1,0 +1,98 @@
+import { NS } from '../../drivers/onvif/soap/namespaces.js';
+import type { SimCamera } from './sim-camera.js';
+import type { SimNotification } from './sim-notification.js';
+
+/** The vendor analytics namespace the simulator's city-analytics firmware uses (see docs/onvif.md). */
+export const ACME_TOPICS = 'http://www.acme-vision.example/onvif/topics';
+
+/** Analytics a scenario or the control API can raise on a camera channel. */
+export type AnalyticsKind =
+  | 'motion'
+  | 'cell-motion'
+  | 'line-crossed'
+  | 'intrusion'
+  | 'loitering'
+  | 'object-left'
+  | 'tamper'
+  | 'scene-change'
+  | 'video-loss'
+  | 'people-count'
+  | 'occupancy'
+  | 'crowd-density'
+  | 'illegal-parking'
+  | 'street-vendor'
+  | 'floating-object'
+  | 'fireworks'
+  | 'smoke'
+  | 'unknown-vendor';
+
+export const ANALYTICS_KINDS: readonly AnalyticsKind[] = [
+  'motion', 'cell-motion', 'line-crossed', 'intrusion', 'loitering', 'object-left', 'tamper', 'scene-change', 'video-loss',
+  'people-count', 'occupancy', 'crowd-density', 'illegal-parking', 'street-vendor', 'floating-object', 'fireworks', 'smoke', 'unknown-vendor',
+];
+
+export interface AnalyticsArgs {
+  channel?: number;
+  /** For property kinds: true raises, false clears (default true). */
+  on?: boolean;
+  rule?: string;
+  objectId?: string;
+  /** Counts for people-count / occupancy / crowd-density. */
+  in?: number;
+  out?: number;
+  count?: number;
+  occupancy?: number;
+  density?: number;
+  /** Extra data items (the benchmark stamps its send time here). */
+  extra?: Record<string, string>;
+}
+
+type Spec = { ns: string; path: string; property: boolean; data: (a: AnalyticsArgs) => Record<string, string>; rule?: string };
+
+const b = (a: AnalyticsArgs) => String(a.on ?? true);
+const SPECS: Record<AnalyticsKind, Spec> = {
+  motion: { ns: NS.tns1, path: 'VideoSource/MotionAlarm', property: true, data: (a) => ({ State: b(a) }) },
+  'cell-motion': { ns: NS.tns1, path: 'RuleEngine/CellMotionDetector/Motion', property: true, data: (a) => ({ IsMotion: b(a) }), rule: 'MyMotionDetectorRule' },
+  'line-crossed': { ns: NS.tns1, path: 'RuleEngine/LineDetector/Crossed', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }), rule: 'Line1' },
+  intrusion: { ns: NS.tns1, path: 'RuleEngine/FieldDetector/ObjectsInside', property: true, data: (a) => ({ IsInside: b(a) }), rule: 'Field1' },
+  loitering: { ns: NS.tns1, path: 'RuleEngine/LoiteringDetector/ObjectIsLoitering', property: true, data: (a) => ({ IsLoitering: b(a) }), rule: 'Loiter1' },
+  'object-left': { ns: NS.tns1, path: 'RuleEngine/ObjectAbandoned/ObjectIsAbandoned', property: true, data: (a) => ({ IsAbandoned: b(a) }), rule: 'Abandoned1' },
+  tamper: { ns: NS.tns1, path: 'RuleEngine/TamperDetector/Tamper', property: true, data: (a) => ({ IsTamper: b(a) }), rule: 'Tamper1' },
+  'scene-change': { ns: NS.tns1, path: 'VideoSource/GlobalSceneChange/ImagingService', property: true, data: (a) => ({ State: b(a) }) },
+  'video-loss': { ns: NS.tns1, path: 'VideoSource/SignalLoss', property: true, data: (a) => ({ State: b(a) }) },
+  'people-count': {
+    ns: NS.tns1,
+    path: 'RuleEngine/CountAggregation/Counter',
+    property: false,
+    data: (a) => ({ In: String(a.in ?? 0), Out: String(a.out ?? 0), Count: String(a.count ?? (a.in ?? 0) - (a.out ?? 0)) }),
+    rule: 'Counter1',
+  },
+  occupancy: { ns: NS.tns1, path: 'RuleEngine/CountAggregation/OccupancyCounter', property: false, data: (a) => ({ Occupancy: String(a.occupancy ?? 0) }), rule: 'Occupancy1' },
+  'crowd-density': { ns: ACME_TOPICS, path: 'RuleEngine/CrowdDensity/Level', property: false, data: (a) => ({ Density: String(a.density ?? 0), Count: String(a.count ?? 0) }), rule: 'Crowd1' },
+  'illegal-parking': { ns: ACME_TOPICS, path: 'RuleEngine/IllegalParking/Vehicle', property: true, data: (a) => ({ IsParked: b(a), ObjectId: a.objectId ?? '1' }), rule: 'NoParking1' },
+  'street-vendor': { ns: ACME_TOPICS, path: 'RuleEngine/StreetVendor/Detected', property: true, data: (a) => ({ IsPresent: b(a) }), rule: 'Vendor1' },
+  'floating-object': { ns: ACME_TOPICS, path: 'RuleEngine/FloatingObject/Detected', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }), rule: 'River1' },
+  fireworks: { ns: ACME_TOPICS, path: 'RuleEngine/Fireworks/Detected', property: false, data: () => ({ Confidence: '0.9' }) },
+  smoke: { ns: ACME_TOPICS, path: 'RuleEngine/SmokeDetector/Smoke', property: true, data: (a) => ({ IsSmoke: b(a) }) },
+  'unknown-vendor': { ns: ACME_TOPICS, path: 'RuleEngine/BirdCounter/Flock', property: false, data: () => ({ Birds: '12' }) },
+};
+
+/** Builds the notification for an analytics kind on a camera channel. */
+export function analyticsNotification(kind: AnalyticsKind, a: AnalyticsArgs = {}): Omit<SimNotification, 'utcTime'> {
+  const spec = SPECS[kind];
+  if (!spec) throw new Error(`unknown analytics kind ${kind}; one of ${ANALYTICS_KINDS.join(', ')}`);
+  const ch = a.channel ?? 1;
+  const source: Record<string, string> = { VideoSourceConfigurationToken: `VSC_${ch}`, VideoAnalyticsConfigurationToken: `VAC_${ch}` };
+  if (spec.rule || a.rule) source.Rule = a.rule ?? spec.rule!;
+  if (spec.path.startsWith('VideoSource/')) {
+    delete source.VideoAnalyticsConfigurationToken;
+    delete source.VideoSourceConfigurationToken;
+    source.Source = `VS_${ch}`;
+  }
+  return { topicNs: spec.ns, topicPath: spec.path, source, data: { ...spec.data(a), ...a.extra }, property: spec.property };
+}
+
+/** Raises an analytics event on a camera. */
+export function raise(cam: SimCamera, kind: AnalyticsKind, a: AnalyticsArgs = {}): void {
+  cam.emit(analyticsNotification(kind, a));
+}
