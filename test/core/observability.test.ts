@@ -72,3 +72,34 @@ describe('/metrics, /healthz, /readyz', () => {
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('gridgate_uplink_connected 0');
   });
 });
+
+describe('HTTPS (http.tls.selfSigned)', () => {
+  const tmp = tempDir();
+  let gateway: Gateway | undefined;
+  afterAll(async () => {
+    await gateway?.stop();
+    tmp.cleanup();
+  });
+
+  it('serves over TLS with a certificate made at first start, and the same one afterwards', async () => {
+    const { request } = await import('node:https');
+    const get = (port: number) =>
+      new Promise<{ status: number; fingerprint: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false }, (res) => {
+          const cert = (res.socket as import('node:tls').TLSSocket).getPeerCertificate();
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, fingerprint: cert.fingerprint256 });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const config = testConfig('mqtt://127.0.0.1:1', tmp.dir, { devices: [], http: { host: '127.0.0.1', port: 0, tls: { selfSigned: true } } });
+    gateway = await startGateway(config);
+    const first = await get(gateway.httpPort!);
+    expect(first.status).toBe(200);
+    await gateway.stop();
+    gateway = await startGateway(config);
+    const second = await get(gateway.httpPort!);
+    expect(second.fingerprint).toBe(first.fingerprint);
+  });
+});

@@ -108,6 +108,13 @@ describe("the New Year's Eve scenario, end to end", () => {
     const occupancy = platform.readings().filter((r) => r.device === 'zone.cbd-square' && r.point === 'occupancy');
     expect(occupancy.at(-1).value).toBeGreaterThanOrEqual(50_000);
     await platform.until(() => platform.of('state').some((m) => m.doc.mode === 'emergency'));
+
+    // The platform asks for a picture of a camera: the `snapshot` command.
+    const result = await platform.command('gridgate/v1/test-site/gw-test-01', 'snapshot', { id: 'snap-1', args: { device: cameras.devices[0]!.id } });
+    expect(result).toMatchObject({ ok: true, result: { eventId: expect.stringMatching(/^[0-9A-Z]{26}$/) } });
+    await platform.until(() => platform.messages.some((m) => m.topic.endsWith(`/snapshots/${result.result.eventId}`)));
+    const snapEvent = platform.events().find((e) => e.id === result.result.eventId);
+    expect(snapEvent).toMatchObject({ source: { device: cameras.devices[0]!.id }, snapshot: { contentType: 'image/jpeg' } });
     for (const m of platform.messages) {
       if (m.kind === 'event' || m.kind === 'telemetry' || m.kind === 'state') expect(contract.check(m.kind, m.doc), m.topic).toBeUndefined();
     }
