@@ -28,7 +28,6 @@ import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
-import { ensureSelfSignedCertificate } from './ui/tls-certificate.js';
 import { Uplink } from './uplink/uplink.js';
 
 /** Ballast beside the outbox, released when the disk fills up (1 MiB). */
@@ -72,7 +71,10 @@ export class Gateway {
     const parts = this.build();
     this.parts = parts;
     const config = this.current;
-    const tls = config.http.tls ? await ensureSelfSignedCertificate(join(config.dataDir, 'ui'), { hosts: [hostname(), 'localhost'], ips: [config.http.host] }) : undefined;
+    // Loaded only when HTTPS is on: the certificate library costs several MB of memory.
+    const tls = config.http.tls
+      ? await (await import('./ui/tls-certificate.js')).ensureSelfSignedCertificate(join(config.dataDir, 'ui'), { hosts: [hostname(), 'localhost'], ips: [config.http.host] })
+      : undefined;
     if (tls) this.o.log.info({ fingerprint: tls.fingerprint }, 'HTTPS with a self-signed certificate: compare this fingerprint when the browser asks');
     this.http = await startHttpServer({
       https: tls && { key: tls.key, cert: tls.cert },

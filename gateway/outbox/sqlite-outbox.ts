@@ -28,6 +28,9 @@ interface PendingEvent {
 const BYTES = 'length(CAST(payload AS BLOB))';
 const EVENT_BYTES = `${BYTES} + coalesce(length(snapshot), 0)`;
 
+/** Readings per multi-row INSERT (2 parameters each; SQLite allows 32,766 parameters). */
+const INSERT_ROWS = 100;
+
 /** Events held in memory while commits fail. */
 const MAX_HELD_EVENTS = 1000;
 
@@ -254,9 +257,20 @@ export class SqliteOutbox implements Outbox {
       bytes -= freed;
     }
     // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
-    const insert = this.stmts.insertReading;
+    // Rows go in by INSERT_ROWS per statement: one native call instead of one per reading.
     const now = this.options.clock.now();
-    for (let i = start; i < readings.length; i++) insert.run(now, payloads[i]!);
+    let i = start;
+    const many = this.stmts.insertManyReadings;
+    const args: Array<number | string> = new Array(INSERT_ROWS * 2);
+    for (; i + INSERT_ROWS <= readings.length; i += INSERT_ROWS) {
+      for (let k = 0; k < INSERT_ROWS; k++) {
+        args[2 * k] = now;
+        args[2 * k + 1] = payloads[i + k]!;
+      }
+      many.run(args);
+    }
+    const insert = this.stmts.insertReading;
+    for (; i < readings.length; i++) insert.run(now, payloads[i]!);
     const added = readings.length - start;
     this.readingCount += added;
     this.readingBytes += bytes;
@@ -495,6 +509,7 @@ function prepare(db: Database.Database) {
     ),
     oldestEvent: db.prepare('SELECT ts_ms FROM events ORDER BY seq LIMIT 1'),
     insertReading: db.prepare('INSERT INTO readings (ts_ms, payload) VALUES (?, ?)'),
+    insertManyReadings: db.prepare(`INSERT INTO readings (ts_ms, payload) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
     readUnbatched: db.prepare('SELECT row, payload FROM readings WHERE row > ? ORDER BY row LIMIT ?'),
     readRange: db.prepare('SELECT payload FROM readings WHERE row BETWEEN ? AND ? ORDER BY row'),
     dropUnbatched: db.prepare(
