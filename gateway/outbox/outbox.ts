@@ -26,6 +26,8 @@ export interface Outbox {
    * was accepted at least `maxDelayMs` ago. Undefined when nothing is due.
    */
   formBatch(maxReadings: number, maxDelayMs: number): TelemetryBatch | undefined;
+  /** Up to `maxBatches` due batches at once (one durable write for all of them). */
+  formBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): TelemetryBatch[];
   ackBatch(seq: number): void;
   stats(): OutboxStats;
   /** Called after each commit that added data (the uplink's cue to send). */

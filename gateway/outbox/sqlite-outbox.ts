@@ -154,34 +154,46 @@ export class SqliteOutbox implements Outbox {
   }
 
   formBatch(maxReadings: number, maxDelayMs: number): TelemetryBatch | undefined {
+    return this.formBatches(maxReadings, maxDelayMs, 1)[0];
+  }
+
+  formBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): TelemetryBatch[] {
     this.flush();
-    if (this.unbatchedCount === 0) return undefined;
+    if (this.unbatchedCount === 0 || maxBatches < 1) return [];
     const waited = this.options.clock.now() - (this.unbatchedSince ?? 0);
-    if (this.unbatchedCount < maxReadings && waited < maxDelayMs) return undefined;
-    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings) as Array<{ row: number; payload: string }>;
+    const due = waited >= maxDelayMs;
+    if (this.unbatchedCount < maxReadings && !due) return [];
+    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings * maxBatches) as Array<{ row: number; payload: string }>;
     if (rows.length === 0) {
       this.unbatchedCount = 0;
       this.unbatchedSince = undefined;
-      return undefined;
+      return [];
     }
-    const seq = this.nextBatchSeq;
-    const first = rows[0]!.row;
-    const last = rows.at(-1)!.row;
+    // Full batches always; a last, partial one only when the oldest reading is due.
+    const chunks: Array<typeof rows> = [];
+    for (let i = 0; i < rows.length; i += maxReadings) {
+      const chunk = rows.slice(i, i + maxReadings);
+      if (chunk.length < maxReadings && !due && chunks.length > 0) break;
+      chunks.push(chunk);
+    }
+    const first = this.nextBatchSeq;
     try {
+      // One transaction (one fsync) for all of them; a batch is sent only once its record is durable.
       this.db.transaction(() => {
-        this.stmts.insertBatch.run(seq, first, last);
-        this.stmts.setMeta.run('next_batch_seq', seq + 1);
+        chunks.forEach((c, i) => this.stmts.insertBatch.run(first + i, c[0]!.row, c.at(-1)!.row));
+        this.stmts.setMeta.run('next_batch_seq', first + chunks.length);
       })();
     } catch (err) {
       // Without the batch record the batch must not be sent: its seq would not survive a restart.
       this.onWriteError(err);
-      return undefined;
+      return [];
     }
-    this.nextBatchSeq = seq + 1;
-    this.lastBatchedRow = last;
-    this.unbatchedCount -= rows.length;
+    const taken = chunks.reduce((n, c) => n + c.length, 0);
+    this.nextBatchSeq = first + chunks.length;
+    this.lastBatchedRow = chunks.at(-1)!.at(-1)!.row;
+    this.unbatchedCount -= taken;
     this.unbatchedSince = this.unbatchedCount > 0 ? this.options.clock.now() : undefined;
-    return { seq, readings: rows.map((r) => r.payload) };
+    return chunks.map((c, i) => ({ seq: first + i, readings: c.map((r) => r.payload) }));
   }
 
   ackBatch(seq: number): void {

@@ -93,10 +93,15 @@ export class LanePump {
     // telemetry is sent; the next PUBACK pumps again.
     if (this.eventsInFlight >= events && this.o.outbox.readEvents(this.lastSentEventSeq, 1).length > 0) return;
     while (this.batchesInFlight < telemetryBatches) {
+      const resent = this.resend.shift();
+      if (resent) {
+        this.sendBatch(resent);
+        continue;
+      }
       const { maxReadings, maxDelayMs } = this.o.batching();
-      const batch = this.resend.shift() ?? this.o.outbox.formBatch(maxReadings, maxDelayMs);
-      if (!batch) break;
-      this.sendBatch(batch);
+      const batches = this.o.outbox.formBatches(maxReadings, maxDelayMs, telemetryBatches - this.batchesInFlight);
+      if (batches.length === 0) break;
+      for (const batch of batches) this.sendBatch(batch);
     }
   }
 

@@ -72,6 +72,20 @@ describe('SqliteOutbox', () => {
     outbox.close();
   });
 
+  it('forms several batches in one go, with a partial last one only when it is due', () => {
+    const { outbox } = open(newPath());
+    outbox.appendReadings(Array.from({ length: 25 }, (_, i) => reading(i)));
+    const batches = outbox.formBatches(10, 60_000, 4);
+    expect(batches.map((b) => [b.seq, b.readings.length])).toEqual([
+      [1, 10],
+      [2, 10],
+    ]);
+    clock.advance(60_000);
+    expect(outbox.formBatches(10, 60_000, 4).map((b) => [b.seq, b.readings.length])).toEqual([[3, 5]]);
+    expect(outbox.pendingBatches().map((b) => b.seq)).toEqual([1, 2, 3]);
+    outbox.close();
+  });
+
   it('when full, drops the oldest waiting telemetry first, reports it, and keeps events', () => {
     const { outbox, drops } = open(newPath(), 1024 * 1024);
     for (let i = 0; i < 20; i++) outbox.appendEvent(event());
