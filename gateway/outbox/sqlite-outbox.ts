@@ -180,7 +180,7 @@ export class SqliteOutbox implements Outbox {
     try {
       // One transaction (one fsync) for all of them; a batch is sent only once its record is durable.
       this.db.transaction(() => {
-        chunks.forEach((c, i) => this.stmts.insertBatch.run(first + i, c[0]!.row, c.at(-1)!.row));
+        for (const [i, c] of chunks.entries()) this.stmts.insertBatch.run(first + i, c[0]!.row, c.at(-1)!.row);
         this.stmts.setMeta.run('next_batch_seq', first + chunks.length);
       })();
     } catch (err) {
