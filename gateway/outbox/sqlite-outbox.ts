@@ -1,9 +1,10 @@
-import { statfsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { GatewayEvent, Reading } from '../core/model.js';
 import type { DiskReserve } from './disk-reserve.js';
+import { FreeSpaceGuard } from './free-space-guard.js';
+import { BYTES, EVENT_BYTES, INSERT_ROWS, prepare } from './sqlite-statements.js';
 import type { DropNotice, LaneStats, Outbox, OutboxStats, StoredEvent, TelemetryBatch } from './outbox.js';
 
 export interface SqliteOutboxOptions {
@@ -23,13 +24,6 @@ interface PendingEvent {
   event: GatewayEvent;
   snapshot?: Buffer;
 }
-
-/** Sizes are UTF-8 bytes on both sides (JS Buffer.byteLength, SQLite length of the text as a blob). */
-const BYTES = 'length(CAST(payload AS BLOB))';
-const EVENT_BYTES = `${BYTES} + coalesce(length(snapshot), 0)`;
-
-/** Readings per multi-row INSERT (2 parameters each; SQLite allows 32,766 parameters). */
-const INSERT_ROWS = 100;
 
 /** Events held in memory while commits fail. */
 const MAX_HELD_EVENTS = 1000;
@@ -69,11 +63,11 @@ export class SqliteOutbox implements Outbox {
   /** Set while commits fail for lack of disk: logged once when it starts and once when it ends. */
   private writeFailure: string | undefined;
   private lastReserveAttempt = 0;
-  private spaceCheckedAt = 0;
-  private spaceLow = false;
+  private readonly freeSpace: FreeSpaceGuard | undefined;
 
   constructor(private readonly options: SqliteOutboxOptions) {
     this.db = options.db;
+    this.freeSpace = options.freeSpace && new FreeSpaceGuard(options.freeSpace.dir, options.freeSpace.minBytes, options.clock, options.log);
     this.stmts = prepare(this.db);
     this.lastBatchedRow = (this.db.prepare('SELECT max(last_row) FROM batches').pluck().get() as number | null) ?? 0;
     this.nextBatchSeq = (this.stmts.getMeta.get('next_batch_seq') as number | undefined) ?? 1;
@@ -425,26 +419,9 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  /** Free space under the outbox is below the configured minimum (checked at most every 250 ms). */
+  /** Free space under the outbox is below the configured minimum; while it is, the WAL is cut back. */
   private lowOnSpace(): boolean {
-    const guard = this.options.freeSpace;
-    if (!guard) return false;
-    const now = this.options.clock.now();
-    if (now - this.spaceCheckedAt < 250 && now >= this.spaceCheckedAt) return this.spaceLow;
-    this.spaceCheckedAt = now;
-    let free: number;
-    try {
-      const s = statfsSync(guard.dir);
-      free = s.bavail * s.bsize;
-    } catch {
-      return this.spaceLow;
-    }
-    const low = free < guard.minBytes;
-    if (low !== this.spaceLow) {
-      this.spaceLow = low;
-      if (low) this.options.log.error({ free, minBytes: guard.minBytes, dir: guard.dir }, 'disk nearly full: dropping new readings until space returns');
-      else this.options.log.warn({ free, dir: guard.dir }, 'disk space is back: accepting readings again');
-    }
+    const low = this.freeSpace?.low() ?? false;
     if (low) {
       try {
         // Acknowledged rows free pages inside the file; cutting the WAL back gives space to the disk.
@@ -507,31 +484,4 @@ function dropOf(lane: 'telemetry' | 'events', reason: DropNotice['reason'], read
     if (t > toMs) toMs = t;
   }
   return { lane, reason, count: readings.length, bytes, fromMs, toMs };
-}
-
-function prepare(db: Database.Database) {
-  return {
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-    insertEvent: db.prepare('INSERT INTO events (seq, id, ts_ms, payload, snapshot) VALUES (?, ?, ?, ?, ?)'),
-    readEvents: db.prepare('SELECT seq, id, payload, snapshot FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
-    deleteEvent: db.prepare(`DELETE FROM events WHERE seq = ? RETURNING ${EVENT_BYTES} AS n`),
-    dropOldestEvent: db.prepare(
-      `DELETE FROM events WHERE seq = (SELECT min(seq) FROM events) RETURNING ts_ms, ${EVENT_BYTES} AS n`,
-    ),
-    oldestEvent: db.prepare('SELECT ts_ms FROM events ORDER BY seq LIMIT 1'),
-    insertReading: db.prepare('INSERT INTO readings (ts_ms, payload) VALUES (?, ?)'),
-    insertManyReadings: db.prepare(`INSERT INTO readings (ts_ms, payload) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
-    readUnbatched: db.prepare('SELECT row, payload FROM readings WHERE row > ? ORDER BY row LIMIT ?'),
-    readRange: db.prepare('SELECT payload FROM readings WHERE row BETWEEN ? AND ? ORDER BY row'),
-    dropUnbatched: db.prepare(
-      `DELETE FROM readings WHERE row IN (SELECT row FROM readings WHERE row > ? ORDER BY row LIMIT ?) RETURNING ts_ms, ${BYTES} AS n`,
-    ),
-    oldestReading: db.prepare('SELECT ts_ms FROM readings ORDER BY row LIMIT 1'),
-    insertBatch: db.prepare('INSERT INTO batches (seq, first_row, last_row) VALUES (?, ?, ?)'),
-    listBatches: db.prepare('SELECT seq, first_row, last_row FROM batches ORDER BY seq'),
-    deleteBatchRow: db.prepare('DELETE FROM batches WHERE seq = ? RETURNING first_row, last_row'),
-    measureRange: db.prepare(`SELECT count(*) AS c, sum(${BYTES}) AS b FROM readings WHERE row BETWEEN ? AND ?`),
-    deleteRange: db.prepare('DELETE FROM readings WHERE row BETWEEN ? AND ?'),
-  };
 }
