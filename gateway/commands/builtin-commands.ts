@@ -11,7 +11,7 @@ export interface CommandTargets {
   snapshot(device: string, channel: number | undefined): Promise<{ eventId: string }>;
 }
 
-/** The contract's commands (shared/contract/README.md, "Commands"). */
+/** The contract's commands (contract/README.md, "Commands"). */
 export function registerBuiltinCommands(dispatcher: CommandDispatcher, targets: CommandTargets): void {
   dispatcher.register('set-mode', {
     args: z.strictObject({ mode: modeSchema, reason: z.string().max(500).optional() }),

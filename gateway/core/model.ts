@@ -1,6 +1,6 @@
 /**
  * The normalized model: what every driver's output becomes before it enters the outbox.
- * Shapes follow ../shared/contract (v1) exactly; the outbox and uplink add only the envelope
+ * Shapes follow contract/ (v1, the project copy of the platform contract) exactly; the outbox and uplink add only the envelope
  * (schema, gateway, site, seq, sentAt).
  */
 

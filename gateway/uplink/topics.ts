@@ -1,4 +1,4 @@
-/** Contract topics under `ROOT = {prefix}/{site}/{gateway}` (shared/contract/README.md). */
+/** Contract topics under `ROOT = {prefix}/{site}/{gateway}` (contract/README.md). */
 export class ContractTopics {
   readonly root: string;
 

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 
-/** The platform contract's folder: ../shared/contract beside the repository (CI lays it there too). */
-export const CONTRACT_DIR = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'contract');
+/** The project's copy of the platform contract (contract/ at the top; test/core/contract-copy.test.ts keeps it equal to the reference). */
+export const CONTRACT_DIR = resolve(import.meta.dirname, '..', '..', 'contract');
 
 export type ContractKind = 'state' | 'device-state' | 'telemetry' | 'event' | 'command' | 'command-result';
 
