@@ -1,66 +1,41 @@
-/** What a counter reading did to the continuous total. */
-export interface CounterStep {
-  /** The continuous total (never goes down). */
-  total: number;
-  /** The increase since the previous accepted reading; undefined for a cumulative counter's first one (no baseline). */
-  delta: number | undefined;
-  event?: 'wrap' | 'reset';
-}
+import { type CountLimits, type CountResult, type CounterState, type CountTime, DEFAULT_COUNT_LIMITS, PlausibleCounter } from '../../gateway/core/plausible-counter.js';
 
 /** Why a counter reading was not applied. */
 export type CounterSkip = 'duplicate' | 'out-of-order';
 
 /**
- * Turns a people counter's reported counts into a continuous total, per point.
+ * Turns a people counter's reported counts into a continuous total, per point: wraps, resets and
+ * implausible jumps by the shared model (gateway/core/plausible-counter.ts), plus the order of
+ * the device's own times.
  *
- * cumulative: the device reports its running count. A drop from the top quarter of `wrapAt`
- * into the bottom quarter is a wrap (the total goes on by the distance through the wrap); any
- * other drop is a reset (midnight, reboot): the total goes on by the new value, counted since.
- * interval: the device reports the count of each interval; the total is their sum.
- *
- * With a device time, a reading older than the last applied one is out of order and skipped;
- * an interval reading with the same time as the last one is the same interval sent twice and
- * skipped (a cumulative one just adds 0). Kept in memory: a gateway restart starts a new total
- * from the device's value.
+ * With a trusted device time, a reading older than the last applied one is out of order and
+ * skipped; an interval reading with the same time as the last one is the same interval sent
+ * twice and skipped (a cumulative one just adds 0). An untrusted device time (in the future, far
+ * in the past) is never passed here, so it cannot poison the guard. The state is plain JSON,
+ * stored by the driver so a gateway restart neither re-bases nor double counts.
  */
 export class CounterTracker {
-  private last: number | undefined;
-  private lastTs: number | undefined;
-  private total = 0;
+  private readonly counter: PlausibleCounter;
 
-  constructor(
-    private readonly kind: 'cumulative' | 'interval',
-    private readonly wrapAt = 2 ** 32,
-  ) {}
+  constructor(kind: 'cumulative' | 'interval', wrapAt = 2 ** 32, limits: CountLimits = DEFAULT_COUNT_LIMITS, saved?: CounterState) {
+    const state = saved && saved.kind === kind && Number.isFinite(saved.total) ? saved : { kind, total: 0 };
+    this.counter = new PlausibleCounter(state, limits, wrapAt);
+  }
 
-  /** `deviceTs` only when the payload carried the device's time. */
-  next(raw: number, deviceTs: number | undefined): CounterStep | CounterSkip {
-    if (deviceTs !== undefined && this.lastTs !== undefined) {
-      if (deviceTs < this.lastTs) return 'out-of-order';
-      if (deviceTs === this.lastTs && this.kind === 'interval') return 'duplicate';
+  /** The state to store (the live object: copy before keeping it elsewhere). */
+  get state(): CounterState {
+    return this.counter.state;
+  }
+
+  /** `deviceTs` only when the payload carried a trusted device time. */
+  next(raw: number, deviceTs: number | undefined, at: CountTime): CountResult | CounterSkip {
+    const s = this.counter.state;
+    if (deviceTs !== undefined && s.lastTs !== undefined) {
+      if (deviceTs < s.lastTs) return 'out-of-order';
+      if (deviceTs === s.lastTs && s.kind === 'interval') return 'duplicate';
     }
-    if (deviceTs !== undefined) this.lastTs = deviceTs;
-    if (this.kind === 'interval') {
-      this.last = raw;
-      this.total += raw;
-      return { total: this.total, delta: raw };
-    }
-    const last = this.last;
-    this.last = raw;
-    if (last === undefined) {
-      this.total = raw;
-      return { total: raw, delta: undefined };
-    }
-    if (raw >= last) {
-      this.total += raw - last;
-      return { total: this.total, delta: raw - last };
-    }
-    if (last >= this.wrapAt * 0.75 && raw < this.wrapAt * 0.25) {
-      const delta = this.wrapAt - last + raw;
-      this.total += delta;
-      return { total: this.total, delta, event: 'wrap' };
-    }
-    this.total += raw;
-    return { total: this.total, delta: raw, event: 'reset' };
+    const result = this.counter.next(raw, at);
+    if (deviceTs !== undefined && result.kind === 'counted') s.lastTs = deviceTs;
+    return result;
   }
 }

@@ -1,3 +1,5 @@
+import type { IngestRejectReason } from '../../gateway/devices/driver.js';
+
 /** Why a message (or a point in it) was not taken, counted per device. */
 export const REJECT_KINDS = [
   'notJson',
@@ -11,8 +13,30 @@ export const REJECT_KINDS = [
   'outOfOrder',
   'aclDenied',
   'authFailed',
+  'duplicateKey',
+  'untrustedTime',
+  'implausible',
 ] as const;
 export type RejectKind = (typeof REJECT_KINDS)[number];
+
+/**
+ * The reason each kind is counted under in gridgate_ingest_rejected_total; kinds that are not a
+ * refusal of bad input (a resend dropped as a duplicate, a topic no point maps) are not counted there.
+ */
+export const INGEST_REASON: Readonly<Partial<Record<RejectKind, IngestRejectReason>>> = {
+  notJson: 'malformed',
+  notObject: 'malformed',
+  missingPath: 'malformed',
+  wrongType: 'malformed',
+  badTime: 'malformed',
+  oversized: 'oversize',
+  outOfOrder: 'out-of-order',
+  aclDenied: 'acl',
+  authFailed: 'auth',
+  duplicateKey: 'duplicate-key',
+  untrustedTime: 'stale-time',
+  implausible: 'implausible',
+};
 
 /** A snapshot of one device's counters (plain data, cheap to copy). */
 export interface MqttDeviceStats {

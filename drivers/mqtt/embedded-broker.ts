@@ -4,7 +4,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
-import type { Clock } from '../../gateway/core/clock.js';
 import type { DeviceChannel } from './device-channel.js';
 import { mqttError } from './error-codes.js';
 import { guardPacketSize } from './packet-size-guard.js';
@@ -66,9 +65,8 @@ export class EmbeddedBroker {
     /** PEM files of the broker's certificate and key, for MQTT over TLS. */
     readonly tls: { cert: string; key: string } | undefined,
     private readonly log: Logger,
-    clock: Clock,
   ) {
-    this.refusals = new RateLimitedLog(log, clock);
+    this.refusals = new RateLimitedLog(log);
   }
 
   /** Listens; E_MQTT_LISTEN when the port is taken or the address is not ours. */
@@ -123,7 +121,7 @@ export class EmbeddedBroker {
         (why) => {
           this.counts.oversizedPackets++;
           const problem = `${why.reason} from ${socket.remoteAddress}:${socket.remotePort}; connection closed`;
-          this.refusals.warn({ code: 'E_MQTT_PAYLOAD', problem }, 'connection refused');
+          this.refusals.warn({ kind: 'oversized', code: 'E_MQTT_PAYLOAD', problem }, 'connection refused');
         },
       );
       broker.handle(socket);
@@ -208,7 +206,7 @@ export class EmbeddedBroker {
   private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (!username) {
       this.counts.anonymousRefused++;
-      this.refusals.warn({ clientId: client.id, code: 'E_MQTT_AUTH', problem: `anonymous client "${client.id}" refused` }, 'sensor refused');
+      this.refusals.warn({ kind: 'anonymous', clientId: client.id, code: 'E_MQTT_AUTH', problem: `anonymous client "${client.id}" refused` }, 'sensor refused');
       done(Object.assign(mqttError('E_MQTT_AUTH', 'anonymous clients are not allowed'), { returnCode: 5 as const }), false);
       return;
     }
@@ -219,7 +217,7 @@ export class EmbeddedBroker {
       if (account) account.sensor.channel.refused('authFailed', undefined, `wrong password for "${username}" from client "${client.id}"`);
       else {
         this.counts.unknownUserRefused++;
-        this.refusals.warn({ clientId: client.id, username, code: 'E_MQTT_AUTH', problem: `unknown username "${username}"` }, 'sensor refused');
+        this.refusals.warn({ kind: 'unknownUser', clientId: client.id, username, code: 'E_MQTT_AUTH', problem: `unknown username "${username}"` }, 'sensor refused');
       }
       done(Object.assign(mqttError('E_MQTT_AUTH', 'bad username or password'), { returnCode: 4 as const }), false);
       return;

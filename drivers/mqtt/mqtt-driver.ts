@@ -16,6 +16,8 @@ export interface MqttDriverOptions {
   readSecret?: (ref: SecretRef) => string;
   /** How often silence is checked (ms); default 1000. */
   sweepMs?: number;
+  /** The monotonic clock (ms) of silence, duplicate windows and log limits; default performance.now (tests move their own). */
+  monotonic?: () => number;
 }
 
 interface DeviceEntry {
@@ -39,14 +41,19 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
   private readonly clients = new Map<string, SiteBrokerClient>();
   private readonly devices = new Map<string, DeviceEntry>();
 
-  constructor(private readonly options: MqttDriverOptions = {}) {}
+  private readonly monotonic: () => number;
+
+  constructor(private readonly options: MqttDriverOptions = {}) {
+    this.monotonic = options.monotonic ?? (() => performance.now());
+  }
 
   async start(ctx: DriverContext): Promise<void> {
     this.ctx = ctx;
     // The core's context logger already carries { driver: 'mqtt' }.
     this.log = ctx.log;
     this.sweep = setInterval(() => {
-      const now = ctx.clock.now();
+      // Silence is measured on the monotonic clock: a wall-clock step neither hides nor fakes it.
+      const now = this.monotonic();
       for (const d of this.devices.values()) d.channel.checkSilence(now);
     }, this.options.sweepMs ?? 1000);
     this.sweep.unref();
@@ -74,7 +81,7 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     if (!device.enabled) return;
     const mapper = new PayloadMapper(device);
     const log = this.log.child({ device: device.id });
-    const channel = new DeviceChannel(device, mapper, ctx, log);
+    const channel = new DeviceChannel(device, mapper, ctx, log, this.monotonic);
     const c = device.connection;
     if (c.mode === 'embedded') {
       if (!device.auth) throw mqttError('E_MQTT_CONFIG', `${device.id}: a sensor on the embedded broker needs auth (anonymous clients are refused)`);
@@ -164,7 +171,7 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     let pending = this.brokers.get(key);
     if (!pending) {
       // Devices are added concurrently: the first one starts the broker, the others wait for it.
-      const broker = new EmbeddedBroker(host, port, tls, this.log!.child({ broker: `${host}:${port}` }), this.ctx!.clock);
+      const broker = new EmbeddedBroker(host, port, tls, this.log!.child({ broker: `${host}:${port}` }));
       pending = broker.start().then(() => broker);
       this.brokers.set(key, pending);
       pending.catch(() => this.brokers.delete(key));

@@ -15,6 +15,8 @@ export interface MappedPoint {
   optional: boolean;
   counter: MqttPoint['counter'];
   wrapAt: number;
+  /** Plausible people per second of a counter point. */
+  maxRatePerSec: number | undefined;
   /** Derived delta points of this counter. */
   deltas: string[];
 }
@@ -59,6 +61,7 @@ export class PayloadMapper {
         optional: p.optional,
         counter: p.counter,
         wrapAt: p.wrapAt ?? 2 ** 32,
+        maxRatePerSec: p.maxRatePerSec,
         deltas: [],
       });
     }

@@ -44,6 +44,11 @@ export const mqttPointSchema = z
      */
     counter: z.enum(COUNTER_KINDS).optional(),
     wrapAt: z.number().int().min(2).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'a cumulative counter wraps to 0 at this value (65536, 4294967296)' }),
+    /**
+     * The most people per second this counting line can count (a property of the counter and
+     * where it hangs, so set in the profile): an increase beyond it is not counted but reported.
+     */
+    maxRatePerSec: z.number().positive().max(10_000).optional().meta({ description: 'counters: plausible people per second for the line (default 20)' }),
     /** A derived point: the increase of the named counter point since the previous message. */
     deltaOf: pointNameSchema.optional(),
   })
@@ -52,6 +57,7 @@ export const mqttPointSchema = z
     if (p.deltaOf !== undefined && p.path !== undefined) ctx.addIssue({ code: 'custom', path: ['deltaOf'], message: 'a deltaOf point is derived: it has no path of its own' });
     if (p.deltaOf !== undefined && p.counter !== undefined) ctx.addIssue({ code: 'custom', path: ['counter'], message: 'a deltaOf point cannot itself be a counter' });
     if (p.counter !== undefined && p.type !== 'number') ctx.addIssue({ code: 'custom', path: ['type'], message: 'a counter is a number' });
+    if (p.maxRatePerSec !== undefined && p.counter === undefined) ctx.addIssue({ code: 'custom', path: ['maxRatePerSec'], message: 'maxRatePerSec applies to counters only' });
     if (p.wrapAt !== undefined && p.counter !== 'cumulative') ctx.addIssue({ code: 'custom', path: ['wrapAt'], message: 'wrapAt applies to cumulative counters only' });
   });
 export type MqttPoint = z.infer<typeof mqttPointSchema>;
@@ -129,6 +135,16 @@ export const mqttDeviceSchema = z
       .prefault({}),
     offlineAfterMs: millisSchema(1000, 86_400_000, 120_000).default(120_000),
     maxPayloadBytes: z.number().int().min(64).max(16_777_216).default(65_536),
+    /**
+     * A device time is not trusted (the receive time is used, quality uncertain) when it is more
+     * than maxFutureMs ahead of the gateway's clock, or more than maxAgeMs behind it.
+     */
+    deviceTime: z
+      .strictObject({
+        maxFutureMs: millisSchema(0, 86_400_000, 300_000).default(300_000).meta({ description: 'default 5 min' }),
+        maxAgeMs: millisSchema(60_000, 366 * 86_400_000, 7 * 86_400_000).default(7 * 86_400_000).meta({ description: 'default 7 days (sensors that buffer offline)' }),
+      })
+      .prefault({}),
     /** Byte-identical messages on a topic within this window are dropped as duplicates even without a device time. */
     duplicateWindowMs: millisSchema(0, 3_600_000, 0).default(0),
     points: mqttPointList.default([]),

@@ -7,7 +7,7 @@ import { errorMessage, GatewayError } from '../core/errors.js';
 import type { DeviceState, Mode, ReadingValue } from '../core/model.js';
 import type { GatewayBusEvents } from '../pipeline/bus-events.js';
 import { toRawValue } from '../pipeline/normalizer.js';
-import type { DeviceStatusUpdate, Driver, DriverContext, RawSample } from './driver.js';
+import type { CounterStateStore, DeviceStatusUpdate, Driver, DriverContext, IngestRejectReason, RawSample } from './driver.js';
 
 interface ManagedDevice {
   config: DeviceConfig;
@@ -23,6 +23,10 @@ export interface DeviceManagerOptions {
   log: Logger;
   mode: () => Mode;
   onModeChange: (listener: (mode: Mode) => void) => () => void;
+  /** Where refused input is counted (metrics, status). */
+  rejected?: (deviceId: string, reason: IngestRejectReason) => void;
+  /** Durable counter state for the drivers. */
+  counters?: CounterStateStore;
 }
 
 /**
@@ -218,6 +222,8 @@ export class DeviceManager {
       },
       mode: this.o.mode,
       onModeChange: this.o.onModeChange,
+      rejected: this.o.rejected,
+      counters: this.o.counters,
     };
   }
 

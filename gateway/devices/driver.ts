@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeviceConfig } from '../../drivers/schemas.js';
 import type { Clock } from '../core/clock.js';
+import type { CounterState } from '../core/plausible-counter.js';
 import type { DeviceStatus, EventState, Mode, Quality, Severity } from '../core/model.js';
 
 /**
@@ -89,6 +90,21 @@ export interface DriverContext {
   mode(): Mode;
   /** Called after each mode change; returns an unsubscribe function. */
   onModeChange(listener: (mode: Mode) => void): () => void;
+  /** A message or value from a device was refused (gridgate_ingest_rejected_total, /api/status). */
+  rejected?(deviceId: string, reason: IngestRejectReason): void;
+  /** Durable state of device counters, so continuous totals survive a gateway restart. */
+  counters?: CounterStateStore;
+}
+
+/** Why input from a device was refused, as counted in gridgate_ingest_rejected_total{reason}. */
+export const INGEST_REJECT_REASONS = ['malformed', 'duplicate-key', 'acl', 'auth', 'oversize', 'stale-time', 'implausible', 'out-of-order'] as const;
+export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
+
+/** Small durable state per device counter point (kept beside the outbox, written within about a second). */
+export interface CounterStateStore {
+  get(deviceId: string, point: string): CounterState | undefined;
+  /** Keeps the state (copied); written to disk soon, and at stop. */
+  set(deviceId: string, point: string, state: CounterState): void;
 }
 
 export interface DiscoverOptions {

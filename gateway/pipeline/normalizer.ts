@@ -79,7 +79,8 @@ export class Normalizer {
     const id = this.ids();
     const time = this.formatCached(ts);
     const unit = point.unit;
-    if (s.quality === 'bad' || s.error !== undefined || s.raw === null) {
+    // An uncertain sample may say why (a device time not trusted, a count not taken): it keeps its value.
+    if (s.quality === 'bad' || (s.error !== undefined && s.quality !== 'uncertain') || s.raw === null) {
       const error = (s.error ?? 'no value').slice(0, 500);
       return unit
         ? { id, device: s.device, point: s.point, ts: time, value: null, unit, quality: 'bad', error }
@@ -96,6 +97,10 @@ export class Normalizer {
       }
     }
     const quality = s.quality ?? 'good';
+    if (s.error !== undefined) {
+      const error = s.error.slice(0, 500);
+      return unit ? { id, device: s.device, point: s.point, ts: time, value, unit, quality, error } : { id, device: s.device, point: s.point, ts: time, value, quality, error };
+    }
     return unit ? { id, device: s.device, point: s.point, ts: time, value, unit, quality } : { id, device: s.device, point: s.point, ts: time, value, quality };
   }
 

@@ -43,7 +43,7 @@ async function siteBroker(tls?: { key: string; cert: string }): Promise<{ url: s
 
 async function startDriver(clock?: ManualClock) {
   const ctx = new CapturingContext(clock);
-  const driver = new MqttDriver({ readSecret: readTestSecret, sweepMs: 10 });
+  const driver = new MqttDriver({ readSecret: readTestSecret, sweepMs: 10, monotonic: clock ? () => clock.now() : undefined });
   await driver.start(ctx);
   cleanups.push(() => driver.stop(AbortSignal.timeout(5000)));
   return { ctx, driver };
@@ -148,14 +148,15 @@ describe('client mode: subscribing to a site broker', () => {
     const sensor = await connectClient(site.url);
     cleanups.push(() => sensor.endAsync(true));
     await sensor.publishAsync('sensors/env-07/data', JSON.stringify({ temperature: 30, humidity: 50, pm25: 1, noise: 40 }), { qos: 1, retain: true });
-    await sensor.publishAsync('irisys/pc-ir/counts', JSON.stringify({ timestamp: 1_764_205_300, counts: [{ line: 1, in: 10, out: 4 }] }), { qos: 1, retain: true });
+    const deviceTime = Math.floor(Date.now() / 1000) - 60;
+    await sensor.publishAsync('irisys/pc-ir/counts', JSON.stringify({ timestamp: deviceTime, counts: [{ line: 1, in: 10, out: 4 }] }), { qos: 1, retain: true });
     const { ctx, driver } = await startDriver();
     const connection = { mode: 'client' as const, url: site.url };
     await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-07', connection }));
     await driver.addDevice(await deviceFromProfile('mqtt-irisys-counter', { id: 'pc-ir', connection }));
     await ctx.until(() => samplesOf(ctx, 'pc-ir', 'in').length === 1);
     await waitFor(() => driver.stats('env-07').messages === 1, 'the retained env message');
-    expect(samplesOf(ctx, 'pc-ir', 'in')[0]).toMatchObject({ raw: 10, ts: 1_764_205_300_000 });
+    expect(samplesOf(ctx, 'pc-ir', 'in')[0]).toMatchObject({ raw: 10, ts: deviceTime * 1000 });
     expect(samplesOf(ctx, 'env-07')).toEqual([]);
     expect(ctx.lastStatus('pc-ir')?.status).toBe('offline');
   });

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function startDriver(clock = new ManualClock(T0)) {
   const ctx = new CapturingContext(clock);
-  const driver = new MqttDriver({ readSecret: readTestSecret, sweepMs: 10 });
+  const driver = new MqttDriver({ readSecret: readTestSecret, sweepMs: 10, monotonic: clock ? () => clock.now() : undefined });
   await driver.start(ctx);
   cleanups.push(() => driver.stop(AbortSignal.timeout(5000)));
   return { ctx, driver, clock };
@@ -122,16 +122,22 @@ describe('the embedded broker', () => {
     expect(samplesOf(ctx, 'env-08', 'temperature').map((s) => s.quality ?? 'good')).toEqual(['good']);
     expect(samplesOf(ctx, 'env-07', 'pm25').at(-2)).toMatchObject({ quality: 'bad', error: 'payload on sensors/env-07/data: $.pm25 is "n/a", not a number' });
 
-    // One warning for the device this minute, naming the first problem.
-    const warned = ctx.lines.filter((l) => l.device === 'env-07' && l.level === 40);
-    expect(warned).toHaveLength(1);
-    expect(warned[0]).toMatchObject({ msg: 'message rejected', kind: 'notJson', code: 'E_MQTT_PAYLOAD' });
-    expect(String(warned[0]!.problem)).toMatch(/^payload on sensors\/env-07\/data is not JSON .*: temperature=21\.4;humidity=45$/);
+    // One warning per kind of problem for the device this minute (a flood of one kind hides no other kind).
+    const warned = () => ctx.lines.filter((l) => l.device === 'env-07' && l.level === 40);
+    expect(warned().map((l) => l.kind)).toEqual(['notJson', 'notObject', 'oversized', 'unknownTopic', 'badPoint']);
+    expect(warned()[0]).toMatchObject({ msg: 'message rejected', kind: 'notJson', code: 'E_MQTT_PAYLOAD' });
+    expect(String(warned()[0]!.problem)).toMatch(/^payload on sensors\/env-07\/data is not JSON .*: temperature=21\.4;humidity=45$/);
 
+    await a.publishAsync(t, '{"broken"', { qos: 1 }); // held back: notJson was logged this minute
+    await a.publishAsync(t, '{"temperature": 1, "temperature": 2}', { qos: 1 }); // another kind: logged
+    await waitFor(() => warned().length === 6, 'the duplicate-key line');
+    expect(warned()[5]).toMatchObject({ kind: 'duplicateKey', problem: expect.stringContaining('member "temperature" appears twice') });
     clock.advance(61_000);
     await a.publishAsync(t, '{"broken"', { qos: 1 });
-    await ctx.until(() => ctx.lines.filter((l) => l.device === 'env-07' && l.level === 40).length === 2);
-    expect(ctx.lines.filter((l) => l.device === 'env-07' && l.level === 40)[1]).toMatchObject({ kind: 'notJson', suppressed: 5 });
+    await waitFor(() => warned().length === 7, 'the next notJson line');
+    // The next line of the same kind says how many of that kind were held back.
+    expect(warned()[6]).toMatchObject({ kind: 'notJson', suppressed: 1 });
+    expect(driver.stats('env-07').rejected).toMatchObject({ notJson: 3, duplicateKey: 1 });
   });
 
   it('marks a device offline after offlineAfterMs without a message, online at the next one', async () => {

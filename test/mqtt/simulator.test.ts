@@ -27,8 +27,11 @@ const embedded = { mode: 'embedded' as const, host: '127.0.0.1', port: 0 };
 const auth = { password: { env: 'SIM_PW' } };
 
 async function site() {
-  const ctx = new CapturingContext();
-  const driver = new MqttDriver({ readSecret: (ref) => PASSWORDS[(ref as { env: string }).env]!, sweepMs: 10 });
+  let t = new Date(2026, 10, 27, 10, 0, 0).getTime(); // 10:00 local: a busy hour
+  // The gateway's clocks follow the simulated time: a simulated minute between messages is a
+  // minute to the counters' plausibility model too.
+  const ctx = new CapturingContext({ now: () => t });
+  const driver = new MqttDriver({ readSecret: (ref) => PASSWORDS[(ref as { env: string }).env]!, sweepMs: 10, monotonic: () => t });
   await driver.start(ctx);
   cleanups.push(() => driver.stop(AbortSignal.timeout(5000)));
   await driver.addDevice(await deviceFromProfile('mqtt-xovis-live', { id: 'pc-xovis', topicId: '80-1F-12', connection: embedded, auth }));
@@ -36,7 +39,6 @@ async function site() {
   await driver.addDevice(await deviceFromProfile('mqtt-irisys-counter', { id: 'pc-irisys', connection: embedded, auth }));
   await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-01', connection: embedded, auth, maxPayloadBytes: 4096 }));
   const { port } = await driver.brokerAddress('env-01');
-  let t = new Date(2026, 10, 27, 10, 0, 0).getTime(); // 10:00 local: a busy hour
   const sensors: MqttSensors = startMqttSensors({
     url: `mqtt://127.0.0.1:${port}`,
     random: seeded(7),
