@@ -31,7 +31,7 @@ async function once(): Promise<{ e2eLevel: number; e2eMode: number; inside: numb
     http: { port: 0 },
     modes: { initial: 'holiday' },
     devices: [device('gate-1'), device('gate-2')],
-    zones: [{ id: 'sq', lines: [{ device: 'gate-1', in: 'in', out: 'out' }, { device: 'gate-2', in: 'in', out: 'out' }], thresholds: { default: [{ level: 3, at: 30_000 }, { level: 2, at: 40_000 }, { level: 1, at: 50_000 }] } }],
+    zones: [{ id: 'sq', lines: [{ device: 'gate-1', in: 'in', out: 'out', maxRatePerSec: 100_000 }, { device: 'gate-2', in: 'in', out: 'out', maxRatePerSec: 100_000 }] /* time compressed: see test/rules/new-year-eve */, thresholds: { default: [{ level: 3, at: 30_000 }, { level: 2, at: 40_000 }, { level: 1, at: 50_000 }] } }],
     rules: { modeRules: [{ id: 'l1', zone: 'sq', level: 1, switchTo: 'emergency' }] },
   };
   const result = validateConfig(raw, { baseDir: dir, env: {} });

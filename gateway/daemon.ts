@@ -17,10 +17,12 @@ import type { GatewayExtension } from './extension.js';
 import { type HealthCheck, startHttpServer } from './http/http-server.js';
 import { ModeManager } from './modes/mode-manager.js';
 import type { ProgressProbe } from './observability/health-watchdog.js';
+import { IngestRejections } from './observability/ingest-rejections.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { DiskReserve } from './outbox/disk-reserve.js';
 import { DropReporter } from './outbox/drop-reporter.js';
 import { openGatewayDatabase } from './outbox/sqlite-database.js';
+import { SqliteCounterStore } from './outbox/sqlite-counter-store.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SqliteStateStore } from './outbox/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
@@ -52,6 +54,8 @@ export interface GatewayOptions {
  */
 export class Gateway {
   readonly metrics = new GatewayMetrics();
+  /** Refused device input by device and reason (metrics and /api/status). */
+  readonly rejections = new IngestRejections(this.metrics.ingestRejected);
   readonly bus: TypedBus<GatewayBusEvents>;
   private readonly clock: Clock;
   private readonly startedAt: number;
@@ -89,6 +93,7 @@ export class Gateway {
     });
     parts.uplink.start();
     this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
+    parts.counters.start();
     await parts.devices.start(config.devices);
     parts.rules.start();
     for (const extension of this.o.extensions ?? []) {
@@ -111,6 +116,7 @@ export class Gateway {
       await extension.stop?.().catch((err: unknown) => this.o.log.error({ err, extension: extension.name }, 'extension failed to stop'));
     }
     await parts.devices.stop(signal);
+    parts.counters.stop();
     parts.rules.stop();
     parts.dropReporter.flush();
     parts.outbox.flush();
@@ -239,6 +245,7 @@ export class Gateway {
       outbox: parts.outbox.stats(),
       zones: parts.rules.zones.status(),
       devices: parts.devices.states(),
+      ingestRejected: this.rejections.snapshot(),
     };
   }
 
@@ -248,6 +255,7 @@ export class Gateway {
     const ids = createIdFactory();
     const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, log.child({ component: 'outbox' }), this.clock.now());
     const store = new SqliteStateStore(opened.db);
+    const counters = new SqliteCounterStore(opened.db);
     const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
     reserve.ensure();
     const outbox = new SqliteOutbox({ db: opened.db, reserve, freeSpace: { dir: config.dataDir, minBytes: config.outbox.minFreeBytes }, gateway: config.gateway, site: config.site, capacityBytes: config.outbox.capacityBytes, log: log.child({ component: 'outbox' }), clock: this.clock });
@@ -262,6 +270,8 @@ export class Gateway {
       log: log.child({ component: 'devices' }),
       mode: () => modes.mode,
       onModeChange: (l) => modes.onChange((c) => l(c.mode)),
+      rejected: (device, reason) => this.rejections.add(device, reason),
+      counters,
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
@@ -283,7 +293,7 @@ export class Gateway {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const core = { outbox, store, modes, events, normalizer, dispatcher, devices, dropReporter, gate, ids, acceptReadings };
+    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, dropReporter, gate, ids, acceptReadings };
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
 
@@ -361,6 +371,7 @@ export class Gateway {
       log: this.o.log.child({ component: 'rules' }),
       raise: (e) => this.raise(e),
       acceptReadings: core.acceptReadings,
+      rejected: (device, reason) => this.rejections.add(device, reason),
     });
   }
 

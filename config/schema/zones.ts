@@ -16,6 +16,11 @@ export const countingLineSchema = z.strictObject({
   counts: z.enum(['cumulative', 'interval']).default('cumulative'),
   /** The line's device counts the other way round (its "in" leaves the zone). */
   reversed: z.boolean().default(false),
+  /**
+   * The most people per second the line can count (a wide gate: about 20). A faster increase is
+   * not counted into occupancy but reported (vendor.counter.implausible); see docs/mqtt.md.
+   */
+  maxRatePerSec: z.number().positive().max(100_000).default(20).meta({ examples: [20] }),
 });
 
 export const thresholdLevelSchema = z.strictObject({
@@ -71,7 +76,10 @@ export const zoneSchema = z.strictObject({
   rateWindowMs: z.number().int().min(10_000).max(3_600_000).default(60_000),
   /** How often the zone's readings are published at most (they are also sent on every level change). */
   reportEveryMs: z.number().int().min(200).max(600_000).default(5_000),
-  /** A counter that drops to at most this value counts as a device reset (the new value is counted); a larger drop only re-bases. */
+  /**
+   * No longer used (accepted so older configurations stay valid): a drop counts as a device
+   * reset when it is to near zero by the line's plausibility model (maxRatePerSec).
+   */
   resetCountLimit: z.number().int().min(0).default(500),
 });
 export type ZoneConfig = z.infer<typeof zoneSchema>;

@@ -58,6 +58,8 @@ export class EmbeddedBroker {
   private readonly counts: EmbeddedBrokerStats = { connections: 0, anonymousRefused: 0, unknownUserRefused: 0, oversizedPackets: 0 };
   private boundPort = 0;
   private cap = 2 * 65_536 + 4096;
+  /** Refusals no device can be blamed for (anonymous, unknown user, packet over the cap), for the metrics. */
+  onRefused: (reason: 'auth' | 'oversize') => void = () => {};
 
   constructor(
     readonly host: string,
@@ -120,6 +122,7 @@ export class EmbeddedBroker {
         () => this.cap,
         (why) => {
           this.counts.oversizedPackets++;
+          this.onRefused('oversize');
           const problem = `${why.reason} from ${socket.remoteAddress}:${socket.remotePort}; connection closed`;
           this.refusals.warn({ kind: 'oversized', code: 'E_MQTT_PAYLOAD', problem }, 'connection refused');
         },
@@ -206,6 +209,7 @@ export class EmbeddedBroker {
   private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
     if (!username) {
       this.counts.anonymousRefused++;
+      this.onRefused('auth');
       this.refusals.warn({ kind: 'anonymous', clientId: client.id, code: 'E_MQTT_AUTH', problem: `anonymous client "${client.id}" refused` }, 'sensor refused');
       done(Object.assign(mqttError('E_MQTT_AUTH', 'anonymous clients are not allowed'), { returnCode: 5 as const }), false);
       return;
@@ -217,6 +221,7 @@ export class EmbeddedBroker {
       if (account) account.sensor.channel.refused('authFailed', undefined, `wrong password for "${username}" from client "${client.id}"`);
       else {
         this.counts.unknownUserRefused++;
+        this.onRefused('auth');
         this.refusals.warn({ kind: 'unknownUser', clientId: client.id, username, code: 'E_MQTT_AUTH', problem: `unknown username "${username}"` }, 'sensor refused');
       }
       done(Object.assign(mqttError('E_MQTT_AUTH', 'bad username or password'), { returnCode: 4 as const }), false);

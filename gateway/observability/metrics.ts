@@ -28,6 +28,12 @@ export class GatewayMetrics {
   readonly eventsOut = new Counter({ name: 'gridgate_events_out_total', help: 'Events acknowledged by the platform broker', registers: [this.registry] });
   readonly commands = new Counter({ name: 'gridgate_commands_total', help: 'Platform commands handled, by command and result code', labelNames: ['command', 'code'], registers: [this.registry] });
   readonly devices = new Gauge({ name: 'gridgate_devices', help: 'Devices by status', labelNames: ['status'], registers: [this.registry] });
+  readonly ingestRejected = new Counter({
+    name: 'gridgate_ingest_rejected_total',
+    help: 'Input from devices refused, by device and reason (malformed, duplicate-key, acl, auth, oversize, stale-time, implausible, out-of-order)',
+    labelNames: ['device', 'reason'],
+    registers: [this.registry],
+  });
   readonly siteMode = new Gauge({ name: 'gridgate_site_mode', help: '1 for the current site mode', labelNames: ['mode'], registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {

@@ -20,6 +20,8 @@ export interface SiteRulesOptions {
   log: Logger;
   raise: (event: EventInput) => void;
   acceptReadings: (readings: Reading[]) => void;
+  /** A counting line's reading was not counted (metrics). */
+  rejected?: (device: string, reason: 'implausible') => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export class SiteRules {
       readings: o.acceptReadings,
       raise: o.raise,
       levelChanged: (zone, level) => this.modeRules.levelChanged(zone, level),
+      rejected: o.rejected,
     });
     this.sensors = new SensorThresholds(config.rules.sensorThresholds, o.clock, o.raise);
     this.calendar = new CalendarScheduler(config.calendar, o.modes, o.store, o.clock, o.log.child({ part: 'calendar' }), config.modes.initial);

@@ -7,7 +7,7 @@ import { lastDailyAt } from '../core/zoned-time.js';
 import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 import { CrowdLevels, type LevelChange, levelsFor } from './crowd-levels.js';
-import { ZoneOccupancy, type ZoneState } from './zone-occupancy.js';
+import { type CountChange, ZoneOccupancy, type ZoneState } from './zone-occupancy.js';
 
 export interface ZoneEngineOptions {
   zones: readonly ZoneConfig[];
@@ -22,7 +22,14 @@ export interface ZoneEngineOptions {
   raise: (event: EventInput) => void;
   /** A zone's most serious active level changed (mode rules listen). */
   levelChanged: (zone: string, level: number | undefined, change: LevelChange) => void;
+  /** A counting line's reading was not counted (gridgate_ingest_rejected_total{reason="implausible"}). */
+  rejected?: (device: string, reason: 'implausible') => void;
+  /** The monotonic clock (ms) of the lines' elapsed times; default performance.now. */
+  monotonic?: () => number;
 }
+
+/** At most one log line per line and kind of anomaly per minute (60 s, monotonic). */
+const ANOMALY_LOG_MS = 60_000;
 
 interface RunningZone {
   config: ZoneConfig;
@@ -44,14 +51,18 @@ export class ZoneEngine {
   private readonly zones: RunningZone[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastPersist = 0;
+  private readonly anomalyLogged = new Map<string, { at: number; held: number }>();
+  private readonly monotonic: () => number;
 
-  constructor(private readonly o: ZoneEngineOptions) {}
+  constructor(private readonly o: ZoneEngineOptions) {
+    this.monotonic = o.monotonic ?? (() => performance.now());
+  }
 
   start(): void {
     const now = this.o.clock.now();
     for (const config of this.o.zones) {
       const saved = this.o.store.get<ZoneState & { levels?: number[] }>(`zone:${config.id}`);
-      const state: ZoneState = saved ?? { occupancy: 0, lastTotals: {}, recentIds: [], resetAt: now };
+      const state: ZoneState = saved ?? { occupancy: 0, lines: {}, recentIds: [], resetAt: now };
       const levels = new CrowdLevels(config.hysteresis);
       if (saved?.levels) levels.restore(saved.levels);
       this.zones.push({ config, occupancy: new ZoneOccupancy(config, state), levels, flow: [], lastReportAt: 0, dirty: true });
@@ -63,18 +74,20 @@ export class ZoneEngine {
 
   stop(): void {
     clearInterval(this.timer);
-    this.persist();
+    // Always written at stop (the 2 s throttle would lose the last counts of an orderly restart).
+    this.persist(true);
   }
 
   /** Readings from the pipeline: counting lines move their zones. */
   onReadings(readings: readonly Reading[]): void {
     const now = this.o.clock.now();
+    const at = { mono: this.monotonic(), wall: now };
     for (const r of readings) {
       if (r.quality === 'bad' || typeof r.value !== 'number') continue;
       for (const zone of this.zones) {
         if (!zone.occupancy.counts(r.device, r.point)) continue;
-        const change = zone.occupancy.apply(r.id, r.device, r.point, r.value);
-        if (change.anomaly) this.o.log.warn({ zone: zone.config.id, ...change.anomaly }, 'counter went down');
+        const change = zone.occupancy.apply(r.id, r.device, r.point, r.value, at);
+        if (change.anomaly) this.anomaly(zone, change.anomaly, now);
         if (change.entered || change.left) {
           zone.flow.push({ at: now, entered: change.entered, left: change.left });
           zone.dirty = true;
@@ -82,6 +95,32 @@ export class ZoneEngine {
         }
       }
     }
+  }
+
+  /** A line's counter did something unusual: logged (rate-limited); an implausible count is also an event. */
+  private anomaly(zone: RunningZone, a: NonNullable<CountChange['anomaly']>, now: number): void {
+    const id = zone.config.id;
+    const key = `${id}/${a.device}/${a.point}/${a.kind}`;
+    const mono = this.monotonic();
+    const seen = this.anomalyLogged.get(key);
+    if (seen && mono - seen.at < ANOMALY_LOG_MS) seen.held++;
+    else {
+      const held = seen?.held ?? 0;
+      this.anomalyLogged.set(key, { at: mono, held: 0 });
+      const message = a.kind === 'implausible' ? 'count not taken' : a.kind === 'reset' ? 'counter reset' : a.kind === 'wrap' ? 'counter wrapped' : 'counter re-based on a confirmed new level';
+      this.o.log.warn({ zone: id, ...a, ...(held > 0 ? { suppressed: held } : {}) }, message);
+    }
+    if (a.kind !== 'implausible') return;
+    this.o.rejected?.(a.device, 'implausible');
+    this.o.raise({
+      type: 'vendor.counter.implausible',
+      state: 'pulse',
+      severity: 'minor',
+      ts: now,
+      source: { device: a.device, point: a.point, zone: id },
+      message: `${id}: ${a.device} ${a.point}: ${a.reason ?? 'implausible count'}`.slice(0, 1000),
+      data: { zone: id, device: a.device, point: a.point, raw: a.to, last: a.from, change: a.change, allowed: a.allowed, elapsedMs: a.elapsedMs },
+    });
   }
 
   /** Thresholds depend on the mode: re-evaluate every zone. */

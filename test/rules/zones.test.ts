@@ -23,65 +23,78 @@ const zone = zoneSchema.parse({
 
 let n = 0;
 const id = () => `r${n++}`;
-const fresh = () => new ZoneOccupancy(zone, { occupancy: 0, lastTotals: {}, recentIds: [], resetAt: 0 });
+/** Readings a minute apart: a line may count 20/s × (60 + 5) s = 1 300 between two. */
+let mono = 0;
+const t = () => {
+  mono += 60_000;
+  return { mono, wall: 1_800_000_000_000 + mono };
+};
+const fresh = () => new ZoneOccupancy(zone, { occupancy: 0, lines: {}, recentIds: [], resetAt: 0 });
 
 describe('zone occupancy', () => {
   it('takes deltas of cumulative counters, the first value being the baseline', () => {
     const z = fresh();
-    z.apply(id(), 'gate-1', 'people.in', 1000);
-    z.apply(id(), 'gate-1', 'people.out', 400);
+    z.apply(id(), 'gate-1', 'people.in', 1000, t());
+    z.apply(id(), 'gate-1', 'people.out', 400, t());
     expect(z.occupancy).toBe(0);
-    z.apply(id(), 'gate-1', 'people.in', 1250);
-    z.apply(id(), 'gate-1', 'people.out', 450);
+    z.apply(id(), 'gate-1', 'people.in', 1250, t());
+    z.apply(id(), 'gate-1', 'people.out', 450, t());
     expect(z.occupancy).toBe(200);
   });
 
   it('counts reversed lines the other way and interval counts as they come', () => {
     const z = fresh();
-    z.apply(id(), 'gate-2', 'in', 0);
-    z.apply(id(), 'gate-2', 'out', 0);
-    z.apply(id(), 'gate-2', 'out', 30); // its "out" enters the zone
-    z.apply(id(), 'cam-3', 'count.in', 12);
-    z.apply(id(), 'cam-3', 'count.in', 8);
+    z.apply(id(), 'gate-2', 'in', 0, t());
+    z.apply(id(), 'gate-2', 'out', 0, t());
+    z.apply(id(), 'gate-2', 'out', 30, t()); // its "out" enters the zone
+    z.apply(id(), 'cam-3', 'count.in', 12, t());
+    z.apply(id(), 'cam-3', 'count.in', 8, t());
     expect(z.occupancy).toBe(50);
   });
 
   it('never goes negative', () => {
     const z = fresh();
-    z.apply(id(), 'gate-1', 'people.out', 0);
-    z.apply(id(), 'gate-1', 'people.out', 500);
+    z.apply(id(), 'gate-1', 'people.out', 0, t());
+    z.apply(id(), 'gate-1', 'people.out', 500, t());
     expect(z.occupancy).toBe(0);
   });
 
   it('does not count a repeated reading twice', () => {
     const z = fresh();
-    z.apply('a', 'cam-3', 'count.in', 10);
-    z.apply('a', 'cam-3', 'count.in', 10);
+    z.apply('a', 'cam-3', 'count.in', 10, t());
+    z.apply('a', 'cam-3', 'count.in', 10, t());
     expect(z.occupancy).toBe(10);
   });
 
-  it('treats a drop to a small value as a device reset (counted from 0), a large drop as a re-base', () => {
+  it('takes a drop to near zero as a reset; a jump or a drop to a middle value counts only once confirmed', () => {
     const z = fresh();
-    z.apply(id(), 'gate-1', 'people.in', 90_000);
-    z.apply(id(), 'gate-1', 'people.in', 90_100);
-    const reset = z.apply(id(), 'gate-1', 'people.in', 20);
+    z.apply(id(), 'gate-1', 'people.in', 90_000, t());
+    z.apply(id(), 'gate-1', 'people.in', 90_100, t());
+    const reset = z.apply(id(), 'gate-1', 'people.in', 20, t());
     expect(reset.anomaly?.kind).toBe('reset');
     expect(z.occupancy).toBe(120);
-    const rebased = z.apply(id(), 'gate-1', 'people.in', 10_000);
-    expect(rebased.entered).toBe(9980);
-    const big = z.apply(id(), 'gate-1', 'people.in', 5_000);
-    expect(big.anomaly?.kind).toBe('rebased');
-    expect(z.occupancy).toBe(10_100);
+    const jump = z.apply(id(), 'gate-1', 'people.in', 10_000, t());
+    expect(jump).toMatchObject({ entered: 0, anomaly: { kind: 'implausible', from: 20, to: 10_000, change: 9_980, allowed: 1_300 } });
+    z.apply(id(), 'gate-1', 'people.in', 10_010, t());
+    const confirmed = z.apply(id(), 'gate-1', 'people.in', 10_020, t());
+    expect(confirmed).toMatchObject({ entered: 20, anomaly: { kind: 'rebased' } });
+    expect(z.occupancy).toBe(140);
+    expect(z.apply(id(), 'gate-1', 'people.in', 5_000, t()).anomaly?.kind).toBe('implausible'); // a drop, but not to near zero
+    expect(z.apply(id(), 'gate-1', 'people.in', 10_030, t())).toMatchObject({ entered: 10 });
+    expect(z.occupancy).toBe(150);
   });
 
-  it('keeps its state in a snapshot a restart restores', () => {
+  it('keeps its state in a snapshot a restart restores, and reads the older saved form', () => {
     const z = fresh();
-    z.apply('x1', 'gate-1', 'people.in', 100);
-    z.apply('x2', 'gate-1', 'people.in', 150);
-    const restored = new ZoneOccupancy(zone, z.snapshot());
-    restored.apply('x2', 'gate-1', 'people.in', 150); // a duplicate after the restart
-    restored.apply('x3', 'gate-1', 'people.in', 160);
+    z.apply('x1', 'gate-1', 'people.in', 100, t());
+    z.apply('x2', 'gate-1', 'people.in', 150, t());
+    const restored = new ZoneOccupancy(zone, JSON.parse(JSON.stringify(z.snapshot())));
+    restored.apply('x2', 'gate-1', 'people.in', 150, t()); // a duplicate after the restart
+    restored.apply('x3', 'gate-1', 'people.in', 160, t());
     expect(restored.occupancy).toBe(60);
+    const older = new ZoneOccupancy(zone, { occupancy: 60, lastTotals: { 'gate-1/people.in': 160 }, recentIds: [], resetAt: 0 });
+    older.apply(id(), 'gate-1', 'people.in', 170, t());
+    expect(older.occupancy).toBe(70);
   });
 });
 
