@@ -166,7 +166,7 @@ export class DeviceChannel {
     this.offlineReported = true;
     const link = this.linkProblem();
     const error = `no message for ${seconds(this.config.offlineAfterMs)} s${link ? ` (${link})` : ''}`;
-    this.log.warn({ error }, 'device offline');
+    // One log line per status change: the device manager writes it ('device status changed').
     this.ctx.status(this.id, { status: 'offline', error });
   }
 
@@ -179,7 +179,6 @@ export class DeviceChannel {
   private setOnline(): void {
     this.stats.online = true;
     this.offlineReported = false;
-    this.log.info('device online');
     this.ctx.status(this.id, { status: 'online' });
   }
 
