@@ -9,6 +9,7 @@ import { freePort } from '../helpers/mosquitto.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttDriver } from '../../drivers/mqtt/mqtt-driver.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
+import { mosquittoPub } from './mosquitto-pub.js';
 import { CapturingContext, connectClient, deviceFromProfile, readTestSecret, samplesOf, testCertificate, waitFor } from './helpers.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -92,7 +93,8 @@ describe('client mode: subscribing to a site broker', () => {
   it('works against Debian Mosquitto (interop)', async () => {
     const mosquitto = await startMosquitto(mkdtempSync(join(tmpdir(), 'gg-mosq-')));
     cleanups.push(mosquitto.stop);
-    const { ctx, driver } = await startDriver();
+    // The gateway's clock just after the payloads' times (device times are checked against it).
+    const { ctx, driver } = await startDriver(new ManualClock(Date.UTC(2026, 10, 27, 1, 0, 10)));
     await driver.addDevice(await deviceFromProfile('mqtt-xovis-live', { id: 'pc-x1', topicId: '80-1F', connection: { mode: 'client', url: mosquitto.url } }));
     await waitFor(() => ctx.lines.some((l) => l.msg === 'connected to the site broker'), 'the site broker connection');
     const sensor = await connectClient(mosquitto.url);
@@ -159,5 +161,48 @@ describe('client mode: subscribing to a site broker', () => {
     expect(samplesOf(ctx, 'pc-ir', 'in')[0]).toMatchObject({ raw: 10, ts: deviceTime * 1000 });
     expect(samplesOf(ctx, 'env-07')).toEqual([]);
     expect(ctx.lastStatus('pc-ir')?.status).toBe('offline');
+  });
+});
+
+describe('client mode: hostile payloads through Debian Mosquitto, published with mosquitto_pub', () => {
+  it('refuses duplicate keys, takes a 2099 time as untrusted without poisoning the order guard, and does not count a jump', async () => {
+    const mosquitto = await startMosquitto(mkdtempSync(join(tmpdir(), 'gg-mosq-')));
+    cleanups.push(mosquitto.stop);
+    const { ctx, driver } = await startDriver();
+    await driver.addDevice(await deviceFromProfile('mqtt-axis-people-counter', { id: 'pc-a', connection: { mode: 'client', url: mosquitto.url } }));
+    await waitFor(() => ctx.lines.some((l) => l.msg === 'connected to the site broker'), 'the site broker connection');
+    const port = Number(new URL(mosquitto.url).port);
+    const base = Date.now() - 30_000;
+    const pub = (message: string) => mosquittoPub({ port, username: 'sensor', password: 'unused', topic: 'axis/pc-a/people-counter', message });
+    const at = (s: number) => new Date(base + s * 1000).toISOString();
+
+    // The subscription may still be on its way: send the baseline until it arrives.
+    for (let i = 0; samplesOf(ctx, 'pc-a', 'in').length === 0; i++) {
+      await pub(JSON.stringify({ timestamp: at(0), in: 500, out: 400 }));
+      await new Promise((r) => setTimeout(r, 50 * Math.min(i + 1, 10)));
+    }
+    await pub(`{"timestamp": "${at(1)}", "in": 501, "in": 99999999, "out": 400}`);
+    await pub(JSON.stringify({ timestamp: '2099-01-01T00:00:00Z', in: 503, out: 401 }));
+    await pub(JSON.stringify({ timestamp: at(3), in: 99_999_999, out: 401 }));
+    await pub(JSON.stringify({ timestamp: at(4), in: 505, out: 402 }));
+    await ctx.until(() => samplesOf(ctx, 'pc-a', 'in').length === 4, 10_000, 'four readings of in');
+
+    const ins = samplesOf(ctx, 'pc-a', 'in');
+    expect(ins.map((s) => [s.raw, s.quality ?? 'good'])).toEqual([
+      [500, 'good'],
+      [503, 'uncertain'], // 2099: the receive time, uncertain
+      [503, 'uncertain'], // the jump: not counted
+      [505, 'good'], // the real time after 2099 is not out of order
+    ]);
+    expect(ins[1]!.error).toMatch(/device time 2099-01-01T00:00:00.000Z at \$.timestamp is \d+ years ahead/);
+    expect(Math.abs(ins[1]!.ts - Date.now())).toBeLessThan(30_000);
+    expect(ins[3]!.ts).toBe(base + 4000);
+    expect(driver.stats('pc-a').rejected).toMatchObject({ duplicateKey: 1, untrustedTime: 1, implausible: 1, outOfOrder: 0 });
+    expect(ctx.recorded.events).toMatchObject([{ device: 'pc-a', type: 'vendor.counter.implausible', point: 'in', data: { raw: 99_999_999, last: 503, allowed: expect.any(Number) } }]);
+    expect(ctx.rejections).toEqual([
+      ['pc-a', 'duplicate-key'],
+      ['pc-a', 'stale-time'],
+      ['pc-a', 'implausible'],
+    ]);
   });
 });

@@ -51,6 +51,9 @@ describe('the MQTT driver in a gateway', () => {
     cleanups.push(() => gateway.stop());
 
     const { port } = await driver.brokerAddress('env-river-01');
+    // Device times a minute ago (device times are checked against the gateway's clock).
+    const t0 = Date.now() - 60_000;
+    const iso = (ms: number) => new Date(t0 + ms).toISOString();
     const url = `mqtt://127.0.0.1:${port}`;
     const env = await connectClient(url, { username: 'env-river-01', password: 'pw-for-gateway-test' });
     const pc = await connectClient(url, { username: 'pc-axis-01', password: 'pw-for-gateway-test' });
@@ -58,15 +61,15 @@ describe('the MQTT driver in a gateway', () => {
 
     await env.publishAsync(
       'sensors/env-river-01/measurements',
-      JSON.stringify({ time: '2026-11-27T01:00:00.000Z', data: [{ type: 'temperature', value: 77 }, { type: 'humidity', value: 40 }, { type: 'pm2.5', value: 'n/a' }] }),
+      JSON.stringify({ time: iso(0), data: [{ type: 'temperature', value: 77 }, { type: 'humidity', value: 40 }, { type: 'pm2.5', value: 'n/a' }] }),
       { qos: 1 },
     );
-    await pc.publishAsync('axis/pc-axis-01/people-counter', JSON.stringify({ timestamp: '2026-11-27T09:00:00+08:00', in: 120, out: 100 }), { qos: 1 });
-    await pc.publishAsync('axis/pc-axis-01/people-counter', JSON.stringify({ timestamp: '2026-11-27T09:00:10+08:00', in: 2, out: 1 }), { qos: 1 }); // reset
+    await pc.publishAsync('axis/pc-axis-01/people-counter', JSON.stringify({ timestamp: iso(1_000), in: 120, out: 100 }), { qos: 1 });
+    await pc.publishAsync('axis/pc-axis-01/people-counter', JSON.stringify({ timestamp: iso(11_000), in: 2, out: 1 }), { qos: 1 }); // reset
 
     const reading = (device: string, point: string) => recorder.readings().filter((r) => r.device === device && r.point === point);
     await recorder.until(() => reading('pc-axis-01', 'in').length === 2 && reading('env-river-01', 'pm25').length === 1, 15_000, 'the readings');
-    expect(reading('env-river-01', 'temperature')[0]).toMatchObject({ value: 25, unit: 'Cel', quality: 'good', ts: '2026-11-27T01:00:00.000Z' });
+    expect(reading('env-river-01', 'temperature')[0]).toMatchObject({ value: 25, unit: 'Cel', quality: 'good', ts: iso(0) });
     expect(reading('env-river-01', 'pm25')[0]).toMatchObject({
       value: null,
       unit: 'ug/m3',

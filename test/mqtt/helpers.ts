@@ -7,7 +7,7 @@ import { generate } from 'selfsigned';
 import { readMqttProfile } from '../../drivers/mqtt/profile-file.js';
 import { type MqttDeviceConfig, type MqttDeviceInput, mqttDeviceSchema } from '../../drivers/mqtt/schema.js';
 import type { Clock } from '../../gateway/core/clock.js';
-import type { RawSample } from '../../gateway/devices/driver.js';
+import type { IngestRejectReason, RawSample } from '../../gateway/devices/driver.js';
 import { RecordingContext } from '../helpers/recording-context.js';
 
 /** Test passwords, by the env reference the devices name (never inline in config). */
@@ -31,6 +31,11 @@ export async function deviceFromProfile(
 /** A DriverContext that records, with a logger whose lines are kept for assertions. */
 export class CapturingContext extends RecordingContext {
   readonly lines: Array<Record<string, unknown>> = [];
+  /** What the driver reported as refused, in order: [device, reason]. */
+  readonly rejections: Array<[string, IngestRejectReason]> = [];
+  rejected(device: string, reason: IngestRejectReason): void {
+    this.rejections.push([device, reason]);
+  }
   override readonly log: Logger;
   constructor(clock?: Clock) {
     super(clock);
