@@ -9,7 +9,8 @@
  * Each sensor logs in with its id as username and the password from --password-env (default
  * GRIDGATE_DEMO_MQTT_PASSWORD). While running, type on stdin:
  *   fault <id> not-json | wrong-type | missing-field | oversized[=bytes] | wrong-topic[=topic] |
- *               subscribe[=filter] | burst=<count> | duplicate | reset
+ *               subscribe[=filter] | burst=<count> | duplicate | reset | duplicate-key[=value] |
+ *               future-time | jump[=value]
  *   rate <perSecond> [id]     crowd <factor> [id]     counts <id>     quit
  */
 import { createInterface } from 'node:readline';
@@ -28,7 +29,15 @@ export function parseSensorFault(text: string): SensorFault {
     case 'missing-field':
     case 'duplicate':
     case 'reset':
+    case 'future-time':
       return { kind };
+    case 'duplicate-key':
+    case 'jump': {
+      if (value === undefined) return { kind };
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new Error(`${kind} takes a number: ${kind}=99999999`);
+      return { kind, value: n };
+    }
     case 'wrong-type':
       return { kind, value: value ?? 'n/a' };
     case 'oversized':
@@ -43,7 +52,7 @@ export function parseSensorFault(text: string): SensorFault {
       return { kind, count };
     }
     default:
-      throw new Error(`unknown fault "${kind}" (not-json, wrong-type, missing-field, oversized, wrong-topic, subscribe, burst=N, duplicate, reset)`);
+      throw new Error(`unknown fault "${kind}" (not-json, wrong-type, missing-field, oversized, wrong-topic, subscribe, burst=N, duplicate, reset, duplicate-key[=N], future-time, jump[=N])`);
   }
 }
 

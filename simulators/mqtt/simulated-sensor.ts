@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { corruptValue, type SensorFault } from './faults.js';
+import { corruptValue, futureTime, type SensorFault, withDuplicateKey } from './faults.js';
 import { type PayloadShape, SHAPES, type SensorShape } from './payload-shapes.js';
 import { EnvModel, PeopleModel, type Random } from './sensor-models.js';
 
@@ -169,6 +169,18 @@ export class SimulatedSensor {
       case 'reset':
         this.people.reset();
         return;
+      case 'duplicate-key':
+        return this.send(this.topic, withDuplicateKey(JSON.parse(this.nextPayload()), fault.value ?? 99_999_999));
+      case 'future-time': {
+        const doc = JSON.parse(this.nextPayload()) as unknown;
+        futureTime(doc);
+        return this.send(this.topic, JSON.stringify(doc));
+      }
+      case 'jump': {
+        const doc = JSON.parse(this.nextPayload()) as unknown;
+        corruptValue(doc, fault.value ?? 99_999_999);
+        return this.send(this.topic, JSON.stringify(doc));
+      }
     }
   }
 

@@ -106,6 +106,18 @@ describe('the MQTT simulator against the driver', () => {
     await waitFor(() => sensors.counters('env-01').connects === 2, 'the reconnect');
     expect(samplesOf(ctx, 'pc-axis')).toEqual([]);
 
+    // What broke a real site: duplicate keys, a clock in 2099, an impossible jump.
+    await sensors.inject('pc-axis', { kind: 'duplicate-key' });
+    await sensors.inject('pc-axis', { kind: 'future-time' });
+    await sensors.inject('pc-axis', { kind: 'jump' });
+    await waitFor(() => driver.stats('pc-axis').messages === 3, 'three hostile messages');
+    expect(driver.stats('pc-axis').rejected).toMatchObject({ duplicateKey: 1, untrustedTime: 1, implausible: 1 });
+    // The jump hit the payload's last count (out): not counted, flagged; the time was only untrusted.
+    expect(samplesOf(ctx, 'pc-axis', 'out').map((s) => s.quality)).toEqual(['uncertain', 'uncertain']);
+    expect(samplesOf(ctx, 'pc-axis', 'out')[1]!.error).toMatch(/a jump from \d+ to 99999999/);
+    expect(samplesOf(ctx, 'pc-axis', 'in')[0]!.error).toMatch(/device time 2099-01-01T00:00:00.000Z/);
+    expect(Math.max(...samplesOf(ctx, 'pc-axis').map((s) => s.raw as number))).toBeLessThan(1_000_000);
+
     await sensors.inject('env-01', { kind: 'burst', count: 300 });
     await waitFor(() => driver.stats('env-01').messages === 304, 'the burst');
     expect(driver.stats('env-01').samples).toBeGreaterThanOrEqual(300 * 4);
@@ -137,5 +149,8 @@ describe('the MQTT simulator against the driver', () => {
     expect(parseSensorFault('wrong-topic=sensors/x/data')).toEqual({ kind: 'wrong-topic', topic: 'sensors/x/data' });
     expect(() => parseSensorFault('burst=0')).toThrow(/burst needs a count/);
     expect(() => parseSensorFault('meteor')).toThrow(/unknown fault "meteor"/);
+    expect(parseSensorFault('duplicate-key=99999999')).toEqual({ kind: 'duplicate-key', value: 99_999_999 });
+    expect(parseSensorFault('future-time')).toEqual({ kind: 'future-time' });
+    expect(parseSensorFault('jump')).toEqual({ kind: 'jump' });
   });
 });
