@@ -26,7 +26,7 @@ afterEach(async () => {
  * at the same rate in every phase, none refused as out of order, and no sensor may go offline.
  */
 describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
-  it('keep their rate through −1 h and +1 day steps; no reading dropped as out of order, no device offline', async () => {
+  it('keep their rate through −1 h and +1 day steps; nothing dropped as out of order; offline only after real silence', async () => {
     expect(existsSync(LIBFAKETIME), `${LIBFAKETIME} (Debian package libfaketime)`).toBe(true);
     const platform = await startPlatformBroker();
     cleanups.push(platform.stop);
@@ -96,15 +96,15 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const readingsOf = (device: string, point: string) => recorder.readings().filter((r) => r.device === device && r.point === point);
     await recorder.until(() => readingsOf('pc-1', 'in').length >= 5, 30_000, `the first readings\n${gateway.output}`);
     const phases: Array<{ name: string; from: number; to: number }> = [];
-    const phase = async (name: string, clock: string, env2QuietMs: number) => {
+    const phase = async (name: string, clock: string, env2QuietMs: number, ms = PHASE_MS) => {
       env2QuietUntil = Date.now() + env2QuietMs;
       writeFileSync(clockFile, `${clock}\n`);
       const from = Date.now();
-      await new Promise((r) => setTimeout(r, PHASE_MS));
+      await new Promise((r) => setTimeout(r, ms));
       phases.push({ name, from, to: Date.now() });
     };
     await phase('real time', '+0', 0);
-    await phase('stepped back 1 h', '-1h', 3_500);
+    await phase('stepped back 1 h', '-1h', 3_500, 6_000); // offline due ~3 s in, online again at 3.5 s
     await phase('stepped ahead 1 day', '+1d', 1_200);
     clearInterval(timer);
     const total = sent;
@@ -117,7 +117,7 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const stamps = recorder.of('telemetry').flatMap((m) => m.doc.readings.filter((r: { device: string; point: string }) => r.device === 'pc-1' && r.point === 'in').map(() => m.at));
     for (const p of phases) {
       const got = stamps.filter((t) => t >= p.from && t < p.to + 1_000).length;
-      expect(sentIn(p), p.name).toBeGreaterThanOrEqual(Math.floor((PHASE_MS / PERIOD_MS) * 0.5));
+      expect(sentIn(p), p.name).toBeGreaterThanOrEqual(Math.floor(((p.to - p.from) / PERIOD_MS) * 0.5));
       expect(got, `${p.name}: readings delivered vs ${sentIn(p)} sent`).toBeGreaterThanOrEqual(Math.floor(sentIn(p) * 0.8));
     }
     // Stepped back: device times an hour ahead are not trusted (receive time, uncertain); never out of order.
@@ -138,7 +138,8 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const env2States = statesOf('env-2').filter((m) => m.at >= phases[1]!.from);
     expect(env2States.map((m) => m.doc.status)).toEqual(['offline', 'online']);
     expect(env2States[0]!.doc.error).toBe('no message for 2 s');
-    expect(env2States[1]!.at).toBeLessThan(phases[1]!.to);
+    // Reported while the clock was an hour back (with silence on the wall clock it came only after the day step).
+    expect(env2States[0]!.at).toBeLessThan(phases[1]!.to);
     expect(recorder.events('device.offline').map((e) => e.source.device)).toEqual(['env-2']);
     expect(status.devices.filter((d) => d.status !== 'online')).toEqual([]);
   });
