@@ -114,7 +114,8 @@ describe("the New Year's Eve scenario, end to end", () => {
     // The platform asks for a picture of a camera: the `snapshot` command.
     const result = await platform.command('gridgate/v1/test-site/gw-test-01', 'snapshot', { id: 'snap-1', args: { device: cameras.devices[0]!.id } });
     expect(result).toMatchObject({ ok: true, result: { eventId: expect.stringMatching(/^[0-9A-Z]{26}$/) } });
-    await platform.until(() => platform.messages.some((m) => m.topic.endsWith(`/snapshots/${result.result.eventId}`)));
+    // The picture is published just before its event: wait for both (waiting for the picture alone raced the event).
+    await platform.until(() => platform.messages.some((m) => m.topic.endsWith(`/snapshots/${result.result.eventId}`)) && platform.events().some((e) => e.id === result.result.eventId));
     const snapEvent = platform.events().find((e) => e.id === result.result.eventId);
     expect(snapEvent).toMatchObject({ source: { device: cameras.devices[0]!.id }, snapshot: { contentType: 'image/jpeg' } });
     for (const m of platform.messages) {
