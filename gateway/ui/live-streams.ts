@@ -53,6 +53,28 @@ interface Stream {
   cpu: { seconds: number; percent: number; at: number };
 }
 
+/**
+ * ffmpeg's arguments: no address, no credentials. The input is an ffconcat script on stdin
+ * (pipe:0); the protocol whitelist is inherited by the input the script names (ffmpeg 5.1
+ * concat demuxer copies it), so the camera's stream may use TCP (RTSP interleaved) and TLS
+ * (rtsps) only.
+ */
+export function ffmpegArgs(width: number): string[] {
+  // prettier-ignore
+  return ['-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-protocol_whitelist', 'pipe,tcp,tls', '-f', 'concat', '-safe', '0', '-i', 'pipe:0',
+    '-an', '-vf', `scale=${width}:-2`, '-f', 'mpegts', '-codec:v', 'mpeg1video', '-b:v', '800k', '-bf', '0', '-r', '25', 'pipe:1'];
+}
+
+/**
+ * The one-entry ffconcat script (ffmpeg-formats, "concat": `file` takes a quoted string, `option`
+ * applies to opening that input). checkStreamUrl removed quotes and backslashes, so the address
+ * cannot end its string. timeout: the RTSP socket I/O timeout, in microseconds (5 s).
+ */
+export function ffconcatScript(url: string): string {
+  return `ffconcat version 1.0\nfile '${url}'\noption rtsp_transport tcp\noption timeout 5000000\n`;
+}
+
 /** Linux's USER_HZ: /proc/PID/stat counts CPU time in these ticks (proc(5)). */
 const CLOCK_TICKS = 100;
 
@@ -165,20 +187,13 @@ export class LiveStreams {
       return;
     }
     if (s.viewers.size === 0 || s.child) return;
-    const width = this.o.width ?? 640;
-    // prettier-ignore
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin',
-      '-protocol_whitelist', 'pipe,tcp,tls', '-f', 'concat', '-safe', '0', '-i', 'pipe:0',
-      '-an', '-vf', `scale=${width}:-2`, '-f', 'mpegts', '-codec:v', 'mpeg1video', '-b:v', '800k', '-bf', '0', '-r', '25', 'pipe:1'];
-    // No environment at all: nothing of the daemon's (secrets) reaches a process other tools inspect.
-    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    // No environment but PATH: nothing of the daemon's (secrets) reaches a process other tools inspect.
+    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', ffmpegArgs(this.o.width ?? 640), { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     s.child = child;
     s.startedAt = performance.now();
     s.cpu = { seconds: 0, percent: 0, at: performance.now() };
-    // ffconcat (ffmpeg-formats "concat"): the address is a quoted string (checkStreamUrl removed
-    // quotes and backslashes); options apply to opening that one input. timeout: RTSP socket I/O, µs.
     child.stdin?.on('error', () => {}); // ffmpeg gone before reading: its exit is handled below
-    child.stdin?.end(`ffconcat version 1.0\nfile '${url}'\noption rtsp_transport tcp\noption timeout 5000000\n`);
+    child.stdin?.end(ffconcatScript(url));
     this.o.log.info({ stream: s.key, pid: child.pid, url: redactUrlCredentials(url) }, 'live view started');
     this.cpuTimer ??= setInterval(() => this.sampleCpu(), this.o.cpuSampleMs ?? 2000);
     this.cpuTimer.unref();

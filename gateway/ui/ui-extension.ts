@@ -238,7 +238,7 @@ async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, time
 }
 
 /** The channel's stream from the device state (credentials redacted there), with the device's own credentials put back. */
-function defaultStreamUrl(secrets: SecretStore) {
+export function defaultStreamUrl(secrets: SecretStore) {
   return async (gateway: Gateway, device: string, channel: number): Promise<string> => {
     const state = gateway.deviceStates().find((s) => s.device === device);
     const channels = (state?.meta?.channels as Array<{ channel: number; stream?: string }> | undefined) ?? [];
