@@ -42,12 +42,13 @@ export interface HttpServerOptions {
 export async function startHttpServer(o: HttpServerOptions): Promise<{ app: FastifyInstance; port: number }> {
   // Requests are not logged one by one (warn level): /metrics is scraped every few seconds.
   const app = Fastify({ ...(o.https ? { https: o.https } : {}), loggerInstance: o.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  // First, so that even refusals carry the headers.
+  await registerSecurityHeaders(app, { https: Boolean(o.https) });
   const hosts = new HostAllowList({ bind: o.host, extra: o.allowedHosts ?? [] });
   // 421 Misdirected Request (RFC 9110 15.5.20): this server is not the one the name points to.
   app.addHook('onRequest', async (req, reply) => {
     if (!hosts.allows(req.headers.host)) return deny(reply, 421, 'E_HTTP_HOST', 'this gateway does not answer to that host name (add it to http.allowedHosts)');
   });
-  await registerSecurityHeaders(app, { https: Boolean(o.https) });
   const trusted = (req: FastifyRequest) => fromLoopback(req) || bearerMatches(req, o.metricsToken);
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (req, reply) => {
