@@ -47,7 +47,11 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ app: Fast
   const hosts = new HostAllowList({ bind: o.host, extra: o.allowedHosts ?? [] });
   // 421 Misdirected Request (RFC 9110 15.5.20): this server is not the one the name points to.
   app.addHook('onRequest', async (req, reply) => {
-    if (!hosts.allows(req.headers.host)) return deny(reply, 421, 'E_HTTP_HOST', 'this gateway does not answer to that host name (add it to http.allowedHosts)');
+    if (hosts.allows(req.headers.host)) return;
+    // A refused websocket upgrade: nobody else ends that connection (it is no longer the HTTP server's).
+    if (req.headers.upgrade) reply.raw.once('finish', () => req.raw.socket.destroy());
+    reply.header('connection', 'close');
+    return deny(reply, 421, 'E_HTTP_HOST', 'this gateway does not answer to that host name (add it to http.allowedHosts)');
   });
   const trusted = (req: FastifyRequest) => fromLoopback(req) || bearerMatches(req, o.metricsToken);
   app.get('/healthz', async () => ({ ok: true }));

@@ -117,8 +117,11 @@ export class Socket {
     return new Promise((resolve) => {
       ws.once('open', () => resolve(s));
       ws.once('close', () => resolve(s));
-      ws.once('unexpected-response', (_req, res) => {
+      ws.once('unexpected-response', (req, res) => {
         s.closed = { code: res.statusCode ?? 0, reason: 'http' };
+        // With this listener the request is ours to end (ws docs), else the connection stays open.
+        res.resume();
+        req.destroy();
         resolve(s);
       });
       ws.once('error', () => resolve(s));
