@@ -14,7 +14,7 @@ export interface LiveLimits {
   maxViewers: number;
 }
 
-/** For a 2-core box: one 640-pixel MPEG-1 transcode costs about a third of a core (docs/security.md). */
+/** For a 2-core box: one 1080p H.264 → 640-pixel MPEG-1 transcode costs about a quarter of a core, so 4 take one of the 2 (docs/security.md). */
 export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxTranscodes: 4, maxViewersPerUser: 4, maxViewers: 16 };
 
 export interface LiveStreamsOptions {

@@ -263,9 +263,14 @@ function registerLiveViewMetrics(gateway: Gateway, streams: LiveStreams): void {
   const registers = [gateway.metrics.registry];
   const gauge = (name: string, help: string, read: (t: ReturnType<LiveStreams['totals']>) => number) => {
     if (gateway.metrics.registry.getSingleMetric(name)) return;
-    new Gauge({ name, help, registers, collect() {
-      this.set(read(streams.totals()));
-    } });
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(streams.totals()));
+      },
+    });
   };
   gauge('gridgate_live_view_transcodes', 'ffmpeg live view transcodes running', (t) => t.transcodes);
   gauge('gridgate_live_view_viewers', 'live view sockets open', (t) => t.viewers);

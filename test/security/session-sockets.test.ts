@@ -72,7 +72,7 @@ describe('attack: keep watching after logout or after being removed', () => {
 describe('attack: a forgotten tab keeps its socket past the idle timeout', () => {
   let h: UiHarness;
   beforeAll(async () => {
-    h = await startUi({ timeouts: { idleMs: 1500, absoluteMs: 60_000 }, ui: { socketCheckMs: 200 } });
+    h = await startUi({ timeouts: { idleMs: 4000, absoluteMs: 60_000 }, ui: { socketCheckMs: 200 } });
   });
   afterAll(async () => h?.stop());
 
