@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guard, sameOrigin } from './auth-guard.js';
 import { DUMMY_HASH, passwordProblem, verifyPassword } from './password-hash.js';
 import type { FailedLoginSummary } from './failed-logins.js';
+import { sessionProblem } from './live-sockets.js';
 import { refuse, SESSION_COOKIE, type UiContext, who } from './ui-context.js';
 import { ROLES, type Role, USER_NAME } from './users.js';
 
@@ -20,8 +21,8 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
 
   app.get('/api/ui/session', async (req) => {
     const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
-    const user = session && ctx.users.get(session.user);
-    if (!session || !user || Date.parse(user.passwordChangedAt) > session.createdAt) return { setupNeeded: ctx.users.count() === 0 };
+    const user = session && !sessionProblem(ctx.users, session) ? ctx.users.get(session.user) : undefined;
+    if (!session || !user) return { setupNeeded: ctx.users.count() === 0 };
     return { setupNeeded: false, user: user.name, role: user.role, csrf: session.csrf, site: ctx.gateway().config.site, gateway: ctx.gateway().config.gateway, failedSinceLastLogin: session.failedSinceLastLogin };
   });
 
@@ -64,7 +65,8 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     const ok = await verifyPassword(password, user?.hash ?? DUMMY_HASH);
     if (!user || !ok) {
       ctx.throttle.fail(subject, req.ip);
-      if (user) ctx.failedLogins.record(user.name, req.ip);
+      // Written after the answer is sent: the fsync must not make "known user" answer slower than "unknown".
+      if (user) setImmediate(() => ctx.failedLogins.record(user.name, req.ip));
       ctx.audit.append({ who: name || '(anonymous)', address: req.ip, action: 'login', outcome: 'refused', reason: 'wrong user or password' });
       return refuse(reply, 401, 'E_UI_LOGIN_FAILED', 'wrong user name or password');
     }
