@@ -34,7 +34,7 @@ export class LiveSockets {
   private timer: NodeJS.Timeout | undefined;
   private off: (() => void) | undefined;
 
-  constructor(private readonly o: { sessions: SessionStore; users: UserStore; log: Logger; checkMs?: number }) {}
+  constructor(private readonly o: { sessions: SessionStore; users: UserStore; log: Logger; checkMs?: number; maxPerSession?: number }) {}
 
   start(): void {
     this.off ??= this.o.sessions.onEnd((key, _s, why) => this.closeKey(key, why));
@@ -69,6 +69,11 @@ export class LiveSockets {
     if (!set) {
       set = new Set();
       this.byKey.set(found.key, set);
+    }
+    // A page holds one events feed and one live view; a session opening dozens is a script.
+    if (set.size >= (this.o.maxPerSession ?? 16)) {
+      socket.close(CLOSE_LIMIT, 'too many open sockets for this login: close other tabs');
+      return undefined;
     }
     set.add(socket);
     socket.once('close', () => {

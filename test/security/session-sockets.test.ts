@@ -69,6 +69,25 @@ describe('attack: keep watching after logout or after being removed', () => {
   });
 });
 
+describe('attack: open websockets without end on one login', () => {
+  let h: UiHarness;
+  beforeAll(async () => {
+    h = await startUi();
+  });
+  afterAll(async () => h?.stop());
+
+  it('a login holds at most 16 sockets; the 17th is refused with the reason', async () => {
+    const admin = await makeAdmin(h.url, h.setupCode());
+    const open = await Promise.all(Array.from({ length: 16 }, () => admin.socket('/api/ui/ws/events')));
+    await vi.waitFor(() => expect(open.every((s) => s.messages > 0)).toBe(true));
+    expect(open.every((s) => !s.closed)).toBe(true);
+    const extra = await admin.socket('/api/ui/ws/events');
+    await vi.waitFor(() => expect(extra.closed?.code).toBe(4429));
+    expect(extra.closed?.reason).toMatch(/too many open sockets/);
+    for (const s of open) s.close();
+  });
+});
+
 describe('attack: a forgotten tab keeps its socket past the idle timeout', () => {
   let h: UiHarness;
   beforeAll(async () => {
