@@ -59,11 +59,13 @@ async function main() {
   // The platform side: event latency (event time → arrival) and the backlog the gateway reports.
   let latencies: number[] = [];
   let readings = 0;
-  // The backlog as the gateway reports it (its /api/status), also while the platform is away.
+  // The backlog as the gateway reports it (its /metrics, served to loopback; /api/status needs a
+  // UI login since issue 12), also while the platform is away.
   const backlogNow = async () => {
     try {
-      const s = (await (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json()) as { outbox: { telemetry: { count: number }; events: { count: number } } };
-      return { readings: s.outbox.telemetry.count, events: s.outbox.events.count };
+      const m = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      const items = (lane: string) => Number(new RegExp(`^gridgate_outbox_items\\{lane="${lane}"\\} (\\S+)$`, 'm').exec(m)?.[1] ?? 0);
+      return { readings: items('telemetry'), events: items('events') };
     } catch {
       return { readings: 0, events: 0 };
     }

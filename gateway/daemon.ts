@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema/gateway-config.js';
@@ -14,6 +13,7 @@ import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
 import type { Driver, RawSample } from './devices/driver.js';
 import type { GatewayExtension } from './extension.js';
+import { certificateNames, httpsWanted, isLoopback } from './http/access.js';
 import { type HealthCheck, startHttpServer } from './http/http-server.js';
 import { ModeManager } from './modes/mode-manager.js';
 import type { ProgressProbe } from './observability/health-watchdog.js';
@@ -63,6 +63,7 @@ export class Gateway {
   /** The configuration in force: the one given, then whatever applyConfig moved to. */
   private current: Readonly<GatewayConfig>;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  private tlsFingerprint: string | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     this.clock = o.clock ?? systemClock;
@@ -76,12 +77,19 @@ export class Gateway {
     this.parts = parts;
     const config = this.current;
     // Loaded only when HTTPS is on: the certificate library costs several MB of memory.
-    const tls = config.http.tls
-      ? await (await import('./ui/tls-certificate.js')).ensureSelfSignedCertificate(join(config.dataDir, 'ui'), { hosts: [hostname(), 'localhost'], ips: [config.http.host] })
+    // HTTPS by default beyond loopback (docs/security.md). Loaded only when on: the certificate library costs several MB of memory.
+    const tls = httpsWanted(config.http)
+      ? await (await import('./ui/tls-certificate.js')).ensureSelfSignedCertificate(join(config.dataDir, 'ui'), certificateNames(config.http.host, config.http.allowedHosts))
       : undefined;
     if (tls) this.o.log.info({ fingerprint: tls.fingerprint }, 'HTTPS with a self-signed certificate: compare this fingerprint when the browser asks');
+    else if (!isLoopback(config.http.host)) this.o.log.warn({ host: config.http.host }, 'plain HTTP beyond loopback (http.tls: false): passwords cross the network in clear');
+    this.tlsFingerprint = tls?.fingerprint;
+    const metricsToken = config.http.metrics.token && readSecret(config.http.metrics.token, this.o.baseDir, this.o.env ?? process.env);
     this.http = await startHttpServer({
       https: tls && { key: tls.key, cert: tls.cert },
+      allowedHosts: config.http.allowedHosts,
+      metricsToken,
+      authenticated: this.o.extensions?.some((e) => e.authenticated) ? (req) => (this.o.extensions ?? []).some((e) => e.authenticated?.(req) === true) : undefined,
       host: config.http.host,
       port: config.http.port,
       log: this.o.log,
@@ -103,7 +111,7 @@ export class Gateway {
         this.o.log.error({ err, extension: extension.name }, 'extension failed to start');
       }
     }
-    this.o.log.info({ http: `http://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
+    this.o.log.info({ http: `${tls ? 'https' : 'http'}://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
   }
 
   /** Orderly stop: drivers, then what is buffered is committed, then the uplink says offline. */
@@ -128,6 +136,11 @@ export class Gateway {
 
   get httpPort(): number | undefined {
     return this.http?.port;
+  }
+
+  /** The UI's scheme and, with HTTPS, the SHA-256 fingerprint of its certificate (shown with the setup code). */
+  get httpInfo(): { scheme: 'http' | 'https'; fingerprint?: string } {
+    return this.tlsFingerprint ? { scheme: 'https', fingerprint: this.tlsFingerprint } : { scheme: 'http' };
   }
 
   /** Switches the site mode (command, UI, rules). */

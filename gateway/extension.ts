@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gateway } from './daemon.js';
 
 /**
@@ -10,6 +10,8 @@ export interface GatewayExtension {
   readonly name: string;
   /** Adds routes. Called before the HTTP server listens (fastify registers routes before listen). */
   registerHttp?(app: FastifyInstance, gateway: Gateway): Promise<void>;
+  /** Whether the request carries this extension's login (a UI session): `/api/status` then answers. */
+  authenticated?(req: FastifyRequest): boolean;
   /** Called once the gateway runs (outbox open, devices added). */
   start?(gateway: Gateway): Promise<void>;
   /** Called first when the gateway stops. */

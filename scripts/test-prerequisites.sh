@@ -3,10 +3,17 @@
 # what is missing; otherwise it stops and names the one command to run.
 #   mosquitto: MQTT interop; socat: Modbus RTU over a pty pair; chromium: the UI end-to-end tests;
 #   ffmpeg + GStreamer's RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0, plugins): live view.
-#   mosquitto-clients: mosquitto_pub as an independent publisher (test/mqtt); faketime (libfaketime):
-#   steps the wall clock of a gateway child process (test/mqtt/wall-clock-steps).
+#   python3-pymodbus (+ python3-serial, python3-serial-asyncio for RTU), mbpoll: Modbus peers we did not write;
+#   mosquitto-clients: mosquitto_pub as an independent publisher (test/mqtt);
+#   faketime (libfaketime): steps the wall clock of a gateway child process (the Modbus, MQTT, ONVIF clock tests);
+#   procps: test/security reads `ps` while live view runs (no password on a command line);
+#   fonts-wqy-microhei: a CJK font, so the Chinese screens render in headless screenshots;
+#   debootstrap, systemd-container, dpkg-dev, fakeroot, binutils, lintian: the .deb and the booted-systemd test.
 set -euo pipefail
-packages=(systemd iproute2 mosquitto mosquitto-clients faketime libfaketime socat chromium ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+packages=(systemd iproute2 procps mosquitto mosquitto-clients socat chromium fonts-wqy-microhei ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  python3-pymodbus python3-serial python3-serial-asyncio mbpoll faketime libfaketime
+  debootstrap systemd-container dpkg-dev fakeroot binutils lintian)
 need=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")

@@ -106,8 +106,27 @@ export const httpSchema = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1').meta({ examples: ['127.0.0.1'] }),
     port: z.number().int().min(0).max(65_535).default(8080).meta({ examples: [8080] }),
-    /** HTTPS with a self-signed certificate made at first start (its fingerprint is logged). */
-    tls: z.strictObject({ selfSigned: z.literal(true) }).optional(),
+    /**
+     * HTTPS with a self-signed certificate made at first start (its fingerprint is printed with the
+     * setup code and logged). On by default when `host` is not loopback; `false` turns it off
+     * (only behind a TLS proxy on the same box: passwords and cookies would cross the LAN in clear).
+     */
+    tls: z.union([z.literal(false), z.strictObject({ selfSigned: z.literal(true) })]).optional(),
+    /** Further names and addresses of the box the UI is reached by (the Host check against DNS rebinding). */
+    allowedHosts: z.array(z.string().min(1).max(253)).default([]).meta({ examples: [['gw-cbd-01.site.lan', '10.20.0.5']] }),
+    /** `/metrics` from the network needs this bearer token (Prometheus `authorization`); without it, loopback only. */
+    metrics: z.strictObject({ token: secretRefSchema.optional() }).prefault({}),
+    /** Live view (ffmpeg transcodes): caps that keep a 2-core box doing its real work. */
+    liveView: z
+      .strictObject({
+        /** ffmpeg processes at once on this gateway (one per watched camera stream, shared by its viewers). */
+        maxTranscodes: z.number().int().min(0).max(64).default(4),
+        /** Live view sockets one user may hold at once. */
+        maxViewersPerUser: z.number().int().min(1).max(64).default(4),
+        /** Live view sockets at once on this gateway, all users. */
+        maxViewers: z.number().int().min(1).max(256).default(16),
+      })
+      .prefault({}),
   })
   .prefault({});
 

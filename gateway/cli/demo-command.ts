@@ -38,7 +38,7 @@ export async function demoCommand(options: { config?: string; scenario?: string 
           '',
           `gridgate demo is running. Platform broker: ${url}`,
           `  watch what the platform receives:  npm run gridgate -- tail --url ${url}`,
-          `  metrics and health:                http://127.0.0.1:${gateway.httpPort}/metrics  /readyz  /api/status`,
+          `  metrics and health:                http://127.0.0.1:${gateway.httpPort}/metrics  /readyz  (/api/status: after a UI login)`,
           `  switch the site mode:              mosquitto_pub -h 127.0.0.1 -p ${new URL(url).port} -t gridgate/v1/zhengdong-cbd/gw-demo-01/cmd/set-mode -m '{"id":"demo-1","args":{"mode":"emergency","reason":"demo"}}'`,
           '  the New Year\'s Eve crowd:          npm start -- --scenario new-year-eve',
           '  stop: Ctrl-C',

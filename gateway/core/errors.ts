@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   E_DEVICE_OFFLINE: 'the device is offline',
   E_DRIVER: 'a driver failed',
   E_INTERNAL: 'an unexpected error inside the gateway',
+  E_LIVE_URL: 'a camera stream address live view refuses to open',
+  E_LIVE_LIMIT: 'a live view limit is reached',
+  E_HTTP_HOST: 'a request named a host this gateway does not answer to',
+  E_HTTP_METRICS_AUTH: 'a metrics scrape without the token from beyond loopback',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;

@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { originMatches } from '../http/access.js';
+import { sessionProblem } from './live-sockets.js';
 import { csrfMatches } from './sessions.js';
 import { refuse, SESSION_COOKIE, type UiContext } from './ui-context.js';
 import { type Role, roleAllows } from './users.js';
@@ -12,21 +14,22 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function guard(ctx: UiContext, role: Role, action?: string) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
+    const found = ctx.sessions.lookup(req.cookies[SESSION_COOKIE]);
+    const session = found?.session;
     const change = !SAFE.has(req.method);
     const what = action ?? `${req.method} ${req.routeOptions.url ?? req.url}`;
     const deny = (status: number, code: string, message: string) => {
       if (change || status === 403) ctx.audit.append({ who: session?.user ?? '(anonymous)', address: req.ip, action: what, outcome: 'refused', reason: code });
       return refuse(reply, status, code, message);
     };
-    if (!session) return deny(401, 'E_UI_LOGIN_REQUIRED', 'log in first (or the session ended: idle or too old)');
-    const user = ctx.users.get(session.user);
-    // The user was removed, or the password was reset from the shell since this login.
-    if (!user || Date.parse(user.passwordChangedAt) > session.createdAt) {
-      ctx.sessions.destroy(req.cookies[SESSION_COOKIE]);
-      return deny(401, 'E_UI_LOGIN_REQUIRED', 'the session ended: log in again');
+    if (!found || !session) return deny(401, 'E_UI_LOGIN_REQUIRED', 'log in first (or the session ended: idle or too old)');
+    // The user was removed, or the password or role changed (also from the shell) since this login:
+    // the session ends, and with it its sockets.
+    const problem = sessionProblem(ctx.users, session);
+    if (problem) {
+      ctx.sessions.destroyKey(found.key, 'user changed');
+      return deny(401, 'E_UI_LOGIN_REQUIRED', `the session ended (${problem}): log in again`);
     }
-    session.role = user.role;
     req.session = session;
     if (change) {
       if (!sameOrigin(req)) return deny(403, 'E_UI_CSRF', 'the request did not come from this page (Origin)');
@@ -36,13 +39,11 @@ export function guard(ctx: UiContext, role: Role, action?: string) {
   };
 }
 
-/** Origin (when the browser sends one) must be this server. */
+/**
+ * Origin (when the browser sends one) must be the origin this page was served on: scheme, host
+ * and port. The Host itself was checked against the box's names first (gateway/http/access.ts),
+ * so a rebound name (evil.example pointing at the box) cannot make its own origin "same".
+ */
 export function sameOrigin(req: FastifyRequest): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+  return originMatches(req);
 }

@@ -2,27 +2,32 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guard, sameOrigin } from './auth-guard.js';
 import { DUMMY_HASH, passwordProblem, verifyPassword } from './password-hash.js';
+import type { FailedLoginSummary } from './failed-logins.js';
+import { sessionProblem } from './live-sockets.js';
 import { refuse, SESSION_COOKIE, type UiContext, who } from './ui-context.js';
 import { ROLES, type Role, USER_NAME } from './users.js';
 
 /** First-run setup with the one-time code, login, logout, users and the audit log. */
 export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<void> {
-  const startSession = (req: FastifyRequest, reply: FastifyReply, user: string, role: Role) => {
+  const startSession = (req: FastifyRequest, reply: FastifyReply, user: string, role: Role, failed?: FailedLoginSummary) => {
     const { id, session } = ctx.sessions.create(user, role, req.ip);
+    if (failed) session.failedSinceLastLogin = failed;
     reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
-    return { user, role, csrf: session.csrf };
+    return { user, role, csrf: session.csrf, ...(failed ? { failedSinceLastLogin: failed } : {}) };
   };
+  // The raw request rate of the password routes per address (@fastify/rate-limit), under the
+  // failure-based throttle: it bounds scrypt work and audit writes an address can cause.
+  const rateLimit = { rateLimit: { max: ctx.loginRate.max, timeWindow: ctx.loginRate.windowMs } };
 
   app.get('/api/ui/session', async (req) => {
     const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
-    const user = session && ctx.users.get(session.user);
-    if (!session || !user || Date.parse(user.passwordChangedAt) > session.createdAt) return { setupNeeded: ctx.users.count() === 0 };
-    return { setupNeeded: false, user: user.name, role: user.role, csrf: session.csrf, site: ctx.gateway().config.site, gateway: ctx.gateway().config.gateway };
+    const user = session && !sessionProblem(ctx.users, session) ? ctx.users.get(session.user) : undefined;
+    if (!session || !user) return { setupNeeded: ctx.users.count() === 0 };
+    return { setupNeeded: false, user: user.name, role: user.role, csrf: session.csrf, site: ctx.gateway().config.site, gateway: ctx.gateway().config.gateway, failedSinceLastLogin: session.failedSinceLastLogin };
   });
 
-  app.post<{ Body: { code?: unknown; user?: unknown; password?: unknown } }>('/api/ui/setup', async (req, reply) => {
-    const keys = [`addr:${req.ip}`, 'setup'];
-    const wait = ctx.throttle.waitMs(keys);
+  app.post<{ Body: { code?: unknown; user?: unknown; password?: unknown } }>('/api/ui/setup', { config: rateLimit }, async (req, reply) => {
+    const wait = ctx.throttle.waitMs('setup', req.ip);
     if (wait > 0) return tooMany(reply, wait);
     if (!sameOrigin(req)) return refuse(reply, 403, 'E_UI_CSRF', 'the request did not come from this page (Origin)');
     const code = ctx.setupCode();
@@ -30,7 +35,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     const body = req.body ?? {};
     const sent = typeof body.code === 'string' ? body.code.toUpperCase().replace(/[^A-Z0-9]/g, '') : '';
     if (!(sent.length === code.length && timingSafeEqual(Buffer.from(sent), Buffer.from(code)))) {
-      ctx.throttle.fail(keys);
+      ctx.throttle.fail('setup', req.ip);
       ctx.audit.append({ who: '(anonymous)', address: req.ip, action: 'setup', outcome: 'refused', reason: 'wrong setup code' });
       return refuse(reply, 403, 'E_UI_SETUP_CODE', 'wrong setup code: it is printed in the gateway log (journalctl -u gridgate) at start');
     }
@@ -40,17 +45,17 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     if (problem) return refuse(reply, 400, 'E_UI_INVALID', `password: ${problem}`, { field: 'password' });
     await ctx.users.setPassword(name, body.password as string, 'admin');
     ctx.clearSetupCode();
-    ctx.throttle.succeed(keys);
+    ctx.throttle.succeed('setup', req.ip);
     ctx.audit.append({ who: name, address: req.ip, action: 'setup', target: `user ${name}`, outcome: 'ok', reason: 'first admin created with the setup code' });
     return startSession(req, reply, name, 'admin');
   });
 
-  app.post<{ Body: { user?: unknown; password?: unknown } }>('/api/ui/login', async (req, reply) => {
+  app.post<{ Body: { user?: unknown; password?: unknown } }>('/api/ui/login', { config: rateLimit }, async (req, reply) => {
     if (!sameOrigin(req)) return refuse(reply, 403, 'E_UI_CSRF', 'the request did not come from this page (Origin)');
     const name = typeof req.body?.user === 'string' ? req.body.user.slice(0, 64) : '';
     const password = typeof req.body?.password === 'string' ? req.body.password.slice(0, 256) : '';
-    const keys = [`user:${name}`, `addr:${req.ip}`];
-    const wait = ctx.throttle.waitMs(keys);
+    const subject = `user:${name}`;
+    const wait = ctx.throttle.waitMs(subject, req.ip);
     if (wait > 0) {
       ctx.audit.append({ who: name || '(anonymous)', address: req.ip, action: 'login', outcome: 'refused', reason: 'throttled' });
       return tooMany(reply, wait);
@@ -59,13 +64,23 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     // Verify even for an unknown user so the answer time does not reveal which names exist.
     const ok = await verifyPassword(password, user?.hash ?? DUMMY_HASH);
     if (!user || !ok) {
-      ctx.throttle.fail(keys);
+      ctx.throttle.fail(subject, req.ip);
+      // Written after the answer is sent: the fsync must not make "known user" answer slower than "unknown".
+      if (user) setImmediate(() => ctx.failedLogins.record(user.name, req.ip));
       ctx.audit.append({ who: name || '(anonymous)', address: req.ip, action: 'login', outcome: 'refused', reason: 'wrong user or password' });
       return refuse(reply, 401, 'E_UI_LOGIN_FAILED', 'wrong user name or password');
     }
-    ctx.throttle.succeed([`user:${name}`]);
-    ctx.audit.append({ who: name, address: req.ip, action: 'login', outcome: 'ok' });
-    return startSession(req, reply, user.name, user.role);
+    ctx.throttle.succeed(subject, req.ip);
+    // The user learns of wrong passwords tried since the last login (issue 12, finding 1), and so does the audit log.
+    const failed = ctx.failedLogins.take(user.name);
+    ctx.audit.append({
+      who: name,
+      address: req.ip,
+      action: 'login',
+      outcome: 'ok',
+      ...(failed ? { reason: `${failed.count} failed attempt(s) since the last login, the last from ${failed.lastAddress} at ${failed.lastAt}` } : {}),
+    });
+    return startSession(req, reply, user.name, user.role, failed);
   });
 
   app.post('/api/ui/logout', { preHandler: guard(ctx, 'viewer') }, async (req, reply) => {
@@ -94,6 +109,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     if (req.params.name === req.session?.user) return refuse(reply, 400, 'E_UI_INVALID', 'you cannot remove yourself');
     if (!ctx.users.remove(req.params.name)) return refuse(reply, 404, 'E_UI_NOT_FOUND', `no user ${req.params.name}`);
     ctx.sessions.destroyUser(req.params.name);
+    ctx.failedLogins.forget(req.params.name);
     ctx.audit.append({ who: who(req), address: req.ip, action: 'user.remove', target: `user ${req.params.name}`, outcome: 'ok' });
     return { ok: true };
   });

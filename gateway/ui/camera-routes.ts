@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../core/errors.js';
-import { guard, sameOrigin } from './auth-guard.js';
-import { refuse, SESSION_COOKIE, type UiContext } from './ui-context.js';
+import { guard } from './auth-guard.js';
+import { CLOSE_LIMIT } from './live-sockets.js';
+import { refuse, type UiContext } from './ui-context.js';
 
 /** Cameras and NVR channels: the grid, snapshots on demand, recent events, live view. */
 export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promise<void> {
@@ -26,7 +27,7 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
         });
       }
     }
-    return { channels, streams: ctx.streams.stats() };
+    return { channels, streams: ctx.streams.stats(), liveView: ctx.streams.totals() };
   });
 
   app.get<{ Params: { id: string }; Querystring: { channel?: string } }>('/api/ui/cameras/:id/snapshot', { preHandler: guard(ctx, 'viewer') }, async (req, reply) => {
@@ -40,20 +41,33 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
     }
   });
 
+  // Filed under its session (live-sockets.ts): logout or a user change closes it. A cap reached
+  // closes it with 4429 and the reason (at most 123 bytes, RFC 6455 5.5) the page shows.
   app.get<{ Params: { id: string; channel: string } }>('/api/ui/ws/live/:id/:channel', { websocket: true }, (socket, req) => {
-    const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
-    if (!session || !sameOrigin(req)) {
-      socket.close(4401, 'log in first');
+    const session = ctx.sockets.admit(socket, req);
+    if (!session) return;
+    const device = ctx.gateway().config.devices.find((d) => d.id === req.params.id);
+    const channel = Number(req.params.channel);
+    if (!device || (device.kind !== 'camera' && device.kind !== 'nvr') || !Number.isInteger(channel) || channel < 1 || channel > 256) {
+      socket.close(4404, 'no such camera channel');
       return;
     }
-    if (!ctx.gateway().config.devices.some((d) => d.id === req.params.id)) {
-      socket.close(4404, 'no such device');
+    let leave: () => void;
+    try {
+      leave = ctx.streams.join(device.id, channel, (chunk) => {
+        // A viewer on a slow link skips video rather than growing the server's memory.
+        if (socket.bufferedAmount < 2 * 1024 * 1024) socket.send(chunk);
+      }, session.user);
+    } catch (err) {
+      socket.close(CLOSE_LIMIT, closeReason(errorMessage(err)));
       return;
     }
-    const leave = ctx.streams.join(req.params.id, Number(req.params.channel) || 1, (chunk) => {
-      // A viewer on a slow link skips video rather than growing the server's memory.
-      if (socket.bufferedAmount < 2 * 1024 * 1024) socket.send(chunk);
-    });
     socket.on('close', leave);
   });
+}
+
+/** A websocket close reason is at most 123 bytes (RFC 6455 5.5: 125 minus the 2-byte code). */
+function closeReason(text: string): string {
+  const b = Buffer.from(text);
+  return b.length <= 123 ? text : `${b.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`;
 }

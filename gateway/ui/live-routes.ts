@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayEvent } from '../core/model.js';
-import { guard, sameOrigin } from './auth-guard.js';
-import { refuse, SESSION_COOKIE, type UiContext, who } from './ui-context.js';
+import { guard } from './auth-guard.js';
+import { refuse, type UiContext, who } from './ui-context.js';
 
 /** A client that cannot keep up gets no more frames until its socket drains (bytes). */
 const MAX_BUFFERED = 1024 * 1024;
@@ -50,12 +50,9 @@ export async function liveRoutes(app: FastifyInstance, ctx: UiContext): Promise<
 
   // The feed: on connect the recent events, then batches as they come. Cookies ride on the
   // upgrade request; Origin is checked because browsers do not apply CORS to websockets.
+  // The socket is filed under its session (live-sockets.ts): logout or a user change closes it.
   app.get('/api/ui/ws/events', { websocket: true }, (socket, req) => {
-    const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
-    if (!session || !sameOrigin(req)) {
-      socket.close(4401, 'log in first');
-      return;
-    }
+    if (!ctx.sockets.admit(socket, req)) return;
     let skipped = 0;
     const send = (events: GatewayEvent[]) => {
       if (socket.bufferedAmount > MAX_BUFFERED) {

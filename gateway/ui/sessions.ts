@@ -9,7 +9,12 @@ export interface Session {
   /** Sent by the page in `x-csrf-token` on every change (synchronizer token). */
   csrf: string;
   address: string;
+  /** Wrong passwords for this user since the previous login, shown once the user is in. */
+  failedSinceLastLogin?: { count: number; lastAddress: string; lastAt: string };
 }
+
+/** Why a session ended: its sockets are closed with this reason. */
+export type SessionEnd = 'logout' | 'user changed' | 'expired';
 
 export interface SessionTimeouts {
   /** A session unused this long ends (ms). */
@@ -26,6 +31,7 @@ export const DEFAULT_TIMEOUTS: SessionTimeouts = { idleMs: 30 * 60_000, absolute
  */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private readonly ended = new Set<(key: string, session: Session, why: SessionEnd) => void>();
 
   constructor(
     private readonly timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
@@ -43,26 +49,49 @@ export class SessionStore {
 
   /** The live session for a cookie value, touched; undefined when unknown or expired. */
   get(id: string | undefined): Session | undefined {
+    return this.lookup(id)?.session;
+  }
+
+  /** Like get, with the session's key (the digest of its id: what sockets are filed under). */
+  lookup(id: string | undefined): { key: string; session: Session } | undefined {
     if (!id) return undefined;
     const key = digest(id);
+    const s = this.peek(key);
+    if (!s) return undefined;
+    s.lastSeenAt = this.now();
+    return { key, session: s };
+  }
+
+  /** The session under a key if still live, not touched (an open socket is not activity). */
+  peek(key: string): Session | undefined {
     const s = this.sessions.get(key);
     if (!s) return undefined;
     const t = this.now();
     if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) {
-      this.sessions.delete(key);
+      this.end(key, s, 'expired');
       return undefined;
     }
-    s.lastSeenAt = t;
     return s;
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.sessions.delete(digest(id));
+    if (id) this.destroyKey(digest(id), 'logout');
+  }
+
+  destroyKey(key: string, why: SessionEnd): void {
+    const s = this.sessions.get(key);
+    if (s) this.end(key, s, why);
   }
 
   /** Ends every session of a user (password or role changed, user removed). */
   destroyUser(user: string): void {
-    for (const [k, s] of this.sessions) if (s.user === user) this.sessions.delete(k);
+    for (const [k, s] of this.sessions) if (s.user === user) this.end(k, s, 'user changed');
+  }
+
+  /** Called whenever a session ends (logout, user changed, expiry): its sockets close at once. */
+  onEnd(listener: (key: string, session: Session, why: SessionEnd) => void): () => void {
+    this.ended.add(listener);
+    return () => this.ended.delete(listener);
   }
 
   count(): number {
@@ -71,7 +100,18 @@ export class SessionStore {
 
   private sweep(): void {
     const t = this.now();
-    for (const [k, s] of this.sessions) if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) this.sessions.delete(k);
+    for (const [k, s] of this.sessions) if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) this.end(k, s, 'expired');
+  }
+
+  private end(key: string, s: Session, why: SessionEnd): void {
+    this.sessions.delete(key);
+    for (const l of this.ended) {
+      try {
+        l(key, s, why);
+      } catch {
+        // A listener (socket close) that throws must not keep the session alive.
+      }
+    }
   }
 }
 

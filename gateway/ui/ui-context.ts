@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { DiscoveredDevice } from '../devices/driver.js';
 import type { Gateway } from '../daemon.js';
 import type { AuditLog } from './audit-log.js';
+import type { FailedLogins } from './failed-logins.js';
+import type { LiveSockets } from './live-sockets.js';
 import type { ConfigStore } from './config-store.js';
 import type { LiveCache } from './live-cache.js';
 import type { LiveStreams } from './live-streams.js';
@@ -22,6 +24,12 @@ export interface UiContext {
   users: UserStore;
   sessions: SessionStore;
   throttle: LoginThrottle;
+  /** Wrong passwords per user since the last login (told at the next login). */
+  failedLogins: FailedLogins;
+  /** Request rate of the login and setup routes per address (@fastify/rate-limit). */
+  loginRate: { max: number; windowMs: number };
+  /** Open websockets by session: closed when their session ends. */
+  sockets: LiveSockets;
   audit: AuditLog;
   secrets: SecretStore;
   live: LiveCache;

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import fastifyCookie from '@fastify/cookie';
+import fastifyCookie, { fastifyCookie as cookiePlugin } from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { createDrivers } from '../../drivers/registry.js';
 import type { DeviceConfig } from '../../drivers/schemas.js';
@@ -11,6 +13,7 @@ import { readSecret } from '../config/secrets.js';
 import { PACKAGE_ROOT } from '../config/paths.js';
 import type { Gateway } from '../daemon.js';
 import { systemClock } from '../core/clock.js';
+import { GatewayError } from '../core/errors.js';
 import type { DiscoveredDevice, Driver, DriverContext } from '../devices/driver.js';
 import type { GatewayExtension } from '../extension.js';
 import { AuditLog } from './audit-log.js';
@@ -21,16 +24,19 @@ import type { ConfigStore } from './config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { testDevice } from './device-tester.js';
+import { FailedLogins } from './failed-logins.js';
 import { LiveCache } from './live-cache.js';
 import { liveRoutes } from './live-routes.js';
-import { LiveStreams } from './live-streams.js';
+import { LiveSockets, sessionProblem } from './live-sockets.js';
+import { checkStreamUrl } from './live-url.js';
+import { DEFAULT_LIVE_LIMITS, LiveStreams } from './live-streams.js';
 import { LoginThrottle } from './login-throttle.js';
 import type { LogRing } from './log-ring.js';
 import { miscRoutes } from './misc-routes.js';
 import type { SecretStore } from './secret-store.js';
 import { DEFAULT_TIMEOUTS, type SessionTimeouts, SessionStore } from './sessions.js';
 import { newSetupCode } from './setup-code.js';
-import type { UiContext } from './ui-context.js';
+import { SESSION_COOKIE, type UiContext } from './ui-context.js';
 import { UserStore } from './users.js';
 
 export interface TechnicianUiOptions {
@@ -57,20 +63,15 @@ export interface TechnicianUiOptions {
   streamUrl?: (gateway: Gateway, device: string, channel: number) => Promise<string>;
   ffmpegPath?: string;
   sessions?: SessionTimeouts;
-  /** Login throttling (default: 5 free failures, then 1 s doubling to 15 min, forgotten after 1 h). */
+  /** Login throttling (default: per name and address 5 free failures, per address 20, then 1 s doubling to 15 min, forgotten after 1 h). */
   throttle?: LoginThrottle;
+  /** Requests per address to the login and setup routes (default 30 a minute). */
+  loginRate?: { max: number; windowMs: number };
+  /** How often open websockets re-check their session (ms, at most 60 000; default 30 000). */
+  socketCheckMs?: number;
   /** Folder of the static front end (default: <package>/ui). */
   staticDir?: string;
 }
-
-const SECURITY_HEADERS = {
-  // Everything is served from here: no CDN, no inline script (JSMpeg decodes in plain JS). Inline
-  // styles are allowed because the JSMpeg player sets style attributes on the canvas.
-  'content-security-policy': "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
 
 /**
  * The technicians' local web UI as a gateway extension. Create it once and hand the same
@@ -86,19 +87,29 @@ export class TechnicianUi implements GatewayExtension {
   constructor(private readonly o: TechnicianUiOptions) {
     const live = new LiveCache();
     const drivers = o.drivers ?? (() => createDrivers());
+    const users = new UserStore(join(o.stateDir, 'users.json'));
+    const sessions = new SessionStore(o.sessions ?? DEFAULT_TIMEOUTS);
     this.ctx = {
       gateway: () => {
         if (!this.current) throw new Error('the gateway is restarting');
         return this.current;
       },
       store: o.store,
-      users: new UserStore(join(o.stateDir, 'users.json')),
-      sessions: new SessionStore(o.sessions ?? DEFAULT_TIMEOUTS),
+      users,
+      sessions,
       throttle: o.throttle ?? new LoginThrottle(),
+      failedLogins: new FailedLogins(join(o.stateDir, 'failed-logins.json')),
+      loginRate: o.loginRate ?? { max: 30, windowMs: 60_000 },
+      sockets: new LiveSockets({ sessions, users, log: o.log.child({ component: 'ui-sockets' }), checkMs: o.socketCheckMs }),
       audit: new AuditLog(join(o.stateDir, 'audit.jsonl')),
       secrets: o.secrets,
       live,
-      streams: new LiveStreams({ resolve: (d, c) => (o.streamUrl ?? defaultStreamUrl(o.secrets))(this.ctx.gateway(), d, c), log: o.log.child({ component: 'live-view' }), ffmpegPath: o.ffmpegPath }),
+      streams: new LiveStreams({
+        resolve: (d, c) => (o.streamUrl ?? defaultStreamUrl(o.secrets))(this.ctx.gateway(), d, c),
+        log: o.log.child({ component: 'live-view' }),
+        ffmpegPath: o.ffmpegPath,
+        limits: () => this.current?.config.http.liveView ?? DEFAULT_LIVE_LIMITS,
+      }),
       logs: o.logs,
       log: o.log.child({ component: 'ui' }),
       setupCode: () => this.code,
@@ -130,8 +141,13 @@ export class TechnicianUi implements GatewayExtension {
     await app.register(async (scope) => {
       await scope.register(fastifyCookie);
       await scope.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+      // Only routes that ask for it (login, setup) are rate limited; answers keep the UI's error shape.
+      await scope.register(fastifyRateLimit, {
+        global: false,
+        errorResponseBuilder: (_req, r) => ({ statusCode: 429, error: { code: 'E_UI_THROTTLED', message: `too many requests from this address: try again in ${r.after}`, retryAfterSeconds: Math.ceil(r.ttl / 1000) } }),
+      });
+      // Security headers come from gateway/http/security-headers.ts (every route of the server).
       scope.addHook('onSend', async (req, reply, payload) => {
-        for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
         if (req.url.startsWith('/api/ui/')) reply.header('cache-control', 'no-store');
         return payload;
       });
@@ -148,15 +164,26 @@ export class TechnicianUi implements GatewayExtension {
     });
   }
 
+  /** A live, still valid UI session on the request (any role): `/api/status` accepts it. */
+  authenticated(req: FastifyRequest): boolean {
+    const cookies = cookiePlugin.parse(req.headers.cookie ?? '');
+    const found = this.ctx.sessions.lookup(cookies[SESSION_COOKIE]);
+    return Boolean(found && !sessionProblem(this.ctx.users, found.session));
+  }
+
   async start(gateway: Gateway): Promise<void> {
     this.current = gateway;
     this.ctx.live.attach(gateway);
+    this.ctx.sockets.start();
+    registerLiveViewMetrics(gateway, this.ctx.streams);
     if (this.ctx.users.count() === 0 && !this.code) {
       const { code, display } = newSetupCode();
       this.code = code;
-      const url = `http://${gateway.config.http.host}:${gateway.httpPort}/ui/`;
+      const { scheme, fingerprint } = gateway.httpInfo;
+      const url = `${scheme}://${gateway.config.http.host}:${gateway.httpPort}/ui/`;
       (this.o.announce ?? ((t) => process.stderr.write(`${t}\n`)))(
-        `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.`,
+        `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.` +
+          (fingerprint ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.` : ''),
       );
     }
   }
@@ -164,6 +191,7 @@ export class TechnicianUi implements GatewayExtension {
   async stop(): Promise<void> {
     this.ctx.live.detach();
     this.ctx.streams.stopAll();
+    this.ctx.sockets.stop();
     this.current = undefined;
   }
 }
@@ -210,18 +238,43 @@ async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, time
 }
 
 /** The channel's stream from the device state (credentials redacted there), with the device's own credentials put back. */
-function defaultStreamUrl(secrets: SecretStore) {
+export function defaultStreamUrl(secrets: SecretStore) {
   return async (gateway: Gateway, device: string, channel: number): Promise<string> => {
     const state = gateway.deviceStates().find((s) => s.device === device);
     const channels = (state?.meta?.channels as Array<{ channel: number; stream?: string }> | undefined) ?? [];
     const stream = channels.find((c) => c.channel === channel)?.stream;
     if (!stream) throw new Error(`device ${device} channel ${channel} has no stream address (is it online?)`);
-    const cfg = gateway.config.devices.find((d) => d.id === device) as { username?: string; password?: { env: string } | { file: string } } | undefined;
-    const url = new URL(stream.replace(/:\/\/[^@/]*@/, '://'));
+    const cfg = gateway.config.devices.find((d) => d.id === device) as { url?: string; username?: string; password?: { env: string } | { file: string } } | undefined;
+    // The address comes from the device: data, never trusted (issue 12, finding 3). Only rtsp(s),
+    // and only on the device's own host, so the camera's password is never sent anywhere else.
+    const url = new URL(checkStreamUrl(stream.replace(/:\/\/[^@/]*@/, '://')));
+    const own = cfg?.url ? new URL(cfg.url).hostname : undefined;
+    if (own !== undefined && url.hostname !== own) throw new GatewayError('E_LIVE_URL', `the camera reports its stream on another host (${url.hostname.slice(0, 64)}), not its own address: not opened`);
     if (cfg?.username && cfg.password) {
       url.username = encodeURIComponent(cfg.username);
       url.password = encodeURIComponent(readSecret(cfg.password, process.cwd(), { ...process.env, ...secrets.env() }));
     }
     return url.toString();
   };
+}
+
+/** Live view's cost on the gateway's /metrics (the registry is the running gateway's). */
+function registerLiveViewMetrics(gateway: Gateway, streams: LiveStreams): void {
+  const registers = [gateway.metrics.registry];
+  const gauge = (name: string, help: string, read: (t: ReturnType<LiveStreams['totals']>) => number) => {
+    if (gateway.metrics.registry.getSingleMetric(name)) return;
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read(streams.totals()));
+      },
+    });
+  };
+  gauge('gridgate_live_view_transcodes', 'ffmpeg live view transcodes running', (t) => t.transcodes);
+  gauge('gridgate_live_view_viewers', 'live view sockets open', (t) => t.viewers);
+  gauge('gridgate_live_view_cpu_seconds_total', 'CPU seconds used by live view ffmpeg processes since the UI started', (t) => t.cpuSecondsTotal);
+  gauge('gridgate_live_view_cpu_percent', 'CPU of live view ffmpeg processes now, percent of one core', (t) => t.cpuPercent);
+  gauge('gridgate_live_view_refused_total', 'live view joins refused by a limit', (t) => t.refusedTotal);
 }

@@ -18,7 +18,7 @@ describe('technician UI API: auth, roles, CSRF, throttling, validation, secrets'
   let clock = 1_000_000;
 
   beforeAll(async () => {
-    h = await startUi({ log: createLogger({ level: 'info', destination: ring }), ui: { logs: ring, throttle: new LoginThrottle({ free: 4, baseDelayMs: 60_000, maxDelayMs: 600_000, forgetMs: 3_600_000 }, () => clock) } });
+    h = await startUi({ log: createLogger({ level: 'info', destination: ring }), ui: { logs: ring, throttle: new LoginThrottle({ freePerPair: 4, freePerAddress: 4, freePerSubject: 8, baseDelayMs: 60_000, maxDelayMs: 600_000, forgetMs: 3_600_000 }, () => clock) } });
     admin = new UiClient(h.url);
   });
   afterAll(async () => h?.stop());

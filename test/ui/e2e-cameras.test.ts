@@ -64,4 +64,29 @@ describe('cameras and live view in headless Chromium', () => {
       }
     });
   }
+
+  it('desktop: over the live view limit the page says so, instead of a black picture', async () => {
+    const chrome = await launchChromium({ viewport: { width: 1280, height: 860 } });
+    try {
+      const page = chrome.page;
+      await page.goto(`${h.url}/ui/`);
+      await page.fill('#login-form input[name=user]', 'admin');
+      await page.fill('#login-form input[name=password]', 'camera room password');
+      await page.click('#login-form button[type=submit]');
+      await page.waitForSelector('#tile-uplink');
+      // Four live views already open in this page (the per-user default), all on one shared stream.
+      await page.evaluate(() => {
+        const w = globalThis as any;
+        w.held = Array.from({ length: 4 }, () => new w.WebSocket(`ws://${w.location.host}/api/ui/ws/live/cam-001/1`));
+      });
+      await page.waitForFunction(() => fetch('/api/ui/cameras').then((r) => r.json()).then((j: any) => j.liveView.viewers === 4));
+      await page.goto(`${h.url}/ui/#/cameras/live/cam-002/1`);
+      await page.waitForFunction(() => document.querySelector('#live-state')?.dataset.refused === '4429');
+      expect(await page.textContent('#live-state')).toBe('live view limit reached: you already watch 4 live views (at most 4); close one first');
+      await shot(page, 'desktop-22-live-limit');
+      expect(((await page.evaluate(() => fetch('/api/ui/cameras').then((r) => r.json()))) as any).liveView).toMatchObject({ transcodes: 1, viewers: 4 });
+    } finally {
+      await chrome.close();
+    }
+  });
 });

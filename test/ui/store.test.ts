@@ -196,21 +196,22 @@ describe('secrets, sessions, throttling, audit, redaction', () => {
 
   it('throttling doubles the wait, is capped, and forgets: no permanent lockout', () => {
     let now = 0;
-    const t = new LoginThrottle({ free: 2, baseDelayMs: 1000, maxDelayMs: 4000, forgetMs: 60_000 }, () => now);
-    const keys = ['user:ana'];
-    t.fail(keys);
-    t.fail(keys);
-    expect(t.waitMs(keys)).toBe(1000);
-    t.fail(keys);
-    expect(t.waitMs(keys)).toBe(2000);
-    for (let i = 0; i < 10; i++) t.fail(keys);
-    expect(t.waitMs(keys)).toBe(4000);
+    const t = new LoginThrottle({ freePerPair: 2, freePerAddress: 100, freePerSubject: 100, baseDelayMs: 1000, maxDelayMs: 4000, forgetMs: 60_000 }, () => now);
+    t.fail('user:ana', '10.0.0.9');
+    t.fail('user:ana', '10.0.0.9');
+    expect(t.waitMs('user:ana', '10.0.0.9')).toBe(1000);
+    t.fail('user:ana', '10.0.0.9');
+    expect(t.waitMs('user:ana', '10.0.0.9')).toBe(2000);
+    for (let i = 0; i < 10; i++) t.fail('user:ana', '10.0.0.9');
+    expect(t.waitMs('user:ana', '10.0.0.9')).toBe(4000);
+    // Another address, or another name, is not slowed by this one's failures.
+    expect(t.waitMs('user:ana', '10.0.0.10')).toBe(0);
+    expect(t.waitMs('user:bob', '10.0.0.9')).toBe(0);
     now += 4000;
-    expect(t.waitMs(keys)).toBe(0);
+    expect(t.waitMs('user:ana', '10.0.0.9')).toBe(0);
     now += 61_000;
-    t.fail(keys);
-    expect(t.waitMs(keys)).toBe(0);
-    expect(t.waitMs(['user:bob'])).toBe(0);
+    t.fail('user:ana', '10.0.0.9');
+    expect(t.waitMs('user:ana', '10.0.0.9')).toBe(0);
   });
 
   it('the audit log only appends, with secrets redacted', () => {

@@ -71,10 +71,26 @@ async function livePage(view, device, channel) {
       }
     },
   });
+  // A refused socket (4429: a live view limit is reached; 4401: the session ended) says why in
+  // its close reason: show it and stop JSMpeg's reconnecting, which would only be refused again.
+  const source = player.source;
+  const onClose = source.onClose.bind(source);
+  source.onClose = (e) => {
+    if (e?.code === 4429 || e?.code === 4401) {
+      source.shouldAttemptReconnect = false;
+      state.textContent = e.reason || 'live view refused';
+      state.dataset.refused = String(e.code);
+    }
+    onClose(e);
+  };
+  if (source.socket) {
+    source.socket.onclose = source.onClose;
+    source.socket.onerror = source.onClose;
+  }
   // The server says why a stream does not play (camera refused, unreachable); shown under the picture.
   const poll = setInterval(async () => {
     const s = (await get('/api/ui/cameras').catch(() => ({ streams: [] }))).streams.find((x) => x.key === `${device}/${channel}`);
-    if (s?.lastError && frames === 0) state.textContent = `not playing: ${s.lastError} (retrying)`;
+    if (s?.lastError && frames === 0 && !state.dataset.refused) state.textContent = `not playing: ${s.lastError} (retrying)`;
   }, 3000);
   return () => {
     clearInterval(poll);

@@ -42,7 +42,20 @@ export function loginPage(view, { done }) {
     e.preventDefault();
     const f = new FormData(form);
     try {
-      done(await post('/api/ui/login', { user: f.get('user'), password: f.get('password') }));
+      const r = await post('/api/ui/login', { user: f.get('user'), password: f.get('password') });
+      const failed = r.failedSinceLastLogin;
+      if (!failed) return done(r);
+      // Wrong passwords were tried for this user since the last login: say so before going on.
+      mount(
+        view,
+        h(
+          'div',
+          { class: 'card narrow', id: 'failed-logins' },
+          h('h1', {}, 'Failed login attempts'),
+          h('p', { class: 'notice error' }, `${failed.count} wrong password(s) were tried for ${r.user} since the last login, the last from ${failed.lastAddress} at ${new Date(failed.lastAt).toLocaleString()}. If that was not you, tell the administrator (the audit log has each attempt).`),
+          h('button', { type: 'button', class: 'primary', onclick: () => done(r) }, 'Continue'),
+        ),
+      );
     } catch (err) {
       notice(msg, 'error', err.message);
     }
