@@ -256,7 +256,7 @@ export class Gateway {
     const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
     const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
     const devices = new DeviceManager({
-      drivers: this.o.drivers ?? createDrivers({ readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env) }),
+      drivers: this.o.drivers ?? createDrivers({ readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir }),
       bus: this.bus,
       clock: this.clock,
       log: log.child({ component: 'devices' }),

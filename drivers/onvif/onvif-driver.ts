@@ -4,6 +4,7 @@ import type { DiscoveredDevice, DiscoverOptions, Driver, DriverContext } from '.
 import { DeviceRunner, type DeviceStats } from './device/device-runner.js';
 import { discover, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
 import { EventRegistry } from './events/event-registry.js';
+import { FileLedger, MemoryLedger, type SubscriptionLedger } from './events/subscription-ledger.js';
 import type { OnvifDeviceConfig } from './schema.js';
 import type { SecretRef } from '../../config/schema/common.js';
 import { readSecret } from '../../gateway/config/secrets.js';
@@ -15,6 +16,11 @@ export interface OnvifDriverOptions {
   discovery?: WsDiscoveryOptions;
   /** Resolves `password: { env } | { file }`; injected by tests and by the core once it owns secrets. */
   readSecret?: (ref: SecretRef) => string;
+  /**
+   * File remembering the pull-points held on each device, so a restart after a kill releases them
+   * (default: in memory only). The composition root passes `<dataDir>/onvif-subscriptions.json`.
+   */
+  subscriptionFile?: string;
   /** Per-device stop deadline, ms. */
   stopDeadlineMs?: number;
 }
@@ -30,6 +36,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
   private registry: EventRegistry | undefined;
   private readonly runners = new Map<string, DeviceRunner>();
   private readonly unknownTopics = new Set<string>();
+  private ledger: SubscriptionLedger = new MemoryLedger();
 
   constructor(private readonly options: OnvifDriverOptions = {}) {}
 
@@ -37,6 +44,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
     this.ctx = ctx;
     this.log = ctx.log.child({ driver: 'onvif' });
     this.registry = this.options.registry ?? EventRegistry.load();
+    if (this.options.subscriptionFile) this.ledger = new FileLedger(this.options.subscriptionFile, this.log);
   }
 
   async stop(signal: AbortSignal): Promise<void> {
@@ -62,6 +70,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
       ctx,
       registry: this.registry!,
       password,
+      ledger: this.ledger,
       onUnknownTopic: (topic, id) => this.unknownTopic(topic, id),
     });
     this.runners.set(device.id, runner);

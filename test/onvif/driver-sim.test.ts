@@ -28,7 +28,10 @@ describe('ONVIF driver against the simulator (real HTTP on 127.0.0.1)', () => {
     for (const id of ['cam-001', 'cam-002', 'nvr-01']) await subscribed(h, id);
     const nvr = h.ctx.lastStatus('nvr-01')!;
     expect(nvr.status).toBe('online');
-    expect(nvr.meta).toMatchObject({ manufacturer: 'Gridgate Sim', model: 'GS-NVR-64', serial: 'SIM-NVR-01', media2: true, subscription: { state: 'active', resubscribes: 0 } });
+    expect(nvr.meta).toMatchObject({ manufacturer: 'Gridgate Sim', model: 'GS-NVR-64', serial: 'SIM-NVR-01', media2: true });
+    // Status is reported once per change: connecting → online is one report, not one per subscription step.
+    expect(h.ctx.recorded.statuses.filter((s) => s.device === 'nvr-01').map((s) => s.status)).toEqual(['online']);
+    expect(h.driver.stats().find((s) => s.device === 'nvr-01')!.subscription).toMatchObject({ state: 'active', resubscribes: 0, open: 1 });
     expect((nvr.meta!.channels as unknown[]).length).toBe(4);
     expect(nvr.meta!.channels).toContainEqual({ channel: 3, stream: 'rtsp://127.0.0.1:554/ch3/main', snapshot: true });
     const jpeg = await h.driver.snapshot('nvr-01', 3);

@@ -2,6 +2,7 @@ import type { RawSample } from '../../../gateway/devices/driver.js';
 import type { DriverEvent } from '../../../gateway/devices/driver.js';
 import type { EventRegistry, RegistryRule } from './event-registry.js';
 import type { Notification } from './notification.js';
+import { deviceText } from '../transport/device-text.js';
 import { displayTopic } from './topic.js';
 
 /** What one notification becomes. */
@@ -104,7 +105,7 @@ export class EventNormalizer {
       if (v === undefined) continue;
       const n = Number(v);
       const point = this.o.multiChannel && channel !== undefined ? `ch${channel}/${r.point}` : r.point;
-      out.push(Number.isFinite(n) && v.trim() !== '' ? { device: this.o.device, point, ts, raw: n } : { device: this.o.device, point, ts, raw: null, quality: 'bad', error: `camera sent ${r.item}="${v.slice(0, 40)}", not a number` });
+      out.push(Number.isFinite(n) && v.trim() !== '' ? { device: this.o.device, point, ts, raw: n } : { device: this.o.device, point, ts, raw: null, quality: 'bad', error: `camera sent ${deviceText(r.item, 60)}="${deviceText(v, 40)}", not a number` });
     }
     return out;
   }
