@@ -112,6 +112,7 @@ export class Gateway {
     }
     await parts.devices.stop(signal);
     parts.rules.stop();
+    parts.gate.flush();
     parts.dropReporter.flush();
     parts.outbox.flush();
     await parts.uplink.stop(Math.min(2000, timeoutMs));

@@ -66,7 +66,12 @@ export interface DriverEvent {
   data?: Record<string, unknown>;
   /** A picture to publish on `snapshots/{eventId}` with the event. */
   snapshot?: Buffer;
+  /** How the event gate may suppress a storm of this type (see gateway/rules/event-gate.ts); default `storm`. */
+  suppression?: SuppressionPolicy;
 }
+
+/** `storm`: one per key per window, the rest counted; `fold`: also keeps the folded ones' times and object ids; `never`: all sent. */
+export type SuppressionPolicy = 'storm' | 'fold' | 'never';
 
 export interface DeviceStatusUpdate {
   status: Exclude<DeviceStatus, 'disabled'>;

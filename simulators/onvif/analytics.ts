@@ -37,6 +37,8 @@ export interface AnalyticsArgs {
   on?: boolean;
   rule?: string;
   objectId?: string;
+  /** Line crossings: the direction item some firmware adds (`in`/`out`, `LeftToRight`...). */
+  direction?: string;
   /** Counts for people-count / occupancy / crowd-density. */
   in?: number;
   out?: number;
@@ -53,7 +55,7 @@ const b = (a: AnalyticsArgs) => String(a.on ?? true);
 const SPECS: Record<AnalyticsKind, Spec> = {
   motion: { ns: NS.tns1, path: 'VideoSource/MotionAlarm', property: true, data: (a) => ({ State: b(a) }) },
   'cell-motion': { ns: NS.tns1, path: 'RuleEngine/CellMotionDetector/Motion', property: true, data: (a) => ({ IsMotion: b(a) }), rule: 'MyMotionDetectorRule' },
-  'line-crossed': { ns: NS.tns1, path: 'RuleEngine/LineDetector/Crossed', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }), rule: 'Line1' },
+  'line-crossed': { ns: NS.tns1, path: 'RuleEngine/LineDetector/Crossed', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1', ...(a.direction ? { Direction: a.direction } : {}) }), rule: 'Line1' },
   intrusion: { ns: NS.tns1, path: 'RuleEngine/FieldDetector/ObjectsInside', property: true, data: (a) => ({ IsInside: b(a) }), rule: 'Field1' },
   loitering: { ns: NS.tns1, path: 'RuleEngine/LoiteringDetector/ObjectIsLoitering', property: true, data: (a) => ({ IsLoitering: b(a) }), rule: 'Loiter1' },
   'object-left': { ns: NS.tns1, path: 'RuleEngine/ObjectAbandoned/ObjectIsAbandoned', property: true, data: (a) => ({ IsAbandoned: b(a) }), rule: 'Abandoned1' },

@@ -107,6 +107,6 @@ describe('people-counting profile', () => {
     const { parse } = await import('yaml');
     const { onvifProfileSchema } = await import('../../drivers/onvif/schema.js');
     const doc = parse(readFileSync(new URL('../../config/profiles/onvif-people-counting.yaml', import.meta.url), 'utf8'));
-    expect(onvifProfileSchema.parse(doc).points.map((p) => p.name)).toEqual(['people.in', 'people.out', 'people.count', 'people.occupancy', 'crowd.density']);
+    expect(onvifProfileSchema.parse(doc).points.map((p) => p.name)).toEqual(['people.in', 'people.out', 'people.count', 'people.occupancy', 'crowd.density', 'line.crossings']);
   });
 });

@@ -11,6 +11,7 @@ import { PullPointSupervisor, type SubscriptionHealth } from '../events/pull-poi
 import type { SubscriptionLedger } from '../events/subscription-ledger.js';
 import { DEFAULT_TOPIC_FILTER } from '../events/topic-filter.js';
 import type { OnvifDeviceConfig } from '../schema.js';
+import { SnapshotBudget } from '../snapshot/snapshot-budget.js';
 import { SnapshotFetcher } from '../snapshot/snapshot-fetcher.js';
 import { OnvifError } from '../transport/onvif-error.js';
 import { SoapClient } from '../transport/soap-client.js';
@@ -66,6 +67,7 @@ export class DeviceRunner {
   private wasUnreachable = false;
   private supervisor: PullPointSupervisor | undefined;
   private normalizer: EventNormalizer | undefined;
+  private budget: SnapshotBudget | undefined;
   private clockTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** Events waiting behind a snapshot fetch keep their order through this chain. */
@@ -86,7 +88,7 @@ export class DeviceRunner {
     const where = `${config.id} (${this.url.host})`;
     this.client = new SoapClient({ where, username: config.username, password: deps.password, auth: config.auth, timeoutMs: config.requestTimeoutMs, maxBytes: config.maxResponseBytes, clock: this.clock, agent: this.agent });
     const s = config.snapshots;
-    this.fetcher = new SnapshotFetcher({ where, username: config.username, password: deps.password, agent: this.agent, timeoutMs: s.timeoutMs, maxBytes: s.maxBytes, minIntervalMs: s.minIntervalMs, burst: s.burst, clock: deps.ctx.clock });
+    this.fetcher = new SnapshotFetcher({ where, username: config.username, password: deps.password, agent: this.agent, timeoutMs: s.timeoutMs, maxBytes: s.maxBytes });
     this.counters = { device: config.id, status: 'connecting', clockOffsetMs: 0, connects: 0, events: 0, samples: 0, snapshots: 0, snapshotsSkipped: 0 };
   }
 
@@ -153,6 +155,8 @@ export class DeviceRunner {
     this.model = model;
     this.counters.connects += 1;
     this.tokens = tokensOf(model);
+    const s = this.config.snapshots;
+    this.budget ??= new SnapshotBudget({ burst: s.burst, minIntervalMs: s.minIntervalMs, deviceBurst: s.deviceBurst ?? defaultDeviceBurst(s.burst, model.channels.length), deviceIntervalMs: s.deviceMinIntervalMs, reserve: 0.25 });
     this.normalizer = new EventNormalizer(this.deps.registry, {
       device: this.config.id,
       zone: this.config.zone,
@@ -229,17 +233,22 @@ export class DeviceRunner {
       const ev = out.event;
       if (!ev) continue;
       const types = this.config.snapshots.types;
-      const wants = types ? types.includes(ev.type) && ev.state !== 'cleared' : out.wantsSnapshot;
+      const wants = !ev.data?.sourceUnresolved && (types ? types.includes(ev.type) && ev.state !== 'cleared' : out.wantsSnapshot);
       if (!wants && this.queued === 0) this.emit(ev);
       else this.enqueue(ev, wants);
     }
   }
 
+  /**
+   * Pictures are fetched at once (in parallel, bounded by the device's socket pool and budget);
+   * events leave in the order they came, each after its own picture.
+   */
   private enqueue(ev: DriverEvent, wantsSnapshot: boolean): void {
     this.queued += 1;
+    const picture = wantsSnapshot ? this.attachSnapshot(ev) : undefined;
     this.tail = this.tail.then(async () => {
       try {
-        if (wantsSnapshot) await this.attachSnapshot(ev);
+        await picture;
         this.emit(ev);
       } finally {
         this.queued -= 1;
@@ -248,9 +257,10 @@ export class DeviceRunner {
   }
 
   private async attachSnapshot(ev: DriverEvent): Promise<void> {
-    if (!this.fetcher.tryAcquire()) {
+    const granted = this.budget?.tryAcquire(ev.channel ?? 0, ev.severity) ?? 'device';
+    if (granted !== true) {
       this.counters.snapshotsSkipped += 1;
-      ev.data = { ...ev.data, snapshotSkipped: 'rate-limited' };
+      ev.data = { ...ev.data, snapshotSkipped: granted === 'channel' ? 'rate-limited (channel)' : 'rate-limited (device)' };
       return;
     }
     try {
@@ -351,6 +361,15 @@ export class DeviceRunner {
         : {}),
     };
   }
+}
+
+/**
+ * Device-wide picture cap when not configured: room for one picture per channel in a burst plus
+ * the quarter kept for critical/major, at most 64 (an NVR serves a few pictures a second; 4 at a
+ * time over the device's socket pool).
+ */
+function defaultDeviceBurst(burst: number, channels: number): number {
+  return Math.min(64, Math.ceil(Math.max(burst, channels) / 0.75) + 1);
 }
 
 function tokensOf(model: CameraModel): Map<string, number> {

@@ -18,6 +18,18 @@ const ruleSchema = z.strictObject({
   keyItems: z.array(itemName).default([]),
   readings: z.array(z.strictObject({ item: itemName, point: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,100}$/) })).default([]),
   snapshot: z.boolean().default(false),
+  /**
+   * A countable happening (a line crossing, a counting-rule hit): every notification also adds 1
+   * to the reading `point` (per the values of the `by` items, e.g. rule and direction), so none
+   * is ever lost to event suppression.
+   */
+  count: z.strictObject({ point: z.string().regex(/^[a-z][a-z0-9._-]{0,40}$/), by: z.array(itemName).max(3).default([]) }).optional(),
+  /**
+   * What the event gate may do with a storm of this type: `storm` = one per key per window, the rest
+   * counted; `fold` = as storm, and the folded ones' times and object ids are kept and sent when the
+   * window ends; `never` = every event is sent.
+   */
+  suppression: z.enum(['storm', 'fold', 'never']).default('storm'),
 });
 const registrySchema = z.strictObject({
   version: z.literal(1),
@@ -36,6 +48,8 @@ export interface RegistryRule {
   readonly keyItems: readonly string[];
   readonly readings: ReadonlyArray<{ readonly item: string; readonly point: string }>;
   readonly snapshot: boolean;
+  readonly count?: { readonly point: string; readonly by: readonly string[] };
+  readonly suppression: 'storm' | 'fold' | 'never';
 }
 
 /** The mapping from ONVIF topics to contract event types, loaded once and frozen. */
@@ -62,6 +76,7 @@ export class EventRegistry {
       if (!topic || !r.topic.includes(':')) throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} needs a declared prefix`);
       if (seen.has(topic)) throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} has two rules`);
       seen.add(topic);
+      if (r.count && r.state !== 'pulse') throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} counts, so its state must be pulse (each notification is one happening)`);
       rules.push(Object.freeze({ ...r, topic, state: r.state === 'pulse' ? 'pulse' : Object.freeze({ ...r.state }) }));
     }
     const prefixes = new Map<string, string>();

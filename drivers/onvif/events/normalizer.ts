@@ -38,6 +38,8 @@ const BOOLEAN_VALUES = new Set(['true', 'false', '1', '0']);
  */
 export class EventNormalizer {
   private readonly active = new Set<string>();
+  /** Happenings counted per reading point since the gateway started (a counter reading). */
+  private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly registry: EventRegistry,
@@ -55,6 +57,8 @@ export class EventNormalizer {
       return { event: this.unknown(n, items, channel, ts, topicText), wantsSnapshot: false, samples: [] };
     }
     const samples = this.readings(rule, items, channel, ts);
+    if (rule.count) samples.push(this.countOne(rule.count, items, channel, ts));
+    const unresolved = this.unresolvedSource(items, channel);
     const state = stateOf(rule, items);
     const key = [this.o.device, rule.type, ...(channel !== undefined ? [String(channel)] : []), ...rule.keyItems.filter((k) => items[k] !== undefined).map((k) => items[k])].join(':');
     if (!this.track(key, state)) return { event: undefined, wantsSnapshot: false, samples };
@@ -68,9 +72,16 @@ export class EventNormalizer {
       channel,
       zone: this.o.zone,
       topic: topicText,
-      data: { ...items, ...(n.propertyOperation ? { propertyOperation: n.propertyOperation } : {}) },
+      data: {
+        ...items,
+        ...(n.propertyOperation ? { propertyOperation: n.propertyOperation } : {}),
+        ...(items.ObjectId !== undefined ? { objectId: items.ObjectId } : {}),
+        ...(unresolved ? { sourceUnresolved: unresolved, note: `video source ${unresolved} is not a channel of this device: no channel, no picture` } : {}),
+      },
+      ...(rule.suppression !== 'storm' ? { suppression: rule.suppression } : {}),
     };
-    return { event, wantsSnapshot: rule.snapshot && state !== 'cleared', samples };
+    // Never another channel's picture: an event whose source names no channel of ours gets none.
+    return { event, wantsSnapshot: rule.snapshot && state !== 'cleared' && !unresolved, samples };
   }
 
   /** Keys currently active (for device state meta). */
@@ -86,6 +97,24 @@ export class EventNormalizer {
       return true;
     }
     return this.active.delete(key);
+  }
+
+  /** Adds one happening to its counter reading: `[chN/]point[/<by item value>...]`. */
+  private countOne(c: NonNullable<RegistryRule['count']>, items: Record<string, string>, channel: number | undefined, ts: number): RawSample {
+    const parts = c.by.map((k) => items[k]).filter((v): v is string => v !== undefined && v !== '').map(pointSegment);
+    const base = [c.point, ...parts].join('/');
+    const point = this.o.multiChannel && channel !== undefined ? `ch${channel}/${base}` : base;
+    const n = (this.counts.get(point) ?? 0) + 1;
+    // Bounded: a camera inventing rule names cannot grow this without limit.
+    if (this.counts.size < 10_000 || this.counts.has(point)) this.counts.set(point, n);
+    return { device: this.o.device, point, ts, raw: n };
+  }
+
+  /** On a multi-channel device, a source token present but matching no channel (`VSC_9` on a 4-channel NVR). */
+  private unresolvedSource(items: Record<string, string>, channel: number | undefined): string | undefined {
+    if (channel !== undefined) return undefined;
+    const named = SOURCE_ITEMS.map((k) => items[k]).find((v) => v !== undefined);
+    return named === undefined ? undefined : deviceText(named, 64);
   }
 
   private channel(items: Record<string, string>): number | undefined {
@@ -120,6 +149,12 @@ export class EventNormalizer {
     if (!this.track(key, state)) return undefined;
     return { device: this.o.device, type, state, severity: 'info', key, ts, channel, zone: this.o.zone, topic: topicText, data: { ...items } };
   }
+}
+
+/** A data item's value as one segment of a point name (contract: `[A-Za-z0-9._/-]`, ≤128 in all). */
+function pointSegment(v: string): string {
+  const s = v.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 32);
+  return s || 'unnamed';
 }
 
 function stateOf(rule: RegistryRule, items: Record<string, string>): 'active' | 'cleared' | 'pulse' {
