@@ -94,7 +94,7 @@ export class SimCamera {
   }
 
   /** The topic-namespace prefix this camera writes. */
-  readonly prefixFor = (ns: string): string => (ns === NS.tns1 ? this.o.topicPrefix : ns.includes('acme') ? 'acme' : 'vnd');
+  readonly prefixFor = (ns: string): string => (ns === NS.tns1 ? this.o.topicPrefix : ns.includes('axis.com') ? 'tnsaxis' : 'vnd');
 
   async start(): Promise<void> {
     if (this.server) return;

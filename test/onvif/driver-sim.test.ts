@@ -56,7 +56,7 @@ describe('ONVIF driver against the simulator (real HTTP on 127.0.0.1)', () => {
     await h.ctx.until(() => eventsOf(h!, 'cam-001').length >= kinds.length && eventsOf(h!, 'nvr-01').length >= 1, 20_000, 'all events');
     expect(eventsOf(h, 'cam-001').map((e) => e.type)).toEqual([
       'motion', 'line.crossed', 'intrusion', 'loitering', 'object.left', 'camera.tamper', 'camera.video_loss',
-      'vehicle.illegal_parking', 'street.vendor', 'water.floating_object', 'fireworks', 'fire.smoke', 'crowd.density', 'vendor.rule_engine.bird_counter.flock',
+      'vehicle.illegal_parking', 'street.vendor', 'water.floating_object', 'fireworks', 'fire.smoke', 'crowd.density', 'vendor.camera_application_platform.bird_counter.camera1_profile1',
     ]);
     const withPicture = eventsOf(h, 'cam-001').filter((e) => e.snapshot).map((e) => e.type);
     // Rate limit: burst 3, then one per 2 s; the rest go without a picture and say why.

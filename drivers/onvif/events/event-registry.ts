@@ -72,11 +72,13 @@ export class EventRegistry {
     const rules: RegistryRule[] = [];
     const seen = new Set<string>();
     for (const r of parsed.data.rules) {
-      const topic = canonicalTopic(r.topic, (p) => ns.get(p));
+      // `parent/*`: any one more segment (Axis writes the profile or scenario there, e.g. VMD/Camera1Profile1).
+      const wildcard = r.topic.endsWith('/*');
+      const parent = canonicalTopic(wildcard ? r.topic.slice(0, -2) : r.topic, (p) => ns.get(p));
+      const topic = parent && wildcard ? `${parent}/*` : parent;
       if (!topic || !r.topic.includes(':')) throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} needs a declared prefix`);
       if (seen.has(topic)) throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} has two rules`);
       seen.add(topic);
-      if (r.count && r.state !== 'pulse') throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} counts, so its state must be pulse (each notification is one happening)`);
       rules.push(Object.freeze({ ...r, topic, state: r.state === 'pulse' ? 'pulse' : Object.freeze({ ...r.state }) }));
     }
     const prefixes = new Map<string, string>();
@@ -96,12 +98,37 @@ export class EventRegistry {
   }
 
   rule(canonical: string): RegistryRule | undefined {
-    return this.byTopic.get(canonical);
+    return this.match(canonical)?.rule;
+  }
+
+  /**
+   * The rule for a topic: an exact rule, else a `parent/*` rule for its parent; `leaf` is then the
+   * last segment's local name (the notification gets it as the item `TopicLeaf`).
+   */
+  match(canonical: string): { rule: RegistryRule; leaf?: string } | undefined {
+    const exact = this.byTopic.get(canonical);
+    if (exact) return { rule: exact };
+    const cut = lastSegmentStart(canonical);
+    if (cut <= 0) return undefined;
+    const rule = this.byTopic.get(`${canonical.slice(0, cut - 1)}/*`);
+    return rule ? { rule, leaf: canonical.slice(cut).replace(/^\{[^}]*\}/, '') } : undefined;
   }
 
   get size(): number {
     return this.byTopic.size;
   }
+}
+
+/** Index just after the last `/` outside a `{namespace-uri}` (URIs contain slashes); -1 when none. */
+function lastSegmentStart(canonical: string): number {
+  let depth = 0;
+  for (let i = canonical.length - 1; i >= 0; i--) {
+    const c = canonical[i];
+    if (c === '}') depth++;
+    else if (c === '{') depth--;
+    else if (c === '/' && depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 export type { EventState };

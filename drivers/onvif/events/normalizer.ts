@@ -47,21 +47,25 @@ export class EventNormalizer {
   ) {}
 
   normalize(n: Notification): NormalizedOutput {
-    const items = { ...n.source, ...n.key, ...n.data };
+    const matched = n.topic ? this.registry.match(n.topic) : undefined;
+    const rule = matched?.rule;
+    const items: Record<string, string> = { ...n.source, ...n.key, ...n.data, ...(matched?.leaf !== undefined ? { TopicLeaf: matched.leaf } : {}) };
     const channel = this.channel(items);
     const ts = n.utcTime !== undefined ? this.o.toLocal(n.utcTime) : this.o.now();
     const topicText = n.topic ? displayTopic(n.topic, this.registry.prefixes) : n.rawTopic;
-    const rule = n.topic ? this.registry.rule(n.topic) : undefined;
     if (!rule) {
       this.o.onUnknownTopic(topicText || '(no topic)');
       return { event: this.unknown(n, items, channel, ts, topicText), wantsSnapshot: false, samples: [] };
     }
     const samples = this.readings(rule, items, channel, ts);
-    if (rule.count) samples.push(this.countOne(rule.count, items, channel, ts));
     const unresolved = this.unresolvedSource(items, channel);
     const state = stateOf(rule, items);
     const key = [this.o.device, rule.type, ...(channel !== undefined ? [String(channel)] : []), ...rule.keyItems.filter((k) => items[k] !== undefined).map((k) => items[k])].join(':');
-    if (!this.track(key, state)) return { event: undefined, wantsSnapshot: false, samples };
+    const emitted = this.track(key, state);
+    // A counted happening: each pulse, or each rising edge of a property (Axis Cross Line Detection
+    // is `active` 1 then 0). A SetSynchronizationPoint replay (`Initialized`) is not a new happening.
+    if (rule.count && emitted && state !== 'cleared' && n.propertyOperation !== 'Initialized') samples.push(this.countOne(rule.count, items, channel, ts));
+    if (!emitted) return { event: undefined, wantsSnapshot: false, samples };
     const event: DriverEvent = {
       device: this.o.device,
       type: rule.type,
