@@ -155,6 +155,13 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
       expect(counted, `${c.o.id} counted crossings`).toBe(raisedHere);
     }
     expect(Math.max(...maxOpen.values())).toBeLessThanOrEqual(1);
+    // Seen from outside: /api/status per device and /metrics.
+    const status = gateway.status() as unknown as { drivers: { onvif: Record<string, { subscription: { open: number; resumes: number; resubscribes: number } }> } };
+    for (const c of cameras.cameras) expect(status.drivers.onvif[c.o.id]!.subscription).toMatchObject({ open: 1, resubscribes: 0 });
+    expect(Object.values(status.drivers.onvif).every((d) => d.subscription.resumes >= 1)).toBe(true);
+    const metrics = await gateway.metrics.registry.metrics();
+    expect(metrics).toContain('gridgate_onvif_open_subscriptions{device="cam-001"} 1');
+    expect(metrics).toContain('gridgate_onvif_resubscribes_total{device="cam-001"} 0');
     for (const c of cameras.cameras) expect(c.counters.subscriptions, `${c.o.id} subscriptions created`).toBe(1);
     // RSS flat: after 5 of 20 rounds and at the end (the simulators run in this process too).
     expect(rss[1]! - rss[0]!).toBeLessThan(40);

@@ -178,6 +178,15 @@ export class PullPointSupervisor {
           await this.untilReachable(signal);
           continue;
         }
+        if (e.code === 'E_ONVIF_AUTH') {
+          // NotAuthorized says nothing about the pull-point (often our clock estimate is stale after
+          // a wall-clock step, Core §5.12.2): keep it, re-read the clock, retry at once the first
+          // time; a repeat is a credential problem and waits the backoff (accounts lock).
+          this.setState('backoff', e);
+          await this.o.onAuthFailure().catch(() => undefined);
+          if (this.health.consecutiveFailures >= 2) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures - 1), signal);
+          continue;
+        }
         const sub = this.current;
         this.current = undefined;
         const gone = e.fault !== undefined && isSubscriptionGone(e.fault);
@@ -187,7 +196,6 @@ export class PullPointSupervisor {
           this.remember();
         }
         this.setState('backoff', e);
-        if (e.code === 'E_ONVIF_AUTH') await this.o.onAuthFailure().catch(() => undefined);
         // A camera that dropped the subscription (reboot, overload) gets a new one at once the first
         // time: every second without one loses events. Anything else, or repeated, waits the backoff.
         if (!(gone && this.health.consecutiveFailures === 1)) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures), signal);
@@ -359,7 +367,8 @@ export class PullPointSupervisor {
 
   /**
    * WS-BaseNotification §6.2 Unsubscribe. True when the slot is free: answered, or the camera no
-   * longer knows it (any answer, even a fault, means it is not held for us). False when unanswered.
+   * longer knows it (a fault other than NotAuthorized: it is not held for us). False when
+   * unanswered or refused for credentials.
    */
   private async unsubscribe(address: URL, signal: AbortSignal): Promise<boolean> {
     try {
@@ -367,7 +376,8 @@ export class PullPointSupervisor {
       return true;
     } catch (err) {
       this.o.log.debug({ err }, 'Unsubscribe failed');
-      return err instanceof OnvifError && !isTransport(err) && err.code !== 'E_ONVIF_ABORTED';
+      // NotAuthorized: the camera did not act on it, so the slot may still be held.
+      return err instanceof OnvifError && !isTransport(err) && err.code !== 'E_ONVIF_ABORTED' && err.code !== 'E_ONVIF_AUTH';
     }
   }
 
