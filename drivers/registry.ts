@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { SecretRef } from '../config/schema/common.js';
 import type { Driver } from '../gateway/devices/driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
@@ -8,6 +9,8 @@ import { SyntheticDriver } from './synthetic/synthetic-driver.js';
 export interface DriverOptions {
   /** Resolves `{ env }` / `{ file }` password references (relative files against the configuration's folder). */
   readSecret?: (ref: SecretRef) => string;
+  /** The gateway's data directory, for driver state that must survive a restart. */
+  stateDir?: string;
 }
 
 /**
@@ -16,6 +19,6 @@ export interface DriverOptions {
  */
 export function createDrivers(options: DriverOptions = {}): Map<string, Driver> {
   const secrets = options.readSecret ? { readSecret: options.readSecret } : {};
-  const drivers: Driver[] = [new SyntheticDriver() as Driver, new ModbusDriver() as Driver, new MqttDriver(secrets) as Driver, new OnvifDriver(secrets) as Driver];
+  const drivers: Driver[] = [new SyntheticDriver() as Driver, new ModbusDriver() as Driver, new MqttDriver(secrets) as Driver, new OnvifDriver({ ...secrets, ...(options.stateDir ? { subscriptionFile: join(options.stateDir, 'onvif-subscriptions.json') } : {}) }) as Driver];
   return new Map(drivers.map((d) => [d.name, d]));
 }

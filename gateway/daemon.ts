@@ -126,6 +126,7 @@ export class Gateway {
     await parts.devices.stop(signal);
     parts.counters.stop();
     parts.rules.stop();
+    parts.gate.flush();
     parts.dropReporter.flush();
     parts.outbox.flush();
     await parts.uplink.stop(Math.min(2000, timeoutMs));
@@ -259,6 +260,8 @@ export class Gateway {
       zones: parts.rules.zones.status(),
       devices: parts.devices.states(),
       ingestRejected: this.rejections.snapshot(),
+      // Per driver: device health beyond status (ONVIF: subscription open/resubscribes/lost/resumes).
+      drivers: Object.fromEntries([...parts.drivers].flatMap(([name, d]) => (d.health ? [[name, d.health().devices]] : []))),
     };
   }
 
@@ -276,8 +279,12 @@ export class Gateway {
     const events = new EventFactory(ids, this.clock, () => modes.mode);
     const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
     const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
+    const drivers = this.o.drivers ?? createDrivers({ readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
+    // Drivers' own health on /metrics (e.g. gridgate_onvif_resubscribes_total), read at each scrape.
+    // Read through this.parts so a rebuilt gateway reports its current drivers.
+    for (const d of drivers.values()) if (d.metricFamilies) this.metrics.addDriverMetrics(d.metricFamilies, () => [...(this.parts?.drivers.values() ?? [])].flatMap((x) => x.health?.().metrics ?? []));
     const devices = new DeviceManager({
-      drivers: this.o.drivers ?? createDrivers({ readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env) }),
+      drivers,
       bus: this.bus,
       clock: this.clock,
       log: log.child({ component: 'devices' }),
@@ -306,7 +313,7 @@ export class Gateway {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, dropReporter, gate, ids, acceptReadings };
+    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, acceptReadings };
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
 

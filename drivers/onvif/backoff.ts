@@ -11,6 +11,13 @@ export const SUBSCRIPTION_BACKOFF: BackoffPolicy = { floorMs: 5_000, capMs: 300_
 /** Auth failures wait much longer: a wrong password retried often locks the account (many firmwares lock after 5-10 tries). */
 export const AUTH_BACKOFF: BackoffPolicy = { floorMs: 60_000, capMs: 1_800_000, jitter: 0.3 };
 
+/**
+ * Probing an unreachable device (GetSystemDateAndTime, PRE_AUTH: no account can lock): a refused
+ * or unanswered connection costs the device nothing, so we look often enough to notice its return
+ * within seconds (issue 11: 24 s was seen), capped at 5 s; restarts from the floor at each outage.
+ */
+export const REACHABILITY_BACKOFF: BackoffPolicy = { floorMs: 500, capMs: 5_000, jitter: 0.3 };
+
 /** The delay before attempt `failures` (1-based): floor·2^(n−1), capped, plus jitter; never below the floor. */
 export function backoffDelay(policy: BackoffPolicy, failures: number, random: () => number = Math.random): number {
   const base = Math.min(policy.capMs, policy.floorMs * 2 ** Math.max(0, Math.min(30, failures - 1)));

@@ -1,12 +1,22 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../../gateway/core/errors.js';
-import type { DiscoveredDevice, DiscoverOptions, Driver, DriverContext } from '../../gateway/devices/driver.js';
+import type { DiscoveredDevice, DiscoverOptions, Driver, DriverContext, DriverHealth, DriverMetric, DriverMetricFamily } from '../../gateway/devices/driver.js';
 import { DeviceRunner, type DeviceStats } from './device/device-runner.js';
-import { discover, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
+import { type DiscoveryReport, discoverWithReport, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
 import { EventRegistry } from './events/event-registry.js';
+import { FileLedger, MemoryLedger, type SubscriptionLedger } from './events/subscription-ledger.js';
 import type { OnvifDeviceConfig } from './schema.js';
 import type { SecretRef } from '../../config/schema/common.js';
 import { readSecret } from '../../gateway/config/secrets.js';
+
+/** The ONVIF driver's metrics, in the order `health()` fills them. */
+const ONVIF_METRICS: readonly DriverMetricFamily[] = [
+  { name: 'gridgate_onvif_resubscribes_total', help: 'ONVIF pull-point subscriptions re-created after one was lost', type: 'counter' },
+  { name: 'gridgate_onvif_subscriptions_lost_total', help: 'ONVIF subscriptions given up (dropped by the camera, expired during an outage, replaced)', type: 'counter' },
+  { name: 'gridgate_onvif_subscription_resumes_total', help: 'ONVIF pull-points taken up again after an outage (their queue collected)', type: 'counter' },
+  { name: 'gridgate_onvif_open_subscriptions', help: 'ONVIF pull-point subscriptions gridgate holds on the device now (at most 1)', type: 'gauge' },
+  { name: 'gridgate_onvif_clock_offset_seconds', help: 'Camera clock minus gateway clock, seconds', type: 'gauge' },
+];
 
 export interface OnvifDriverOptions {
   /** The topic → event mapping; default config/onvif/event-registry.yaml. */
@@ -15,6 +25,11 @@ export interface OnvifDriverOptions {
   discovery?: WsDiscoveryOptions;
   /** Resolves `password: { env } | { file }`; injected by tests and by the core once it owns secrets. */
   readSecret?: (ref: SecretRef) => string;
+  /**
+   * File remembering the pull-points held on each device, so a restart after a kill releases them
+   * (default: in memory only). The composition root passes `<dataDir>/onvif-subscriptions.json`.
+   */
+  subscriptionFile?: string;
   /** Per-device stop deadline, ms. */
   stopDeadlineMs?: number;
 }
@@ -30,6 +45,8 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
   private registry: EventRegistry | undefined;
   private readonly runners = new Map<string, DeviceRunner>();
   private readonly unknownTopics = new Set<string>();
+  private ledger: SubscriptionLedger = new MemoryLedger();
+  private lastDiscovery: DiscoveryReport | undefined;
 
   constructor(private readonly options: OnvifDriverOptions = {}) {}
 
@@ -37,6 +54,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
     this.ctx = ctx;
     this.log = ctx.log.child({ driver: 'onvif' });
     this.registry = this.options.registry ?? EventRegistry.load();
+    if (this.options.subscriptionFile) this.ledger = new FileLedger(this.options.subscriptionFile, this.log);
   }
 
   async stop(signal: AbortSignal): Promise<void> {
@@ -62,6 +80,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
       ctx,
       registry: this.registry!,
       password,
+      ledger: this.ledger,
       onUnknownTopic: (topic, id) => this.unknownTopic(topic, id),
     });
     this.runners.set(device.id, runner);
@@ -86,12 +105,42 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
 
   async discover(options: DiscoverOptions): Promise<DiscoveredDevice[]> {
     this.requireStarted();
-    return discover(this.options.discovery ?? {}, options.timeoutMs, this.log!, options.signal);
+    const { devices, report } = await discoverWithReport(this.options.discovery ?? {}, options.timeoutMs, this.log!, options.signal);
+    this.lastDiscovery = report;
+    return devices;
+  }
+
+  /** What the last discovery probed, on which interfaces, and what answered (for the UI when nothing did). */
+  discoveryReport(): (DiscoveryReport & Record<string, unknown>) | undefined {
+    return this.lastDiscovery as (DiscoveryReport & Record<string, unknown>) | undefined;
   }
 
   /** A snapshot of every device's state and subscription health. */
   stats(): DeviceStats[] {
     return [...this.runners.values()].map((r) => r.stats());
+  }
+
+  readonly metricFamilies: readonly DriverMetricFamily[] = ONVIF_METRICS;
+
+  /** Subscription health per device for /api/status, and the ONVIF metrics for /metrics. */
+  health(): DriverHealth {
+    const devices: DriverHealth['devices'] = {};
+    const metrics: DriverMetric[] = [];
+    for (const s of this.stats()) {
+      const sub = s.subscription;
+      devices[s.device] = {
+        status: s.status,
+        ...(s.reason ? { reason: s.reason } : {}),
+        clockOffsetMs: s.clockOffsetMs,
+        events: s.events,
+        snapshots: s.snapshots,
+        snapshotsSkipped: s.snapshotsSkipped,
+        ...(sub ? { subscription: { state: sub.state, open: sub.open, resubscribes: sub.resubscribes, lost: sub.lost, resumes: sub.resumes, renewals: sub.renewals, lastError: sub.lastError } } : {}),
+      };
+      const values = [sub?.resubscribes ?? 0, sub?.lost ?? 0, sub?.resumes ?? 0, sub?.open ?? 0, s.clockOffsetMs / 1000];
+      for (const [i, f] of ONVIF_METRICS.entries()) metrics.push({ ...f, labels: { device: s.device }, value: values[i]! });
+    }
+    return { devices, metrics };
   }
 
   private unknownTopic(topic: string, device: string): void {

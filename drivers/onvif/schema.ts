@@ -48,7 +48,10 @@ export const onvifDeviceSchema = z.strictObject({
       maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(1024 * 1024),
       timeoutMs: z.number().int().min(500).max(30_000).default(3_000),
       minIntervalMs: z.number().int().min(100).max(3_600_000).default(2_000),
-      burst: z.number().int().min(1).max(20).default(3),
+      burst: z.number().int().min(1).max(20).default(3).meta({ description: 'event pictures per channel at once, then one per minIntervalMs' }),
+      /** Device-wide cap (an NVR serves a few pictures a second): default one per channel plus the critical/major reserve, ≤ 64. */
+      deviceBurst: z.number().int().min(1).max(256).optional(),
+      deviceMinIntervalMs: z.number().int().min(20).max(3_600_000).default(250).meta({ description: 'device-wide: one more picture per this many ms' }),
     })
     .prefault({}),
   /** How often the camera clock offset is re-read (ms). */

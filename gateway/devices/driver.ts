@@ -32,6 +32,29 @@ export interface Driver<D extends DeviceConfig = DeviceConfig> {
   discover?(options: DiscoverOptions): Promise<DiscoveredDevice[]>;
   /** A JPEG of the device's (channel's) current picture. */
   snapshot?(deviceId: string, channel: number | undefined, signal?: AbortSignal): Promise<Buffer>;
+  /** Per-device health and counters for /api/status and /metrics (cheap, never throws). */
+  health?(): DriverHealth;
+  /** The metric families `health().metrics` fills, declared up front so /metrics always lists them. */
+  readonly metricFamilies?: ReadonlyArray<DriverMetricFamily>;
+  /** What the last `discover` probed and where (for the UI when nothing answered). */
+  discoveryReport?(): Record<string, unknown> | undefined;
+}
+
+/** A driver's own metric sample; the core exposes it on /metrics as is (names `gridgate_<driver>_...`). */
+export interface DriverMetric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  labels?: Record<string, string>;
+  value: number;
+}
+
+export type DriverMetricFamily = Pick<DriverMetric, 'name' | 'help' | 'type'>;
+
+export interface DriverHealth {
+  /** Per device id: what /api/status shows under `drivers.<name>.devices`. */
+  devices: Record<string, Record<string, unknown>>;
+  metrics: DriverMetric[];
 }
 
 export type RawValue = number | boolean | string | null;
@@ -67,7 +90,12 @@ export interface DriverEvent {
   data?: Record<string, unknown>;
   /** A picture to publish on `snapshots/{eventId}` with the event. */
   snapshot?: Buffer;
+  /** How the event gate may suppress a storm of this type (see gateway/rules/event-gate.ts); default `storm`. */
+  suppression?: SuppressionPolicy;
 }
+
+/** `storm`: one per key per window, the rest counted; `fold`: also keeps the folded ones' times and object ids; `never`: all sent. */
+export type SuppressionPolicy = 'storm' | 'fold' | 'never';
 
 export interface DeviceStatusUpdate {
   status: Exclude<DeviceStatus, 'disabled'>;

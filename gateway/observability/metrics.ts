@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DriverMetric, DriverMetricFamily } from '../devices/driver.js';
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (no module singletons, so two
@@ -35,6 +36,25 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
   readonly siteMode = new Gauge({ name: 'gridgate_site_mode', help: '1 for the current site mode', labelNames: ['mode'], registers: [this.registry] });
+
+  /**
+   * Exposes drivers' own metric families (Driver.metricFamilies / health().metrics), read at each
+   * scrape. Registered once per family name; a second driver declaring the same name is skipped.
+   */
+  addDriverMetrics(families: readonly DriverMetricFamily[], read: () => DriverMetric[]): void {
+    for (const f of families) {
+      if (this.registry.getSingleMetric(f.name)) continue;
+      const metric = {
+        name: f.name,
+        help: f.help,
+        type: f.type,
+        aggregator: 'sum' as const,
+        get: async () => ({ name: f.name, help: f.help, type: f.type, aggregator: 'sum' as const, values: read().filter((m) => m.name === f.name).map((m) => ({ value: m.value, labels: m.labels ?? {} })) }),
+        reset: () => undefined,
+      };
+      this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    }
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gridgate_' });

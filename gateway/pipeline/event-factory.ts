@@ -13,6 +13,8 @@ export interface EventInput {
   message?: string;
   data?: Record<string, unknown>;
   snapshot?: GatewayEvent['snapshot'];
+  /** How the event gate may suppress a storm of this type (not part of the event itself). */
+  suppression?: 'storm' | 'fold' | 'never';
 }
 
 /**

@@ -22,6 +22,8 @@ interface CompiledPoint {
  */
 export class Normalizer {
   private readonly devices = new Map<string, Map<string, CompiledPoint>>();
+  /** The profile's own point definitions, per device, for points derived from them. */
+  private readonly definitions = new Map<string, Map<string, BasePoint>>();
   private readonly warned = new Set<string>();
   private lastTs = Number.NaN;
   private lastTime = '';
@@ -36,10 +38,28 @@ export class Normalizer {
     const compiled = new Map<string, CompiledPoint>();
     for (const p of points) compiled.set(p.name, compilePoint(p));
     this.devices.set(deviceId, compiled);
+    this.definitions.set(deviceId, new Map(points.map((p) => [p.name, p])));
+  }
+
+  /**
+   * A point named after a profile point: an NVR channel's `ch3/people.in` is the profile's
+   * `people.in`, and a per-rule counter `line.crossings/Line1/in` is `line.crossings`. Each gets its
+   * own compiled copy (deadband and heartbeat state are per point), with the profile's unit.
+   */
+  private derived(device: string, name: string): CompiledPoint | undefined {
+    const defs = this.definitions.get(device);
+    if (!defs) return undefined;
+    const bare = name.replace(/^ch\d{1,4}\//, '');
+    const def = defs.get(bare) ?? defs.get(bare.split('/')[0]!);
+    if (!def) return undefined;
+    const compiled = compilePoint(def);
+    this.devices.get(device)!.set(name, compiled);
+    return compiled;
   }
 
   removeDevice(deviceId: string): void {
     this.devices.delete(deviceId);
+    this.definitions.delete(deviceId);
   }
 
   /** The readings to send for these samples (a sample inside its deadband gives none). */
@@ -52,7 +72,7 @@ export class Normalizer {
         this.warnOnce(`device:${s.device}`, { device: s.device }, 'sample from an unknown device dropped');
         continue;
       }
-      let point = points.get(s.point);
+      let point = points.get(s.point) ?? this.derived(s.device, s.point);
       if (!point) {
         // Drivers such as MQTT may report points no profile lists: pass them through unscaled.
         point = { unit: undefined, transform: (v) => v, deadband: undefined, maxSilenceMs: 0 };

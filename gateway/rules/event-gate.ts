@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../config/schema/gateway-config.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, formatTime } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayEvent, Mode } from '../core/model.js';
 import type { EventFactory, EventInput } from '../pipeline/event-factory.js';
@@ -8,6 +8,16 @@ import type { EventFactory, EventInput } from '../pipeline/event-factory.js';
 /** Types never suppressed: the gateway's own reports and mode changes must all arrive. */
 const NEVER_SUPPRESSED = /^(gateway\.|mode\.changed$|crowd\.threshold$)/;
 const SNAPSHOT_TIMEOUT_MS = 3000;
+/** Folded happenings kept per key and window (times and object ids); beyond that only counted. */
+const FOLD_KEEP = 500;
+
+/** Happenings folded into one summary event at the end of a suppression window (policy `fold`). */
+interface Fold {
+  input: EventInput;
+  count: number;
+  items: Array<{ ts: string; objectId?: string }>;
+  timer: NodeJS.Timeout;
+}
 
 export interface EventGateOptions {
   /** The configuration in force (it can change while running). */
@@ -24,8 +34,14 @@ export interface EventGateOptions {
 }
 
 /**
- * Between raising an event and accepting it: per-mode severity overrides, storm suppression (one
- * event per key and state per window; the rest counted into the next one as `data.suppressed`),
+ * Between raising an event and accepting it: per-mode severity overrides, storm suppression by
+ * the event's policy (`input.suppression`, from the driver's registry):
+ *  - `storm` (default): one event per key and state per window; the rest counted into the next one
+ *    as `data.suppressed` (repeating alarms: the count is what matters);
+ *  - `fold`: as storm, but at the window's end one summary event carries `data.suppressed` and
+ *    `data.folded` = the time and object id of each folded happening (countable happenings such as
+ *    line crossings: nothing of them is lost, and the readings count every one anyway);
+ *  - `never`: every event is sent;
  * and per-mode snapshots fetched from the event's camera or the zone's cameras, rate-limited per
  * camera and size-capped. The event's id, time and mode are fixed when it is raised.
  */
@@ -33,6 +49,7 @@ export class EventGate {
   private readonly lastSent = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
   private readonly lastSnapshot = new Map<string, number>();
+  private readonly folds = new Map<string, Fold>();
 
   constructor(private readonly o: EventGateOptions) {}
 
@@ -46,10 +63,12 @@ export class EventGate {
     const key = `${input.key ?? `${input.type}:${input.source.device ?? ''}:${input.source.channel ?? ''}:${input.source.zone ?? ''}`}|${input.state}`;
     const now = this.o.clock.now();
     const window = config.rules.suppression.windowMs;
-    if (window > 0 && !NEVER_SUPPRESSED.test(input.type)) {
+    const suppression = input.suppression ?? 'storm';
+    if (window > 0 && suppression !== 'never' && !NEVER_SUPPRESSED.test(input.type)) {
       const last = this.lastSent.get(key);
       if (last !== undefined && now - last < window) {
-        this.suppressed.set(key, (this.suppressed.get(key) ?? 0) + 1);
+        if (suppression === 'fold') this.fold(key, withSeverity, now, window - (now - last));
+        else this.suppressed.set(key, (this.suppressed.get(key) ?? 0) + 1);
         return undefined;
       }
       this.lastSent.set(key, now);
@@ -59,7 +78,8 @@ export class EventGate {
     this.suppressed.delete(key);
     const finalInput = count ? { ...withSeverity, data: { ...withSeverity.data, suppressed: count } } : withSeverity;
 
-    const wantsPicture = !snapshot && policy?.snapshots?.includes(input.type);
+    // A source the device could not resolve to a channel gets no picture: never another channel's (issue 11).
+    const wantsPicture = !snapshot && policy?.snapshots?.includes(input.type) && input.data?.sourceUnresolved === undefined;
     if (!wantsPicture) {
       const event = this.o.events.create(snapshot ? { ...finalInput, snapshot: { contentType: 'image/jpeg', bytes: snapshot.length } } : finalInput);
       this.o.accept(event, snapshot);
@@ -68,6 +88,42 @@ export class EventGate {
     const event = this.o.events.create(finalInput);
     void this.withPicture(event, now);
     return event.id;
+  }
+
+  /** Sends every pending fold summary now (at shutdown, so nothing folded is lost). */
+  flush(): void {
+    for (const key of [...this.folds.keys()]) this.flushFold(key);
+  }
+
+  private fold(key: string, input: EventInput, now: number, remainingMs: number): void {
+    let f = this.folds.get(key);
+    if (!f) {
+      const timer = setTimeout(() => this.flushFold(key), Math.max(0, remainingMs));
+      timer.unref();
+      f = { input, count: 0, items: [], timer };
+      this.folds.set(key, f);
+    }
+    f.input = input;
+    f.count += 1;
+    if (f.items.length < FOLD_KEEP) {
+      const id = input.data?.objectId;
+      f.items.push({ ts: formatTime(input.ts ?? now), ...(typeof id === 'string' || typeof id === 'number' ? { objectId: String(id).slice(0, 64) } : {}) });
+    }
+  }
+
+  /** The summary of a window's folded happenings: the last one's fields, with the count and each one's time and object id. */
+  private flushFold(key: string): void {
+    const f = this.folds.get(key);
+    if (!f) return;
+    this.folds.delete(key);
+    clearTimeout(f.timer);
+    this.lastSent.set(key, this.o.clock.now());
+    try {
+      const data = { ...f.input.data, suppressed: f.count, folded: f.items, ...(f.count > f.items.length ? { foldedNotKept: f.count - f.items.length } : {}) };
+      this.o.accept(this.o.events.create({ ...f.input, data }));
+    } catch (err) {
+      this.o.log.error({ err: errorMessage(err), key }, 'folded events could not be sent');
+    }
   }
 
   private async withPicture(event: GatewayEvent, now: number): Promise<void> {

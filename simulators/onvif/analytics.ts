@@ -2,8 +2,14 @@ import { NS } from '../../drivers/onvif/soap/namespaces.js';
 import type { SimCamera } from './sim-camera.js';
 import type { SimNotification } from './sim-notification.js';
 
-/** The vendor analytics namespace the simulator's city-analytics firmware uses (see docs/onvif.md). */
-export const ACME_TOPICS = 'http://www.acme-vision.example/onvif/topics';
+/**
+ * Axis's topic namespace. The simulator's city analytics are published the way third-party AXIS
+ * Camera Application Platform apps publish theirs: `tnsaxis:CameraApplicationPlatform/<App>/
+ * Camera<N>Profile1`, data item `active` 1/0 for states (see docs/onvif.md "Vendor analytics").
+ */
+export const AXIS_TOPICS = 'http://www.axis.com/2009/event/topics';
+const acap = (app: string) => `CameraApplicationPlatform/${app}`;
+const active = (a: AnalyticsArgs) => ((a.on ?? true) ? '1' : '0');
 
 /** Analytics a scenario or the control API can raise on a camera channel. */
 export type AnalyticsKind =
@@ -37,6 +43,8 @@ export interface AnalyticsArgs {
   on?: boolean;
   rule?: string;
   objectId?: string;
+  /** Line crossings: the direction item some firmware adds (`in`/`out`, `LeftToRight`...). */
+  direction?: string;
   /** Counts for people-count / occupancy / crowd-density. */
   in?: number;
   out?: number;
@@ -47,13 +55,13 @@ export interface AnalyticsArgs {
   extra?: Record<string, string>;
 }
 
-type Spec = { ns: string; path: string; property: boolean; data: (a: AnalyticsArgs) => Record<string, string>; rule?: string };
+type Spec = { ns: string; path: string; property: boolean; data: (a: AnalyticsArgs) => Record<string, string>; rule?: string; acap?: boolean };
 
 const b = (a: AnalyticsArgs) => String(a.on ?? true);
 const SPECS: Record<AnalyticsKind, Spec> = {
   motion: { ns: NS.tns1, path: 'VideoSource/MotionAlarm', property: true, data: (a) => ({ State: b(a) }) },
   'cell-motion': { ns: NS.tns1, path: 'RuleEngine/CellMotionDetector/Motion', property: true, data: (a) => ({ IsMotion: b(a) }), rule: 'MyMotionDetectorRule' },
-  'line-crossed': { ns: NS.tns1, path: 'RuleEngine/LineDetector/Crossed', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }), rule: 'Line1' },
+  'line-crossed': { ns: NS.tns1, path: 'RuleEngine/LineDetector/Crossed', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1', ...(a.direction ? { Direction: a.direction } : {}) }), rule: 'Line1' },
   intrusion: { ns: NS.tns1, path: 'RuleEngine/FieldDetector/ObjectsInside', property: true, data: (a) => ({ IsInside: b(a) }), rule: 'Field1' },
   loitering: { ns: NS.tns1, path: 'RuleEngine/LoiteringDetector/ObjectIsLoitering', property: true, data: (a) => ({ IsLoitering: b(a) }), rule: 'Loiter1' },
   'object-left': { ns: NS.tns1, path: 'RuleEngine/ObjectAbandoned/ObjectIsAbandoned', property: true, data: (a) => ({ IsAbandoned: b(a) }), rule: 'Abandoned1' },
@@ -68,13 +76,13 @@ const SPECS: Record<AnalyticsKind, Spec> = {
     rule: 'Counter1',
   },
   occupancy: { ns: NS.tns1, path: 'RuleEngine/CountAggregation/OccupancyCounter', property: false, data: (a) => ({ Occupancy: String(a.occupancy ?? 0) }), rule: 'Occupancy1' },
-  'crowd-density': { ns: ACME_TOPICS, path: 'RuleEngine/CrowdDensity/Level', property: false, data: (a) => ({ Density: String(a.density ?? 0), Count: String(a.count ?? 0) }), rule: 'Crowd1' },
-  'illegal-parking': { ns: ACME_TOPICS, path: 'RuleEngine/IllegalParking/Vehicle', property: true, data: (a) => ({ IsParked: b(a), ObjectId: a.objectId ?? '1' }), rule: 'NoParking1' },
-  'street-vendor': { ns: ACME_TOPICS, path: 'RuleEngine/StreetVendor/Detected', property: true, data: (a) => ({ IsPresent: b(a) }), rule: 'Vendor1' },
-  'floating-object': { ns: ACME_TOPICS, path: 'RuleEngine/FloatingObject/Detected', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }), rule: 'River1' },
-  fireworks: { ns: ACME_TOPICS, path: 'RuleEngine/Fireworks/Detected', property: false, data: () => ({ Confidence: '0.9' }) },
-  smoke: { ns: ACME_TOPICS, path: 'RuleEngine/SmokeDetector/Smoke', property: true, data: (a) => ({ IsSmoke: b(a) }) },
-  'unknown-vendor': { ns: ACME_TOPICS, path: 'RuleEngine/BirdCounter/Flock', property: false, data: () => ({ Birds: '12' }) },
+  'crowd-density': { ns: AXIS_TOPICS, path: acap('CrowdDensity'), acap: true, property: false, data: (a) => ({ Density: String(a.density ?? 0), Count: String(a.count ?? 0) }) },
+  'illegal-parking': { ns: AXIS_TOPICS, path: acap('IllegalParking'), acap: true, property: true, data: (a) => ({ active: active(a), ObjectId: a.objectId ?? '1' }) },
+  'street-vendor': { ns: AXIS_TOPICS, path: acap('StreetVendor'), acap: true, property: true, data: (a) => ({ active: active(a) }) },
+  'floating-object': { ns: AXIS_TOPICS, path: acap('FloatingObject'), acap: true, property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }) },
+  fireworks: { ns: AXIS_TOPICS, path: acap('Fireworks'), acap: true, property: false, data: () => ({ Confidence: '0.9' }) },
+  smoke: { ns: AXIS_TOPICS, path: acap('SmokeDetection'), acap: true, property: true, data: (a) => ({ active: active(a) }) },
+  'unknown-vendor': { ns: AXIS_TOPICS, path: acap('BirdCounter'), acap: true, property: false, data: () => ({ Birds: '12' }) },
 };
 
 /** Builds the notification for an analytics kind on a camera channel. */
@@ -82,6 +90,8 @@ export function analyticsNotification(kind: AnalyticsKind, a: AnalyticsArgs = {}
   const spec = SPECS[kind];
   if (!spec) throw new Error(`unknown analytics kind ${kind}; one of ${ANALYTICS_KINDS.join(', ')}`);
   const ch = a.channel ?? 1;
+  // An ACAP app's profile is the last topic segment; its source instance names the video source.
+  if (spec.acap) return { topicNs: spec.ns, topicPath: `${spec.path}/Camera${ch}Profile1`, source: { VideoSourceConfigurationToken: `VSC_${ch}` }, data: { ...spec.data(a), ...a.extra }, property: spec.property };
   const source: Record<string, string> = { VideoSourceConfigurationToken: `VSC_${ch}`, VideoAnalyticsConfigurationToken: `VAC_${ch}` };
   if (spec.rule || a.rule) source.Rule = a.rule ?? spec.rule!;
   if (spec.path.startsWith('VideoSource/')) {

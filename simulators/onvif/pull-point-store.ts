@@ -98,6 +98,22 @@ export class PullPointStore {
     });
   }
 
+  /**
+   * Puts messages back at the head of the queue: the answer that carried them never left (the
+   * connection closed first). A camera that dequeues on send would lose them; ours does not, so
+   * a client that resumes the pull-point after an outage collects them.
+   */
+  requeue(id: number, list: SimNotification[]): void {
+    const sub = this.subs.get(id);
+    if (sub && list.length) sub.queue.unshift(...list);
+  }
+
+  /** Subscription ids alive now (for tests: the slots a client holds). */
+  ids(): number[] {
+    this.sweep();
+    return [...this.subs.keys()];
+  }
+
   renew(id: number, terminationTime: number): SimSubscription {
     const sub = this.get(id);
     sub.terminationTime = terminationTime;

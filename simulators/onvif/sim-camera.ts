@@ -94,7 +94,7 @@ export class SimCamera {
   }
 
   /** The topic-namespace prefix this camera writes. */
-  readonly prefixFor = (ns: string): string => (ns === NS.tns1 ? this.o.topicPrefix : ns.includes('acme') ? 'acme' : 'vnd');
+  readonly prefixFor = (ns: string): string => (ns === NS.tns1 ? this.o.topicPrefix : ns.includes('axis.com') ? 'tnsaxis' : 'vnd');
 
   async start(): Promise<void> {
     if (this.server) return;
@@ -117,20 +117,35 @@ export class SimCamera {
   }
 
   async stop(): Promise<void> {
+    this.store.killAll();
+    await this.closeListener();
+  }
+
+  /** Closes the listener and every connection; the pull-points stay (an outage, not a reboot). */
+  private async closeListener(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    this.store.killAll();
     for (const sock of this.sockets) sock.destroy();
     this.sockets.clear();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
-  /** Changes faults; `offline` stops or restarts the listener on the same port. */
+  /** Changes faults; `offline` stops or restarts the listener on the same port, `unreachable` keeps the pull-points. */
   async setFaults(patch: Partial<SimFaults>): Promise<void> {
+    const wasDown = this.faults.offline || this.faults.unreachable;
     const wasOffline = this.faults.offline;
     this.faults = { ...this.faults, ...patch };
+    const down = this.faults.offline || this.faults.unreachable;
     if (this.faults.offline && !wasOffline) await this.stop();
-    if (!this.faults.offline && wasOffline) await this.start();
+    else if (down && !wasDown) await this.closeListener();
+    if (!down && wasDown) await this.start();
+  }
+
+  /** Makes the camera unreachable for `ms` (connections closed and refused) while it keeps queueing events. */
+  async blip(ms: number): Promise<void> {
+    await this.setFaults({ unreachable: true });
+    await new Promise((r) => setTimeout(r, ms));
+    await this.setFaults({ unreachable: false });
   }
 
   /** Ends every subscription (a reboot or a firmware that drops pull-points). */
@@ -179,8 +194,12 @@ export class SimCamera {
           throw notAuthorized();
         }
       }
-      this.send(res, 200, envelope(await this.dispatch(url.pathname, op)));
+      const gone = () => !this.server || res.destroyed || req.socket.destroyed;
+      const answer = envelope(await this.dispatch(url.pathname, op, gone));
+      if (gone()) return void res.destroy();
+      this.send(res, 200, answer);
     } catch (err) {
+      if (!this.server || res.destroyed) return void res.destroy();
       if (err instanceof SimSoapFault) return this.send(res, err.status, err.toXml());
       this.send(res, 400, new SimSoapFault('Sender', ['ter:InvalidArgVal'], err instanceof Error ? err.message : 'bad request').toXml());
     }
@@ -201,10 +220,10 @@ export class SimCamera {
     return verdict;
   }
 
-  private async dispatch(pathname: string, op: XmlElement): Promise<string> {
+  private async dispatch(pathname: string, op: XmlElement, gone: () => boolean): Promise<string> {
     const arg = (local: string) => op.children.find((c) => c.local === local)?.text;
     const sub = /^\/onvif\/subscription\/(\d+)$/.exec(pathname);
-    if (sub) return subscriptionService(this, op.local, op, Number(sub[1]));
+    if (sub) return subscriptionService(this, op.local, op, Number(sub[1]), gone);
     switch (pathname) {
       case '/onvif/device_service':
         return deviceService(this, op.local);

@@ -1,7 +1,12 @@
 /** What can go wrong with a simulated camera, set through the control API or CLI. */
 export interface SimFaults {
-  /** The camera stops listening (connections refused) until cleared. */
+  /** The camera stops listening (connections refused) until cleared; a restart: its pull-points are gone. */
   offline: boolean;
+  /**
+   * The network path is down (connections closed and refused) but the camera keeps running: its
+   * pull-points live on (until their termination time) and keep queueing events, as on a cable blip.
+   */
+  unreachable: boolean;
   /** Every answer is delayed by this many ms. */
   slowMs: number;
   /** Every authenticated call answers ter:NotAuthorized (a changed password, a locked account). */
@@ -20,6 +25,7 @@ export interface SimFaults {
 
 export const NO_FAULTS: Readonly<SimFaults> = Object.freeze({
   offline: false,
+  unreachable: false,
   slowMs: 0,
   notAuthorized: false,
   malformed: false,

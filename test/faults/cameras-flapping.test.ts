@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { SimCamera } from '../../simulators/onvif/sim-camera.js';
 import type { Gateway } from '../../gateway/daemon.js';
 import { type CameraSet, startCameraSet } from '../../simulators/onvif/camera-set.js';
 import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
@@ -66,5 +67,104 @@ describe('fault injection: 89 cameras, 10 % of them flapping', () => {
     const contract = contractValidator();
     for (const m of platform.of('event')) expect(contract.check('event', m.doc)).toBeUndefined();
     for (const m of platform.of('device-state')) expect(contract.check('device-state', m.doc)).toBeUndefined();
+  });
+});
+
+/**
+ * Issue 11: 20 network blips of 5-15 s on each of 10 cameras while they raise line crossings
+ * throughout (also during the blips: the cameras queue them on their pull-points). The blips are
+ * compressed ×0.2 in time (1-3 s, with 0.5-1.5 s between) to keep the test near a minute; the
+ * shape is kept: each blip closes and refuses every connection while the camera keeps queueing,
+ * and is far shorter than the pull-point's termination time, as a real 5-15 s blip is against
+ * the default 120 s. The storm window is on (10 s), so crossings are also folded by the gate.
+ */
+describe('fault injection: 10 cameras, 20 blips each, events raised throughout (issue 11)', () => {
+  const tmp = tempDir();
+  let broker: PlatformBroker;
+  let platform: PlatformRecorder;
+  let gateway: Gateway;
+  let cameras: CameraSet;
+  afterAll(async () => {
+    await gateway?.stop();
+    await cameras?.stop();
+    await platform?.stop();
+    await broker?.stop();
+    tmp.cleanup();
+  });
+
+  it('loses no queued event, holds at most one subscription per camera, and keeps RSS flat', { timeout: 300_000 }, async () => {
+    broker = await startPlatformBroker();
+    platform = new PlatformRecorder(broker.url);
+    await platform.start();
+    cameras = await startCameraSet({ cameras: 10, maxPullPoints: 2, credentials: { username: 'gridgate', password: 'blip-test-pass' }, discovery: false });
+    const env = { GRIDGATE_TEST_CAMERA_PASSWORD: 'blip-test-pass' };
+    const devices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
+    gateway = await startGateway(testConfig(broker.url, tmp.dir, { devices, rules: { suppression: { windowMs: 10_000 } } }), env);
+    await platform.until(() => gateway.deviceStates().filter((d) => d.status === 'online').length === 10, 60_000, 'all 10 cameras online');
+    await new Promise((r) => setTimeout(r, 500));
+
+    // Slots held on each camera, sampled every 50 ms through the whole run.
+    const maxOpen = new Map<string, number>();
+    const sampler = setInterval(() => {
+      for (const c of cameras.cameras) maxOpen.set(c.o.id, Math.max(maxOpen.get(c.o.id) ?? 0, c.store.ids().length));
+    }, 50);
+    const raised = new Set<string>();
+    let seq = 0;
+    const raiser = setInterval(() => {
+      for (const c of cameras.cameras) {
+        const id = `${c.o.id}-${++seq}`;
+        raised.add(id);
+        cameras.emit(c.o.id, 'line-crossed', { objectId: id, direction: seq % 3 === 0 ? 'out' : 'in' });
+      }
+    }, 150);
+    const rss: number[] = [];
+    /** ms from the end of a blip until the gateway shows cam-001 online (figure for the report, not asserted). */
+    const backOnline: number[] = [];
+    const blips = async (cam: SimCamera) => {
+      for (let i = 0; i < 20; i++) {
+        await cam.blip(Math.round((5000 + Math.random() * 10_000) * 0.2));
+        const back = Date.now();
+        if (cam === cameras.cameras[0]) {
+          await platform.until(() => gateway.deviceStates().find((d) => d.device === cam.o.id)?.status === 'online', 30_000, 'cam-001 online again');
+          backOnline.push(Date.now() - back);
+        }
+        await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+        if (cam === cameras.cameras[0] && (i === 4 || i === 19)) rss.push(process.memoryUsage().rss / 2 ** 20);
+      }
+    };
+    await Promise.all(cameras.cameras.map(blips));
+    clearInterval(raiser);
+    await platform.until(() => gateway.deviceStates().filter((d) => d.status === 'online').length === 10, 60_000, 'all cameras back');
+
+    const delivered = () => {
+      const got = new Set<string>();
+      for (const e of platform.events('line.crossed')) {
+        if (e.data?.objectId) got.add(e.data.objectId);
+        for (const f of e.data?.folded ?? []) got.add(f.objectId);
+      }
+      return got;
+    };
+    await platform.until(() => [...raised].every((id) => delivered().has(id)), 60_000, 'every raised crossing on the platform');
+    clearInterval(sampler);
+    // Counted into readings too: each camera's in + out counters add up to what it raised.
+    const last = new Map<string, number>();
+    for (const m of platform.of('telemetry')) for (const r of m.doc.readings ?? []) if (String(r.point).startsWith('line.crossings/')) last.set(`${r.device}/${r.point}`, r.value);
+    for (const c of cameras.cameras) {
+      const raisedHere = [...raised].filter((id) => id.startsWith(`${c.o.id}-`)).length;
+      const counted = [...last].filter(([k]) => k.startsWith(`${c.o.id}/`)).reduce((sum, [, v]) => sum + v, 0);
+      expect(counted, `${c.o.id} counted crossings`).toBe(raisedHere);
+    }
+    expect(Math.max(...maxOpen.values())).toBeLessThanOrEqual(1);
+    // Seen from outside: /api/status per device and /metrics.
+    const status = gateway.status() as unknown as { drivers: { onvif: Record<string, { subscription: { open: number; resumes: number; resubscribes: number } }> } };
+    for (const c of cameras.cameras) expect(status.drivers.onvif[c.o.id]!.subscription).toMatchObject({ open: 1, resubscribes: 0 });
+    expect(Object.values(status.drivers.onvif).every((d) => d.subscription.resumes >= 1)).toBe(true);
+    const metrics = await gateway.metrics.registry.metrics();
+    expect(metrics).toContain('gridgate_onvif_open_subscriptions{device="cam-001"} 1');
+    expect(metrics).toContain('gridgate_onvif_resubscribes_total{device="cam-001"} 0');
+    for (const c of cameras.cameras) expect(c.counters.subscriptions, `${c.o.id} subscriptions created`).toBe(1);
+    // RSS flat: after 5 of 20 rounds and at the end (the simulators run in this process too).
+    expect(rss[1]! - rss[0]!).toBeLessThan(40);
+    console.log(`[flap] ${raised.size} crossings raised and delivered; RSS after round 5 ${rss[0]!.toFixed(0)} MiB, after round 20 ${rss[1]!.toFixed(0)} MiB; max open subscriptions per camera ${Math.max(...maxOpen.values())}; back online after a blip: max ${Math.max(...backOnline)} ms, median ${[...backOnline].sort((a, b) => a - b)[backOnline.length >> 1]} ms`);
   });
 });

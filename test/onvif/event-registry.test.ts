@@ -70,11 +70,56 @@ describe('event registry', () => {
       ['vehicle.illegal_parking', 'active'],
       ['fireworks', 'pulse'],
       ['vendor.rule_engine.cell_motion_detector.motion', 'active'],
-      ['vendor.rule_engine.heat_map.updated', 'pulse'],
+      ['vendor.camera_application_platform.heat_map.updated', 'pulse'],
     ]);
-    expect(events[0]!.key).toBe('cam-1:vehicle.illegal_parking:1:BusLane:veh-9');
+    expect(events[0]!.key).toBe('cam-1:vehicle.illegal_parking:1:Camera1Profile2:veh-9');
     expect(outs[1]!.wantsSnapshot).toBe(true);
-    expect(unknown).toEqual(['{http://example.com/not-onvif}RuleEngine/CellMotionDetector/Motion', 'acme:RuleEngine/HeatMap/Updated']);
+    expect(unknown).toEqual(['{http://example.com/not-onvif}RuleEngine/CellMotionDetector/Motion', 'tnsaxis:CameraApplicationPlatform/HeatMap/Updated']);
+  });
+
+  it('maps Axis VMD 4, Fence Guard, Loitering Guard, Object Analytics, Cross Line Detection and tampering', () => {
+    const { events, outs, unknown } = run('pull-axis-analytics.xml');
+    expect(unknown).toEqual([]);
+    expect(events.map((e) => [e.type, e.state, e.key])).toEqual([
+      ['motion', 'active', 'cam-1:motion:1:Camera1ProfileANY'],
+      ['intrusion', 'active', 'cam-1:intrusion:1:Camera1Profile1'],
+      ['loitering', 'active', 'cam-1:loitering:1:Camera1Profile1'],
+      ['intrusion', 'active', 'cam-1:intrusion:1:Device1Scenario1'],
+      ['line.crossed', 'active', 'cam-1:line.crossed:1:Camera1Profile1'],
+      ['line.crossed', 'cleared', 'cam-1:line.crossed:1:Camera1Profile1'],
+      ['line.crossed', 'active', 'cam-1:line.crossed:1:Camera1Profile1'],
+      ['camera.tamper', 'active', 'cam-1:camera.tamper:1'],
+    ]);
+    // Each rising edge of Cross Line Detection is one crossing; the Initialized 0 is none.
+    expect(outs.flatMap((o) => o.samples).map((s) => [s.point, s.raw])).toEqual([
+      ['line.crossings/Camera1Profile1', 1],
+      ['line.crossings/Camera1Profile1', 2],
+    ]);
+  });
+
+  it('maps Hikvision line crossing, intrusion and its IllegalAccess alarm', () => {
+    const { events, outs, unknown } = run('pull-hikvision-line-field.xml', { tokens: { VideoSourceToken: 1 } });
+    expect(unknown).toEqual([]);
+    expect(events.map((e) => [e.type, e.state, e.channel, e.key])).toEqual([
+      ['line.crossed', 'pulse', 1, 'cam-1:line.crossed:1:MyLineDetector1'],
+      ['line.crossed', 'pulse', 1, 'cam-1:line.crossed:1:MyLineDetector1'],
+      ['intrusion', 'active', 1, 'cam-1:intrusion:1:MyFieldDetector1'],
+      ['vendor.hikvision.illegal_access', 'pulse', 1, 'cam-1:vendor.hikvision.illegal_access:1'],
+    ]);
+    expect(events.slice(0, 2).map((e) => e.data?.objectId)).toEqual(['312', '313']);
+    expect(outs.flatMap((o) => o.samples).map((s) => [s.point, s.raw])).toEqual([
+      ['line.crossings/MyLineDetector1', 1],
+      ['line.crossings/MyLineDetector1', 2],
+    ]);
+  });
+
+  it('maps Dahua IVS tripwire and intrusion on an NVR channel', () => {
+    const { events, outs } = run('pull-dahua-ivs.xml', { multiChannel: true, tokens: { VSC_3: 3 } });
+    expect(events.map((e) => [e.type, e.state, e.channel, e.key])).toEqual([
+      ['line.crossed', 'pulse', 3, 'cam-1:line.crossed:3:Rule 1'],
+      ['intrusion', 'active', 3, 'cam-1:intrusion:3:Rule 2'],
+    ]);
+    expect(outs[0]!.samples.map((s) => s.point)).toEqual(['ch3/line.crossings/Rule_1']);
   });
 
   it('maps tamper, signal loss and scene change; an Initialized false is not a cleared nobody saw begin', () => {
@@ -107,6 +152,6 @@ describe('people-counting profile', () => {
     const { parse } = await import('yaml');
     const { onvifProfileSchema } = await import('../../drivers/onvif/schema.js');
     const doc = parse(readFileSync(new URL('../../config/profiles/onvif-people-counting.yaml', import.meta.url), 'utf8'));
-    expect(onvifProfileSchema.parse(doc).points.map((p) => p.name)).toEqual(['people.in', 'people.out', 'people.count', 'people.occupancy', 'crowd.density']);
+    expect(onvifProfileSchema.parse(doc).points.map((p) => p.name)).toEqual(['people.in', 'people.out', 'people.count', 'people.occupancy', 'crowd.density', 'line.crossings']);
   });
 });

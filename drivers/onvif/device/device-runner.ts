@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../../../gateway/core/errors.js';
 import { redactUrlCredentials } from '../../../gateway/core/logger.js';
 import type { DriverContext, DriverEvent } from '../../../gateway/devices/driver.js';
-import { AUTH_BACKOFF, backoffDelay, SUBSCRIPTION_BACKOFF, sleep } from '../backoff.js';
+import { AUTH_BACKOFF, backoffDelay, REACHABILITY_BACKOFF, SUBSCRIPTION_BACKOFF, sleep } from '../backoff.js';
 import type { EventRegistry } from '../events/event-registry.js';
 import { EventNormalizer } from '../events/normalizer.js';
 import type { Notification } from '../events/notification.js';
 import { PullPointSupervisor, type SubscriptionHealth } from '../events/pull-point.js';
+import type { SubscriptionLedger } from '../events/subscription-ledger.js';
 import { DEFAULT_TOPIC_FILTER } from '../events/topic-filter.js';
 import type { OnvifDeviceConfig } from '../schema.js';
+import { SnapshotBudget } from '../snapshot/snapshot-budget.js';
 import { SnapshotFetcher } from '../snapshot/snapshot-fetcher.js';
 import { OnvifError } from '../transport/onvif-error.js';
 import { SoapClient } from '../transport/soap-client.js';
@@ -24,6 +26,8 @@ export interface DeviceRunnerDeps {
   ctx: DriverContext;
   registry: EventRegistry;
   password: string;
+  /** Where held pull-point addresses are remembered across restarts. */
+  ledger: SubscriptionLedger;
   /** Logs an unmapped topic once per driver. */
   onUnknownTopic: (topic: string, device: string) => void;
 }
@@ -63,6 +67,7 @@ export class DeviceRunner {
   private wasUnreachable = false;
   private supervisor: PullPointSupervisor | undefined;
   private normalizer: EventNormalizer | undefined;
+  private budget: SnapshotBudget | undefined;
   private clockTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** Events waiting behind a snapshot fetch keep their order through this chain. */
@@ -83,7 +88,7 @@ export class DeviceRunner {
     const where = `${config.id} (${this.url.host})`;
     this.client = new SoapClient({ where, username: config.username, password: deps.password, auth: config.auth, timeoutMs: config.requestTimeoutMs, maxBytes: config.maxResponseBytes, clock: this.clock, agent: this.agent });
     const s = config.snapshots;
-    this.fetcher = new SnapshotFetcher({ where, username: config.username, password: deps.password, agent: this.agent, timeoutMs: s.timeoutMs, maxBytes: s.maxBytes, minIntervalMs: s.minIntervalMs, burst: s.burst, clock: deps.ctx.clock });
+    this.fetcher = new SnapshotFetcher({ where, username: config.username, password: deps.password, agent: this.agent, timeoutMs: s.timeoutMs, maxBytes: s.maxBytes });
     this.counters = { device: config.id, status: 'connecting', clockOffsetMs: 0, connects: 0, events: 0, samples: 0, snapshots: 0, snapshotsSkipped: 0 };
   }
 
@@ -127,8 +132,10 @@ export class DeviceRunner {
         if (signal.aborted) return;
         failures += 1;
         const auth = err instanceof OnvifError && err.code === 'E_ONVIF_AUTH';
-        this.report(auth ? 'auth-failed' : reasonOf(err), err);
-        await sleep(backoffDelay(auth ? AUTH_BACKOFF : SUBSCRIPTION_BACKOFF, failures), signal);
+        const reason = auth ? 'auth-failed' : reasonOf(err);
+        this.report(reason, err);
+        // An unreachable device is probed often (cheap, no account to lock) so its return is seen within seconds.
+        await sleep(backoffDelay(auth ? AUTH_BACKOFF : reason === 'unreachable' ? REACHABILITY_BACKOFF : SUBSCRIPTION_BACKOFF, failures), signal);
       }
     }
   }
@@ -148,6 +155,8 @@ export class DeviceRunner {
     this.model = model;
     this.counters.connects += 1;
     this.tokens = tokensOf(model);
+    const s = this.config.snapshots;
+    this.budget ??= new SnapshotBudget({ burst: s.burst, minIntervalMs: s.minIntervalMs, deviceBurst: s.deviceBurst ?? defaultDeviceBurst(s.burst, model.channels.length), deviceIntervalMs: s.deviceMinIntervalMs, reserve: 0.25 });
     this.normalizer = new EventNormalizer(this.deps.registry, {
       device: this.config.id,
       zone: this.config.zone,
@@ -166,6 +175,10 @@ export class DeviceRunner {
   private startEvents(eventsUrl: URL): void {
     const e = this.config.events;
     this.supervisor = new PullPointSupervisor({
+      device: this.config.id,
+      ledger: this.deps.ledger,
+      probe: (signal) => this.refreshClock(signal),
+      onDeviceTime: (text, receivedAt) => this.onDeviceTime(text, receivedAt),
       client: this.client,
       eventsUrl,
       topicFilter: e.topicFilter ?? DEFAULT_TOPIC_FILTER,
@@ -190,6 +203,8 @@ export class DeviceRunner {
       // SetSynchronizationPoint then repeats nothing that is still active, and clears what ended.
       if (this.wasUnreachable) void this.refreshModel();
       this.report(undefined);
+    } else if (h.state === 'unreachable' && err) {
+      this.report('unreachable', err);
     } else if (h.state === 'backoff' && err) {
       const reason = reasonOf(err);
       // An unreachable camera is offline at once. One NotAuthorized may be clock drift (the clock
@@ -218,17 +233,22 @@ export class DeviceRunner {
       const ev = out.event;
       if (!ev) continue;
       const types = this.config.snapshots.types;
-      const wants = types ? types.includes(ev.type) && ev.state !== 'cleared' : out.wantsSnapshot;
+      const wants = !ev.data?.sourceUnresolved && (types ? types.includes(ev.type) && ev.state !== 'cleared' : out.wantsSnapshot);
       if (!wants && this.queued === 0) this.emit(ev);
       else this.enqueue(ev, wants);
     }
   }
 
+  /**
+   * Pictures are fetched at once (in parallel, bounded by the device's socket pool and budget);
+   * events leave in the order they came, each after its own picture.
+   */
   private enqueue(ev: DriverEvent, wantsSnapshot: boolean): void {
     this.queued += 1;
+    const picture = wantsSnapshot ? this.attachSnapshot(ev) : undefined;
     this.tail = this.tail.then(async () => {
       try {
-        if (wantsSnapshot) await this.attachSnapshot(ev);
+        await picture;
         this.emit(ev);
       } finally {
         this.queued -= 1;
@@ -237,9 +257,10 @@ export class DeviceRunner {
   }
 
   private async attachSnapshot(ev: DriverEvent): Promise<void> {
-    if (!this.fetcher.tryAcquire()) {
+    const granted = this.budget?.tryAcquire(ev.channel ?? 0, ev.severity) ?? 'device';
+    if (granted !== true) {
       this.counters.snapshotsSkipped += 1;
-      ev.data = { ...ev.data, snapshotSkipped: 'rate-limited' };
+      ev.data = { ...ev.data, snapshotSkipped: granted === 'channel' ? 'rate-limited (channel)' : 'rate-limited (device)' };
       return;
     }
     try {
@@ -277,17 +298,20 @@ export class DeviceRunner {
   private async refreshClock(signal: AbortSignal): Promise<void> {
     const sent = this.deps.ctx.clock.now();
     const deviceMs = await getSystemDateAndTime(this.client, this.url, { signal });
-    // tt:UTCDateTime has whole seconds: the true time lies in [s, s+1 s), so +500 ms halves the error.
-    this.clock.update(deviceMs + 500, sent, this.deps.ctx.clock.now());
+    // tt:UTCDateTime has whole seconds: the true time lies in [s, s+1 s).
+    this.clock.update(deviceMs, sent, this.deps.ctx.clock.now(), 1000);
   }
 
-  /** Reports status once per change (STYLE habit 7): `reason` undefined means online. */
+  /**
+   * Reports status once per change (STYLE habit 7): `reason` undefined means online. Only a change
+   * of status or reason is a change: the error text of a second failure of the same kind, or the
+   * subscription's own state, is not (issue 11: "device online" was logged and published twice).
+   */
   private report(reason: OfflineReason | undefined, err?: unknown): void {
     const status = reason === undefined ? 'online' : reason === 'subscription-failing' || reason === 'protocol' ? 'error' : 'offline';
     const error = err === undefined ? undefined : redactUrlCredentials(errorMessage(err));
-    const sub = this.supervisor?.stats();
-    const key = `${status}|${reason}|${sub?.state}`;
-    this.wasUnreachable = reason === 'unreachable';
+    const key = `${status}|${reason}`;
+    this.wasUnreachable = reason === 'unreachable' || (this.wasUnreachable && reason !== undefined);
     this.counters.status = status;
     this.counters.reason = reason;
     this.counters.error = error;
@@ -296,6 +320,17 @@ export class DeviceRunner {
     if (reason) this.log.warn({ reason, err: error }, 'device not online');
     else this.log.info('device online');
     this.deps.ctx.status(this.config.id, { status, error, meta: this.meta(reason) });
+  }
+
+  /**
+   * Each PullMessages answer carries the camera's CurrentTime (Core §9.1.3). Produced just before
+   * the answer was sent, it dates the arrival within the one-way latency; when it has fractions of
+   * a second it pins the offset far tighter than whole-second GetSystemDateAndTime (±0.5 s).
+   */
+  private onDeviceTime(text: string, receivedAt: number): void {
+    const ms = Date.parse(text.trim());
+    if (Number.isNaN(ms) || !/\.\d+/.test(text)) return;
+    this.clock.update(ms, receivedAt, receivedAt, 0);
   }
 
   private meta(reason: OfflineReason | undefined): Record<string, unknown> {
@@ -326,6 +361,15 @@ export class DeviceRunner {
         : {}),
     };
   }
+}
+
+/**
+ * Device-wide picture cap when not configured: room for one picture per channel in a burst plus
+ * the quarter kept for critical/major, at most 64 (an NVR serves a few pictures a second; 4 at a
+ * time over the device's socket pool).
+ */
+function defaultDeviceBurst(burst: number, channels: number): number {
+  return Math.min(64, Math.ceil(Math.max(burst, channels) / 0.75) + 1);
 }
 
 function tokensOf(model: CameraModel): Map<string, number> {

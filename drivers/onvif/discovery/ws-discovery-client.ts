@@ -24,12 +24,38 @@ export interface WsDiscoveryOptions {
   random?: () => number;
 }
 
+/** What one discovery run probed, where, and what came back: shown when nothing answers. */
+export interface DiscoveryReport {
+  /** Local IPv4 addresses probes were sent from (one socket each). */
+  interfaces: string[];
+  /** Interfaces not used, and why (loopback-only hosts have no multicast-capable interface). */
+  skipped: Array<{ name: string; address: string; reason: string }>;
+  /** Where probes went: the multicast group and any unicast targets, `host:port`. */
+  targets: string[];
+  probesSent: number;
+  /** ProbeMatches to our probe (before merging by endpoint). */
+  answers: number;
+  /** Datagrams ignored: malformed, or answers to someone else's probe. */
+  ignored: number;
+  devices: number;
+  timeoutMs: number;
+  /** Why nothing could be probed at all, when that is the case. */
+  note?: string;
+}
+
 /** Offers ONVIF devices found by WS-Discovery. Never adds them: the core decides. */
 export async function discover(options: WsDiscoveryOptions, timeoutMs: number, log: Logger, signal?: AbortSignal): Promise<DiscoveredDevice[]> {
+  return (await discoverWithReport(options, timeoutMs, log, signal)).devices;
+}
+
+/** As `discover`, with a report of what was probed on which interfaces (logged once when nothing answers). */
+export async function discoverWithReport(options: WsDiscoveryOptions, timeoutMs: number, log: Logger, signal?: AbortSignal): Promise<{ devices: DiscoveredDevice[]; report: DiscoveryReport }> {
   const random = options.random ?? Math.random;
   const port = options.port ?? WSD_PORT;
   const group = options.multicastAddress ?? WSD_MULTICAST_ADDRESS;
-  const ifaces = options.interfaces ?? localIpv4();
+  const local = localIpv4();
+  const ifaces = options.interfaces ?? local.usable;
+  const report: DiscoveryReport = { interfaces: [...ifaces], skipped: options.interfaces ? [] : local.skipped, targets: [], probesSent: 0, answers: 0, ignored: 0, devices: 0, timeoutMs };
   const probe = probeMessage();
   const found = new Map<string, { xaddrs: Set<string>; scopes: Set<string>; types: Set<string>; via: Set<string> }>();
   const sockets: dgram.Socket[] = [];
@@ -42,10 +68,15 @@ export async function discover(options: WsDiscoveryOptions, timeoutMs: number, l
           parsed = parseProbeMatches(msg, `${rinfo.address}:${rinfo.port}`);
         } catch (err) {
           log.debug({ err, from: rinfo.address }, 'ignored a malformed WS-Discovery datagram');
+          report.ignored += 1;
           return;
         }
         // Only answers to our own probe (WS-Discovery §5.3 RelatesTo).
-        if (!parsed || parsed.relatesTo !== probe.id) return;
+        if (!parsed || parsed.relatesTo !== probe.id) {
+          report.ignored += 1;
+          return;
+        }
+        report.answers += 1;
         for (const m of parsed.matches) {
           // Merged by endpoint reference: a camera seen on two interfaces or twice is one device.
           const entry = found.get(m.endpoint) ?? { xaddrs: new Set(), scopes: new Set(), types: new Set(), via: new Set() };
@@ -77,24 +108,31 @@ export async function discover(options: WsDiscoveryOptions, timeoutMs: number, l
       ...(options.multicast !== false ? [{ host: group, port }] : []),
       ...(options.unicastTargets ?? []).map((t) => ({ host: t.host, port: t.port ?? WSD_PORT })),
     ];
-    const deadline = Date.now() + timeoutMs;
+    report.targets = targets.map((t) => `${t.host}:${t.port}`);
+    if (sockets.length === 0) report.note = 'no usable IPv4 interface (only loopback or none): nothing was probed; give unicastTargets or interfaces';
+    else if (targets.length === 0) report.note = 'multicast is off and no unicast targets are configured: nothing was probed';
+    // Monotonic: a wall-clock step must not end discovery early or stretch it.
+    const deadline = performance.now() + timeoutMs;
     const repeats = options.repeats ?? 3;
     const buf = Buffer.from(probe.xml);
     let delay = 50 + random() * 200;
-    for (let i = 0; i < repeats && !signal?.aborted && Date.now() < deadline; i++) {
+    for (let i = 0; i < repeats && !signal?.aborted && performance.now() < deadline; i++) {
       for (const sock of sockets) {
-        for (const t of targets) sock.send(buf, t.port, t.host, (err) => err && log.debug({ err, target: t.host }, 'WS-Discovery send failed'));
+        for (const t of targets) {
+          report.probesSent += 1;
+          sock.send(buf, t.port, t.host, (err) => err && log.debug({ err, target: t.host }, 'WS-Discovery send failed'));
+        }
       }
       if (i < repeats - 1) {
-        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+        await sleep(Math.min(delay, Math.max(0, deadline - performance.now())), signal);
         delay = Math.min(delay * 2, 500);
       }
     }
-    await sleep(Math.max(0, deadline - Date.now()), signal);
+    await sleep(Math.max(0, deadline - performance.now()), signal);
   } finally {
     for (const s of sockets) s.close();
   }
-  return [...found].map(([endpoint, e]) => {
+  const devices = [...found].map(([endpoint, e]): DiscoveredDevice => {
     const scopes = [...e.scopes];
     const scope = (kind: string) => {
       const s = scopes.find((x) => x.startsWith(`onvif://www.onvif.org/${kind}/`));
@@ -110,11 +148,21 @@ export async function discover(options: WsDiscoveryOptions, timeoutMs: number, l
       meta: { xaddrs, scopes, types: [...e.types], via: [...e.via] },
     };
   });
+  report.devices = devices.length;
+  if (devices.length === 0) log.warn({ probed: report }, 'WS-Discovery: no ONVIF device answered');
+  else log.info({ devices: devices.length, interfaces: report.interfaces }, 'WS-Discovery finished');
+  return { devices, report };
 }
 
-function localIpv4(): string[] {
-  return Object.values(os.networkInterfaces())
-    .flat()
-    .filter((a): a is os.NetworkInterfaceInfo => !!a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a.address);
+function localIpv4(): { usable: string[]; skipped: DiscoveryReport['skipped'] } {
+  const usable: string[] = [];
+  const skipped: DiscoveryReport['skipped'] = [];
+  for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family !== 'IPv4') skipped.push({ name, address: a.address, reason: `${a.family}: WS-Discovery probes IPv4 only` });
+      else if (a.internal) skipped.push({ name, address: a.address, reason: 'loopback: cameras are not on it (add them by address, unicastTargets)' });
+      else usable.push(a.address);
+    }
+  }
+  return { usable, skipped };
 }

@@ -18,6 +18,18 @@ const ruleSchema = z.strictObject({
   keyItems: z.array(itemName).default([]),
   readings: z.array(z.strictObject({ item: itemName, point: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,100}$/) })).default([]),
   snapshot: z.boolean().default(false),
+  /**
+   * A countable happening (a line crossing, a counting-rule hit): every notification also adds 1
+   * to the reading `point` (per the values of the `by` items, e.g. rule and direction), so none
+   * is ever lost to event suppression.
+   */
+  count: z.strictObject({ point: z.string().regex(/^[a-z][a-z0-9._-]{0,40}$/), by: z.array(itemName).max(3).default([]) }).optional(),
+  /**
+   * What the event gate may do with a storm of this type: `storm` = one per key per window, the rest
+   * counted; `fold` = as storm, and the folded ones' times and object ids are kept and sent when the
+   * window ends; `never` = every event is sent.
+   */
+  suppression: z.enum(['storm', 'fold', 'never']).default('storm'),
 });
 const registrySchema = z.strictObject({
   version: z.literal(1),
@@ -36,6 +48,8 @@ export interface RegistryRule {
   readonly keyItems: readonly string[];
   readonly readings: ReadonlyArray<{ readonly item: string; readonly point: string }>;
   readonly snapshot: boolean;
+  readonly count?: { readonly point: string; readonly by: readonly string[] };
+  readonly suppression: 'storm' | 'fold' | 'never';
 }
 
 /** The mapping from ONVIF topics to contract event types, loaded once and frozen. */
@@ -58,7 +72,10 @@ export class EventRegistry {
     const rules: RegistryRule[] = [];
     const seen = new Set<string>();
     for (const r of parsed.data.rules) {
-      const topic = canonicalTopic(r.topic, (p) => ns.get(p));
+      // `parent/*`: any one more segment (Axis writes the profile or scenario there, e.g. VMD/Camera1Profile1).
+      const wildcard = r.topic.endsWith('/*');
+      const parent = canonicalTopic(wildcard ? r.topic.slice(0, -2) : r.topic, (p) => ns.get(p));
+      const topic = parent && wildcard ? `${parent}/*` : parent;
       if (!topic || !r.topic.includes(':')) throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} needs a declared prefix`);
       if (seen.has(topic)) throw new GatewayError('E_ONVIF_REGISTRY', `${where}: topic ${r.topic} has two rules`);
       seen.add(topic);
@@ -81,12 +98,37 @@ export class EventRegistry {
   }
 
   rule(canonical: string): RegistryRule | undefined {
-    return this.byTopic.get(canonical);
+    return this.match(canonical)?.rule;
+  }
+
+  /**
+   * The rule for a topic: an exact rule, else a `parent/*` rule for its parent; `leaf` is then the
+   * last segment's local name (the notification gets it as the item `TopicLeaf`).
+   */
+  match(canonical: string): { rule: RegistryRule; leaf?: string } | undefined {
+    const exact = this.byTopic.get(canonical);
+    if (exact) return { rule: exact };
+    const cut = lastSegmentStart(canonical);
+    if (cut <= 0) return undefined;
+    const rule = this.byTopic.get(`${canonical.slice(0, cut - 1)}/*`);
+    return rule ? { rule, leaf: canonical.slice(cut).replace(/^\{[^}]*\}/, '') } : undefined;
   }
 
   get size(): number {
     return this.byTopic.size;
   }
+}
+
+/** Index just after the last `/` outside a `{namespace-uri}` (URIs contain slashes); -1 when none. */
+function lastSegmentStart(canonical: string): number {
+  let depth = 0;
+  for (let i = canonical.length - 1; i >= 0; i--) {
+    const c = canonical[i];
+    if (c === '}') depth++;
+    else if (c === '{') depth--;
+    else if (c === '/' && depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 export type { EventState };

@@ -2,6 +2,7 @@ import type { RawSample } from '../../../gateway/devices/driver.js';
 import type { DriverEvent } from '../../../gateway/devices/driver.js';
 import type { EventRegistry, RegistryRule } from './event-registry.js';
 import type { Notification } from './notification.js';
+import { deviceText } from '../transport/device-text.js';
 import { displayTopic } from './topic.js';
 
 /** What one notification becomes. */
@@ -37,6 +38,8 @@ const BOOLEAN_VALUES = new Set(['true', 'false', '1', '0']);
  */
 export class EventNormalizer {
   private readonly active = new Set<string>();
+  /** Happenings counted per reading point since the gateway started (a counter reading). */
+  private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly registry: EventRegistry,
@@ -44,19 +47,25 @@ export class EventNormalizer {
   ) {}
 
   normalize(n: Notification): NormalizedOutput {
-    const items = { ...n.source, ...n.key, ...n.data };
+    const matched = n.topic ? this.registry.match(n.topic) : undefined;
+    const rule = matched?.rule;
+    const items: Record<string, string> = { ...n.source, ...n.key, ...n.data, ...(matched?.leaf !== undefined ? { TopicLeaf: matched.leaf } : {}) };
     const channel = this.channel(items);
     const ts = n.utcTime !== undefined ? this.o.toLocal(n.utcTime) : this.o.now();
     const topicText = n.topic ? displayTopic(n.topic, this.registry.prefixes) : n.rawTopic;
-    const rule = n.topic ? this.registry.rule(n.topic) : undefined;
     if (!rule) {
       this.o.onUnknownTopic(topicText || '(no topic)');
       return { event: this.unknown(n, items, channel, ts, topicText), wantsSnapshot: false, samples: [] };
     }
     const samples = this.readings(rule, items, channel, ts);
+    const unresolved = this.unresolvedSource(items, channel);
     const state = stateOf(rule, items);
     const key = [this.o.device, rule.type, ...(channel !== undefined ? [String(channel)] : []), ...rule.keyItems.filter((k) => items[k] !== undefined).map((k) => items[k])].join(':');
-    if (!this.track(key, state)) return { event: undefined, wantsSnapshot: false, samples };
+    const emitted = this.track(key, state);
+    // A counted happening: each pulse, or each rising edge of a property (Axis Cross Line Detection
+    // is `active` 1 then 0). A SetSynchronizationPoint replay (`Initialized`) is not a new happening.
+    if (rule.count && emitted && state !== 'cleared' && n.propertyOperation !== 'Initialized') samples.push(this.countOne(rule.count, items, channel, ts));
+    if (!emitted) return { event: undefined, wantsSnapshot: false, samples };
     const event: DriverEvent = {
       device: this.o.device,
       type: rule.type,
@@ -67,9 +76,16 @@ export class EventNormalizer {
       channel,
       zone: this.o.zone,
       topic: topicText,
-      data: { ...items, ...(n.propertyOperation ? { propertyOperation: n.propertyOperation } : {}) },
+      data: {
+        ...items,
+        ...(n.propertyOperation ? { propertyOperation: n.propertyOperation } : {}),
+        ...(items.ObjectId !== undefined ? { objectId: items.ObjectId } : {}),
+        ...(unresolved ? { sourceUnresolved: unresolved, note: `video source ${unresolved} is not a channel of this device: no channel, no picture` } : {}),
+      },
+      ...(rule.suppression !== 'storm' ? { suppression: rule.suppression } : {}),
     };
-    return { event, wantsSnapshot: rule.snapshot && state !== 'cleared', samples };
+    // Never another channel's picture: an event whose source names no channel of ours gets none.
+    return { event, wantsSnapshot: rule.snapshot && state !== 'cleared' && !unresolved, samples };
   }
 
   /** Keys currently active (for device state meta). */
@@ -85,6 +101,24 @@ export class EventNormalizer {
       return true;
     }
     return this.active.delete(key);
+  }
+
+  /** Adds one happening to its counter reading: `[chN/]point[/<by item value>...]`. */
+  private countOne(c: NonNullable<RegistryRule['count']>, items: Record<string, string>, channel: number | undefined, ts: number): RawSample {
+    const parts = c.by.map((k) => items[k]).filter((v): v is string => v !== undefined && v !== '').map(pointSegment);
+    const base = [c.point, ...parts].join('/');
+    const point = this.o.multiChannel && channel !== undefined ? `ch${channel}/${base}` : base;
+    const n = (this.counts.get(point) ?? 0) + 1;
+    // Bounded: a camera inventing rule names cannot grow this without limit.
+    if (this.counts.size < 10_000 || this.counts.has(point)) this.counts.set(point, n);
+    return { device: this.o.device, point, ts, raw: n };
+  }
+
+  /** On a multi-channel device, a source token present but matching no channel (`VSC_9` on a 4-channel NVR). */
+  private unresolvedSource(items: Record<string, string>, channel: number | undefined): string | undefined {
+    if (channel !== undefined) return undefined;
+    const named = SOURCE_ITEMS.map((k) => items[k]).find((v) => v !== undefined);
+    return named === undefined ? undefined : deviceText(named, 64);
   }
 
   private channel(items: Record<string, string>): number | undefined {
@@ -104,7 +138,7 @@ export class EventNormalizer {
       if (v === undefined) continue;
       const n = Number(v);
       const point = this.o.multiChannel && channel !== undefined ? `ch${channel}/${r.point}` : r.point;
-      out.push(Number.isFinite(n) && v.trim() !== '' ? { device: this.o.device, point, ts, raw: n } : { device: this.o.device, point, ts, raw: null, quality: 'bad', error: `camera sent ${r.item}="${v.slice(0, 40)}", not a number` });
+      out.push(Number.isFinite(n) && v.trim() !== '' ? { device: this.o.device, point, ts, raw: n } : { device: this.o.device, point, ts, raw: null, quality: 'bad', error: `camera sent ${deviceText(r.item, 60)}="${deviceText(v, 40)}", not a number` });
     }
     return out;
   }
@@ -119,6 +153,12 @@ export class EventNormalizer {
     if (!this.track(key, state)) return undefined;
     return { device: this.o.device, type, state, severity: 'info', key, ts, channel, zone: this.o.zone, topic: topicText, data: { ...items } };
   }
+}
+
+/** A data item's value as one segment of a point name (contract: `[A-Za-z0-9._/-]`, ≤128 in all). */
+function pointSegment(v: string): string {
+  const s = v.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 32);
+  return s || 'unnamed';
 }
 
 function stateOf(rule: RegistryRule, items: Record<string, string>): 'active' | 'cleared' | 'pulse' {

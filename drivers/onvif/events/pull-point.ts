@@ -1,26 +1,35 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../../gateway/core/clock.js';
 import { errorMessage } from '../../../gateway/core/errors.js';
-import { type BackoffPolicy, backoffDelay, SUBSCRIPTION_BACKOFF, sleep } from '../backoff.js';
+import { type BackoffPolicy, backoffDelay, REACHABILITY_BACKOFF, SUBSCRIPTION_BACKOFF, sleep } from '../backoff.js';
 import { isSubscriptionGone } from '../soap/envelope.js';
 import { formatDuration, parseTermination } from '../soap/duration.js';
 import { NS, TOPIC_DIALECT_CONCRETE_SET } from '../soap/namespaces.js';
+import { deviceText } from '../transport/device-text.js';
 import { OnvifError } from '../transport/onvif-error.js';
 import type { SoapClient } from '../transport/soap-client.js';
 import { xmlEscape } from '../xml/xml-escape.js';
 import { child, path } from '../xml/xml-element.js';
 import { type Notification, parseNotifications } from './notification.js';
+import { MemoryLedger, type SubscriptionLedger } from './subscription-ledger.js';
 
-export type SubscriptionState = 'idle' | 'subscribing' | 'active' | 'backoff' | 'stopped';
+export type SubscriptionState = 'idle' | 'subscribing' | 'active' | 'unreachable' | 'backoff' | 'stopped';
 
-/** Subscription health, as shown in device state meta and `stats()`. */
+/** Subscription health, as shown in `stats()`, /api/status and /metrics. */
 export interface SubscriptionHealth {
   state: SubscriptionState;
+  /** Wall time (ms) the current subscription was created. */
   subscribedAt?: number;
   lastMessageAt?: number;
   lastPullAt?: number;
   /** Subscriptions created after the first (each one a recovery). */
   resubscribes: number;
+  /** Subscriptions given up: dropped by the camera, expired during an outage, or replaced after a failure. */
+  lost: number;
+  /** Times the same pull-point was taken up again after a transport error (its queue collected). */
+  resumes: number;
+  /** Pull-points gridgate holds on the device now: the current one plus any not yet released. */
+  open: number;
   renewals: number;
   consecutiveFailures: number;
   messages: number;
@@ -29,6 +38,8 @@ export interface SubscriptionHealth {
 }
 
 export interface PullPointOptions {
+  /** Device id: the ledger key. */
+  device: string;
   client: SoapClient;
   eventsUrl: URL;
   /** ConcreteSet expression and the prefixes it uses. */
@@ -43,9 +54,18 @@ export interface PullPointOptions {
   /** Extra time past the pull timeout before a pull counts as hung, ms. */
   pullGraceMs: number;
   backoff?: BackoffPolicy;
+  /** Wall clock: stamps `subscribedAt`/`lastMessageAt` only. */
   clock: Clock;
+  /** Monotonic ms for every schedule here (renew, expiry, silence); default performance.now. */
+  monotonic?: () => number;
   log: Logger;
+  /** Where held subscription addresses are remembered across restarts; default in memory. */
+  ledger?: SubscriptionLedger;
+  /** One cheap call that succeeds when the device answers again (GetSystemDateAndTime). */
+  probe: (signal: AbortSignal) => Promise<void>;
   onNotifications: (list: Notification[]) => void;
+  /** Each PullMessages answer's CurrentTime text and the wall time it arrived (clock offset, item 5). */
+  onDeviceTime?: (currentTime: string, receivedAt: number) => void;
   /** Every state change and failure (the device runner turns these into status). */
   onHealth: (health: Readonly<SubscriptionHealth>, err?: OnvifError) => void;
   /** Before the next try after an auth failure: refresh the clock offset (ONVIF Core §5.12.2). */
@@ -54,31 +74,52 @@ export interface PullPointOptions {
 
 interface Subscription {
   address: URL;
-  /** Local ms by which we must renew. */
+  /** Monotonic ms by which we renew. */
   renewBy: number;
+  /** Monotonic ms after which the camera has surely ended it (its termination time). */
+  expiresAt: number;
 }
+
+/** Unsubscribe and the release of leftovers get this long (best effort: the camera expires them anyway). */
+const RELEASE_TIMEOUT_MS = 2000;
 
 /**
  * A supervised pull-point (ONVIF Core §9.1). We do not use the `onvif` package's event loop: it
- * renews after every pull and, on some errors, resubscribes at once in a loop; with 89 cameras
- * a broken one would flood itself and our log. Here: one long-poll at a time, Renew only when
- * the termination time nears, resubscribe with a floored, capped, jittered backoff.
+ * renews after every pull and, on some errors, resubscribes at once in a loop.
+ *
+ * Here: one long-poll at a time; Renew only when the termination time nears. After a transport
+ * error the subscription is kept and, once the device answers a probe again, resumed (Renew, then
+ * PullMessages on the same address) so the events the camera queued during the outage are
+ * collected; a new one is created only when the old is gone (fault, or its termination time
+ * passed). Any subscription given up is unsubscribed first (best effort), and none is created
+ * while an earlier one may still hold a slot, so gridgate holds at most one per event service.
  */
 export class PullPointSupervisor {
-  private readonly health: SubscriptionHealth = { state: 'idle', resubscribes: 0, renewals: 0, consecutiveFailures: 0, messages: 0 };
+  private readonly health: SubscriptionHealth = { state: 'idle', resubscribes: 0, lost: 0, resumes: 0, open: 0, renewals: 0, consecutiveFailures: 0, messages: 0 };
   private readonly abort = new AbortController();
+  private readonly now: () => number;
+  private readonly ledger: SubscriptionLedger;
   private running: Promise<void> | undefined;
   private current: Subscription | undefined;
+  /** Subscriptions given up but not confirmed released (Unsubscribe unanswered), or left by a previous run. */
+  private orphans: Array<{ address: URL; expiresAt: number }> = [];
   private subscriptions = 0;
+  private lastMessageMono = 0;
+  private subscribedMono = 0;
+  /** Transport failures since the device last really worked: the probe backoff starts here. */
+  private unreachableStreak = 0;
 
-  constructor(private readonly o: PullPointOptions) {}
+  constructor(private readonly o: PullPointOptions) {
+    this.now = o.monotonic ?? (() => performance.now());
+    this.ledger = o.ledger ?? new MemoryLedger();
+  }
 
   start(): void {
     this.running ??= this.loop();
   }
 
   stats(): Readonly<SubscriptionHealth> {
-    return { ...this.health };
+    return { ...this.health, open: (this.current ? 1 : 0) + this.orphans.length };
   }
 
   /** Stops the loop and unsubscribes (best effort, within `deadlineMs`). */
@@ -87,36 +128,119 @@ export class PullPointSupervisor {
     await this.running;
     const sub = this.current;
     this.current = undefined;
+    if (sub) this.orphans.push(sub);
+    const signal = AbortSignal.timeout(deadlineMs);
+    const released = await Promise.all(this.orphans.map((o) => this.unsubscribe(o.address, signal)));
+    // What stayed unanswered stays in the ledger: the next start releases it.
+    this.orphans = this.orphans.filter((_, i) => !released[i]);
+    this.remember();
     this.setState('stopped');
-    if (sub) await this.unsubscribe(sub, AbortSignal.timeout(deadlineMs));
   }
 
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
+    // Leftovers of a previous run (killed before it could Unsubscribe): released before we subscribe.
+    for (const a of this.ledger.held(this.o.device)) {
+      const address = safeUrl(a);
+      if (address) this.orphans.push({ address, expiresAt: this.now() + this.o.terminationMs });
+    }
     while (!signal.aborted) {
       try {
-        this.setState('subscribing');
-        this.current = await this.subscribe(signal);
-        await this.synchronize(this.current, signal);
+        let sub = this.current;
+        if (sub && this.now() >= sub.expiresAt) {
+          this.lose(sub, 'its termination time passed while the device was unreachable');
+          sub = this.current = undefined;
+        }
+        if (sub) {
+          // Resume: the camera still holds this pull-point and its queue.
+          await this.renew(sub, signal);
+          this.health.resumes += 1;
+          this.o.log.info({ resumes: this.health.resumes }, 'event subscription resumed after an outage');
+        } else {
+          await this.releaseOrphans(signal);
+          this.setState('subscribing');
+          sub = this.current = await this.subscribe(signal);
+          await this.synchronize(sub, signal);
+        }
         this.health.consecutiveFailures = 0;
+        this.unreachableStreak = 0;
         this.setState('active');
-        await this.pullUntilBroken(this.current, signal);
+        await this.pullUntilBroken(sub, signal);
       } catch (err) {
         if (signal.aborted) break;
         const e = err instanceof OnvifError ? err : new OnvifError('E_ONVIF_SUBSCRIPTION', errorMessage(err), { cause: err });
         this.health.consecutiveFailures += 1;
         this.health.lastError = e.message;
         this.health.lastErrorCode = e.code;
-        const old = this.current;
+        if (isTransport(e)) {
+          // Keep the subscription: it is resumed when the device answers again.
+          this.setState('unreachable', e);
+          await this.untilReachable(signal);
+          continue;
+        }
+        if (e.code === 'E_ONVIF_AUTH') {
+          // NotAuthorized says nothing about the pull-point (often our clock estimate is stale after
+          // a wall-clock step, Core §5.12.2): keep it, re-read the clock, retry at once the first
+          // time; a repeat is a credential problem and waits the backoff (accounts lock).
+          this.setState('backoff', e);
+          await this.o.onAuthFailure().catch(() => undefined);
+          if (this.health.consecutiveFailures >= 2) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures - 1), signal);
+          continue;
+        }
+        const sub = this.current;
         this.current = undefined;
-        // Tell the camera we are done with a subscription it may still hold, without waiting:
-        // cameras have few pull-point slots (often 2-8).
-        if (old && e.code !== 'E_ONVIF_UNREACHABLE' && !(e.fault && isSubscriptionGone(e.fault))) void this.unsubscribe(old, AbortSignal.timeout(2000));
+        const gone = e.fault !== undefined && isSubscriptionGone(e.fault);
+        if (sub) {
+          this.lose(sub, e.message);
+          if (!gone) await this.release(sub, signal);
+          this.remember();
+        }
         this.setState('backoff', e);
-        if (e.code === 'E_ONVIF_AUTH') await this.o.onAuthFailure().catch(() => undefined);
-        await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures), signal);
+        // A camera that dropped the subscription (reboot, overload) gets a new one at once the first
+        // time: every second without one loses events. Anything else, or repeated, waits the backoff.
+        if (!(gone && this.health.consecutiveFailures === 1)) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures), signal);
       }
     }
+  }
+
+  /** Waits until the device answers a probe; the delay restarts from the floor once it really works again. */
+  private async untilReachable(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.unreachableStreak += 1;
+      await sleep(backoffDelay(REACHABILITY_BACKOFF, this.unreachableStreak), signal);
+      if (signal.aborted) return;
+      try {
+        await this.o.probe(signal);
+        return;
+      } catch (err) {
+        this.health.lastError = errorMessage(err);
+      }
+    }
+  }
+
+  private lose(sub: Subscription, why: string): void {
+    this.health.lost += 1;
+    this.o.log.warn({ lost: this.health.lost, reason: why }, 'event subscription lost');
+    if (this.current === sub) this.current = undefined;
+  }
+
+  /** WS-BaseNotification §6.2 Unsubscribe of one we give up; unanswered ones stay orphans until they expire. */
+  private async release(sub: Subscription, signal: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([signal, AbortSignal.timeout(RELEASE_TIMEOUT_MS)]);
+    if (!(await this.unsubscribe(sub.address, stop)) && this.now() < sub.expiresAt) this.orphans.push({ address: sub.address, expiresAt: sub.expiresAt });
+  }
+
+  /** Before creating a subscription: every earlier one is released or surely expired, else we wait. */
+  private async releaseOrphans(signal: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([signal, AbortSignal.timeout(RELEASE_TIMEOUT_MS)]);
+    const left: typeof this.orphans = [];
+    for (const o of this.orphans) {
+      if (this.now() >= o.expiresAt) continue;
+      if (!(await this.unsubscribe(o.address, stop))) left.push(o);
+    }
+    this.orphans = left;
+    this.remember();
+    if (left.length > 0) throw new OnvifError('E_ONVIF_UNREACHABLE', `${left.length} earlier subscription(s) not yet released; not creating another`);
   }
 
   /** ONVIF Core §9.1.1 CreatePullPointSubscription. */
@@ -127,7 +251,7 @@ export class PullPointSupervisor {
           .map(([p, uri]) => ` xmlns:${p}="${xmlEscape(uri)}"`)
           .join('')}>${xmlEscape(f.expression)}</wsnt:TopicExpression></tev:Filter>`
       : '';
-    const sent = this.o.clock.now();
+    const sent = this.now();
     const body = await this.o.client.call(
       this.o.eventsUrl,
       `<tev:CreatePullPointSubscription>${filter}<tev:InitialTerminationTime>${formatDuration(this.o.terminationMs)}</tev:InitialTerminationTime></tev:CreatePullPointSubscription>`,
@@ -136,30 +260,33 @@ export class PullPointSupervisor {
     const r = child(body, NS.tev, 'CreatePullPointSubscriptionResponse');
     const addressText = path(r, [NS.tev, 'SubscriptionReference'], [NS.wsa, 'Address'])?.text;
     if (!r || !addressText) throw new OnvifError('E_ONVIF_PROTOCOL', 'CreatePullPointSubscription answer has no SubscriptionReference/Address');
-    let address: URL;
-    try {
-      address = new URL(addressText);
-      address.hostname = this.o.eventsUrl.hostname;
-    } catch (err) {
-      throw new OnvifError('E_ONVIF_PROTOCOL', `subscription address ${addressText.slice(0, 100)} is not a URL`, { cause: err });
+    const address = safeUrl(addressText);
+    if (!address) throw new OnvifError('E_ONVIF_PROTOCOL', `subscription address ${deviceText(addressText, 100)} is not a URL`);
+    address.hostname = this.o.eventsUrl.hostname;
+    if (this.subscriptions++ > 0) {
+      this.health.resubscribes += 1;
+      this.o.log.info({ resubscribes: this.health.resubscribes }, 'event subscription re-created');
     }
-    if (this.subscriptions++ > 0) this.health.resubscribes += 1;
     this.health.subscribedAt = this.o.clock.now();
-    return { address, renewBy: this.renewBy(r, sent) };
+    this.subscribedMono = this.now();
+    const sub = { address, ...this.schedule(r, sent) };
+    this.current = sub;
+    this.remember();
+    return sub;
   }
 
   /**
-   * When to renew, in local time. Camera clocks drift, so we use the span between the answer's
-   * CurrentTime and TerminationTime (both camera time), not the absolute time.
+   * When to renew and when the camera ends it, in monotonic time. Camera clocks drift, so we use
+   * the span between the answer's CurrentTime and TerminationTime (both camera time).
    */
-  private renewBy(response: ReturnType<typeof child>, sentAt: number): number {
-    const cur = parseTermination(child(response, NS.wsnt, 'CurrentTime')?.text ?? '', 0);
-    const term = parseTermination(child(response, NS.wsnt, 'TerminationTime')?.text ?? '', cur ?? 0);
+  private schedule(response: ReturnType<typeof child>, sentAt: number): { renewBy: number; expiresAt: number } {
+    const cur = parseTermination(child(response, NS.wsnt, 'CurrentTime')?.text ?? child(response, NS.tev, 'CurrentTime')?.text ?? '', 0);
+    const term = parseTermination(child(response, NS.wsnt, 'TerminationTime')?.text ?? child(response, NS.tev, 'TerminationTime')?.text ?? '', cur ?? 0);
     const span = cur !== undefined && term !== undefined && term > cur ? term - cur : this.o.terminationMs;
     // Pulls never run past renewBy by more than the shortest hold (500 ms) plus latency, so the
     // margin is the grace plus 1 s, or 40 % of a short span.
     const margin = Math.min(this.o.pullGraceMs + 1000, span * 0.4);
-    return sentAt + span - margin;
+    return { renewBy: sentAt + span - margin, expiresAt: sentAt + span };
   }
 
   /** ONVIF Core §9.1.4 SetSynchronizationPoint: the camera re-sends every property's current state. */
@@ -168,18 +295,18 @@ export class PullPointSupervisor {
       await this.o.client.call(sub.address, '<tev:SetSynchronizationPoint/>', { action: `${NS.tev}/PullPointSubscription/SetSynchronizationPointRequest`, to: sub.address.href, signal });
     } catch (err) {
       // Optional for some older firmware: a fault is logged, anything else is a real failure.
-      if (!(err instanceof OnvifError) || err.code !== 'E_ONVIF_FAULT') throw err;
+      if (!(err instanceof OnvifError) || err.code !== 'E_ONVIF_FAULT' || isSubscriptionGone(err.fault!)) throw err;
       this.o.log.debug({ err }, 'SetSynchronizationPoint not supported');
     }
   }
 
   private async pullUntilBroken(sub: Subscription, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const now = this.o.clock.now();
+      const now = this.now();
       if (now >= sub.renewBy) await this.renew(sub, signal);
-      const silentSince = Math.max(this.health.lastMessageAt ?? 0, this.health.subscribedAt ?? 0);
-      if (this.o.silenceMs > 0 && now - silentSince > this.o.silenceMs) {
-        throw new OnvifError('E_ONVIF_SUBSCRIPTION', `no notification for ${Math.round((now - silentSince) / 1000)} s; resubscribing in case the camera dropped it silently`);
+      const silentFor = now - Math.max(this.lastMessageMono, this.subscribedMono);
+      if (this.o.silenceMs > 0 && silentFor > this.o.silenceMs) {
+        throw new OnvifError('E_ONVIF_SUBSCRIPTION', `no notification for ${Math.round(silentFor / 1000)} s; resubscribing in case the camera dropped it silently`);
       }
       await this.pull(sub, signal);
     }
@@ -188,7 +315,8 @@ export class PullPointSupervisor {
   /** ONVIF Core §9.1.3 PullMessages, a long-poll of up to pullTimeoutMs. */
   private async pull(sub: Subscription, signal: AbortSignal): Promise<void> {
     // Never hold a pull across the renew time: a short-lived subscription would expire mid-pull.
-    const hold = Math.max(500, Math.min(this.o.pullTimeoutMs, sub.renewBy - this.o.clock.now()));
+    const hold = Math.max(500, Math.min(this.o.pullTimeoutMs, sub.renewBy - this.now()));
+    const sent = this.now();
     let body: Awaited<ReturnType<SoapClient['call']>>;
     try {
       body = await this.o.client.call(
@@ -198,24 +326,34 @@ export class PullPointSupervisor {
       );
     } catch (err) {
       if (err instanceof OnvifError && err.code === 'E_ONVIF_TIMEOUT') {
+        // A silent network (no RST) also looks like a hung pull: only a device that still answers
+        // a probe has a dead pull-point; otherwise it is an outage and the subscription is kept.
+        await this.o.probe(signal);
         throw new OnvifError('E_ONVIF_SUBSCRIPTION', `PullMessages held past its ${hold} ms timeout; the pull-point looks dead`, { cause: err });
       }
       throw err;
     }
     const r = child(body, NS.tev, 'PullMessagesResponse');
     if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'PullMessages answer has no PullMessagesResponse');
-    this.health.lastPullAt = this.o.clock.now();
+    const received = this.o.clock.now();
+    this.health.lastPullAt = received;
+    // The answer's TerminationTime (Core §9.1.3) may extend the subscription: keep expiry current.
+    const cur = child(r, NS.tev, 'CurrentTime')?.text;
+    const t = this.schedule(r, sent);
+    if (child(r, NS.tev, 'TerminationTime')) sub.expiresAt = Math.max(sub.expiresAt, t.expiresAt);
+    if (cur) this.o.onDeviceTime?.(cur, received);
     const list = parseNotifications(r);
     if (list.length > 0) {
       this.health.messages += list.length;
-      this.health.lastMessageAt = this.health.lastPullAt;
+      this.health.lastMessageAt = received;
+      this.lastMessageMono = this.now();
       this.o.onNotifications(list);
     }
   }
 
   /** WS-BaseNotification §6.1 Renew, relative termination. */
   private async renew(sub: Subscription, signal: AbortSignal): Promise<void> {
-    const sent = this.o.clock.now();
+    const sent = this.now();
     const body = await this.o.client.call(sub.address, `<wsnt:Renew><wsnt:TerminationTime>${formatDuration(this.o.terminationMs)}</wsnt:TerminationTime></wsnt:Renew>`, {
       action: `${NS.wsnt}/SubscriptionManager/RenewRequest`,
       to: sub.address.href,
@@ -223,22 +361,48 @@ export class PullPointSupervisor {
     });
     const r = child(body, NS.wsnt, 'RenewResponse');
     if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'Renew answer has no RenewResponse');
-    sub.renewBy = this.renewBy(r, sent);
+    Object.assign(sub, this.schedule(r, sent));
     this.health.renewals += 1;
   }
 
-  /** WS-BaseNotification §6.2 Unsubscribe; failures only logged (the camera expires it anyway). */
-  private async unsubscribe(sub: Subscription, signal: AbortSignal): Promise<void> {
+  /**
+   * WS-BaseNotification §6.2 Unsubscribe. True when the slot is free: answered, or the camera no
+   * longer knows it (a fault other than NotAuthorized: it is not held for us). False when
+   * unanswered or refused for credentials.
+   */
+  private async unsubscribe(address: URL, signal: AbortSignal): Promise<boolean> {
     try {
-      await this.o.client.call(sub.address, '<wsnt:Unsubscribe/>', { action: `${NS.wsnt}/SubscriptionManager/UnsubscribeRequest`, to: sub.address.href, signal, timeoutMs: 2000 });
+      await this.o.client.call(address, '<wsnt:Unsubscribe/>', { action: `${NS.wsnt}/SubscriptionManager/UnsubscribeRequest`, to: address.href, signal, timeoutMs: RELEASE_TIMEOUT_MS });
+      return true;
     } catch (err) {
       this.o.log.debug({ err }, 'Unsubscribe failed');
+      // NotAuthorized: the camera did not act on it, so the slot may still be held.
+      return err instanceof OnvifError && !isTransport(err) && err.code !== 'E_ONVIF_ABORTED' && err.code !== 'E_ONVIF_AUTH';
     }
+  }
+
+  /** Writes what we hold to the ledger (current + unreleased), so a restart can release it. */
+  private remember(): void {
+    const held = [...(this.current ? [this.current.address.href] : []), ...this.orphans.map((o) => o.address.href)];
+    this.ledger.record(this.o.device, [...new Set(held)]);
+    this.health.open = held.length;
   }
 
   private setState(state: SubscriptionState, err?: OnvifError): void {
     const changed = this.health.state !== state;
     this.health.state = state;
     if (changed || err) this.o.onHealth(this.stats(), err);
+  }
+}
+
+function isTransport(e: OnvifError): boolean {
+  return e.code === 'E_ONVIF_UNREACHABLE' || e.code === 'E_ONVIF_TIMEOUT';
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text.trim());
+  } catch {
+    return undefined;
   }
 }

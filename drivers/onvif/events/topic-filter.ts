@@ -27,6 +27,6 @@ export function parseTopicFilter(expression: string, resolve: (prefix: string) =
 
 /** The driver's default filter: the standard ONVIF analytic/video-source trees and the registry's vendor trees. */
 export const DEFAULT_TOPIC_FILTER = {
-  expression: 'tns1:RuleEngine//.|tns1:VideoSource//.|acme:RuleEngine//.',
-  namespaces: { tns1: 'http://www.onvif.org/ver10/topics', acme: 'http://www.acme-vision.example/onvif/topics' },
+  expression: 'tns1:RuleEngine//.|tns1:VideoSource//.|tns1:UserAlarm//.|tnsaxis:CameraApplicationPlatform//.',
+  namespaces: { tns1: 'http://www.onvif.org/ver10/topics', tnsaxis: 'http://www.axis.com/2009/event/topics' },
 } as const;

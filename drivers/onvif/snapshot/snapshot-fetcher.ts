@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import type { Clock } from '../../../gateway/core/clock.js';
 import { DigestSession, parseDigestChallenge } from '../soap/http-digest.js';
 import { httpRequest } from '../transport/http-request.js';
 import { OnvifError } from '../transport/onvif-error.js';
@@ -12,36 +11,17 @@ export interface SnapshotFetcherOptions {
   timeoutMs: number;
   /** Larger pictures are refused (bytes). */
   maxBytes: number;
-  /** Event snapshots per camera: at most `burst` at once, then one per `minIntervalMs`. */
-  minIntervalMs: number;
-  burst: number;
-  clock: Clock;
 }
 
 /**
  * Fetches JPEG snapshots (ONVIF Media §5.16: an HTTP GET of the snapshot URI) with HTTP Digest
- * (RFC 7616), a size cap, and a per-camera token bucket so an event storm cannot turn into a
- * snapshot storm against the camera or the uplink.
+ * (RFC 7616), and a size cap. Which events get a picture is snapshot-budget.ts's call.
  */
 export class SnapshotFetcher {
   private readonly digest: DigestSession;
-  private tokens: number;
-  private refilledAt: number;
 
   constructor(private readonly o: SnapshotFetcherOptions) {
     this.digest = new DigestSession(o.username, o.password);
-    this.tokens = o.burst;
-    this.refilledAt = o.clock.now();
-  }
-
-  /** Takes one event-snapshot token; false means "skip the picture this time". */
-  tryAcquire(): boolean {
-    const now = this.o.clock.now();
-    this.tokens = Math.min(this.o.burst, this.tokens + (now - this.refilledAt) / this.o.minIntervalMs);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   /** GETs the picture at `uri`; rejects with E_ONVIF_SNAPSHOT / E_ONVIF_TOO_LARGE / E_ONVIF_AUTH. */

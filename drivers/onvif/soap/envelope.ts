@@ -1,3 +1,4 @@
+import { deviceText } from '../transport/device-text.js';
 import { OnvifError } from '../transport/onvif-error.js';
 import { child, type XmlElement, path, resolveQName } from '../xml/xml-element.js';
 import { NS } from './namespaces.js';
@@ -29,7 +30,7 @@ export interface SoapFault {
 /** The Body's first child, or the fault it carries (SOAP 1.2 part 1 §5.4). */
 export function readEnvelope(doc: XmlElement, where: string): { body: XmlElement; fault?: SoapFault } {
   if (doc.ns !== NS.soap || doc.local !== 'Envelope') {
-    throw new OnvifError('E_ONVIF_XML', `answer from ${where} is not a SOAP 1.2 envelope (<${doc.local}> in ${doc.ns || 'no namespace'})`);
+    throw new OnvifError('E_ONVIF_XML', `answer from ${where} is not a SOAP 1.2 envelope (<${deviceText(doc.local, 60)}> in ${deviceText(doc.ns, 100) || 'no namespace'})`);
   }
   const body = child(doc, NS.soap, 'Body');
   if (!body) throw new OnvifError('E_ONVIF_XML', `answer from ${where} has no SOAP Body`);

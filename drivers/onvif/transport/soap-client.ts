@@ -5,6 +5,7 @@ import { DigestSession, parseDigestChallenge } from '../soap/http-digest.js';
 import { usernameTokenHeader } from '../soap/ws-username-token.js';
 import { parseXml } from '../xml/safe-xml.js';
 import type { XmlElement } from '../xml/xml-element.js';
+import { deviceText } from './device-text.js';
 import { httpRequest } from './http-request.js';
 import { OnvifError } from './onvif-error.js';
 
@@ -77,8 +78,9 @@ export class SoapClient {
     }
     const { body: bodyEl, fault } = readEnvelope(parseXml(answer.body, this.o.where, this.o.maxBytes), this.o.where);
     if (fault) {
-      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${fault.reason || 'no reason given'}`, { fault });
-      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code}`, { fault });
+      // The reason and codes are the device's words: escaped before they reach a message or log.
+      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, { fault });
+      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`, { fault });
     }
     if (answer.status !== 200) throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status} without a fault`);
     return bodyEl;

@@ -1,3 +1,4 @@
+import { deviceText } from '../transport/device-text.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { OnvifError } from '../transport/onvif-error.js';
 import type { XmlAttribute, XmlElement } from './xml-element.js';
@@ -45,7 +46,7 @@ export function parseXml(input: string | Buffer, where: string, maxBytes = DEFAU
   // The parser alone accepts unclosed and mismatched tags (`<a><b></a>`); the validator does not.
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
-    throw new OnvifError('E_ONVIF_XML', `answer from ${where} is not well-formed XML: ${valid.err.msg} at line ${valid.err.line}`);
+    throw new OnvifError('E_ONVIF_XML', `answer from ${where} is not well-formed XML: ${deviceText(valid.err.msg)} at line ${valid.err.line}`);
   }
   let ordered: OrderedNode[];
   try {

@@ -42,18 +42,24 @@ export function eventsService(cam: SimCamera, op: string, el: XmlElement): strin
 }
 
 /** Calls on a subscription endpoint /onvif/subscription/<id> (Core §9.1.2-§9.1.4, WS-BaseNotification §6). */
-export async function subscriptionService(cam: SimCamera, op: string, el: XmlElement, id: number): Promise<string> {
+export async function subscriptionService(cam: SimCamera, op: string, el: XmlElement, id: number, connectionGone: () => boolean = () => false): Promise<string> {
   try {
     switch (op) {
       case 'PullMessages': {
         const timeout = Math.min(MAX_PULL_MS, Math.max(0, parseDuration(child(el, NS.tev, 'Timeout')?.text ?? 'PT10S') ?? 10_000));
         const limit = Math.max(1, Math.min(1000, Number(child(el, NS.tev, 'MessageLimit')?.text ?? 100) || 100));
         const list = await cam.store.pull(id, timeout, limit, cam.faults.hangPulls);
+        // The connection closed while the pull waited (an outage): keep the messages queued.
+        if (connectionGone()) {
+          cam.store.requeue(id, list);
+          throw new Error('connection closed during PullMessages');
+        }
         cam.counters.pulls += 1;
         cam.counters.delivered += list.length;
         const now = cam.deviceNow();
         const sub = cam.store.get(id);
-        return `<tev:PullMessagesResponse><tev:CurrentTime>${isoSeconds(now)}</tev:CurrentTime><tev:TerminationTime>${isoSeconds(sub.terminationTime)}</tev:TerminationTime>${list.map((n) => notificationXml(n, cam.prefixFor)).join('')}</tev:PullMessagesResponse>`;
+        // CurrentTime with milliseconds, as some firmware sends it (clients may use it to track the clock).
+        return `<tev:PullMessagesResponse><tev:CurrentTime>${new Date(now).toISOString()}</tev:CurrentTime><tev:TerminationTime>${isoSeconds(sub.terminationTime)}</tev:TerminationTime>${list.map((n) => notificationXml(n, cam.prefixFor)).join('')}</tev:PullMessagesResponse>`;
       }
       case 'Renew': {
         const now = cam.deviceNow();

@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REACHABILITY_BACKOFF, backoffDelay } from '../../drivers/onvif/backoff.js';
+import { OnvifDriver } from '../../drivers/onvif/onvif-driver.js';
+import { onvifDeviceSchema } from '../../drivers/onvif/schema.js';
+import { startCameraSet } from '../../simulators/onvif/camera-set.js';
+import { RecordingContext } from '../helpers/recording-context.js';
+import { eventsOf, type Harness, PASSWORD, poll, startHarness, subscribed } from './sim-harness.js';
+
+let h: Harness | undefined;
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  for (const c of cleanups.splice(0)) await c();
+});
+
+const stats = (id: string) => h!.driver.stats().find((s) => s.device === id)!;
+const crossings = (id: string) => eventsOf(h!, id, 'line.crossed').map((e) => (e.data as Record<string, string>).ObjectId);
+
+describe('ONVIF pull-point across network blips (issue 11)', () => {
+  it('resumes the same pull-point after an outage and collects every event the camera queued during it', async () => {
+    h = await startHarness({ cameras: 1, maxPullPoints: 2 });
+    await subscribed(h, 'cam-001');
+    const cam = h.set.camera('cam-001');
+    const before = cam.store.ids();
+    await cam.setFaults({ unreachable: true });
+    await h.ctx.until(() => h!.ctx.lastStatus('cam-001')?.meta?.reason === 'unreachable', 20_000, 'unreachable seen');
+    // 40 crossings raised while nothing can reach the camera: they wait on its pull-point.
+    for (let i = 1; i <= 40; i++) h.set.emit('cam-001', 'line-crossed', { objectId: String(i) });
+    await cam.setFaults({ unreachable: false });
+    await h.ctx.until(() => crossings('cam-001').length >= 40, 30_000, 'queued crossings collected');
+    expect(crossings('cam-001')).toEqual(Array.from({ length: 40 }, (_, i) => String(i + 1)));
+    expect(cam.store.ids()).toEqual(before);
+    expect(stats('cam-001').subscription).toMatchObject({ state: 'active', resubscribes: 0, lost: 0, open: 1 });
+    expect(stats('cam-001').subscription!.resumes).toBeGreaterThanOrEqual(1);
+    expect(h.ctx.lastStatus('cam-001')!.status).toBe('online');
+    // "device online" once per change: online, offline (unreachable), online.
+    expect(h.ctx.recorded.statuses.filter((s) => s.device === 'cam-001').map((s) => s.status)).toEqual(['online', 'offline', 'online']);
+  });
+
+  it('creates a new subscription only when the old one expired during the outage, and holds one slot', async () => {
+    h = await startHarness({ cameras: 1, maxPullPoints: 2 }, { events: { terminationMs: 10_000 } });
+    const cam = h.set.camera('cam-001');
+    await cam.setFaults({ maxTerminationMs: 2000 });
+    await subscribed(h, 'cam-001');
+    await poll(() => stats('cam-001').subscription!.renewals >= 1, 'a renewal with the 2 s cap');
+    await cam.setFaults({ unreachable: true });
+    // The camera ends the pull-point 2 s after its last renewal; wait until it has.
+    await poll(() => cam.store.ids().length === 0, 'camera expired the pull-point');
+    await cam.setFaults({ unreachable: false });
+    await subscribed(h, 'cam-001', 1);
+    expect(stats('cam-001').subscription).toMatchObject({ lost: 1, resubscribes: 1, open: 1 });
+    expect(cam.store.size).toBe(1);
+    h.set.emit('cam-001', 'line-crossed', { objectId: 'after' });
+    await h.ctx.until(() => crossings('cam-001').includes('after'), 10_000, 'events on the new subscription');
+  });
+
+  it('unsubscribes a pull-point it replaces, so two slots never run out', async () => {
+    h = await startHarness({ cameras: 1, maxPullPoints: 2 });
+    const cam = h.set.camera('cam-001');
+    await subscribed(h, 'cam-001');
+    for (let round = 1; round <= 3; round++) {
+      // A hung pull-point (answers nothing) is replaced: the old one is unsubscribed first.
+      await cam.setFaults({ hangPulls: true });
+      await poll(() => stats('cam-001').subscription!.lost >= round, `hung pull-point ${round} given up`);
+      await cam.setFaults({ hangPulls: false });
+      await subscribed(h, 'cam-001', round);
+      expect(cam.store.size).toBe(1);
+    }
+    expect(cam.counters.unsubscribes).toBe(3);
+    expect(stats('cam-001').subscription).toMatchObject({ resubscribes: 3, open: 1 });
+  });
+
+  it('releases the pull-point a previous run left (kill without Unsubscribe) before subscribing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridgate-onvif-ledger-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'onvif-subscriptions.json');
+    const set = await startCameraSet({ cameras: 1, maxPullPoints: 2, credentials: { username: 'admin', password: PASSWORD } });
+    cleanups.push(() => set.stop());
+    const cam = set.camera('cam-001');
+    // What a killed run leaves: a live pull-point on the camera, recorded in the ledger file.
+    const left = cam.store.create(undefined, cam.deviceNow() + 60_000);
+    writeFileSync(file, JSON.stringify({ 'cam-001': [`${cam.baseUrl}/onvif/subscription/${left.id}`] }));
+    const ctx = new RecordingContext();
+    const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
+    await driver.start(ctx);
+    cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
+    const cfg = onvifDeviceSchema.parse({ id: 'cam-001', kind: 'camera', driver: 'onvif', url: set.devices[0]!.url, username: 'admin', password: { env: 'X' }, requestTimeoutMs: 1000, events: { pullTimeoutMs: 1000, terminationMs: 10_000 } });
+    await driver.addDevice(cfg);
+    await poll(() => driver.stats()[0]?.subscription?.state === 'active', 'subscribed');
+    expect(cam.store.ids()).not.toContain(left.id);
+    expect(cam.store.size).toBe(1);
+    expect(cam.counters.unsubscribes).toBe(1);
+    const ledger = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>;
+    expect(ledger['cam-001']).toEqual([`${cam.baseUrl}/onvif/subscription/${cam.store.ids()[0]}`]);
+    await driver.stop(AbortSignal.timeout(5000));
+    expect(cam.store.size).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({});
+  });
+
+  it('refuses a third pull-point on a camera with two slots (the simulator imitates firmware limits)', async () => {
+    const set = await startCameraSet({ cameras: 1, maxPullPoints: 2 });
+    cleanups.push(() => set.stop());
+    const cam = set.camera('cam-001');
+    cam.store.create(undefined, cam.deviceNow() + 60_000);
+    cam.store.create(undefined, cam.deviceNow() + 60_000);
+    expect(() => cam.store.create(undefined, cam.deviceNow() + 60_000)).toThrow(/at most 2 pull-points/);
+  });
+
+  it('probes an unreachable device at most every 5 s (+30 % jitter), from 0.5 s at each outage', () => {
+    const delays = Array.from({ length: 20 }, (_, i) => backoffDelay(REACHABILITY_BACKOFF, i + 1, () => 1));
+    expect(delays[0]).toBe(650);
+    expect(Math.max(...delays)).toBe(6500);
+  });
+});
