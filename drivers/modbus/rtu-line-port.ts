@@ -1,0 +1,196 @@
+import { EventEmitter } from 'node:events';
+import { SerialPort } from 'serialport';
+import { crc16 } from './crc16.js';
+
+export interface RtuLineSettings {
+  path: string;
+  baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+  dataBits: 7 | 8;
+  stopBits: 1 | 2;
+}
+
+/**
+ * Below this an answer may still be arriving: USB RS-485 adapters deliver in chunks (an FTDI's
+ * latency timer is 16 ms) and so does a pty, so the spec's t3.5 (1.75 ms above 19200 baud) would
+ * cut real answers in two.
+ */
+const GAP_FLOOR_MS = 20;
+/** Modbus serial line 2.5.1.1: an RTU frame is at most 256 bytes. */
+const MAX_FRAME = 256;
+
+/**
+ * The serial end of an RTU line, in the shape modbus-serial's client takes as its port
+ * (`new ModbusRTU(port)`: open/close/write/isOpen, `data` events carrying one answer frame).
+ *
+ * Hand-written because modbus-serial's RTUBufferedPort cannot survive noise: it has no destroy
+ * (the client's destroy leaves the descriptor and the port lock held, so a re-open fails with
+ * "Cannot lock port" for good), and it keeps stale bytes across requests, so the rest of a
+ * garbled or late answer can be taken as the answer to the next request. Here:
+ * - every request starts with an empty receive buffer (bytes before it cannot be its answer);
+ * - an answer is a frame of the expected unit, function (or exception) and length whose CRC is
+ *   right, found anywhere in what arrived (leading noise is skipped);
+ * - when the line goes quiet (t3.5, at least GAP_FLOOR_MS) without such a frame, what arrived is
+ *   handed over as it is, so the client fails that request at once (CRC or length error)
+ *   instead of waiting for its timeout;
+ * - bytes outside a transaction (inter-frame garbage, late answers) are dropped and counted;
+ * - `quiet()` waits for silence and flushes the OS buffers before the line is used again.
+ */
+export class RtuLinePort extends EventEmitter {
+  /** modbus-serial's client keeps its transaction ids on the port. */
+  _transactionIdRead = 1;
+  _transactionIdWrite = 1;
+  /** Bytes that were not part of an answer (noise, garbage, late or broken answers). */
+  discarded = 0;
+  private readonly serial: SerialPort;
+  private readonly gapMs: number;
+  private rx: Buffer = Buffer.alloc(0);
+  private expect: { unit: number; fc: number; length: number } | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
+  private lastByteAt = 0;
+
+  constructor(settings: RtuLineSettings) {
+    super();
+    this.serial = new SerialPort({ ...settings, autoOpen: false });
+    this.serial.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.serial.on('error', (err: Error) => this.emit('error', err));
+    this.serial.on('close', () => this.emit('close'));
+    // Modbus serial line 2.5.1.1: t3.5 = 3.5 characters of 11 bits, fixed at 1.75 ms above 19200 baud.
+    const t35 = settings.baudRate > 19_200 ? 1.75 : (3.5 * 11 * 1000) / settings.baudRate;
+    this.gapMs = Math.max(GAP_FLOOR_MS, t35);
+  }
+
+  get isOpen(): boolean {
+    return this.serial.isOpen;
+  }
+
+  /** The silence (ms) that ends a frame on this line. */
+  get gap(): number {
+    return this.gapMs;
+  }
+
+  open(callback: (err?: Error | null) => void): void {
+    this.serial.open(callback);
+  }
+
+  /** Closes the port and calls back once the descriptor (and its lock) is released. */
+  close(callback?: (err?: Error | null) => void): void {
+    this.endTransaction();
+    if (!this.serial.isOpen) {
+      callback?.();
+      return;
+    }
+    this.serial.close((err) => callback?.(err));
+  }
+
+  /** modbus-serial's destroy() calls this; closing is the only clean way to let go of a tty. */
+  destroy(): void {
+    this.close();
+  }
+
+  write(data: Buffer): void {
+    // A new request: nothing that came before can be its answer.
+    this.discard();
+    this.expect = { unit: data[0]!, fc: data[1]!, length: answerLength(data) };
+    this.lastByteAt = performance.now();
+    this.serial.write(data);
+  }
+
+  /**
+   * Ends the current transaction, waits until the line has been silent for one frame gap (at
+   * most `maxMs`), then drops what arrived and flushes the OS buffers (tcflush), so the rest of a
+   * broken answer can neither collide with nor answer the next request.
+   */
+  async quiet(maxMs: number): Promise<void> {
+    this.endTransaction();
+    const until = performance.now() + maxMs;
+    for (;;) {
+      const now = performance.now();
+      const idle = now - this.lastByteAt;
+      if (idle >= this.gapMs || now >= until) break;
+      await new Promise((r) => setTimeout(r, Math.min(this.gapMs - idle, until - now) + 1));
+    }
+    this.discard();
+    if (this.serial.isOpen) await new Promise<void>((r) => this.serial.flush(() => r()));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastByteAt = performance.now();
+    if (!this.expect) {
+      this.discarded += chunk.length;
+      return;
+    }
+    this.rx = this.rx.length === 0 ? chunk : Buffer.concat([this.rx, chunk]);
+    const found = findFrame(this.rx, this.expect);
+    if (found) {
+      this.discarded += this.rx.length - found.length;
+      this.deliver(found);
+      return;
+    }
+    if (this.rx.length > 2 * MAX_FRAME) {
+      this.deliver(this.rx);
+      return;
+    }
+    clearTimeout(this.gapTimer);
+    this.gapTimer = setTimeout(() => {
+      // The line went quiet without a valid answer: hand over what came; the client reports
+      // a CRC or length error for this request at once.
+      if (this.expect && this.rx.length > 0) this.deliver(this.rx.subarray(-MAX_FRAME));
+    }, this.gapMs);
+  }
+
+  private deliver(frame: Buffer): void {
+    this.endTransaction();
+    this.rx = Buffer.alloc(0);
+    this.emit('data', frame);
+  }
+
+  private endTransaction(): void {
+    this.expect = undefined;
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+  }
+
+  private discard(): void {
+    this.discarded += this.rx.length;
+    this.rx = Buffer.alloc(0);
+  }
+}
+
+/** Modbus app. protocol 6.1-6.12: the length of a normal answer to a request frame (0 = unknown). */
+export function answerLength(request: Uint8Array): number {
+  const fc = request[1];
+  const quantity = request.length >= 6 ? (request[4]! << 8) | request[5]! : 0;
+  switch (fc) {
+    case 1:
+    case 2:
+      return 5 + Math.ceil(quantity / 8); // unit, fc, byte count, bits, CRC
+    case 3:
+    case 4:
+      return 5 + 2 * quantity;
+    case 5:
+    case 6:
+    case 15:
+    case 16:
+      return 8; // echo of address and value/quantity
+    default:
+      return 0;
+  }
+}
+
+/** The first answer of the expected unit and function (or its exception, fc | 0x80) with a valid CRC. */
+export function findFrame(rx: Buffer, expect: { unit: number; fc: number; length: number }): Buffer | undefined {
+  for (let i = 0; i + 5 <= rx.length; i++) {
+    if (rx[i] !== expect.unit) continue;
+    const fc = rx[i + 1];
+    const length = fc === expect.fc ? expect.length : fc === (expect.fc | 0x80) ? 5 : 0;
+    if (length === 0 || i + length > rx.length) continue;
+    if (crcOk(rx, i, length)) return rx.subarray(i, i + length);
+  }
+  return undefined;
+}
+
+function crcOk(buf: Buffer, start: number, length: number): boolean {
+  const frame = buf.subarray(start, start + length);
+  return crc16(frame, length - 2) === frame.readUInt16LE(length - 2);
+}
