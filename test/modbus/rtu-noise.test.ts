@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventEmitter } from 'node:events';
 import { ModbusDriver } from '../../drivers/modbus/modbus-driver.js';
+import { ModbusSerialLink } from '../../drivers/modbus/modbus-link.js';
 import { type ModbusDeviceConfig, modbusDeviceSchema } from '../../drivers/modbus/schema.js';
 import type { RawSample } from '../../gateway/devices/driver.js';
 import { type Corruption, NoisyLine } from '../../simulators/modbus/noisy-line.js';
@@ -40,17 +42,7 @@ describe('RTU line with noise, against pymodbus', () => {
       points: Array.from({ length: 10 }, (_, i) => ({ name: `r${i}`, table: 'holding-register', address: i })),
     });
   const good = (s: RawSample) => s.quality === undefined;
-  /** Descriptors this process holds on the gateway's pty (the issue saw a leaked one). */
-  const descriptors = () => {
-    const tty = realpathSync(line.gateway);
-    return readdirSync('/proc/self/fd').filter((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`) === tty;
-      } catch {
-        return false;
-      }
-    }).length;
-  };
+  const descriptors = () => descriptorsOn(line.gateway);
   /** Waits until both units have `n` more cycles (r0 samples) than now. */
   const cycles = async (n: number, what: string) => {
     const a = samplesOf(ctx, 'u7', 'r0').length;
@@ -141,6 +133,41 @@ describe('RTU line with noise, against pymodbus', () => {
     // One report per change: error once, online once, for each unit.
     expect(ctx.recorded.statuses.slice(start).map((s) => `${s.device}:${s.status}`).sort()).toEqual(['u7:error', 'u7:online', 'u8:error', 'u8:online']);
     expect(descriptors()).toBe(1);
+  });
+});
+
+/** Descriptors this process holds on a pty (the issue saw a leaked one). */
+function descriptorsOn(path: string): number {
+  const tty = realpathSync(path);
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === tty;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe('re-opening a serial port', () => {
+  it('a port that failed is re-opened only once the old one is closed (no "Cannot lock port"), and closing lets go of it', async () => {
+    const line = await NoisyLine.open();
+    const slave = await startPymodbus('rtu', line.device);
+    const link = new ModbusSerialLink({ transport: 'rtu', path: line.gateway, baudRate: 115_200, parity: 'none', dataBits: 8, stopBits: 1 });
+    try {
+      expect(await link.readRegisters(7, 'holding-register', 0, 2, 1000)).toEqual([100, 101]);
+      for (let i = 0; i < 5; i++) {
+        // The port reports an I/O error (an adapter unplugged for a moment): the link drops it,
+        // and the very next request re-opens the tty while the old close is still under way.
+        (link as unknown as { port: EventEmitter }).port.emit('error', new Error('EIO'));
+        expect(await link.readRegisters(8, 'holding-register', 2, 2, 1000)).toEqual([102, 103]);
+        expect(descriptorsOn(line.gateway)).toBe(1);
+      }
+    } finally {
+      await link.close();
+      expect(descriptorsOn(line.gateway)).toBe(0);
+      await slave.stop();
+      await line.close();
+    }
   });
 });
 
