@@ -89,6 +89,14 @@ export interface DriverContext {
   mode(): Mode;
   /** Called after each mode change; returns an unsubscribe function. */
   onModeChange(listener: (mode: Mode) => void): () => void;
+  /** Small durable state kept across restarts (counter totals), keys private to the driver; absent where nothing persists. */
+  state?: DriverState;
+}
+
+/** A driver's view of the gateway's durable key-value state (JSON values; keys already namespaced by driver). */
+export interface DriverState {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
 }
 
 export interface DiscoverOptions {
