@@ -30,9 +30,9 @@ const MAX_FRAME = 256;
  * - every request starts with an empty receive buffer (bytes before it cannot be its answer);
  * - an answer is a frame of the expected unit, function (or exception) and length whose CRC is
  *   right, found anywhere in what arrived (leading noise is skipped);
- * - when the line goes quiet (t3.5, at least GAP_FLOOR_MS) without such a frame, what arrived is
- *   handed over as it is, so the client fails that request at once (CRC or length error)
- *   instead of waiting for its timeout;
+ * - when the line goes quiet (t3.5, at least GAP_FLOOR_MS) with a broken answer (right unit and
+ *   function, wrong CRC or length), it is handed over so the client fails that request at once
+ *   instead of waiting for its timeout; noise that holds no answer is dropped;
  * - bytes outside a transaction (inter-frame garbage, late answers) are dropped and counted;
  * - `quiet()` waits for silence and flushes the OS buffers before the line is used again.
  */
@@ -131,11 +131,36 @@ export class RtuLinePort extends EventEmitter {
       this.deliver(this.rx);
       return;
     }
+    this.armGapTimer();
+  }
+
+  /**
+   * When the line has been quiet for one frame gap without a valid answer (Modbus serial line
+   * 2.5.1.1: a frame ends with t3.5 of silence):
+   * - if what came holds the start of an answer (the expected unit, then the function or its
+   *   exception), that broken frame is handed over: the client fails this request at once with
+   *   a CRC or length error (serial line 2.4.1: a frame error ends the transaction);
+   * - otherwise it is noise: dropped, and the answer is still awaited (until the timeout).
+   * Silence is trusted only if the timer fired on time: a late timer means the event loop was
+   * busy and bytes may still be waiting to be read, so it looks again.
+   */
+  private armGapTimer(): void {
     clearTimeout(this.gapTimer);
+    const due = performance.now() + this.gapMs;
     this.gapTimer = setTimeout(() => {
-      // The line went quiet without a valid answer: hand over what came; the client reports
-      // a CRC or length error for this request at once.
-      if (this.expect && this.rx.length > 0) this.deliver(this.rx.subarray(-MAX_FRAME));
+      const expect = this.expect;
+      if (!expect || this.rx.length === 0) return;
+      if (performance.now() - due > this.gapMs / 2) {
+        this.armGapTimer();
+        return;
+      }
+      const start = frameStart(this.rx, expect);
+      if (start < 0) {
+        this.discard();
+        return;
+      }
+      this.discarded += start;
+      this.deliver(this.rx.subarray(start, start + MAX_FRAME));
     }, this.gapMs);
   }
 
@@ -176,6 +201,14 @@ export function answerLength(request: Uint8Array): number {
     default:
       return 0;
   }
+}
+
+/** Where an answer of the expected unit and function (or its exception) starts, or −1. */
+export function frameStart(rx: Buffer, expect: { unit: number; fc: number }): number {
+  for (let i = 0; i + 1 < rx.length; i++) {
+    if (rx[i] === expect.unit && (rx[i + 1] === expect.fc || rx[i + 1] === (expect.fc | 0x80))) return i;
+  }
+  return -1;
 }
 
 /** The first answer of the expected unit and function (or its exception, fc | 0x80) with a valid CRC. */

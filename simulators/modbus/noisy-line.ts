@@ -17,8 +17,9 @@ export type Corruption =
 /**
  * A serial line with noise on demand, for RTU tests against a device we did not write: two
  * socat pty pairs with a relay between them. The gateway opens `gateway`, the device (pymodbus)
- * opens `device`; requests pass unchanged, answers are cut into frames by silence (3 ms) and
- * the next N are broken as asked. Noise can also be sent while the line is idle.
+ * opens `device`; requests pass unchanged, answers are cut into frames by their length (Modbus
+ * app. protocol 6: byte count for FC 1-4, 8 bytes for FC 5/6/15/16, 5 for an exception) and the
+ * next N are broken as asked. Noise can also be sent while the line is idle.
  */
 export class NoisyLine {
   /** Answers passed (intact or broken). */
@@ -27,8 +28,7 @@ export class NoisyLine {
   broken = 0;
   private readonly queue: Corruption[] = [];
   private always: Corruption | undefined;
-  private frame: Buffer[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private pending: Buffer = Buffer.alloc(0);
   private seed = 0x2545f491;
 
   private constructor(
@@ -39,9 +39,13 @@ export class NoisyLine {
   ) {
     toGateway.on('data', (d: Buffer) => toDevice.write(d));
     toDevice.on('data', (d: Buffer) => {
-      this.frame.push(d);
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.forward(), 3);
+      this.pending = Buffer.concat([this.pending, d]);
+      // Cut answers by their structure, not by silence: on a busy machine a silence timer
+      // would split one answer in two and break a frame it was not asked to.
+      for (let n = answerSize(this.pending); n > 0 && this.pending.length >= n; n = answerSize(this.pending)) {
+        this.forward(this.pending.subarray(0, n));
+        this.pending = this.pending.subarray(n);
+      }
     });
   }
 
@@ -87,15 +91,12 @@ export class NoisyLine {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.timer);
     await Promise.all([this.toGateway, this.toDevice].map((p) => new Promise<void>((r) => (p.isOpen ? p.close(() => r()) : r()))));
     await this.gatewayPair.close();
     await this.devicePair.close();
   }
 
-  private forward(): void {
-    const answer = Buffer.concat(this.frame);
-    this.frame = [];
+  private forward(answer: Buffer): void {
     this.answers++;
     const kind = this.queue.shift() ?? this.always;
     if (!kind) {
@@ -115,6 +116,16 @@ export class NoisyLine {
     this.seed = x >>> 0;
     return this.seed & 0xff;
   }
+}
+
+/** The size of the RTU answer at the head of `buf` (0 = not known yet). */
+function answerSize(buf: Buffer): number {
+  if (buf.length < 3) return 0;
+  const fc = buf[1]!;
+  if (fc & 0x80) return 5;
+  if (fc >= 1 && fc <= 4) return 5 + buf[2]!;
+  if (fc === 5 || fc === 6 || fc === 15 || fc === 16) return 8;
+  return buf.length; // unknown function: pass on what came
 }
 
 /** The answer as the gateway receives it after the corruption. */

@@ -85,7 +85,8 @@ describe('fault matrix', () => {
 
         // The healthy devices on other connections went on at their pace: no overrun, all good.
         for (const id of ['healthy-a', 'healthy-b']) {
-          expect(driver.stats(id).overruns).toBe(0);
+          // A stalled device would overrun every cycle; a loaded box may overrun a few on its own.
+          expect(driver.stats(id).overruns).toBeLessThanOrEqual(Math.ceil(driver.stats(id).cycles / 10));
           expect(ctx.lastStatus(id)!.status).toBe('online');
           expect(last(ctx, id, id === 'healthy-a' ? 'voltage' : 'level')!.quality).toBeUndefined();
         }
@@ -141,7 +142,7 @@ describe('a device nobody listens for', () => {
       expect(ctx.lastStatus('gone')!.error).toMatch(new RegExp(`^connection problem \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\) at .* on unit 1 @ 127\\.0\\.0\\.1:${port} \\(2 cycles without an answer\\)$`));
       expect(driver.stats('gone').errors.connection).toBeGreaterThan(0);
       expect(ctx.lastStatus('ok')!.status).toBe('online');
-      expect(driver.stats('ok').overruns).toBe(0);
+      expect(driver.stats('ok').overruns).toBeLessThanOrEqual(Math.ceil(driver.stats('ok').cycles / 10));
       await expect(driver.write('gone', 'pm25-alarm-level', 5)).rejects.toMatchObject({ code: 'E_MODBUS_DEVICE_OFFLINE' });
     } finally {
       await driver.stop(AbortSignal.timeout(5000));
