@@ -162,7 +162,9 @@ export class ModbusSerialLink implements ModbusLink {
     // Connecting shares the request's time budget (at least 1 s: a TCP handshake on a busy line).
     const budget = Math.max(1000, timeoutMs);
     this.connecting = new Promise<Client>((resolve, reject) => {
+      let timedOut = false;
       const timer = setTimeout(() => {
+        timedOut = true;
         this.reset(client, port);
         reject(new ModbusError('E_MODBUS_CONNECTION', `could not connect to ${this.label} in ${budget} ms`));
       }, budget);
@@ -176,6 +178,8 @@ export class ModbusSerialLink implements ModbusLink {
       opening.then(
         () => {
           clearTimeout(timer);
+          // Opened after its time was up: already being closed (the close waits for the open).
+          if (timedOut) return;
           if (this.closed) {
             this.reset(client, port);
             reject(new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`));
@@ -190,6 +194,7 @@ export class ModbusSerialLink implements ModbusLink {
         },
         (err: unknown) => {
           clearTimeout(timer);
+          if (timedOut) return;
           this.reset(client, port);
           reject(err);
         },

@@ -48,6 +48,8 @@ export class RtuLinePort extends EventEmitter {
   private expect: { unit: number; fc: number; length: number } | undefined;
   private gapTimer: NodeJS.Timeout | undefined;
   private lastByteAt = 0;
+  /** Settles when the last open() has finished (either way). */
+  private opening: Promise<void> = Promise.resolve();
 
   constructor(settings: RtuLineSettings) {
     super();
@@ -70,17 +72,30 @@ export class RtuLinePort extends EventEmitter {
   }
 
   open(callback: (err?: Error | null) => void): void {
-    this.serial.open(callback);
+    let opened!: () => void;
+    this.opening = new Promise<void>((r) => {
+      opened = r;
+    });
+    this.serial.open((err) => {
+      opened();
+      callback(err);
+    });
   }
 
-  /** Closes the port and calls back once the descriptor (and its lock) is released. */
+  /**
+   * Closes the port and calls back once the descriptor (and its lock) is released. A close
+   * asked while the port is still opening (a connect that timed out) waits for the open to end,
+   * or the descriptor would outlive the close and every later open fail with "Cannot lock port".
+   */
   close(callback?: (err?: Error | null) => void): void {
     this.endTransaction();
-    if (!this.serial.isOpen) {
-      callback?.();
-      return;
-    }
-    this.serial.close((err) => callback?.(err));
+    void this.opening.then(() => {
+      if (!this.serial.isOpen) {
+        callback?.();
+        return;
+      }
+      this.serial.close((err) => callback?.(err));
+    });
   }
 
   /** modbus-serial's destroy() calls this; closing is the only clean way to let go of a tty. */
