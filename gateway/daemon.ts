@@ -262,7 +262,8 @@ export class Gateway {
       log: log.child({ component: 'devices' }),
       mode: () => modes.mode,
       onModeChange: (l) => modes.onChange((c) => l(c.mode)),
-      state: store,
+      // Counter totals in the state store's kv table (the MQTT branch brings SqliteCounterStore for this seam).
+      counters: { get: (device, point) => store.get(`counter:${device}:${point}`), set: (device, point, state) => store.set(`counter:${device}:${point}`, state) },
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {

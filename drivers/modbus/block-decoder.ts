@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DriverState, RawSample, RawValue } from '../../gateway/devices/driver.js';
+import type { CounterStateStore, CounterState as SavedCounter, RawSample, RawValue } from '../../gateway/devices/driver.js';
 import { isBitTable } from './address.js';
 import type { Block } from './block-planner.js';
 import { type CounterState, CounterTracker } from './counter-tracker.js';
@@ -9,39 +9,18 @@ import type { ResolvedPoint } from './resolved-point.js';
 /**
  * Turns the answer to a block read into raw samples, one per point. Counters become continuous
  * totals (wrap and reset handled by CounterTracker); a float the device marks as "no value"
- * (NaN, a common meter convention) is a bad sample, not a number. Counter totals are saved in
- * the driver's durable state, per device and point.
+ * (NaN, a common meter convention) is a bad sample, not a number. Counter totals are kept in the
+ * core's counter state store (ctx.counters), per device and point.
  */
 export class BlockDecoder {
   private readonly counters = new Map<string, CounterTracker>();
-  /** Counters whose state changed since it was last saved. */
-  private readonly dirty = new Set<string>();
-  private savedAt = 0;
 
   constructor(
     private readonly device: string,
     private readonly log: Logger,
-    /** Durable state: counter totals survive a gateway restart (absent: kept in memory only). */
-    private readonly state?: DriverState,
-    /** How often a counter's last raw value is saved (a wrap or reset is saved at once), ms. */
-    private readonly saveEveryMs = 30_000,
+    /** Durable counter state: totals survive a gateway restart (absent: kept in memory only). */
+    private readonly store?: CounterStateStore,
   ) {}
-
-  /**
-   * Saves the counters that moved, at most every saveEveryMs (`force`: now, on stop). Between
-   * saves only `last` is behind, which matters only if the device resets while the gateway is
-   * down; the base, which a restart must not lose, is saved when it changes.
-   */
-  saveCounters(now: number, force = false): void {
-    if (!this.state || this.dirty.size === 0 || (!force && now - this.savedAt < this.saveEveryMs)) return;
-    this.savedAt = now;
-    const names = [...this.dirty];
-    this.dirty.clear();
-    for (const name of names) {
-      const s = this.counters.get(name)?.state();
-      if (s) this.save(name, s);
-    }
-  }
 
   decode(block: Block, data: readonly (boolean | number)[], ts: number, out: RawSample[]): void {
     for (const p of block.points) out.push(this.decodePoint(p, block, data, ts));
@@ -67,41 +46,40 @@ export class BlockDecoder {
   private count(p: ResolvedPoint, raw: number): number {
     let tracker = this.counters.get(p.name);
     if (!tracker) {
-      const saved = this.load(p.name);
+      const saved = this.load(p.name, p.count === 1 ? 16 : 32);
       tracker = new CounterTracker(p.count === 1 ? 16 : 32, saved);
       if (saved) this.log.debug({ point: p.name, base: saved.base, last: saved.last }, 'counter total restored');
       this.counters.set(p.name, tracker);
     }
     const { total, event } = tracker.next(raw);
-    this.dirty.add(p.name);
-    if (event) {
-      this.log.info({ point: p.name, raw, total, event }, event === 'wrap' ? 'counter wrapped' : 'counter reset by the device');
-      const s = tracker.state();
-      if (s) this.save(p.name, s);
-    }
+    if (event) this.log.info({ point: p.name, raw, total, event }, event === 'wrap' ? 'counter wrapped' : 'counter reset by the device');
+    const s = tracker.state();
+    // The store keeps it in memory and writes it soon (and at stop): cheap enough per reading.
+    if (s) this.save(p.name, { kind: 'cumulative', last: s.last, total: s.base + s.last });
     return total;
   }
 
-  private key(point: string): string {
-    return `counter:${this.device}:${point}`;
-  }
-
-  private load(point: string): CounterState | undefined {
+  /** The saved state of a counter as the tracker takes it (base = total − last). */
+  private load(point: string, bits: 16 | 32): CounterState | undefined {
     try {
-      return this.state?.get<CounterState>(this.key(point));
+      const saved = this.store?.get(this.device, point);
+      if (saved?.kind !== 'cumulative' || saved.last === undefined) return undefined;
+      const { last, total } = saved;
+      // A state that does not fit this counter (another width, a damaged row) starts a new total.
+      if (!Number.isFinite(last) || !Number.isFinite(total) || last < 0 || last >= 2 ** bits || total < last) return undefined;
+      return { bits, last, base: total - last };
     } catch (err) {
       this.log.warn({ err, point }, 'saved counter total unreadable: starting a new total');
       return undefined;
     }
   }
 
-  private save(point: string, s: CounterState): void {
+  private save(point: string, state: SavedCounter): void {
     try {
-      this.state?.set(this.key(point), s);
+      this.store?.set(this.device, point, state);
     } catch (err) {
-      // A full disk must not stop polling; the total is saved again next time.
+      // A full disk must not stop polling; the total is saved again with the next reading.
       this.log.warn({ err, point }, 'counter total not saved');
-      this.dirty.add(point);
     }
   }
 }

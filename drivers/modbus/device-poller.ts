@@ -48,7 +48,7 @@ export class DevicePoller {
     this.points = new Map(points.map((p) => [p.name, p]));
     this.limits = device.blocks;
     this.breaker = new CircuitBreaker(device.breaker.failCycles, device.breaker.backoffMs, device.breaker.maxBackoffMs);
-    this.decoder = new BlockDecoder(device.id, log, ctx.state);
+    this.decoder = new BlockDecoder(device.id, log, ctx.counters);
   }
 
   /** Plans the reads and starts every group, the first tick at `stagger` (0..1) of its interval. */
@@ -66,7 +66,6 @@ export class DevicePoller {
   stop(): void {
     this.stopped = true;
     for (const g of this.groups) clearTimeout(g.timer);
-    this.decoder.saveCounters(performance.now(), true);
   }
 
   /** A new site mode: new intervals, and the next tick no later than one new interval from now. */
@@ -194,7 +193,6 @@ export class DevicePoller {
     if (this.stopped) return;
 
     this.stats.cycle(performance.now() - t0);
-    this.decoder.saveCounters(performance.now());
     // An offline device's failed probes are not reported point by point: its status says it all.
     if (samples.length > 0 && (outcome.answered || !wasOpen)) this.ctx.samples(samples);
     this.updateStatus(outcome);

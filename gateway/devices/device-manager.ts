@@ -7,7 +7,7 @@ import { errorMessage, GatewayError } from '../core/errors.js';
 import type { DeviceState, Mode, ReadingValue } from '../core/model.js';
 import type { GatewayBusEvents } from '../pipeline/bus-events.js';
 import { toRawValue } from '../pipeline/normalizer.js';
-import type { DeviceStatusUpdate, Driver, DriverContext, DriverState, RawSample } from './driver.js';
+import type { CounterStateStore, DeviceStatusUpdate, Driver, DriverContext, RawSample } from './driver.js';
 
 interface ManagedDevice {
   config: DeviceConfig;
@@ -23,8 +23,8 @@ export interface DeviceManagerOptions {
   log: Logger;
   mode: () => Mode;
   onModeChange: (listener: (mode: Mode) => void) => () => void;
-  /** Durable state for drivers (the outbox's state store); each driver sees keys under `driver:{name}:`. */
-  state?: DriverState;
+  /** Durable counter state for the drivers. */
+  counters?: CounterStateStore;
 }
 
 /**
@@ -220,7 +220,7 @@ export class DeviceManager {
       },
       mode: this.o.mode,
       onModeChange: this.o.onModeChange,
-      state: this.o.state && namespaced(this.o.state, `driver:${driverName}:`),
+      counters: this.o.counters,
     };
   }
 
@@ -269,6 +269,3 @@ export class DeviceManager {
   }
 }
 
-function namespaced(state: DriverState, prefix: string): DriverState {
-  return { get: (key) => state.get(prefix + key), set: (key, value) => state.set(prefix + key, value) };
-}

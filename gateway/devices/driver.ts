@@ -89,14 +89,24 @@ export interface DriverContext {
   mode(): Mode;
   /** Called after each mode change; returns an unsubscribe function. */
   onModeChange(listener: (mode: Mode) => void): () => void;
-  /** Small durable state kept across restarts (counter totals), keys private to the driver; absent where nothing persists. */
-  state?: DriverState;
+  /** Durable state of device counters, so continuous totals survive a gateway restart. */
+  counters?: CounterStateStore;
 }
 
-/** A driver's view of the gateway's durable key-value state (JSON values; keys already namespaced by driver). */
-export interface DriverState {
-  get<T>(key: string): T | undefined;
-  set(key: string, value: unknown): void;
+/** Small durable state per device counter point (kept beside the outbox, written within about a second). */
+export interface CounterStateStore {
+  get(deviceId: string, point: string): CounterState | undefined;
+  /** Keeps the state (copied); written to disk soon, and at stop. */
+  set(deviceId: string, point: string, state: CounterState): void;
+}
+
+/** A counter's saved state (the part the Modbus driver uses; the MQTT branch defines it in gateway/core/plausible-counter.ts with more fields). */
+export interface CounterState {
+  kind: 'cumulative' | 'interval';
+  /** The last accepted raw value of the device (cumulative). */
+  last?: number;
+  /** The continuous total (never goes down). */
+  total: number;
 }
 
 export interface DiscoverOptions {
