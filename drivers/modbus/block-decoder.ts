@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
-import type { CounterStateStore, CounterState as SavedCounter, RawSample, RawValue } from '../../gateway/devices/driver.js';
+import type { CounterStateStore, RawSample, RawValue } from '../../gateway/devices/driver.js';
 import { isBitTable } from './address.js';
 import type { Block } from './block-planner.js';
 import { type CounterState, CounterTracker } from './counter-tracker.js';
 import { decodeRegisters } from './data-types.js';
 import type { ResolvedPoint } from './resolved-point.js';
+
+/** A counter's state as the core's store keeps it. */
+type SavedCounter = Parameters<CounterStateStore['set']>[2];
 
 /**
  * Turns the answer to a block read into raw samples, one per point. Counters become continuous
