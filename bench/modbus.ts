@@ -6,6 +6,10 @@
  *  2. Readings/s ceiling on one core: the same fleet at the shortest interval (50 ms).
  *  3. A simulated RTU line (RTU over TCP, one request at a time) with 20 devices, all healthy,
  *     then one of them dead: how much the others' cycles grow (goal: at most one timeout).
+ *  4. Register maps with holes (exception 02 inside a coalesced block): requests per cycle of
+ *     the hole-aware planner, against pymodbus (Debian python3-pymodbus, a peer we did not
+ *     write) and the simulator's 100-point meter with holes. `npm run bench:modbus -- holes`
+ *     runs this part alone (a few seconds).
  *
  * The simulator runs in a child process (simulators/modbus/cli.ts) so its CPU is not counted.
  * The machine is shared: the load average is printed with the figures.
@@ -16,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { ModbusDriver } from '../drivers/modbus/modbus-driver.js';
 import { readModbusProfile, SHIPPED_MODBUS_PROFILES } from '../drivers/modbus/profile-file.js';
 import { planBlocks } from '../drivers/modbus/block-planner.js';
+import { startPymodbus } from '../test/modbus/peers/pymodbus.js';
 import { resolvePoint } from '../drivers/modbus/resolved-point.js';
 import { type ModbusDeviceConfig, modbusDeviceSchema } from '../drivers/modbus/schema.js';
 import { systemClock } from '../gateway/core/clock.js';
@@ -208,12 +213,65 @@ async function profileRatios(): Promise<void> {
   }
 }
 
+/** Polls one device until `cycles` cycles after the first `warmup`, and returns requests per cycle and the learning cost. */
+async function holeRun(device: ModbusDeviceConfig, warmup: number, cycles: number) {
+  const ctx = new CountingContext();
+  const driver = new ModbusDriver();
+  await driver.start(ctx);
+  await driver.addDevice(device);
+  const waitCycles = async (n: number) => {
+    while (driver.stats(device.id).cycles < n) await new Promise((r) => setTimeout(r, 20));
+  };
+  await waitCycles(warmup);
+  const learned = driver.stats(device.id);
+  await waitCycles(warmup + cycles);
+  const end = driver.stats(device.id);
+  const blocks = driver.plan(device.id).reduce((n, g) => n + g.blocks.length, 0);
+  await driver.stop(AbortSignal.timeout(5000));
+  return { perCycle: (end.requests - learned.requests) / (end.cycles - learned.cycles), firstCycles: learned.requests, blocks, bad: ctx.bad };
+}
+
+async function holes(): Promise<void> {
+  console.log('\n## Register maps with holes: requests per cycle of the hole-aware planner (gap fill 16)');
+  const peer = await startPymodbus('tcp');
+  try {
+    const points = [100, 101, 102, 104, 105, 106, 108].map((a) => ({ name: `r${a}`, table: 'holding-register', address: a }));
+    const d = modbusDeviceSchema.parse({ id: 'py', kind: 'modbus', driver: 'modbus', unitId: 7, connection: { transport: 'tcp', host: '127.0.0.1', port: peer.port }, intervalMs: 50, points });
+    const r = await holeRun(d, 3, 40);
+    console.log('  pymodbus 3.0 (Debian), holding 100..108 with holes at 103 and 107, 7 points, one coalesced block:');
+    console.log(`    hole-aware:          ${fmt(r.perCycle, 2)} requests per poll-group cycle over 40 cycles (${r.blocks} blocks; the first 3 cycles, learning included: ${r.firstCycles} requests)`);
+    console.log(`    split point by point (before): 7 requests per poll-group cycle; without holes: 1`);
+  } finally {
+    await peer.stop();
+  }
+  const sim = await startSimulator(['power-meter-3p:1'], 1);
+  try {
+    const profile = await readModbusProfile('power-meter-3p');
+    const ep = sim.endpoints[0]!;
+    const base = modbusDeviceSchema.parse({ id: 'pm3', kind: 'modbus', driver: 'modbus', unitId: ep.unit, connection: { transport: 'tcp', host: '127.0.0.1', port: ep.port }, intervalMs: 50, points: profile.points });
+    const whole = await holeRun(base, 3, 40);
+    // Reserved registers inside the filled gaps (44, 50, 58), as a firmware without them would have.
+    for (const a of [44, 50, 58]) sim.child.stdin!.write(`fault ${ep.id} hole=input-register/${a}\n`);
+    const holed = await holeRun({ ...base, id: 'pm3' }, 3, 40);
+    console.log(`  simulator power-meter-3p, ${profile.points.length} points in ${whole.blocks} blocks:`);
+    console.log(`    no holes:            ${fmt(whole.perCycle, 2)} requests per poll-group cycle`);
+    console.log(`    holes at input 45, 51, 59 (in filled gaps): ${fmt(holed.perCycle, 2)} requests per poll-group cycle (${holed.blocks} blocks; first 3 cycles: ${holed.firstCycles} requests), bad readings ${holed.bad}`);
+  } finally {
+    await sim.stop();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`# gridgate modbus benchmark — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load average ${load()}`);
+  if (process.argv.includes('holes')) {
+    await holes();
+    return;
+  }
   await profileRatios();
   await fleet(1000, 20, '1 s fleet');
   await fleet(50, 15, 'ceiling');
   await rtuLine();
+  await holes();
 }
 
 main().catch((err: unknown) => {

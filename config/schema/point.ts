@@ -13,7 +13,13 @@ export const basePointFields = {
   sourceUnit: unitSchema.optional().meta({ description: 'unit the device reports in, when it differs from `unit`' }),
   scale: z.number().finite().default(1),
   offset: z.number().finite().default(0),
-  decimals: z.number().int().min(0).max(9).optional().meta({ description: 'round to this many decimals after scaling' }),
+  decimals: z
+    .number()
+    .int()
+    .min(0)
+    .max(9)
+    .optional()
+    .meta({ description: 'round to this many decimals after scaling; when absent, an integer raw value is rounded to the resolution scale and offset imply (scale 0.1 → 1 decimal)' }),
   deadband: z
     .number()
     .min(0)

@@ -55,18 +55,6 @@ export function planBlocks(points: readonly ResolvedPoint[], limits: PlanLimits)
   return blocks;
 }
 
-/**
- * What to read instead of a block the device refused with exception 02 (illegal data address):
- * first its runs of adjacent points (no gap filled), and when it already was one run, each
- * point on its own. A single point is not split further (it is reported bad).
- */
-export function splitBlock(block: Block, limits: PlanLimits): Block[] {
-  if (block.points.length <= 1) return [block];
-  const runs = planBlocks(block.points, { ...limits, gapFill: 0 });
-  if (runs.length > 1) return runs;
-  return block.points.map((p) => ({ table: p.table, start: p.address, count: p.count, points: [p] }));
-}
-
 /** Total number of points carried, for the points-per-request metric. */
 export function pointCount(blocks: readonly Block[]): number {
   return blocks.reduce((n, b) => n + b.points.length, 0);

@@ -1,23 +1,27 @@
 import type { Logger } from 'pino';
 import type { Mode } from '../../gateway/core/model.js';
-import type { DriverContext, RawSample, RawValue } from '../../gateway/devices/driver.js';
+import type { DeviceStatusUpdate, DriverContext, RawSample, RawValue } from '../../gateway/devices/driver.js';
 import { BlockDecoder } from './block-decoder.js';
-import { type Block, type PlanLimits, splitBlock } from './block-planner.js';
+import type { Block, PlanLimits } from './block-planner.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { decodeRegisters, encodeRegisters } from './data-types.js';
 import type { DeviceLink } from './device-link.js';
 import type { DeviceStats } from './device-stats.js';
 import { ModbusError } from './modbus-errors.js';
-import { buildGroups, groupInterval, type PollGroup } from './poll-groups.js';
+import { type Learned, learnHoles } from './hole-planner.js';
+import { buildGroups, currentBlocks, groupInterval, type PlanEntry, type PollGroup } from './poll-groups.js';
 import type { ResolvedPoint } from './resolved-point.js';
 import type { ModbusDeviceConfig } from './schema.js';
 import { checkWriteValue } from './write-value.js';
 
 /**
- * Polls one device: each poll group on its own timer (staggered, per-mode interval), its blocks
- * read through the device's link, answers decoded and reported once per cycle, a circuit breaker
- * deciding online/offline. A failed request (after retries) ends the cycle: the remaining blocks
- * are reported bad with the same error, so a dead device costs a shared line one timeout.
+ * Polls one device: each poll group on its own timer (staggered, per-mode interval, on the
+ * monotonic clock: a wall-clock step neither stops nor floods polling), its blocks read through
+ * the device's link, answers decoded and reported once per cycle, a circuit breaker deciding
+ * offline and a count of useless cycles deciding error. A request that got no answer (after
+ * retries) ends the cycle: the remaining blocks are reported bad with the same error, so a dead
+ * device costs a shared line one timeout. Blocks refused with exception 02 are split around
+ * their holes (hole-planner.ts).
  */
 export class DevicePoller {
   private readonly points: Map<string, ResolvedPoint>;
@@ -27,6 +31,11 @@ export class DevicePoller {
   private readonly limits: PlanLimits;
   private stopped = false;
   private lastError: string | undefined;
+  private lastRefusal: string | undefined;
+  /** Consecutive cycles with answers but no valid read. */
+  private uselessCycles = 0;
+  /** The status last reported to the core (none before the first). */
+  private reported: DeviceStatusUpdate['status'] | undefined;
 
   constructor(
     private readonly device: ModbusDeviceConfig,
@@ -39,19 +48,19 @@ export class DevicePoller {
     this.points = new Map(points.map((p) => [p.name, p]));
     this.limits = device.blocks;
     this.breaker = new CircuitBreaker(device.breaker.failCycles, device.breaker.backoffMs, device.breaker.maxBackoffMs);
-    this.decoder = new BlockDecoder(device.id, log);
+    this.decoder = new BlockDecoder(device.id, log, ctx.counters);
   }
 
   /** Plans the reads and starts every group, the first tick at `stagger` (0..1) of its interval. */
   start(stagger: number): void {
     this.groups = buildGroups([...this.points.values()], this.limits);
     const mode = this.ctx.mode();
-    const now = Date.now();
+    const now = performance.now();
     for (const g of this.groups) {
       g.intervalMs = groupInterval(g, this.device, mode);
       this.schedule(g, now + Math.floor(stagger * g.intervalMs));
     }
-    this.log.debug({ groups: this.groups.map((g) => ({ name: g.name, intervalMs: g.intervalMs, blocks: g.blocks.length, points: g.points.length })) }, 'polling planned');
+    this.log.debug({ groups: this.groups.map((g) => ({ name: g.name, intervalMs: g.intervalMs, blocks: g.plan.length, points: g.points.length })) }, 'polling planned');
   }
 
   stop(): void {
@@ -61,7 +70,7 @@ export class DevicePoller {
 
   /** A new site mode: new intervals, and the next tick no later than one new interval from now. */
   setMode(mode: Mode): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const g of this.groups) {
       const interval = groupInterval(g, this.device, mode);
       if (interval === g.intervalMs) continue;
@@ -73,7 +82,7 @@ export class DevicePoller {
 
   /** The current read plan (for tests and the UI). */
   plan(): ReadonlyArray<{ group: string; blocks: readonly Block[]; intervalMs: number }> {
-    return this.groups.map((g) => ({ group: g.name, blocks: g.blocks, intervalMs: g.intervalMs }));
+    return this.groups.map((g) => ({ group: g.name, blocks: currentBlocks(g), intervalMs: g.intervalMs }));
   }
 
   /** One on-demand read of a point, ahead of the polls waiting on the bus. */
@@ -129,11 +138,11 @@ export class DevicePoller {
   private schedule(g: PollGroup, at: number): void {
     if (this.stopped) return;
     g.nextAt = at;
-    g.timer = setTimeout(() => this.tick(g), Math.max(0, at - Date.now()));
+    g.timer = setTimeout(() => this.tick(g), Math.max(0, at - performance.now()));
   }
 
   private tick(g: PollGroup): void {
-    const now = Date.now();
+    const now = performance.now();
     // Keep the grid: the next tick is one interval after this one, skipping any we missed.
     let next = g.nextAt + g.intervalMs;
     if (next <= now) next += Math.ceil((now - next + 1) / g.intervalMs) * g.intervalMs;
@@ -156,65 +165,143 @@ export class DevicePoller {
     const ts = this.ctx.clock.now();
     const wasOpen = this.breaker.isOpen;
     const samples: RawSample[] = [];
-    const plan: Block[] = [];
-    let answered = false;
-    let failure: ModbusError | undefined;
+    const outcome: CycleOutcome = { answered: false, good: false, failure: undefined, refusal: undefined };
 
-    const readOne = async (block: Block): Promise<void> => {
+    const readEntry = async (entry: PlanEntry): Promise<void> => {
       if (this.stopped) return;
-      if (failure) {
-        this.decoder.fail(block, failure.message, ts, samples);
-        plan.push(block);
+      const reprobe = entry.parts !== undefined && performance.now() >= entry.reprobeAt;
+      if (entry.parts && !reprobe) {
+        for (const part of entry.parts) await this.readBlock(part, ts, samples, outcome);
         return;
       }
-      try {
-        const data = await this.link.read(block.table, block.start, block.count, block.points.length);
-        answered = true;
-        this.decoder.decode(block, data, ts, samples);
-        plan.push(block);
-      } catch (err) {
-        const e = err as ModbusError;
-        if (e.code === 'E_MODBUS_EXCEPTION') {
-          answered = true;
-          // Modbus app. protocol 7, code 02: some address of the block does not exist. Read its
-          // parts instead, and keep reading them so (the plan remembers the split).
-          if (e.exceptionCode === 2 && block.points.length > 1) {
-            const parts = splitBlock(block, this.limits);
-            this.log.info({ at: e.message, parts: parts.length }, 'block refused with exception 2, split');
-            for (const part of parts) await readOne(part);
-            return;
-          }
-        } else if (e.code !== 'E_MODBUS_STOPPED') {
-          failure = e;
-        }
-        this.decoder.fail(block, e.message, ts, samples);
-        plan.push(block);
+      const refused = await this.readBlock(entry.merged, ts, samples, outcome, true);
+      if (!refused) {
+        if (entry.parts) this.log.info({ block: this.link.describe(entry.merged.table, entry.merged.start, entry.merged.count) }, 'holes closed: block read whole again');
+        entry.parts = undefined;
+        return;
       }
+      entry.reprobeAt = performance.now() + this.device.blocks.reprobeMs;
+      if (entry.parts) {
+        for (const part of entry.parts) await this.readBlock(part, ts, samples, outcome);
+        return;
+      }
+      await this.learn(entry, refused, ts, samples, outcome);
     };
 
-    if (this.device.maxInFlight > 1) await Promise.all(g.blocks.map(readOne));
-    else for (const block of g.blocks) await readOne(block);
+    if (this.device.maxInFlight > 1) await Promise.all(g.plan.map(readEntry));
+    else for (const entry of g.plan) await readEntry(entry);
     if (this.stopped) return;
 
-    g.blocks = plan;
     this.stats.cycle(performance.now() - t0);
     // An offline device's failed probes are not reported point by point: its status says it all.
-    if (samples.length > 0 && (answered || !wasOpen)) this.ctx.samples(samples);
-    this.updateStatus(answered, failure);
+    if (samples.length > 0 && (outcome.answered || !wasOpen)) this.ctx.samples(samples);
+    this.updateStatus(outcome);
   }
 
-  private updateStatus(answered: boolean, failure: ModbusError | undefined): void {
-    const transition = this.breaker.record(answered, Date.now());
-    if (!answered && failure) this.lastError = failure.message;
-    if (transition === 'opened') {
-      this.stats.online = false;
-      const error = `${this.lastError ?? 'no answer'} (${this.device.breaker.failCycles} cycles without an answer)`;
-      this.log.warn({ error }, 'device offline');
-      this.ctx.status(this.device.id, { status: 'offline', error });
-    } else if (answered && !this.stats.online) {
-      this.stats.online = true;
-      this.log.info(transition === 'closed' ? 'device back online' : 'device online');
-      this.ctx.status(this.device.id, { status: 'online' });
+  /**
+   * Reads one block and reports its points. Returns the exception when the device refused a
+   * multi-point block with exception 02 and `holeAware` (the caller learns the holes; nothing
+   * is reported yet). After a failure without an answer, the rest of the cycle is not sent:
+   * its points get the same error (a dead device costs a shared line one timeout per cycle).
+   */
+  private async readBlock(block: Block, ts: number, out: RawSample[], o: CycleOutcome, holeAware = false): Promise<ModbusError | undefined> {
+    if (o.failure) {
+      this.decoder.fail(block, o.failure.message, ts, out);
+      return undefined;
     }
+    try {
+      const data = await this.link.read(block.table, block.start, block.count, block.points.length);
+      o.answered = true;
+      o.good = true;
+      this.decoder.decode(block, data, ts, out);
+    } catch (err) {
+      const e = err as ModbusError;
+      if (e.code === 'E_MODBUS_STOPPED') return undefined;
+      if (e.code === 'E_MODBUS_EXCEPTION' || e.code === 'E_MODBUS_BAD_FRAME') {
+        // An exception is an answer; so is a garbled frame (the device is there, the line is
+        // noisy): neither opens the breaker, and the next block is still read.
+        o.answered = true;
+        o.refusal = e;
+        if (holeAware && e.exceptionCode === 2 && block.points.length > 1) return e;
+      } else {
+        o.failure = e;
+      }
+      this.decoder.fail(block, e.message, ts, out);
+    }
+    return undefined;
   }
+
+  /** Finds the holes of a block refused with exception 02, reports what it read, and keeps the learned plan. */
+  private async learn(entry: PlanEntry, refused: ModbusError, ts: number, out: RawSample[], o: CycleOutcome): Promise<void> {
+    const block = entry.merged;
+    let learned: Learned;
+    try {
+      learned = await learnHoles(
+        block,
+        async (b) => {
+          try {
+            return { data: await this.link.read(b.table, b.start, b.count, b.points.length) };
+          } catch (err) {
+            if ((err as ModbusError).exceptionCode === 2) return { refused: err as ModbusError };
+            throw err;
+          }
+        },
+        this.limits,
+      );
+    } catch (err) {
+      // Learning was cut short by another failure: report the block with it, learn next cycle.
+      const e = err as ModbusError;
+      if (e.code === 'E_MODBUS_EXCEPTION' || e.code === 'E_MODBUS_BAD_FRAME') o.refusal = e;
+      else if (e.code !== 'E_MODBUS_STOPPED') o.failure = e;
+      this.decoder.fail(block, e.message, ts, out);
+      return;
+    }
+    o.answered = true;
+    for (const r of learned.read) {
+      o.good = true;
+      this.decoder.decode(r.block, r.data, ts, out);
+    }
+    for (const r of learned.refused) {
+      o.refusal = r.error as ModbusError;
+      this.decoder.fail(r.block, r.error.message, ts, out);
+    }
+    if (learned.refused.length === 0 && learned.read.length === 0) this.decoder.fail(block, refused.message, ts, out);
+    entry.parts = learned.parts;
+    this.log.info(
+      { block: refused.message, reads: learned.parts.map((b) => this.link.describe(b.table, b.start, b.count)), refusedPoints: learned.refused.flatMap((r) => r.block.points.map((p) => p.name)) },
+      'holes learned: block split around them',
+    );
+  }
+
+  /**
+   * The status rule (docs/modbus.md, "Device status"): no answer at all for `failCycles` cycles
+   * → offline (breaker open); answers but not one valid read (exceptions, garbled frames) for
+   * `failCycles` cycles → error; any valid read → online. Reported on change only.
+   */
+  private updateStatus(o: CycleOutcome): void {
+    const transition = this.breaker.record(o.answered, performance.now());
+    const n = this.device.breaker.failCycles;
+    if (!o.answered && o.failure) this.lastError = o.failure.message;
+    this.uselessCycles = o.answered && !o.good ? this.uselessCycles + 1 : 0;
+    if (o.refusal) this.lastRefusal = o.refusal.message;
+    let next: DeviceStatusUpdate | undefined;
+    if (transition === 'opened') next = { status: 'offline', error: `${this.lastError ?? 'no answer'} (${n} cycles without an answer)` };
+    else if (o.good) next = { status: 'online' };
+    else if (this.uselessCycles >= n) next = { status: 'error', error: `${this.lastRefusal ?? 'no valid answer'} (${n} cycles without a valid read)` };
+    if (!next || next.status === this.reported) return;
+    this.reported = next.status;
+    this.stats.status = next.status;
+    this.ctx.status(this.device.id, next);
+  }
+}
+
+interface CycleOutcome {
+  /** The device answered something (data, an exception, a garbled frame). */
+  answered: boolean;
+  /** At least one block was read and decoded. */
+  good: boolean;
+  /** A failure without an answer (timeout, connection): ends the cycle. */
+  failure: ModbusError | undefined;
+  /** The last answer that was not data (exception, garbled frame). */
+  refusal: ModbusError | undefined;
 }

@@ -14,6 +14,8 @@ export interface ModbusDeviceStats {
   /** Duration of poll cycles (queue wait included), ms. */
   cycleMs: { last: number; avg: number; max: number };
   online: boolean;
+  /** The status last reported (before the first report: offline). */
+  status: 'online' | 'offline' | 'error';
 }
 
 /** Mutable counters behind ModbusDeviceStats. */
@@ -31,7 +33,7 @@ export class DeviceStats {
   private cycleLast = 0;
   private cycleSum = 0;
   private cycleMax = 0;
-  online = false;
+  status: 'online' | 'offline' | 'error' = 'offline';
 
   cycle(ms: number): void {
     this.cycles++;
@@ -66,7 +68,8 @@ export class DeviceStats {
       cycles: this.cycles,
       overruns: this.overruns,
       cycleMs: { last: this.cycleLast, avg: this.cycles ? this.cycleSum / this.cycles : 0, max: this.cycleMax },
-      online: this.online,
+      online: this.status === 'online',
+      status: this.status,
     };
   }
 }

@@ -48,7 +48,8 @@ export class ModbusDriver implements Driver<ModbusDeviceConfig> {
 
   async start(ctx: DriverContext): Promise<void> {
     this.ctx = ctx;
-    this.log = ctx.log.child({ driver: 'modbus' });
+    // The core's logger for this driver already carries `driver`: binding it again would print the key twice.
+    this.log = ctx.log;
     this.unsubscribe = ctx.onModeChange((mode) => {
       for (const d of this.devices.values()) d.poller.setMode(mode);
     });

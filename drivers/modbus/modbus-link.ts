@@ -1,6 +1,7 @@
 import modbusSerial from 'modbus-serial';
 import type { Table } from './address.js';
 import { ModbusError } from './modbus-errors.js';
+import { RtuLinePort } from './rtu-line-port.js';
 import type { ModbusConnection } from './schema.js';
 
 // Under NodeNext the CommonJS default export sits on `.default` (shared/DEPENDENCIES.md).
@@ -25,23 +26,39 @@ export function linkKey(c: ModbusConnection): string {
   return c.transport === 'rtu' ? `rtu:${c.path}` : `${c.transport}:${c.host}:${c.port}`;
 }
 
+/** modbus-serial reports these for an answer it could not use (CRC, length, wrong unit or function). */
+const BAD_FRAME = /CRC|length|Unexpected data|byte count/i;
+
 /**
- * A ModbusLink over modbus-serial's client. It connects lazily on the first request and after any
- * connection loss or garbled answer (a TCP stream that lost its framing cannot be trusted), and
- * guards every request with its own timer: the library never calls back for a request whose
- * socket was destroyed.
+ * A ModbusLink over modbus-serial's client. It connects lazily on the first request and guards
+ * every request with its own timer (the library never calls back for a request whose socket was
+ * destroyed).
+ *
+ * After a garbled answer a TCP stream has lost its framing and is reconnected. A serial line is
+ * not: it is made quiet (wait for silence, drop what came, flush) and used again, because a
+ * corrupted frame is routine on RS-485 and re-opening a tty costs a close and a lock. A serial
+ * port is re-opened only when it failed or closed, and only after the old one is fully closed
+ * (its descriptor and lock released), so the re-open cannot fail with "Cannot lock port".
  */
 export class ModbusSerialLink implements ModbusLink {
   readonly label: string;
   readonly serialLine: boolean;
   private client: Client | undefined;
+  private port: RtuLinePort | undefined;
   private connecting: Promise<Client> | undefined;
+  /** The close of a previous serial port, awaited before the next open. */
+  private closing: Promise<void> = Promise.resolve();
   private readonly pending = new Set<(err: unknown) => void>();
   private closed = false;
 
   constructor(private readonly connection: ModbusConnection) {
     this.label = connection.transport === 'rtu' ? connection.path : `${connection.host}:${connection.port}`;
     this.serialLine = connection.transport !== 'tcp';
+  }
+
+  /** Bytes dropped on the serial line as noise, garbage or broken answers (0 for TCP). */
+  get discardedBytes(): number {
+    return this.port?.discarded ?? 0;
   }
 
   readBits(unit: number, table: Table, start: number, count: number, timeoutMs: number): Promise<boolean[]> {
@@ -78,15 +95,36 @@ export class ModbusSerialLink implements ModbusLink {
   async close(): Promise<void> {
     this.closed = true;
     this.drop(new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`));
+    await this.closing;
   }
 
   private async request<T>(unit: number, timeoutMs: number, op: (c: Client) => Promise<T>): Promise<T> {
     if (this.closed) throw new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`);
-    const started = Date.now();
+    const started = performance.now();
     const client = await this.connect(timeoutMs);
-    const left = Math.max(1, timeoutMs - (Date.now() - started));
+    const left = Math.max(1, timeoutMs - (performance.now() - started));
     client.setID(unit);
     client.setTimeout(left);
+    const port = this.port;
+    try {
+      return await this.guarded(client, left, op);
+    } catch (err) {
+      const e = err as { name?: unknown; modbusCode?: unknown; message?: unknown };
+      const timeout = e?.name === 'TransactionTimedOutError';
+      const badFrame = !timeout && typeof e?.modbusCode !== 'number' && typeof e?.message === 'string' && BAD_FRAME.test(e.message);
+      if (port && this.client === client && (timeout || badFrame)) {
+        // Serial line: the rest of a broken or late answer must not meet the next request.
+        // The request keeps the bus until the line is quiet (at most one more timeout).
+        await port.quiet(timeoutMs);
+      } else if (!timeout && typeof e?.modbusCode !== 'number') {
+        // TCP after a garbled answer, or any connection failure: start afresh.
+        this.reset(client);
+      }
+      throw err;
+    }
+  }
+
+  private guarded<T>(client: Client, left: number, op: (c: Client) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (fn: () => void) => {
@@ -102,12 +140,7 @@ export class ModbusSerialLink implements ModbusLink {
       this.pending.add(onDrop);
       op(client).then(
         (v) => settle(() => resolve(v)),
-        (err: unknown) => {
-          const e = err as { name?: unknown; modbusCode?: unknown };
-          // A garbled answer leaves a TCP stream or a serial buffer out of step: start afresh.
-          if (e?.name !== 'TransactionTimedOutError' && typeof e?.modbusCode !== 'number') this.reset(client);
-          settle(() => reject(err));
-        },
+        (err: unknown) => settle(() => reject(err)),
       );
     });
   }
@@ -115,28 +148,40 @@ export class ModbusSerialLink implements ModbusLink {
   private connect(timeoutMs: number): Promise<Client> {
     if (this.client?.isOpen) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
-    const client = new ModbusRTU();
+    const c = this.connection;
+    let port: RtuLinePort | undefined;
+    let client: Client;
+    if (c.transport === 'rtu') {
+      port = new RtuLinePort({ path: c.path, baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
+      client = new ModbusRTU(port);
+    } else {
+      client = new ModbusRTU();
+    }
     // A port error re-emitted by the client with no listener would crash the process.
     client.on('error', () => this.reset(client));
-    const c = this.connection;
-    const opening =
-      c.transport === 'tcp'
-        ? client.connectTCP(c.host, { port: c.port })
-        : c.transport === 'rtu-over-tcp'
-          ? client.connectTelnet(c.host, { port: c.port }) // modbus-serial's TelnetPort: raw RTU frames on TCP
-          : client.connectRTUBuffered(c.path, { baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
     // Connecting shares the request's time budget (at least 1 s: a TCP handshake on a busy line).
     const budget = Math.max(1000, timeoutMs);
     this.connecting = new Promise<Client>((resolve, reject) => {
+      let timedOut = false;
       const timer = setTimeout(() => {
-        this.reset(client);
+        timedOut = true;
+        this.reset(client, port);
         reject(new ModbusError('E_MODBUS_CONNECTION', `could not connect to ${this.label} in ${budget} ms`));
       }, budget);
+      const opening = (async () => {
+        if (c.transport === 'tcp') return client.connectTCP(c.host, { port: c.port });
+        if (c.transport === 'rtu-over-tcp') return client.connectTelnet(c.host, { port: c.port }); // modbus-serial's TelnetPort: raw RTU frames on TCP
+        // A serial port is opened only once the previous one has let go of the tty.
+        await this.closing;
+        return new Promise<void>((ok, fail) => client.open((err: unknown) => (err ? fail(err) : ok())));
+      })();
       opening.then(
         () => {
           clearTimeout(timer);
+          // Opened after its time was up: already being closed (the close waits for the open).
+          if (timedOut) return;
           if (this.closed) {
-            this.reset(client);
+            this.reset(client, port);
             reject(new ModbusError('E_MODBUS_STOPPED', `link ${this.label} closed`));
             return;
           }
@@ -144,11 +189,13 @@ export class ModbusSerialLink implements ModbusLink {
             if (this.client === client) this.drop(Object.assign(new Error('the other side closed the connection'), { code: 'ECONNRESET' }));
           });
           this.client = client;
+          this.port = port;
           resolve(client);
         },
         (err: unknown) => {
           clearTimeout(timer);
-          this.reset(client);
+          if (timedOut) return;
+          this.reset(client, port);
           reject(err);
         },
       );
@@ -161,17 +208,21 @@ export class ModbusSerialLink implements ModbusLink {
   /** Fails every request in flight and forgets the client, so the next request reconnects. */
   private drop(err: unknown): void {
     const client = this.client;
-    this.client = undefined;
     for (const fail of [...this.pending]) fail(err);
-    if (client) this.destroy(client);
+    if (client) this.reset(client);
   }
 
-  private reset(client: Client): void {
-    if (this.client === client) this.client = undefined;
-    this.destroy(client);
-  }
-
-  private destroy(client: Client): void {
+  private reset(client: Client, port = this.client === client ? this.port : undefined): void {
+    if (this.client === client) {
+      this.client = undefined;
+      this.port = undefined;
+    }
+    if (port) {
+      // Closing a tty is asynchronous: the next open waits for it (else "Cannot lock port").
+      const previous = this.closing;
+      this.closing = previous.then(() => new Promise<void>((done) => port.close(() => done())));
+      return;
+    }
     try {
       client.destroy(() => {});
     } catch {
@@ -179,4 +230,3 @@ export class ModbusSerialLink implements ModbusLink {
     }
   }
 }
-

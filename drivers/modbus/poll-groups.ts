@@ -3,17 +3,33 @@ import { type Block, type PlanLimits, planBlocks } from './block-planner.js';
 import type { ResolvedPoint } from './resolved-point.js';
 import type { ModbusDeviceConfig } from './schema.js';
 
+/**
+ * One planned read. After exception 02 the device's holes are learned and `parts` (the largest
+ * valid sub-blocks) are read instead of `merged`, which is tried again at `reprobeAt` (a firmware
+ * update may have closed the hole).
+ */
+export interface PlanEntry {
+  merged: Block;
+  parts: Block[] | undefined;
+  /** performance.now() of the next try of `merged`. */
+  reprobeAt: number;
+}
+
 /** The points of one poll group, their read plan and scheduling state. */
 export interface PollGroup {
   name: string;
   points: ResolvedPoint[];
-  /** The current plan; blocks split after exception 02 stay split. */
-  blocks: Block[];
+  plan: PlanEntry[];
   timer: NodeJS.Timeout | undefined;
   running: boolean;
   intervalMs: number;
-  /** Date.now() of the next due tick. */
+  /** performance.now() of the next due tick (monotonic: a wall-clock step does not move it). */
   nextAt: number;
+}
+
+/** The reads a group makes now. */
+export function currentBlocks(g: PollGroup): Block[] {
+  return g.plan.flatMap((e) => e.parts ?? [e.merged]);
 }
 
 /** Groups points by `poll.group` and plans each group's reads. */
@@ -24,7 +40,15 @@ export function buildGroups(points: readonly ResolvedPoint[], limits: PlanLimits
     list.push(p);
     byName.set(p.group, list);
   }
-  return [...byName].map(([name, pts]) => ({ name, points: pts, blocks: planBlocks(pts, limits), timer: undefined, running: false, intervalMs: 0, nextAt: 0 }));
+  return [...byName].map(([name, pts]) => ({
+    name,
+    points: pts,
+    plan: planBlocks(pts, limits).map((merged) => ({ merged, parts: undefined, reprobeAt: 0 })),
+    timer: undefined,
+    running: false,
+    intervalMs: 0,
+    nextAt: 0,
+  }));
 }
 
 /**

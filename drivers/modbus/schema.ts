@@ -119,11 +119,13 @@ export const modbusDeviceSchema = z
         maxBits: z.number().int().min(1).max(2000).default(2000),
         /** Unused registers (or bits) read through to join two blocks; 0 = never read what no point needs. */
         gapFill: z.number().int().min(0).max(124).default(16),
+        /** After holes were learned in a block (exception 02), the whole block is tried again this often (a firmware update may close them). */
+        reprobeMs: millisSchema(1000, 86_400_000, 600_000).default(600_000),
       })
       .prefault({}),
     breaker: z
       .strictObject({
-        /** Consecutive cycles without any answer before the device is marked offline. */
+        /** Consecutive cycles without any answer before the device is offline; also cycles with answers but no valid read before it is in error. */
         failCycles: z.number().int().min(1).max(100).default(3),
         backoffMs: millisSchema(100, 3_600_000, 5000).default(5000),
         maxBackoffMs: millisSchema(100, 3_600_000, 60_000).default(60_000),

@@ -253,7 +253,7 @@ export class DeviceManager {
     const wasUp = previous === 'online';
     const isUp = state.status === 'online';
     if (wasUp && !isUp) {
-      this.o.bus.emit('driver-event', { ...base, type: 'device.offline', state: 'active', severity: 'major', message: `${state.device} is ${state.status}: ${state.error ?? 'no reason given'}` });
+      this.o.bus.emit('driver-event', { ...base, type: 'device.offline', state: 'active', severity: 'major', message: `${state.device} is ${state.status === 'error' ? 'in error' : state.status}: ${state.error ?? 'no reason given'}` });
     } else if (!wasUp && isUp && device.wentDown) {
       this.o.bus.emit('driver-event', { ...base, type: 'device.online', state: 'cleared', severity: 'info', message: `${state.device} is online again` });
     }
@@ -271,3 +271,4 @@ export class DeviceManager {
     return state;
   }
 }
+

@@ -153,12 +153,31 @@ function compilePoint(p: BasePoint): CompiledPoint {
   const convert = p.sourceUnit && p.unit ? converter(p.sourceUnit, p.unit) : undefined;
   const { scale, offset } = p;
   const round = p.decimals === undefined ? undefined : 10 ** p.decimals;
+  // Without `decimals`, an integer raw value (a register) is rounded to the resolution its scale
+  // and offset imply: 48 × 0.1 is 4.8, not 4.800000000000001. Not after a unit conversion (its
+  // factors are not decimal) nor for raw floats (their digits are the device's): set `decimals`.
+  const implied = round === undefined && !convert ? impliedDecimals(scale, offset) : undefined;
+  const resolution = implied ? 10 ** implied : undefined;
   const transform = (raw: number) => {
     let v = raw * scale + offset;
     if (convert) v = convert(v);
-    return round === undefined ? v : Math.round(v * round) / round;
+    if (round !== undefined) return Math.round(v * round) / round;
+    if (resolution !== undefined && Number.isInteger(raw)) return Math.round(v * resolution) / resolution;
+    return v;
   };
   return { unit: p.unit, transform, deadband: p.deadband, maxSilenceMs: p.maxSilenceMs };
+}
+
+/** Decimals a decimal scale and offset give an integer (0.1 → 1, 0.25 → 2, 1e-3 → 3); undefined when none or more than 9 (1/3). */
+export function impliedDecimals(scale: number, offset: number): number | undefined {
+  const n = Math.max(decimalsOf(scale), decimalsOf(offset));
+  return n > 0 && n <= 9 ? n : undefined;
+}
+
+function decimalsOf(x: number): number {
+  const [mantissa = '', exponent] = String(Math.abs(x)).split('e');
+  const digits = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, digits - Number(exponent ?? 0));
 }
 
 /** Engineering value → raw value for writes: the inverse of the point's transform. */

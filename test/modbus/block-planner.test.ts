@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Table } from '../../drivers/modbus/address.js';
-import { planBlocks, splitBlock } from '../../drivers/modbus/block-planner.js';
+import { planBlocks } from '../../drivers/modbus/block-planner.js';
 import type { DataType } from '../../drivers/modbus/data-types.js';
 import type { ResolvedPoint } from '../../drivers/modbus/resolved-point.js';
 
@@ -51,15 +51,5 @@ describe('block planner', () => {
 
   it('rejects a point wider than one read', () => {
     expect(() => planBlocks([pt('s', 'holding-register', 0, 'string', { count: 126 })], LIMITS)).toThrow(/more than one read may carry/);
-  });
-
-  it('splits a block refused with exception 02 into runs, then into points', () => {
-    const points = [pt('a', 'holding-register', 0), pt('b', 'holding-register', 1), pt('c', 'holding-register', 5), pt('d', 'holding-register', 6)];
-    const [block] = planBlocks(points, LIMITS);
-    const runs = splitBlock(block!, LIMITS);
-    expect(spans(runs)).toEqual(['holding-register:0+2[a,b]', 'holding-register:5+2[c,d]']);
-    expect(spans(splitBlock(runs[0]!, LIMITS))).toEqual(['holding-register:0+1[a]', 'holding-register:1+1[b]']);
-    const single = splitBlock(splitBlock(runs[0]!, LIMITS)[0]!, LIMITS);
-    expect(single).toHaveLength(1);
   });
 });

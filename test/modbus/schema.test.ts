@@ -65,7 +65,7 @@ describe('modbus device config', () => {
   it('fills defaults', () => {
     const d = modbusDeviceSchema.parse(base);
     expect(d.connection).toEqual({ transport: 'tcp', host: '10.0.0.7', port: 502 });
-    expect(d.blocks).toEqual({ maxRegisters: 125, maxBits: 2000, gapFill: 16 });
+    expect(d.blocks).toEqual({ maxRegisters: 125, maxBits: 2000, gapFill: 16, reprobeMs: 600_000 });
     expect(d.timeoutMs).toBe(1000);
     expect(d.maxInFlight).toBe(1);
   });
