@@ -40,13 +40,14 @@ describe('people counter totals across kill -9 of the gateway process', () => {
     const dataDir = join(tmp.dir, 'data');
     const dbPath = join(dataDir, 'gridgate.db');
     const config = testConfig(platform.url, dataDir, {
-      http: { host: '127.0.0.1', port: http },
+      http: { host: '127.0.0.1', port: http, metrics: { token: { env: 'GG_TEST_METRICS_TOKEN' } } },
       devices: [
         { id: 'pc-1', kind: 'people-counter', driver: 'mqtt', profile: 'mqtt-axis-people-counter', connection: { mode: 'embedded', host: '127.0.0.1', port }, auth: { password: { env: 'GG_TEST_PC_PW' } } },
       ],
       zones: [{ id: 'square', lines: [{ device: 'pc-1', in: 'in', out: 'out' }], thresholds: { default: [{ level: 1, at: 5_000 }] } }],
     });
-    const env = { GG_TEST_PC_PW: 'pc-password-1' };
+    // /api/status needs a UI session or the metrics token.
+    const env = { GG_TEST_PC_PW: 'pc-password-1', GG_TEST_METRICS_TOKEN: 'status-token-1' };
     const gateway = new GatewayProcess(tmp.dir, config);
     cleanups.push(() => gateway.kill('SIGKILL'));
     const base = Date.now() - 60_000;
@@ -64,7 +65,7 @@ describe('people counter totals across kill -9 of the gateway process', () => {
       }
     };
     const totals = (point: string) => recorder.readings().filter((r) => r.device === 'pc-1' && r.point === point).map((r) => r.value);
-    const occupancy = async () => ((await (await fetch(`http://127.0.0.1:${http}/api/status`)).json()) as { zones: Array<{ occupancy: number }> }).zones[0]!.occupancy;
+    const occupancy = async () => ((await (await fetch(`http://127.0.0.1:${http}/api/status`, { headers: { authorization: 'Bearer status-token-1' } })).json()) as { zones: Array<{ occupancy: number }> }).zones[0]!.occupancy;
 
     gateway.start(env);
     await send(1, { in: 500, out: 400 });
