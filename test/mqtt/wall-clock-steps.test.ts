@@ -40,7 +40,7 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const auth = { password: { env: 'GG_TEST_SENSOR_PW' } };
     const http = await freePort();
     const config = testConfig(platform.url, join(tmp.dir, 'data'), {
-      http: { host: '127.0.0.1', port: http },
+      http: { host: '127.0.0.1', port: http, metrics: { token: { env: 'GG_TEST_METRICS_TOKEN' } } },
       devices: [
         { id: 'env-1', kind: 'mqtt', driver: 'mqtt', profile: 'mqtt-env-json', connection, auth, offlineAfterMs: 2_000 },
         { id: 'pc-1', kind: 'people-counter', driver: 'mqtt', profile: 'mqtt-axis-people-counter', connection, auth, offlineAfterMs: 2_000 },
@@ -58,6 +58,8 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
       FAKETIME_NO_CACHE: '1',
       DONT_FAKE_MONOTONIC: '1',
       GG_TEST_SENSOR_PW: 'sensor-password-1',
+      // /api/status needs a UI session or the metrics token.
+      GG_TEST_METRICS_TOKEN: 'status-token-1',
     });
     cleanups.push(() => gateway.kill('SIGTERM'));
 
@@ -124,7 +126,7 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const back = readingsOf('pc-1', 'in').filter((r) => r.quality === 'uncertain');
     expect(back.length).toBeGreaterThan(0);
     expect(back[0].error).toMatch(/ahead of the gateway's clock/);
-    const status = (await (await fetch(`http://127.0.0.1:${http}/api/status`)).json()) as { ingestRejected: Record<string, Record<string, number>>; devices: Array<{ device: string; status: string }> };
+    const status = (await (await fetch(`http://127.0.0.1:${http}/api/status`, { headers: { authorization: 'Bearer status-token-1' } })).json()) as { ingestRejected: Record<string, Record<string, number>>; devices: Array<{ device: string; status: string }> };
     expect(status.ingestRejected['pc-1']?.['out-of-order'] ?? 0).toBe(0);
     expect(status.ingestRejected['env-1']?.['out-of-order'] ?? 0).toBe(0);
     // Silence is measured on the monotonic clock: the sensors that kept publishing never went
