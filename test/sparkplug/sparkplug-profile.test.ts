@@ -31,11 +31,11 @@ describe('Sparkplug B profile against Mosquitto, decoded by Tahu', () => {
     const fast = ['fast-1', 'fast-2'].map((id) => ({ id, kind: 'other' as const, driver: 'synthetic' as const, intervalMs: 20, points: [{ name: 'level', wave: 'sine' as const, min: 0, max: 10 }] }));
     gateway = await startGateway(
       testConfig(broker.url, join(tmp.dir, 'data'), {
-        devices: [...(base.devices ?? []), ...fast],
+        devices: [...(base.devices ?? []), ...fast, { id: 'gate-1', kind: 'people-counter', driver: 'synthetic', intervalMs: 100, points: [{ name: 'in', wave: 'counter', min: 0, max: 1_000_000_000, step: 5 }] }],
         batching: { maxReadings: 500, maxDelayMs: 20 },
         platform: { url: broker.url, profile: 'sparkplug-b', sparkplug: { primaryHostId: 'scada' }, reconnect: { minDelayMs: 100, maxDelayMs: 1000 } },
-        // A zone counted on env-1's ramp: occupancy readings and crowd.threshold events of device zone.square.
-        zones: [{ id: 'square', lines: [{ device: 'env-1', in: 'power' }], thresholds: { default: [{ level: 1, at: 3 }] }, hysteresis: 0, reportEveryMs: 200 }],
+        // A zone counted by gate-1: occupancy readings and crowd.threshold events of device zone.square.
+        zones: [{ id: 'square', lines: [{ device: 'gate-1', in: 'in' }], thresholds: { default: [{ level: 1, at: 3 }] }, hysteresis: 0, reportEveryMs: 200 }],
       }),
     );
   });
@@ -74,8 +74,10 @@ describe('Sparkplug B profile against Mosquitto, decoded by Tahu', () => {
     expect(host.events.some((e) => e.type === 'crowd.density' && e.device === 'env-1')).toBe(true);
     // gateway.started has no device: a node event (NDATA).
     expect(host.events.some((e) => e.type === 'gateway.started' && e.device === '')).toBe(true);
-    // The zone is a device of its own.
+    // The zone is a device of its own: occupancy readings and its crowd levels as events.
     expect(host.count('DBIRTH', 'zone.square')).toBeGreaterThanOrEqual(1);
+    await vi.waitFor(() => expect(host.data.some((d) => d.device === 'zone.square' && d.name === 'occupancy')).toBe(true), WAIT);
+    await vi.waitFor(() => expect(host.events.map((e) => `${e.type}@${e.device}`)).toContain('crowd.threshold@zone.square'), WAIT);
     const bad = host.data.find((d) => d.device === 'env-1' && d.name === 'voltage' && d.value === null);
     expect(bad).toBeDefined();
     expect(host.violations).toEqual([]);
@@ -117,12 +119,16 @@ describe('Sparkplug B profile against Mosquitto, decoded by Tahu', () => {
   it('on a STATE offline it publishes NDEATH and leaves; back online: new bdSeq, birth, then the backlog ([tck-id-message-flow-edge-node-birth-publish-phid-offline])', async () => {
     const deaths = host.count('NDEATH');
     const births = host.count('NBIRTH');
+    // An offline STATE older than the last online one is stale: ignored ([tck-id-operational-behavior-edge-node-termination-host-offline-timestamp]).
+    await host.publishState('scada', false, stateTs - 5);
+    const size = host.messages.length;
+    await vi.waitFor(() => expect(host.messages.length).toBeGreaterThan(size + 20), WAIT);
+    expect(host.count('NDEATH')).toBe(deaths);
     stateTs += 1;
     await host.publishState('scada', false, stateTs);
     await vi.waitFor(() => expect(host.count('NDEATH')).toBe(deaths + 1), WAIT);
     await vi.waitFor(() => expect(gateway.status().outbox.events.count).toBeGreaterThan(10), WAIT);
     expect(host.count('NBIRTH')).toBe(births);
-    // A stale offline STATE (older timestamp) must not matter; an online one with a newer one must.
     stateTs += 1;
     await host.publishState('scada', true, stateTs);
     await vi.waitFor(() => expect(host.count('NBIRTH')).toBe(births + 1), WAIT);

@@ -30,7 +30,7 @@ export class SparkplugConnection {
   private readonly backoff: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private dropFn: ((reason: string) => void) | undefined;
+  private dropFn: ((reason: string, graceful: boolean) => void) | undefined;
   readonly status: ConnectionStatus;
   private handlers: { up: (generation: number) => void; down: (reason: string) => void; message: (topic: string, payload: Buffer) => void } | undefined;
 
@@ -70,9 +70,9 @@ export class SparkplugConnection {
     });
   }
 
-  /** Ends this session (after the caller published its NDEATH) and connects again after a backoff. */
+  /** Ends this session with a DISCONNECT (the caller published its NDEATH) and connects again after a backoff. */
   drop(reason: string): void {
-    this.dropFn?.(reason);
+    this.dropFn?.(reason, true);
   }
 
   /** Publishes `final` (the NDEATH) if connected, then closes within `timeoutMs`. */
@@ -105,12 +105,13 @@ export class SparkplugConnection {
     const client = mqtt.connect(this.o.config.url, this.clientOptions());
     this.client = client;
     let failed = false;
-    const fail = (reason: string) => {
+    const fail = (reason: string, graceful = false) => {
       if (failed || generation !== this.generation) return;
       failed = true;
       client.removeAllListeners();
       client.on('error', () => {});
-      client.end(true);
+      // Graceful: a DISCONNECT, so the broker drops the will (the NDEATH was published already).
+      client.end(!graceful);
       const wasConnected = this.status.connected;
       this.status.connected = false;
       this.status.since = this.o.now();
