@@ -185,6 +185,11 @@ export class Gateway {
     return { changed, restartRequired };
   }
 
+  /** Where extensions add commands (commands/remote-config.ts). */
+  get commands(): CommandDispatcher {
+    return this.require().dispatcher;
+  }
+
   get logger(): Logger {
     return this.o.log;
   }

@@ -76,6 +76,11 @@ export const platformSchema = z.strictObject({
       telemetryBatches: z.number().int().min(1).max(64).default(4),
     })
     .prefault({}),
+  /**
+   * After a remote configuration change that touches the platform connection (or the gateway id or
+   * site), the platform must be heard from within this time, else the gateway rolls back by itself.
+   */
+  configConfirmMs: millisSchema(1000, 3_600_000, 120_000).default(120_000),
   /** How often the retained `state` is refreshed (outbox backlog, device counts). */
   stateIntervalMs: millisSchema(1000, 3_600_000, 60_000).default(30_000),
 });

@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   E_DEVICE_OFFLINE: 'the device is offline',
   E_DRIVER: 'a driver failed',
   E_INTERNAL: 'an unexpected error inside the gateway',
+  E_CONFIG_STALE: 'a remote configuration change was made from a version that is no longer the current one',
+  E_CONFIG_BUSY: 'another configuration version is being applied',
+  E_CONFIG_FAILED: 'a configuration version failed to apply and the previous one was applied again',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;
