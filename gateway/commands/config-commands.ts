@@ -110,7 +110,7 @@ async function answer(
   const impact = remote.impact(remote.configOf(m.before), m.next);
   const changes = diffSummary(diffConfig(m.before, m.after));
   const confirmMs = m.next.platform.configConfirmMs;
-  const outcome = remote.follow(r.done, { base: m.base, command: m.command, by: 'platform', before: m.before, after: m.after, cutting: impact.cutting, confirmMs });
+  const outcome = remote.follow(r, { base: m.base, command: m.command, by: 'platform', before: m.before, after: m.after, cutting: impact.cutting, confirmMs });
   outcome.catch(() => {});
   if (impact.cutting || impact.restart) {
     return { version: r.version.version, previous: m.base, status: 'applying', changes, ...(impact.cutting ? { confirmWithinMs: confirmMs, confirmBy: 'any config-* command (config-confirm) over the new connection' } : {}), restart: impact.restart };

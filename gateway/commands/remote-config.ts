@@ -62,7 +62,10 @@ export class RemoteConfig implements GatewayExtension {
     registerConfigCommands(gateway.commands, this);
     if (!this.pending && existsSync(this.o.stateFile)) {
       try {
-        this.arm(JSON.parse(readFileSync(this.o.stateFile, 'utf8')) as PendingConfirmation);
+        const p = JSON.parse(readFileSync(this.o.stateFile, 'utf8')) as PendingConfirmation;
+        // Written before the change was applied: if it never became current there is nothing to watch.
+        if (this.o.store.current().version === p.version) this.arm(p);
+        else if (!this.o.store.list().some((v) => v.version === p.version && (v.status === 'pending' || v.status === 'applying'))) this.disarm();
       } catch (err) {
         this.o.log.error({ err, file: this.o.stateFile }, 'pending configuration confirmation unreadable: ignored');
       }
@@ -119,8 +122,14 @@ export class RemoteConfig implements GatewayExtension {
    * Follows a proposed version to its end: reports devices that did not come up, raises
    * `vendor.config.changed`, and for a cutting change waits for the platform.
    */
-  follow(done: Promise<VersionSummary>, meta: { base: number; command: string; by: string; before: Record<string, unknown>; after: Record<string, unknown>; cutting: boolean; confirmMs: number }): Promise<ChangeOutcome> {
-    return done.then(async (version) => {
+  follow(
+    r: { version: VersionSummary; done: Promise<VersionSummary> },
+    meta: { base: number; command: string; by: string; before: Record<string, unknown>; after: Record<string, unknown>; cutting: boolean; confirmMs: number },
+  ): Promise<ChangeOutcome> {
+    // On disk before the change runs: a crash between applying and arming must still roll back.
+    if (meta.cutting) writeFileAtomic(this.o.stateFile, `${JSON.stringify({ version: r.version.version, base: meta.base, deadline: Date.now() + meta.confirmMs, command: meta.command })}\n`);
+    return r.done.then(async (version) => {
+      if (meta.cutting && version.status !== 'applied') this.disarm();
       const devices = version.status === 'applied' ? await this.deviceProblems(meta.before, meta.after) : [];
       const summary = diffSummary(diffConfig(meta.before, meta.after));
       const applied = version.status === 'applied';
@@ -167,7 +176,7 @@ export class RemoteConfig implements GatewayExtension {
       return;
     }
     this.o.audit.append({ who: 'gridgate', action: 'config.auto-rollback', target: `version ${r.version.version}`, outcome: 'ok', reason, diff: diffConfig(current.doc, base.doc) });
-    void this.follow(r.done, { base: p.version, command: p.command, by: 'gridgate', before: current.doc, after: base.doc, cutting: false, confirmMs: 0 }).then(
+    void this.follow(r, { base: p.version, command: p.command, by: 'gridgate', before: current.doc, after: base.doc, cutting: false, confirmMs: 0 }).then(
       (o) => this.raise({ severity: 'major', message: reason, data: { by: 'gridgate', command: p.command, version: o.version.version, previous: p.version, restores: p.base, status: 'rolled-back', reason } }),
       (err: unknown) => this.o.log.error({ err }, 'automatic rollback failed'),
     );

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import { contractValidator } from '../helpers/contract.js';
@@ -47,6 +47,8 @@ describe('remote configuration commands', () => {
   };
   const current = async () => (await send('config-get', {})).result;
   const changed = () => platform.events('vendor.config.changed');
+  const env = () => ({ GRIDGATE_SECRET_KEY_FILE: join(tmp.dir, 'secret.key') });
+  const versionFile = (v: number) => join(dataDir, 'config-store', 'versions', `${String(v).padStart(6, '0')}.json`);
 
   beforeAll(async () => {
     broker = await startMosquitto(tmp.dir);
@@ -54,7 +56,7 @@ describe('remote configuration commands', () => {
     await platform.start();
     const base = testConfig(broker.url, dataDir);
     gw = new GatewayProcess(tmp.dir, { ...base, platform: { ...base.platform!, configConfirmMs: CONFIRM_MS } });
-    gw.start({ GRIDGATE_SECRET_KEY_FILE: join(tmp.dir, 'secret.key') });
+    gw.start(env());
     await platform.until(() => platform.of('state').some((m) => m.doc?.online === true), 30_000, 'gateway online');
   });
 
@@ -165,5 +167,20 @@ describe('remote configuration commands', () => {
     // Deadline, then one reconnect to the good broker (backoff 100..1000 ms).
     expect(elapsed).toBeGreaterThanOrEqual(CONFIRM_MS);
     console.log(`automatic rollback reported ${Math.round(elapsed)} ms after config-apply (deadline ${CONFIRM_MS} ms)`);
+  });
+
+  it('a restart (kill -9) inside the confirmation window still rolls back', async () => {
+    const cur = await current();
+    const dead = `mqtt://127.0.0.1:${await freePort()}`;
+    const r = await send('config-apply', { baseVersion: cur.version.version, patch: { platform: { url: dead } } });
+    expect(r.result.status).toBe('applying');
+    await vi.waitFor(() => expect(JSON.parse(readFileSync(versionFile(r.result.version), 'utf8')).status).toBe('applied'), { timeout: 15_000, interval: 50 });
+    expect(existsSync(join(dataDir, 'config-store', 'confirm-pending.json'))).toBe(true);
+    await gw.kill('SIGKILL');
+    gw.start(env());
+    await platform.until(() => changed().some((e) => e.data.status === 'rolled-back' && e.data.previous === r.result.version), 60_000, 'automatic rollback after the restart');
+    const now = await current();
+    expect(now.version).toMatchObject({ source: 'auto-rollback', restores: cur.version.version });
+    expect(now.doc.platform.url).toBe(broker.url);
   });
 });
