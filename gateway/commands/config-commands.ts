@@ -6,7 +6,7 @@ import type { VersionSummary } from '../ui/config-store.js';
 import { redactDoc } from '../ui/redact.js';
 import { commitSecrets, sealSecrets } from '../ui/sealed-secrets.js';
 import type { CommandDispatcher } from './command-dispatcher.js';
-import { diffSummary, documentHash, keepRedacted, mergePatch } from './config-document.js';
+import { assertSafeKeys, diffSummary, documentHash, keepRedacted, mergePatch } from './config-document.js';
 import type { RemoteConfig } from './remote-config.js';
 
 /** How long config-apply waits for a change that cannot cut the gateway off (the dispatcher gives a command 30 s). */
@@ -37,6 +37,7 @@ export function registerConfigCommands(dispatcher: CommandDispatcher, remote: Re
       .refine((a) => (a.doc === undefined) !== (a.patch === undefined), { message: 'give either doc (the whole document) or patch (RFC 7386 merge patch), not both' }),
     run: async (args, meta) => {
       remote.heardFromPlatform(meta.id);
+      assertSafeKeys(args.doc ?? args.patch, args.doc ? 'args.doc' : 'args.patch');
       const current = checkBase(remote, args.baseVersion);
       const raw = args.doc ?? mergePatch(current.doc, args.patch);
       const kept = keepRedacted(raw, current.doc);

@@ -1,10 +1,25 @@
 import { createHash } from 'node:crypto';
+import { GatewayError } from '../core/errors.js';
 import type { DiffEntry } from '../ui/config-diff.js';
 import { REDACTED } from '../ui/redact.js';
 
 type Json = unknown;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Keys that would reach an object's prototype when assigned (`__proto__`, …): refused anywhere in a document or patch. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Throws E_BAD_ARGS naming the first unsafe key and where it is. */
+export function assertSafeKeys(value: unknown, path: string): void {
+  if (Array.isArray(value)) value.forEach((v, i) => assertSafeKeys(v, `${path}[${i}]`));
+  else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (UNSAFE_KEYS.has(k)) throw new GatewayError('E_BAD_ARGS', `${path}: the key "${k}" is not allowed`);
+      assertSafeKeys(v, `${path}.${k}`);
+    }
+  }
+}
 
 /**
  * JSON Merge Patch (RFC 7386 §2): objects merge key by key, `null` removes a key, anything else

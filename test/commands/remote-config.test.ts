@@ -111,6 +111,19 @@ describe('remote configuration commands', () => {
     expect((await current()).version.version).toBe(cur.version.version);
   });
 
+  it('refuses hostile arguments with a clear error and changes nothing', async () => {
+    const cur = await current();
+    const proto = await platform.command(TEST_ROOT, 'config-apply', `{"id":"h-1","args":{"baseVersion":${cur.version.version},"patch":{"batching":{"__proto__":{"maxDelayMs":1}}}}}`);
+    expect(proto.error).toMatchObject({ code: 'E_BAD_ARGS', message: 'args.patch.batching: the key "__proto__" is not allowed' });
+    const both = await send('config-apply', { baseVersion: cur.version.version, doc: {}, patch: {} });
+    expect(both.error.code).toBe('E_BAD_ARGS');
+    const list = await send('config-apply', { baseVersion: cur.version.version, patch: [1, 2] as unknown as Record<string, unknown> });
+    expect(list.error.code).toBe('E_BAD_ARGS');
+    const noVersion = await send('config-rollback', { version: 999 });
+    expect(noVersion.error).toMatchObject({ code: 'E_BAD_ARGS', message: 'args.version: there is no version 999' });
+    expect((await current()).version.version).toBe(cur.version.version);
+  });
+
   it('config-rollback restores an earlier version as a new one', async () => {
     const cur = await current();
     const r = await send('config-rollback', { version: 1, baseVersion: cur.version.version });

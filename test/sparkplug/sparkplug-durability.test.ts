@@ -109,6 +109,19 @@ describe('Sparkplug B profile: kill -9 and DCMD, a real gateway process against 
     expect(host.violations).toEqual([]);
   });
 
+  it('a device going offline is a DDEATH, back online a new DBIRTH; no DDATA of it in between', async () => {
+    const port = sim.ports['meter-1']!;
+    const births = host.count('DBIRTH', 'meter-1');
+    const deaths = host.count('DDEATH', 'meter-1');
+    await sim.stop();
+    await vi.waitFor(() => expect(host.count('DDEATH', 'meter-1')).toBe(deaths + 1), WAIT);
+    sim = await startModbusSimulator({ devices: [{ id: 'meter-1', model: 'power-meter', port }] });
+    await vi.waitFor(() => expect(host.count('DBIRTH', 'meter-1')).toBe(births + 1), WAIT);
+    const after = host.data.length;
+    await vi.waitFor(() => expect(host.data.slice(after).some((d) => d.device === 'meter-1' && d.name === 'voltage')).toBe(true), WAIT);
+    expect(host.violations).toEqual([]);
+  });
+
   it('a graceful stop publishes the NDEATH itself ([tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath])', async () => {
     const deaths = host.count('NDEATH');
     await gw.kill('SIGTERM');

@@ -116,6 +116,15 @@ describe('Sparkplug B profile against Mosquitto, decoded by Tahu', () => {
     expect(host.violations).toEqual([]);
   });
 
+  it('a mode change is a node event and updates Node Info/Mode (NDATA)', async () => {
+    gateway.setMode('emergency', 'test', 'drill');
+    await vi.waitFor(() => expect(host.events.some((e) => e.type === 'mode.changed' && e.device === '')).toBe(true), WAIT);
+    await vi.waitFor(() => expect(host.data.some((d) => d.device === '' && d.name === 'Node Info/Mode' && d.value === 'emergency')).toBe(true), WAIT);
+    gateway.setMode('normal', 'test', 'drill over');
+    await vi.waitFor(() => expect(host.data.some((d) => d.device === '' && d.name === 'Node Info/Mode' && d.value === 'normal' && !d.historical)).toBe(true), WAIT);
+    expect(host.violations).toEqual([]);
+  });
+
   it('on a STATE offline it publishes NDEATH and leaves; back online: new bdSeq, birth, then the backlog ([tck-id-message-flow-edge-node-birth-publish-phid-offline])', async () => {
     const deaths = host.count('NDEATH');
     const births = host.count('NBIRTH');
