@@ -12,8 +12,9 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Throws E_BAD_ARGS naming the first unsafe key and where it is. */
 export function assertSafeKeys(value: unknown, path: string): void {
-  if (Array.isArray(value)) value.forEach((v, i) => assertSafeKeys(v, `${path}[${i}]`));
-  else if (isObject(value)) {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) assertSafeKeys(v, `${path}[${i}]`);
+  } else if (isObject(value)) {
     for (const [k, v] of Object.entries(value)) {
       if (UNSAFE_KEYS.has(k)) throw new GatewayError('E_BAD_ARGS', `${path}: the key "${k}" is not allowed`);
       assertSafeKeys(v, `${path}.${k}`);
