@@ -114,7 +114,7 @@ async function answer(
   const outcome = remote.follow(r, { base: m.base, command: m.command, by: 'platform', before: m.before, after: m.after, cutting: impact.cutting, confirmMs });
   outcome.catch(() => {});
   if (impact.cutting || impact.restart) {
-    return { version: r.version.version, previous: m.base, status: 'applying', changes, ...(impact.cutting ? { confirmWithinMs: confirmMs, confirmBy: 'any config-* command (config-confirm) over the new connection' } : {}), restart: impact.restart };
+    return { version: r.version.version, previous: m.base, status: 'applying', changes, ...(impact.cutting ? { confirmWithinMs: confirmMs, confirmBy: 'config-confirm (or any config-* command with a new id) over the new connection' } : {}), restart: impact.restart };
   }
   const settled = await Promise.race([outcome, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS).unref())]);
   if (!settled) return { version: r.version.version, previous: m.base, status: 'applying', changes };

@@ -98,6 +98,23 @@ export class OutboxReader {
     }
   }
 
+  /**
+   * A send that throws (a payload the encoder refuses) is logged and left in the outbox: it is
+   * tried again in the next session, never skipped. Losing the connection is not an error here.
+   */
+  private guard(send: () => Promise<void>, what: string): Promise<void> {
+    let sent: Promise<void>;
+    try {
+      sent = send();
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.catch((err: unknown) => {
+      if (this.session >= 0) this.o.log.error({ err, item: what }, 'sparkplug message could not be sent: it stays in the outbox');
+      throw err;
+    });
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -108,7 +125,7 @@ export class OutboxReader {
     const session = this.session;
     this.lastSentEventSeq = e.seq;
     this.eventsInFlight++;
-    this.o.sink.sendEvent(e).then(
+    this.guard(() => this.o.sink.sendEvent(e), `event seq ${e.seq}`).then(
       () => {
         this.o.metrics.eventsOut.inc();
         this.delivered++;
@@ -125,7 +142,7 @@ export class OutboxReader {
   private sendBatch(batch: TelemetryBatch): void {
     const session = this.session;
     this.batchesInFlight++;
-    this.o.sink.sendBatch(batch).then(
+    this.guard(() => this.o.sink.sendBatch(batch), `telemetry batch seq ${batch.seq}`).then(
       () => {
         this.o.metrics.readingsOut.inc(batch.readings.length);
         this.delivered += batch.readings.length;
