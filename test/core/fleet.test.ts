@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -8,52 +7,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempDir, testConfig } from '../helpers/gateway-harness.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/mosquitto.js';
+import { PersistentMosquitto } from '../helpers/persistent-mosquitto.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const FLEET = Array.from({ length: 10 }, (_, i) => ({ site: i < 5 ? 'site-a' : 'site-b', gateway: `gw-${String(i + 1).padStart(2, '0')}` }));
 const WAIT = { timeout: 240_000, interval: 250 };
-
-/**
- * Debian's Mosquitto on a fixed port with persistence on, as a city cluster node is run
- * (docs/operations.md): sessions, subscriptions and queued QoS 1 messages survive a restart.
- */
-class PersistentMosquitto {
-  private child: ChildProcess | undefined;
-  constructor(
-    private readonly dir: string,
-    readonly port: number,
-  ) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
-      // Started as root, Mosquitto drops to user "mosquitto", which cannot write this folder.
-      `user ${userInfo().username}`, 'max_queued_messages 100000', 'log_dest stderr', 'log_type error'].join('\n') + '\n');
-  }
-  get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    this.child = spawn(process.env.MOSQUITTO ?? '/usr/sbin/mosquitto', ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    await vi.waitFor(async () => {
-      const c = mqtt.connect(this.url, { reconnectPeriod: 0, connectTimeout: 1000 });
-      try {
-        await new Promise<void>((ok, fail) => {
-          c.once('connect', () => ok());
-          c.once('error', fail);
-          c.once('close', () => fail(new Error('closed')));
-        });
-      } finally {
-        c.end(true);
-      }
-    }, { timeout: 10_000, interval: 100 });
-  }
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
 
 /** Event and telemetry seq seen per gateway, by a platform client with a persistent session. */
 class LaneRecorder {

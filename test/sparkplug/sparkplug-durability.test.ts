@@ -94,7 +94,7 @@ describe('Sparkplug B profile: kill -9 and DCMD, a real gateway process against 
     // Backlog sent after a birth is flagged historical.
     expect(host.events.some((e) => e.historical)).toBe(true);
     expect(host.violations).toEqual([]);
-  });
+  }, 240_000);
 
   it('maps a DCMD to write-point: the coil is written and its new value comes back as DDATA', async () => {
     await vi.waitFor(() => expect(host.data.some((d) => d.device === 'meter-1' && d.name === 'relay' && d.value === true)).toBe(true), WAIT);

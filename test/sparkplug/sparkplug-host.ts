@@ -38,6 +38,7 @@ export class SparkplugTestHost {
   private client: MqttClient | undefined;
   // Session state of the one Edge Node under test.
   private inSession = false;
+  private redelivery = false;
   private nextSeq = 0;
   private lastBirthBdSeq: number | undefined;
   private sawDeathSinceBirth = true;
@@ -48,10 +49,13 @@ export class SparkplugTestHost {
   constructor(
     private readonly url: string,
     private readonly expectedQos: 0 | 1,
+    /** A persistent session (fixed client id, clean false): nothing is missed while the broker restarts. */
+    private readonly persistent = false,
   ) {}
 
   async start(): Promise<void> {
-    const client = mqtt.connect(this.url, { clientId: `sparkplug-test-host-${process.pid}-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 200, clean: true });
+    const clientId = this.persistent ? 'sparkplug-test-host' : `sparkplug-test-host-${process.pid}-${Math.random().toString(16).slice(2)}`;
+    const client = mqtt.connect(this.url, { clientId, reconnectPeriod: 200, clean: !this.persistent });
     this.client = client;
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.qos, packet.retain));
     await new Promise<void>((resolve, reject) => {
@@ -61,9 +65,11 @@ export class SparkplugTestHost {
     // QoS 1 so the delivered QoS shows what the node published with.
     await client.subscribeAsync('spBv1.0/#', { qos: 1 });
     client.on('connect', () => {
-      // The host itself reconnected (broker restart): what the node did meanwhile is unknown, a new session follows.
-      this.inSession = false;
+      // The host itself reconnected (broker restart): the node's session ended with the broker, a new
+      // one follows. Until its NBIRTH the broker may still redeliver the old session's messages
+      // (QoS 1, possibly twice): their data is kept, their order cannot be judged.
       this.sawDeathSinceBirth = true;
+      this.redelivery = true;
       void client.subscribeAsync('spBv1.0/#', { qos: 1 });
     });
   }
@@ -130,6 +136,10 @@ export class SparkplugTestHost {
       this.onNodeBirth(seq, metrics);
       return;
     }
+    if (this.redelivery) {
+      if (verb === 'DDATA' || verb === 'NDATA') this.record(topic, verb, device ?? '', metrics);
+      return;
+    }
     if (!this.inSession) {
       this.fail('tck-id-principles-birth-certificates-order', `${topic} before any NBIRTH of this session`);
       return;
@@ -148,27 +158,31 @@ export class SparkplugTestHost {
     }
     if (verb === 'DDATA' || verb === 'NDATA') {
       if (verb === 'DDATA' && !this.liveDevices.has(scope)) {
-      this.fail('tck-id-payloads-ddata-order', `DDATA of ${scope} without a DBIRTH in this session (or after its DDEATH)`);
-      return;
+        this.fail('tck-id-payloads-ddata-order', `DDATA of ${scope} without a DBIRTH in this session (or after its DDEATH)`);
+        return;
+      }
+      this.record(topic, verb, scope, metrics);
     }
-      const defs = this.aliases.get(scope);
-      for (const m of metrics) {
-        if (m.name) this.fail('tck-id-payloads-alias-data-cmd-requirement', `${topic} metric carries the name ${m.name}`);
-        const alias = num(m.alias);
-        const def = alias === undefined ? undefined : defs?.get(alias);
-        if (!def) {
-          this.fail('tck-id-payloads-alias-birth-requirement', `${topic} uses alias ${String(alias)}, not declared in the birth of ${scope || 'the node'}`);
-          continue;
-        }
-        const ts = num(m.timestamp);
-        if (ts === undefined) this.fail('tck-id-payloads-name-birth-data-requirement', `${topic} metric ${def.name} has no timestamp`);
-        if (m.type !== def.type) this.fail('tck-id-payloads-metric-datatype-value', `${topic} ${def.name} is ${m.type}, born as ${def.type}`);
-        const historical = m.isHistorical === true;
-        this.data.push({ device: scope, name: def.name, value: m.value, ts: ts ?? 0, historical });
-        if (def.name === 'Event/JSON' && typeof m.value === 'string') {
-          const e = JSON.parse(m.value) as { seq: number; type: string; id: string };
-          this.events.push({ seq: e.seq, type: e.type, id: e.id, historical, device: scope });
-        }
+  }
+
+  private record(topic: string, _verb: string, scope: string, metrics: UMetric[]): void {
+    const defs = this.aliases.get(scope);
+    for (const m of metrics) {
+      if (m.name) this.fail('tck-id-payloads-alias-data-cmd-requirement', `${topic} metric carries the name ${m.name}`);
+      const alias = num(m.alias);
+      const def = alias === undefined ? undefined : defs?.get(alias);
+      if (!def) {
+        this.fail('tck-id-payloads-alias-birth-requirement', `${topic} uses alias ${String(alias)}, not declared in the birth of ${scope || 'the node'}`);
+        continue;
+      }
+      const ts = num(m.timestamp);
+      if (ts === undefined) this.fail('tck-id-payloads-name-birth-data-requirement', `${topic} metric ${def.name} has no timestamp`);
+      if (m.type !== def.type) this.fail('tck-id-payloads-metric-datatype-value', `${topic} ${def.name} is ${m.type}, born as ${def.type}`);
+      const historical = m.isHistorical === true;
+      this.data.push({ device: scope, name: def.name, value: m.value, ts: ts ?? 0, historical });
+      if (def.name === 'Event/JSON' && typeof m.value === 'string') {
+        const e = JSON.parse(m.value) as { seq: number; type: string; id: string };
+        this.events.push({ seq: e.seq, type: e.type, id: e.id, historical, device: scope });
       }
     }
   }
@@ -189,6 +203,7 @@ export class SparkplugTestHost {
     const rebirth = metrics.find((m) => m.name === 'Node Control/Rebirth');
     if (rebirth?.type !== 'Boolean' || rebirth.value !== false) this.fail('tck-id-topics-nbirth-rebirth-metric', 'Node Control/Rebirth missing, not Boolean or not false');
     this.inSession = true;
+    this.redelivery = false;
     this.nextSeq = 1;
     this.liveDevices.clear();
     this.aliases.clear();

@@ -98,7 +98,7 @@ export class SparkplugUplink {
     }));
     this.reader.start();
     this.connection.start({
-      up: () => void this.onConnected(),
+      up: (generation) => void this.onConnected(generation),
       down: () => this.onDown(),
       message: (topic, payload) => this.onMessage(topic, payload),
     });
@@ -136,7 +136,7 @@ export class SparkplugUplink {
     return this.o.devices().length;
   }
 
-  private async onConnected(): Promise<void> {
+  private async onConnected(generation: number): Promise<void> {
     const filters = [this.topics.nodeTopic('NCMD'), this.topics.dcmdFilter];
     const host = this.o.platform.sparkplug.primaryHostId;
     if (host) filters.push(SparkplugTopics.state(host));
@@ -145,6 +145,8 @@ export class SparkplugUplink {
     } catch (err) {
       this.o.log.error({ err, filters }, 'sparkplug subscription failed');
     }
+    // The session may have ended while subscribing: its births would go nowhere.
+    if (generation !== this.connection.currentGeneration || !this.connection.status.connected) return;
     this.o.metrics.uplinkConnected.set(1);
     this.o.metrics.uplinkConnects.inc();
     // [tck-id-message-flow-edge-node-birth-publish-phid-wait]: with a primary host, the birth waits for its STATE online=true.
