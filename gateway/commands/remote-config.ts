@@ -54,12 +54,22 @@ export class RemoteConfig implements GatewayExtension {
   private gateway: Gateway | undefined;
   private pending: PendingConfirmation | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Versions this extension reports itself (platform, automatic rollback); others are seen by `watch`. */
+  private readonly followed = new Set<number>();
+  private lastSeen: number | undefined;
+  private watcher: NodeJS.Timeout | undefined;
 
   constructor(readonly o: RemoteConfigOptions) {}
 
   async start(gateway: Gateway): Promise<void> {
     this.gateway = gateway;
     registerConfigCommands(gateway.commands, this);
+    this.lastSeen ??= this.o.store.current().version;
+    if (!this.watcher) {
+      // Changes made on site (UI, file + SIGHUP) are reported too; the store has no listener, a cheap look each second does.
+      this.watcher = setInterval(() => this.watch(), 1000);
+      this.watcher.unref();
+    }
     if (!this.pending && existsSync(this.o.stateFile)) {
       try {
         const p = JSON.parse(readFileSync(this.o.stateFile, 'utf8')) as PendingConfirmation;
@@ -126,10 +136,12 @@ export class RemoteConfig implements GatewayExtension {
     r: { version: VersionSummary; done: Promise<VersionSummary> },
     meta: { base: number; command: string; by: string; before: Record<string, unknown>; after: Record<string, unknown>; cutting: boolean; confirmMs: number },
   ): Promise<ChangeOutcome> {
+    this.followed.add(r.version.version);
     // On disk before the change runs: a crash between applying and arming must still roll back.
     if (meta.cutting) writeFileAtomic(this.o.stateFile, `${JSON.stringify({ version: r.version.version, base: meta.base, deadline: Date.now() + meta.confirmMs, command: meta.command })}\n`);
     return r.done.then(async (version) => {
       if (meta.cutting && version.status !== 'applied') this.disarm();
+      if (version.status === 'applied') this.lastSeen = version.version;
       const devices = version.status === 'applied' ? await this.deviceProblems(meta.before, meta.after) : [];
       const summary = diffSummary(diffConfig(meta.before, meta.after));
       const applied = version.status === 'applied';
@@ -145,8 +157,25 @@ export class RemoteConfig implements GatewayExtension {
     });
   }
 
+  private watch(): void {
+    const store = this.o.store;
+    const current = store.current();
+    const previous = this.lastSeen;
+    if (current.version === previous || current.status !== 'applied') return;
+    this.lastSeen = current.version;
+    if (this.followed.has(current.version) || previous === undefined) return;
+    const before = store.get(previous);
+    const summary = diffSummary(diffConfig(before?.doc ?? {}, current.doc));
+    this.raise({
+      severity: 'info',
+      message: `configuration version ${current.version} applied (by ${current.by}, ${current.source}): ${summary}`,
+      data: { by: current.by, source: current.source, version: current.version, previous, status: 'applied', summary, reason: current.reason },
+    });
+  }
+
   private arm(p: PendingConfirmation): void {
-    this.disarm();
+    // Replaced in place (atomic rename): the file never disappears in between.
+    clearTimeout(this.timer);
     this.pending = p;
     writeFileAtomic(this.o.stateFile, `${JSON.stringify(p)}\n`);
     const wait = Math.max(0, p.deadline - Date.now());

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import { contractValidator } from '../helpers/contract.js';
@@ -90,6 +91,18 @@ describe('remote configuration commands', () => {
     expect((await current()).version.version).toBe(r.result.version);
     const audit = readFileSync(join(dataDir, 'ui', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.filter((a) => a.who === 'platform' && a.action === 'config.apply' && a.outcome === 'ok')).toHaveLength(1);
+  });
+
+  it('reports a change made on site (file + SIGHUP) as vendor.config.changed too', async () => {
+    const cur = await current();
+    const doc = parseYaml(readFileSync(gw.configPath, 'utf8')) as Record<string, any>;
+    doc.batching = { ...doc.batching, maxReadings: 400 };
+    writeFileSync(gw.configPath, stringify(doc));
+    gw.child!.kill('SIGHUP');
+    await platform.until(() => changed().some((e) => e.data.by === 'shell' && e.data.version === cur.version.version + 1), 15_000, 'event for the shell change');
+    const event = changed().find((e) => e.data.by === 'shell');
+    expect(event.data).toMatchObject({ source: 'shell', previous: cur.version.version, status: 'applied' });
+    expect(event.data.summary).toContain('batching.maxReadings');
   });
 
   it('refuses a stale base version with E_CONFIG_STALE', async () => {
