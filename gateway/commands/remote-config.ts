@@ -64,10 +64,16 @@ export class RemoteConfig implements GatewayExtension {
   async start(gateway: Gateway): Promise<void> {
     this.gateway = gateway;
     registerConfigCommands(gateway.commands, this);
-    this.lastSeen ??= this.o.store.current().version;
+    this.lastSeen ??= this.o.store.list().find((v) => v.status === 'applied')?.version;
     if (!this.watcher) {
       // Changes made on site (UI, file + SIGHUP) are reported too; the store has no listener, a cheap look each second does.
-      this.watcher = setInterval(() => this.watch(), 1000);
+      this.watcher = setInterval(() => {
+        try {
+          this.watch();
+        } catch (err) {
+          this.o.log.error({ problem: errorMessage(err) }, 'configuration watch failed');
+        }
+      }, 1000);
       this.watcher.unref();
     }
     if (!this.pending && existsSync(this.o.stateFile)) {
@@ -180,7 +186,13 @@ export class RemoteConfig implements GatewayExtension {
     writeFileAtomic(this.o.stateFile, `${JSON.stringify(p)}\n`);
     const wait = Math.max(0, p.deadline - Date.now());
     this.o.log.warn({ version: p.version, waitMs: wait }, 'configuration changed the platform connection: waiting to hear from the platform');
-    this.timer = setTimeout(() => this.rollBack(p), wait);
+    this.timer = setTimeout(() => {
+      try {
+        this.rollBack(p);
+      } catch (err) {
+        this.o.log.fatal({ problem: errorMessage(err), version: p.version }, 'automatic configuration rollback failed');
+      }
+    }, wait);
     this.timer.unref();
   }
 
