@@ -133,7 +133,13 @@ export class SparkplugConnection {
       this.handlers?.up(generation);
     });
     client.on('message', (topic, payload) => {
-      if (generation === this.generation) this.handlers?.message(topic, payload);
+      if (generation !== this.generation) return;
+      try {
+        this.handlers?.message(topic, payload);
+      } catch (err) {
+        // Whatever a message from the broker does, it must not take the connection (or the process) down.
+        this.o.log.error({ err, topic }, 'sparkplug message handling failed');
+      }
     });
     client.on('error', (err) => fail(describe(err)));
     client.on('close', () => fail(this.status.lastError && !this.status.connected ? this.status.lastError : 'connection closed'));
