@@ -30,6 +30,7 @@ import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
+import { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
 import { Uplink } from './uplink/uplink.js';
 
 /** Ballast beside the outbox, released when the disk fills up (1 MiB). */
@@ -204,6 +205,11 @@ export class Gateway {
     return { changed, restartRequired };
   }
 
+  /** Where extensions add commands (commands/remote-config.ts). */
+  get commands(): CommandDispatcher {
+    return this.require().dispatcher;
+  }
+
   get logger(): Logger {
     return this.o.log;
   }
@@ -360,9 +366,15 @@ export class Gateway {
     return parts;
   }
 
-  private makeUplink(core: { outbox: SqliteOutbox; dispatcher: CommandDispatcher; modes: ModeManager; devices: DeviceManager }): Uplink {
+  private makeUplink(core: { outbox: SqliteOutbox; dispatcher: CommandDispatcher; modes: ModeManager; devices: DeviceManager; store: SqliteStateStore }): Uplink | SparkplugUplink {
     const config = this.current;
     const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
+    if (config.platform.profile === 'sparkplug-b') {
+      const { gateway, site } = config;
+      const devices = core.devices;
+      const zones = () => this.current.zones.map((z) => z.id);
+      return new SparkplugUplink({ gateway, site, version: GATEWAY_VERSION, platform: config.platform, password, outbox: core.outbox, batching: () => core.modes.batching(this.current), mode: () => core.modes.mode, devices: () => devices.states(), deviceConfig: (id) => devices.config(id), zones, writePoint: (d, p, v) => devices.writePoint(d, p, v), store: core.store, bus: this.bus, metrics: this.metrics, clock: this.clock, log: this.o.log.child({ component: 'sparkplug' }) });
+    }
     return new Uplink({
       gateway: config.gateway,
       site: config.site,

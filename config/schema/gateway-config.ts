@@ -20,7 +20,28 @@ const platformUrlSchema = z
   })
   .meta({ examples: ['mqtts://platform.example:8883'] });
 
+/** Sparkplug B ids: UTF-8 without the MQTT separators and wildcards (Sparkplug 3.0 [tck-id-intro-group-id-chars]). */
+const sparkplugIdSchema = z.string().regex(/^[^/#+\s]{1,128}$/, 'must be 1 to 128 characters without / # + or spaces');
+
+/** Sparkplug B 3.0 profile (docs/sparkplug.md). */
+export const sparkplugSchema = z.strictObject({
+  /** Group ID; defaults to the site. */
+  groupId: sparkplugIdSchema.optional(),
+  /** Edge Node ID; defaults to the gateway id. */
+  edgeNodeId: sparkplugIdSchema.optional(),
+  /** Publish only while this Primary Host Application's STATE says online (spBv1.0/STATE/{id}). */
+  primaryHostId: sparkplugIdSchema.optional(),
+  /**
+   * QoS of births and data. The spec says 0 ([tck-id-topics-ddata-mqtt]); 1 (the default) lets the
+   * outbox forget a message only on PUBACK, so nothing is lost when the link drops.
+   */
+  qos: z.union([z.literal(0), z.literal(1)]).default(1),
+});
+
 export const platformSchema = z.strictObject({
+  /** Which upstream contract is spoken: gridgate v1 (contract/) or Sparkplug B 3.0. */
+  profile: z.enum(['gridgate-v1', 'sparkplug-b']).default('gridgate-v1'),
+  sparkplug: sparkplugSchema.prefault({}),
   url: platformUrlSchema,
   /** Topic prefix; the contract's ROOT is `{prefix}/{site}/{gateway}`. */
   prefix: z
@@ -55,6 +76,11 @@ export const platformSchema = z.strictObject({
       telemetryBatches: z.number().int().min(1).max(64).default(4),
     })
     .prefault({}),
+  /**
+   * After a remote configuration change that touches the platform connection (or the gateway id or
+   * site), the platform must be heard from within this time, else the gateway rolls back by itself.
+   */
+  configConfirmMs: millisSchema(1000, 3_600_000, 120_000).default(120_000),
   /** How often the retained `state` is refreshed (outbox backlog, device counts). */
   stateIntervalMs: millisSchema(1000, 3_600_000, 60_000).default(30_000),
 });

@@ -4,6 +4,7 @@ import { checkConfigCommand } from './check-config-command.js';
 import { demoCommand } from './demo-command.js';
 import { passwdCommand } from './passwd-command.js';
 import { runCommand } from './run-command.js';
+import { fleetCommand } from './fleet-summary.js';
 import { tailCommand } from './tail-command.js';
 
 const USAGE = `usage: gridgate <command> [options]
@@ -17,6 +18,8 @@ commands:
                            set a web UI password (read from stdin, or asked twice on a terminal)
   tail [--url URL] [--prefix P] [--site S] [--gateway G] [--json]
                            print the contract messages a platform broker receives
+  tail --fleet [--url URL] [--prefix P] [--site S]
+                           one line per gateway: online, mode, devices, backlog
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       site: { type: 'string' },
       gateway: { type: 'string' },
       json: { type: 'boolean' },
+      fleet: { type: 'boolean' },
       scenario: { type: 'string' },
       'state-dir': { type: 'string' },
       role: { type: 'string' },
@@ -55,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     case 'passwd':
       return passwdCommand(positionals[0], { config: values.config, stateDir: values['state-dir'], role: values.role });
     case 'tail':
+      if (values.fleet) return fleetCommand({ url: values.url ?? process.env.GRIDGATE_PLATFORM_URL ?? 'mqtt://127.0.0.1:18830', prefix: values.prefix ?? 'gridgate/v1', site: values.site });
       return tailCommand({
         url: values.url ?? process.env.GRIDGATE_PLATFORM_URL ?? 'mqtt://127.0.0.1:18830',
         prefix: values.prefix ?? 'gridgate/v1',

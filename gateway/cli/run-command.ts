@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../../config/schema/gateway-config.js';
 import { formatProblem } from '../config/config-problems.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { RemoteConfig } from '../commands/remote-config.js';
 import { Gateway } from '../daemon.js';
 import type { GatewayExtension } from '../extension.js';
 import { SdNotify } from '../observability/sd-notify.js';
@@ -57,7 +58,7 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   // saved in the UI is read when the part that needs it is (re)built.
   const env: NodeJS.ProcessEnv = { ...process.env, ...secrets.env() };
   let gateway: Gateway | undefined;
-  const extensions = (): GatewayExtension[] => [ui, ...(options.extensions?.() ?? [])];
+  const extensions = (): GatewayExtension[] => [ui, remote, ...(options.extensions?.() ?? [])];
   const start = async (config: Readonly<GatewayConfig>) => {
     gateway = new Gateway({ config, baseDir, log, env, extensions: extensions() });
     await gateway.start();
@@ -83,6 +84,7 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   const readFile = () => parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
   store.open({ doc: readFile(), by: 'installer', reason: `imported ${file} at first start` });
   const ui = new TechnicianUi({ stateDir: uiDir, store, secrets, log, logs });
+  const remote = new RemoteConfig({ store, secrets, audit: ui.context.audit, stateFile: join(fileConfig.dataDir, 'config-store', 'confirm-pending.json'), log: log.child({ component: 'remote-config' }) });
   importIfChanged(store, file, readFile(), log);
   await store.idle();
 

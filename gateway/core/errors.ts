@@ -28,6 +28,9 @@ export const ERROR_CODES = {
   E_LIVE_LIMIT: 'a live view limit is reached',
   E_HTTP_HOST: 'a request named a host this gateway does not answer to',
   E_HTTP_METRICS_AUTH: 'a metrics scrape without the token from beyond loopback',
+  E_CONFIG_STALE: 'a remote configuration change was made from a version that is no longer the current one',
+  E_CONFIG_BUSY: 'another configuration version is being applied',
+  E_CONFIG_FAILED: 'a configuration version failed to apply and the previous one was applied again',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;

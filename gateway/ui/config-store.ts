@@ -7,7 +7,7 @@ import { validateConfig } from '../config/load-config.js';
 import { errorMessage } from '../core/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
-export type VersionSource = 'import' | 'ui' | 'rollback' | 'shell' | 'auto-rollback';
+export type VersionSource = 'import' | 'ui' | 'rollback' | 'shell' | 'auto-rollback' | 'platform';
 export type VersionStatus = 'pending' | 'applying' | 'applied' | 'failed' | 'superseded';
 
 /** One saved configuration: the raw document (as written, before env overrides) and who made it. */
