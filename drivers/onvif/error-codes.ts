@@ -20,3 +20,8 @@ export const ONVIF_ERROR_CODES = {
 } as const;
 
 export type OnvifErrorCode = keyof typeof ONVIF_ERROR_CODES;
+
+// Registers these codes in the gateway's closed ErrorCode union (gateway/core/errors.ts).
+declare module '../../gateway/core/errors.js' {
+  interface ErrorCodeRegistry extends Record<OnvifErrorCode, string> {}
+}

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../core/errors.js';
 import { csrfMatches } from './sessions.js';
 import { refuse, SESSION_COOKIE, type UiContext } from './ui-context.js';
 import { type Role, roleAllows } from './users.js';
@@ -15,7 +16,7 @@ export function guard(ctx: UiContext, role: Role, action?: string) {
     const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
     const change = !SAFE.has(req.method);
     const what = action ?? `${req.method} ${req.routeOptions.url ?? req.url}`;
-    const deny = (status: number, code: string, message: string) => {
+    const deny = (status: number, code: ErrorCode, message: string) => {
       if (change || status === 403) ctx.audit.append({ who: session?.user ?? '(anonymous)', address: req.ip, action: what, outcome: 'refused', reason: code });
       return refuse(reply, status, code, message);
     };
