@@ -21,7 +21,8 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'unit', include: [UNIT] } },
+      // Pure tests share one module graph per worker (isolate: false): most of their time is importing zod schemas and drivers.
+      { extends: true, test: { name: 'unit', include: [UNIT], isolate: false } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [UNIT, ...SYSTEM], maxWorkers: 2 } },
       { extends: true, test: { name: 'system', include: SYSTEM, maxWorkers: 2 } },
     ],
