@@ -1,5 +1,5 @@
 /**
- * The web UI's error codes, sent as `{ error: { code, message } }` by its routes (docs/ui.md).
+ * The web UI's error codes, sent as `{ error: { code, message } }` by its routes.
  * docs/errors.md lists them with the core's; test/core/error-catalogue.unit.test.ts keeps both in step.
  */
 export const UI_ERROR_CODES = {
