@@ -6,7 +6,7 @@ import type { ScenarioCameras } from './scenarios/new-year-eve.js';
 
 /**
  * The simulated devices of config/demo.yaml, on the loopback ports that file names. Kept beside
- * the file on purpose: a port changed in one must be changed in the other (test/core/demo.test.ts
+ * the file on purpose: a port changed in one must be changed in the other (test/core/demo.unit.test.ts
  * starts both and checks every device comes online).
  */
 export const DEMO_MODBUS_DEVICES: SimDeviceSpec[] = [

@@ -18,6 +18,11 @@ export const MODBUS_ERROR_CODES = {
 
 export type ModbusErrorCode = keyof typeof MODBUS_ERROR_CODES;
 
+// Registers these codes in the gateway's closed ErrorCode union (gateway/core/errors.ts).
+declare module '../../gateway/core/errors.js' {
+  interface ErrorCodeRegistry extends Record<ModbusErrorCode, string> {}
+}
+
 /** Error kinds counted per device in stats(). */
 export const ERROR_KINDS = ['timeout', 'exception', 'badFrame', 'connection', 'other'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];

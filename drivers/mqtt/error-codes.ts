@@ -20,6 +20,11 @@ export const MQTT_ERROR_CODES = {
 
 export type MqttErrorCode = keyof typeof MQTT_ERROR_CODES;
 
+// Registers these codes in the gateway's closed ErrorCode union (gateway/core/errors.ts).
+declare module '../../gateway/core/errors.js' {
+  interface ErrorCodeRegistry extends Record<MqttErrorCode, string> {}
+}
+
 /** A GatewayError with one of the MQTT codes. */
 export function mqttError(code: MqttErrorCode, message: string, cause?: unknown): GatewayError {
   return new GatewayError(code, message, cause === undefined ? undefined : { cause });

@@ -1,6 +1,6 @@
 /**
  * The ONVIF driver's error codes, each with one line a technician can act on. docs/onvif.md
- * lists the same codes; test/onvif/error-codes.test.ts keeps the two in step.
+ * lists the same codes; test/onvif/error-codes.unit.test.ts keeps the two in step.
  */
 export const ONVIF_ERROR_CODES = {
   E_ONVIF_UNREACHABLE: 'the camera did not accept a connection or reset it (wrong address, camera down, network)',
@@ -20,3 +20,8 @@ export const ONVIF_ERROR_CODES = {
 } as const;
 
 export type OnvifErrorCode = keyof typeof ONVIF_ERROR_CODES;
+
+// Registers these codes in the gateway's closed ErrorCode union (gateway/core/errors.ts).
+declare module '../../gateway/core/errors.js' {
+  interface ErrorCodeRegistry extends Record<OnvifErrorCode, string> {}
+}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type Clock, formatTime } from '../core/clock.js';
-import { type ErrorCode, errorMessage, GatewayError } from '../core/errors.js';
+import { errorMessage, GatewayError } from '../core/errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
 
@@ -126,7 +126,7 @@ export class CommandDispatcher {
 function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GatewayError('E_INTERNAL' as ErrorCode, `command ${name} did not finish in ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new GatewayError('E_INTERNAL', `command ${name} did not finish in ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -33,7 +33,18 @@ export const ERROR_CODES = {
   E_CONFIG_FAILED: 'a configuration version failed to apply and the previous one was applied again',
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES | `E_${string}`;
+/**
+ * Every error code the gateway can raise: a closed union, so a mistyped code does not compile.
+ * The core cannot import its drivers or the UI (imports run one way), so each catalogue outside
+ * the core adds its codes to this registry by module augmentation, beside its own list:
+ *   declare module '…/gateway/core/errors.js' { interface ErrorCodeRegistry extends Record<MyCode, string> {} }
+ * (drivers/modbus/error-codes.ts, drivers/mqtt/error-codes.ts, drivers/onvif/error-codes.ts,
+ * gateway/ui/error-codes.ts). test/core/error-catalogue.unit.test.ts checks every catalogue is in
+ * docs/errors.md and every code literal in the sources is catalogued.
+ */
+export interface ErrorCodeRegistry extends Record<keyof typeof ERROR_CODES, string> {}
+
+export type ErrorCode = keyof ErrorCodeRegistry;
 
 /** An error with a stable code (for machines and the contract) and a kept cause. */
 export class GatewayError extends Error {
@@ -45,6 +56,11 @@ export class GatewayError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The code of a GatewayError, or `fallback` for anything else thrown (a socket's `ECONNREFUSED` is not one of ours). */
+export function errorCode(err: unknown, fallback: ErrorCode): ErrorCode {
+  return err instanceof GatewayError ? err.code : fallback;
 }
 
 /** Whatever was thrown, as a one-line message. */

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../core/errors.js';
 import { originMatches } from '../http/access.js';
 import { sessionProblem } from './live-sockets.js';
 import { csrfMatches } from './sessions.js';
@@ -18,7 +19,7 @@ export function guard(ctx: UiContext, role: Role, action?: string) {
     const session = found?.session;
     const change = !SAFE.has(req.method);
     const what = action ?? `${req.method} ${req.routeOptions.url ?? req.url}`;
-    const deny = (status: number, code: string, message: string) => {
+    const deny = (status: number, code: ErrorCode, message: string) => {
       if (change || status === 403) ctx.audit.append({ who: session?.user ?? '(anonymous)', address: req.ip, action: what, outcome: 'refused', reason: code });
       return refuse(reply, status, code, message);
     };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorMessage } from '../core/errors.js';
+import { errorCode, errorMessage } from '../core/errors.js';
 import { guard } from './auth-guard.js';
 import { CLOSE_LIMIT } from './live-sockets.js';
 import { refuse, type UiContext } from './ui-context.js';
@@ -37,7 +37,7 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
       reply.header('cache-control', 'no-store');
       return reply.type('image/jpeg').send(jpeg);
     } catch (err) {
-      return refuse(reply, 502, (err as { code?: string }).code ?? 'E_UI_SNAPSHOT', errorMessage(err));
+      return refuse(reply, 502, errorCode(err, 'E_UI_SNAPSHOT'), errorMessage(err));
     }
   });
 

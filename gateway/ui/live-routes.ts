@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorMessage } from '../core/errors.js';
+import { errorCode, errorMessage } from '../core/errors.js';
 import type { GatewayEvent } from '../core/model.js';
 import { guard } from './auth-guard.js';
 import { refuse, type UiContext, who } from './ui-context.js';
@@ -35,7 +35,7 @@ export async function liveRoutes(app: FastifyInstance, ctx: UiContext): Promise<
       try {
         await ctx.gateway().writePoint(req.params.id, req.params.point, value);
       } catch (err) {
-        const code = (err as { code?: string }).code ?? 'E_UI_WRITE_FAILED';
+        const code = errorCode(err, 'E_UI_WRITE_FAILED');
         ctx.audit.append({ who: who(req), address: req.ip, action: 'point.write', target, outcome: 'failed', reason: errorMessage(err), diff: { value } });
         return refuse(reply, 409, code, errorMessage(err));
       }

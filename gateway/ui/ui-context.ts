@@ -2,6 +2,7 @@ import type {} from '@fastify/cookie';
 import type {} from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { ErrorCode } from '../core/errors.js';
 import type { DiscoveredDevice } from '../devices/driver.js';
 import type { Gateway } from '../daemon.js';
 import type { AuditLog } from './audit-log.js';
@@ -59,6 +60,6 @@ export function who(req: FastifyRequest): string {
 }
 
 /** A 4xx answer with a stable code and words a technician can act on. */
-export function refuse(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+export function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
   return reply.code(status).send({ error: { code, message, ...extra } });
 }

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import type { Gateway } from '../../gateway/daemon.js';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { type PlatformRecorder, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 function validated(raw: ReturnType<typeof testConfig>) {
   const r = validateConfig(raw, { baseDir: process.cwd(), env: {} });
@@ -13,26 +12,24 @@ function validated(raw: ReturnType<typeof testConfig>) {
 
 describe('applying a new configuration to a running gateway', () => {
   const tmp = tempDir();
-  let broker: PlatformBroker;
+  let site: TestPlatform;
   let platform: PlatformRecorder;
   let gateway: Gateway;
   afterAll(async () => {
     await gateway?.stop();
-    await platform?.stop();
-    await broker?.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
   it('restarts only what changed, and rolls back a change that fails', async () => {
-    broker = await startPlatformBroker();
-    platform = new PlatformRecorder(broker.url);
-    await platform.start();
-    const base = testConfig(broker.url, tmp.dir);
+    site = await startPlatform();
+    platform = site.recorder;
+    const base = testConfig(site.broker.url, tmp.dir);
     gateway = await startGateway(base);
     await platform.until(() => platform.readings().some((r) => r.device === 'env-1'));
     const connectsBefore = gateway.status().uplink.connects;
 
-    const next = testConfig(broker.url, tmp.dir, {
+    const next = testConfig(site.broker.url, tmp.dir, {
       devices: [{ id: 'env-2', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'noise', unit: 'dB', wave: 'random-walk', min: 50, max: 80 }] }],
     });
     const result = await gateway.applyConfig(validated(next));
@@ -42,8 +39,8 @@ describe('applying a new configuration to a running gateway', () => {
     await platform.until(() => platform.of('device-state').some((m) => m.doc.device === 'env-1' && m.doc.status === 'disabled'));
     expect(gateway.status().uplink.connects).toBe(connectsBefore); // the platform connection was not touched
 
-    const broken = testConfig(broker.url, tmp.dir, { devices: [] });
-    broken.platform = { ...broken.platform, url: broker.url, username: 'gw', password: { env: 'GRIDGATE_TEST_NOT_SET' } };
+    const broken = testConfig(site.broker.url, tmp.dir, { devices: [] });
+    broken.platform = { ...broken.platform, url: site.broker.url, username: 'gw', password: { env: 'GRIDGATE_TEST_NOT_SET' } };
     await expect(gateway.applyConfig(validated(broken))).rejects.toThrow(/GRIDGATE_TEST_NOT_SET is not set/);
     expect(gateway.config.devices.map((d) => d.id)).toEqual(['env-2']);
     expect(gateway.deviceStates().find((d) => d.device === 'env-2')?.status).toBe('online');

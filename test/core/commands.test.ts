@@ -1,29 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/daemon.js';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { contractValidator } from '../helpers/contract.js';
 import { startGateway, TEST_ROOT, tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { type PlatformRecorder, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const contract = contractValidator();
 
 describe('platform commands', () => {
   const tmp = tempDir();
-  let broker: PlatformBroker;
+  let site: TestPlatform;
   let platform: PlatformRecorder;
   let gateway: Gateway;
 
   beforeAll(async () => {
-    broker = await startPlatformBroker();
-    platform = new PlatformRecorder(broker.url);
-    await platform.start();
-    gateway = await startGateway(testConfig(broker.url, tmp.dir, { devices: [] }));
+    site = await startPlatform();
+    platform = site.recorder;
+    gateway = await startGateway(testConfig(site.broker.url, tmp.dir, { devices: [] }));
     await platform.until(() => platform.of('state').length > 0);
   });
   afterAll(async () => {
     await gateway.stop();
-    await platform.stop();
-    await broker.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
@@ -60,7 +57,7 @@ describe('platform commands', () => {
   it('persists the site mode across a restart', async () => {
     await send('set-mode', { id: 'persist-1', args: { mode: 'emergency', reason: 'crowd level 1' } });
     await gateway.stop();
-    gateway = await startGateway(testConfig(broker.url, tmp.dir, { devices: [], modes: { initial: 'normal' } }));
+    gateway = await startGateway(testConfig(site.broker.url, tmp.dir, { devices: [], modes: { initial: 'normal' } }));
     expect(gateway.status().mode).toBe('emergency');
   });
 });

@@ -2,10 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../gateway/daemon.js';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { CONTRACT_DIR, type ContractKind, contractValidator } from '../helpers/contract.js';
 import { startGateway, TEST_ROOT, tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { PlatformRecorder, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const contract = contractValidator();
 
@@ -20,16 +19,15 @@ describe('the contract examples', () => {
 });
 
 describe('every message the gateway publishes', () => {
-  let broker: PlatformBroker;
+  let site: TestPlatform;
   let platform: PlatformRecorder;
   let gateway: Gateway;
   const tmp = tempDir();
 
   beforeAll(async () => {
-    broker = await startPlatformBroker();
-    platform = new PlatformRecorder(broker.url);
-    await platform.start();
-    gateway = await startGateway(testConfig(broker.url, tmp.dir));
+    site = await startPlatform();
+    platform = site.recorder;
+    gateway = await startGateway(testConfig(site.broker.url, tmp.dir));
     await platform.until(() => platform.readings().length >= 30 && platform.events('crowd.density').length >= 2);
     await platform.command(TEST_ROOT, 'set-mode', { id: 'c-1', args: { mode: 'emergency', reason: 'test' } });
     await platform.command(TEST_ROOT, 'resync', { id: 'c-2', args: {} });
@@ -41,8 +39,7 @@ describe('every message the gateway publishes', () => {
 
   afterAll(async () => {
     await gateway.stop();
-    await platform.stop();
-    await broker.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
@@ -59,7 +56,7 @@ describe('every message the gateway publishes', () => {
   it('sends state and device states retained, telemetry and events not', () => {
     const state = platform.of('state').at(-1)!;
     expect(state.doc).toMatchObject({ online: true, gateway: 'gw-test-01', site: 'test-site', mode: 'emergency', devices: { total: 1, online: 1 } });
-    const late = new PlatformRecorder(broker.url);
+    const late = new PlatformRecorder(site.broker.url);
     return late.start().then(async () => {
       await late.until(() => late.of('state').length > 0 && late.of('device-state').length > 0);
       expect(late.of('state')[0]!.retained).toBe(true);

@@ -1,11 +1,10 @@
 import { Writable } from 'node:stream';
-import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import type pino from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, redactUrlCredentials } from '../../gateway/core/logger.js';
 import type { Gateway } from '../../gateway/daemon.js';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 describe('logs', () => {
   it('redact passwords, keys and credentials in URLs', () => {
@@ -28,19 +27,18 @@ describe('logs', () => {
 
 describe('/metrics, /healthz, /readyz', () => {
   const tmp = tempDir();
-  let broker: PlatformBroker | undefined;
+  let site: TestPlatform | undefined;
   let gateway: Gateway;
   afterAll(async () => {
     await gateway?.stop();
-    await broker?.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
   it('report health, readiness with the failing check, and the outbox and uplink metrics', async () => {
-    broker = await startPlatformBroker();
-    const platform = new PlatformRecorder(broker.url);
-    await platform.start();
-    gateway = await startGateway(testConfig(broker.url, tmp.dir));
+    site = await startPlatform();
+    const platform = site.recorder;
+    gateway = await startGateway(testConfig(site.broker.url, tmp.dir));
     await platform.until(() => platform.readings().length > 10);
     const base = `http://127.0.0.1:${gateway.httpPort}`;
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true });
@@ -60,12 +58,16 @@ describe('/metrics, /healthz, /readyz', () => {
     ]) {
       expect(metrics, name).toContain(name);
     }
-    await platform.stop();
-    await broker.stop();
-    broker = undefined;
-    await new Promise((r) => setTimeout(r, 300));
-    const notReady = await fetch(`${base}/readyz`);
-    expect(notReady.status).toBe(503);
+    await site.stop();
+    // The gateway notices the broker is gone on its own schedule: wait for readiness to say so.
+    const notReady = await vi.waitFor(
+      async () => {
+        const r = await fetch(`${base}/readyz`);
+        expect(r.status).toBe(503);
+        return r;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     const body = (await notReady.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
     expect(body.ready).toBe(false);
     expect(body.checks.find((c) => c.name === 'uplink')).toMatchObject({ ok: false, detail: expect.stringMatching(/disconnected since .*: (connection closed|broker refused)/) });

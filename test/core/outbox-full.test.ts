@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../gateway/daemon.js';
 import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { contractValidator } from '../helpers/contract.js';
@@ -41,8 +41,7 @@ describe('a full outbox during an outage', () => {
     });
     await broker.stop();
     // 2000 readings/s of ~160 bytes: 1 MiB fills in a few seconds.
-    const until = Date.now() + 20_000;
-    while (gateway.status().outbox.dropped.telemetry === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(gateway.status().outbox.dropped.telemetry).toBeGreaterThan(0), { timeout: 20_000, interval: 100 });
     const stats = gateway.status().outbox;
     expect(stats.dropped.telemetry).toBeGreaterThan(0);
     expect(stats.dropped.events).toBe(0);

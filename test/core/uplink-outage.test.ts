@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../gateway/daemon.js';
 import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
@@ -46,7 +46,16 @@ describe('a platform outage', () => {
     await broker.stop();
     // This recorder would reconnect to the new broker by itself; it has seen its part.
     await before.stop();
-    await new Promise((r) => setTimeout(r, 2500));
+    // Let a backlog build up while the platform is away.
+    await vi.waitFor(
+      () => {
+        const waiting = gateway.status().outbox;
+        expect(waiting.telemetry.count).toBeGreaterThan(50);
+        expect(waiting.events.count).toBeGreaterThan(40);
+        expect([...accepted.readings].filter((id) => !acceptedBeforeOutage.readings.has(id)).length).toBeGreaterThan(50);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     // What the gateway still holds unacknowledged: everything from here on must reach the platform.
     const db = new Database(join(tmp.dir, 'gridgate.db'), { readonly: true });
     const firstUnacked = {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { tempDir, testConfig } from '../helpers/gateway-harness.js';
 import { GatewayProcess } from '../helpers/gateway-process.js';
@@ -52,9 +52,11 @@ describe('fault injection: the disk under the outbox fills up (ENOSPC)', () => {
     await platform.stop();
     await broker.stop();
     // 2,000 readings/s of ~160 bytes fill 3 MiB in a few seconds.
-    const until = Date.now() + 30_000;
-    while (!/disk nearly full|disk full/.test(gateway.output) && Date.now() < until) await sleep(200);
-    expect(gateway.output).toMatch(/disk nearly full: dropping new readings until space returns|outbox commit failed: disk full/);
+    await vi.waitFor(() => expect(gateway!.output).toMatch(/disk nearly full: dropping new readings until space returns|outbox commit failed: disk full/), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    // Two more seconds on a full disk: the gateway must still be running.
     await sleep(2000);
     expect(gateway.child!.exitCode).toBeNull();
     const lastEventSeqBefore = Math.max(...platforms[0]!.events().map((e) => e.seq as number));

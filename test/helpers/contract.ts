@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 
-/** The project's copy of the platform contract (contract/ at the top; test/core/contract-copy.test.ts keeps it equal to the reference). */
+/** The project's copy of the platform contract (contract/ at the top; test/core/contract-copy.unit.test.ts keeps it equal to the reference). */
 export const CONTRACT_DIR = resolve(import.meta.dirname, '..', '..', 'contract');
 
 export type ContractKind = 'state' | 'device-state' | 'telemetry' | 'event' | 'command' | 'command-result';

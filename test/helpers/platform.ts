@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { kindOfTopic } from './contract.js';
 
 export interface Received {
@@ -89,4 +90,32 @@ export class PlatformRecorder {
       this.waiters.add(check);
     });
   }
+}
+
+/** The platform side most gateway tests start: the simulated platform broker and a recorder subscribed to everything. */
+export interface TestPlatform {
+  broker: PlatformBroker;
+  recorder: PlatformRecorder;
+  /** Stops the recorder, then the broker; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(options: Parameters<typeof startPlatformBroker>[0] = {}): Promise<TestPlatform> {
+  const broker = await startPlatformBroker(options);
+  const recorder = new PlatformRecorder(broker.url);
+  try {
+    await recorder.start();
+  } catch (err) {
+    await broker.stop();
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    broker,
+    recorder,
+    stop: () => {
+      stopped ??= recorder.stop().then(() => broker.stop());
+      return stopped;
+    },
+  };
 }

@@ -7,9 +7,8 @@ import { validateConfig } from '../../gateway/config/load-config.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import { Gateway } from '../../gateway/daemon.js';
 import type { Driver } from '../../gateway/devices/driver.js';
-import { startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { tempDir, TEST_ROOT, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { startPlatform } from '../helpers/platform.js';
 import { connectClient, deviceFromProfile } from './helpers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -25,11 +24,8 @@ afterEach(async () => {
  */
 describe('the MQTT driver in a gateway', () => {
   it('delivers converted readings, bad points with their error, and device state to the platform', async () => {
-    const platform = await startPlatformBroker();
-    cleanups.push(platform.stop);
-    const recorder = new PlatformRecorder(platform.url);
-    await recorder.start();
-    cleanups.push(() => recorder.stop());
+    const { broker: platform, recorder, stop } = await startPlatform();
+    cleanups.push(stop);
     const tmp = tempDir('gg-mqtt-gw-');
     cleanups.push(tmp.cleanup);
 

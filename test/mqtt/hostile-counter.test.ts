@@ -4,10 +4,9 @@ import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import { Gateway } from '../../gateway/daemon.js';
-import { startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { tempDir, testConfig } from '../helpers/gateway-harness.js';
 import { freePort } from '../helpers/mosquitto.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { startPlatform } from '../helpers/platform.js';
 import { mosquittoPub } from './mosquitto-pub.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -55,11 +54,8 @@ async function startSite(dataDir: string, platformUrl: string, port: number): Pr
 }
 
 async function setup() {
-  const platform = await startPlatformBroker();
-  cleanups.push(platform.stop);
-  const recorder = new PlatformRecorder(platform.url);
-  await recorder.start();
-  cleanups.push(() => recorder.stop());
+  const { broker: platform, recorder, stop } = await startPlatform();
+  cleanups.push(stop);
   const tmp = tempDir('gg-mqtt-hostile-');
   cleanups.push(tmp.cleanup);
   const port = await freePort();

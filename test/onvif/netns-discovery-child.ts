@@ -1,5 +1,5 @@
 /**
- * Runs inside a network namespace that test/onvif/discovery.test.ts creates with only `lo` up
+ * Runs inside a network namespace that test/onvif/discovery.system.test.ts creates with only `lo` up
  * (so multicast cannot leave the namespace): starts a camera set with a WS-Discovery responder
  * joined to 239.255.255.250 on 127.0.0.1, probes with the driver and with node-onvif, prints JSON.
  */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClockOffset } from '../../drivers/onvif/device/clock-offset.js';
 import { passwordDigest } from '../../drivers/onvif/soap/ws-username-token.js';
 import { NS, PASSWORD_DIGEST_TYPE } from '../../drivers/onvif/soap/namespaces.js';
@@ -59,12 +59,13 @@ describe('ONVIF simulator', () => {
     expect(set.cameras.every((c) => c.faults.slowMs === 10)).toBe(true);
     expect((await post('/devices/cam-001/faults', { explode: true })).status).toBe(400);
     expect((await post('/scenarios/crowd', { intervalMs: 50 })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    // Each tick: people-count, occupancy and crowd-density per channel; the NVR has two channels.
+    await vi.waitFor(() => {
+      expect(set!.cameras[0]!.counters.emitted).toBeGreaterThanOrEqual(3);
+      expect(set!.cameras[3]!.counters.emitted).toBeGreaterThanOrEqual(6);
+    });
     expect((await fetch(`${base}/scenarios/crowd`, { method: 'DELETE' })).status).toBe(200);
     const emitted = set.cameras.map((c) => c.counters.emitted);
-    // Each tick: people-count, occupancy and crowd-density per channel; the NVR has two channels.
-    expect(emitted[0]).toBeGreaterThanOrEqual(3);
-    expect(emitted[3]).toBeGreaterThanOrEqual(6);
     await new Promise((r) => setTimeout(r, 150));
     expect(set.cameras.map((c) => c.counters.emitted)).toEqual(emitted);
   });
@@ -77,8 +78,7 @@ describe('ONVIF simulator', () => {
     midnight.setUTCHours(24, 0, 0, 0);
     await set.setFaults('*', { clockSkewMs: midnight.getTime() - now - 200 });
     const s = set.scenario('fireworks-midnight', { intervalMs: 50, durationMs: 300 });
-    await new Promise((r) => setTimeout(r, 700));
+    await vi.waitFor(() => expect(set!.cameras.reduce((n, c) => n + c.counters.emitted, 0)).toBeGreaterThan(0));
     s.stop();
-    expect(set.cameras.reduce((n, c) => n + c.counters.emitted, 0)).toBeGreaterThan(0);
   });
 });

@@ -1,18 +1,17 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../gateway/daemon.js';
 import { type ModbusSimulator, startModbusSimulator } from '../../simulators/modbus/simulator.js';
 import { type CameraSet, startCameraSet } from '../../simulators/onvif/camera-set.js';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { runNewYearEve } from '../../simulators/scenarios/new-year-eve.js';
 import { contractValidator } from '../helpers/contract.js';
 import { startGateway, tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { type PlatformRecorder, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const contract = contractValidator();
 
 describe("the New Year's Eve scenario, end to end", () => {
   const tmp = tempDir();
-  let broker: PlatformBroker;
+  let site: TestPlatform;
   let platform: PlatformRecorder;
   let modbus: ModbusSimulator;
   let gateway: Gateway;
@@ -21,15 +20,13 @@ describe("the New Year's Eve scenario, end to end", () => {
     await gateway?.stop();
     await cameras?.stop();
     await modbus?.stop();
-    await platform?.stop();
-    await broker?.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
   it('raises levels 3, 2, 1 with the zone cameras\' snapshots, switches to emergency by rule, and the platform receives it all per the contract', async () => {
-    broker = await startPlatformBroker();
-    platform = new PlatformRecorder(broker.url);
-    await platform.start();
+    site = await startPlatform();
+    platform = site.recorder;
     modbus = await startModbusSimulator({
       devices: [
         { id: 'gate-1', model: 'people-counter', port: 0 },
@@ -40,7 +37,7 @@ describe("the New Year's Eve scenario, end to end", () => {
     process.env.GRIDGATE_TEST_CAMERA_PASSWORD = 'camera-pass-1';
     cameras = await startCameraSet({ cameras: 2, credentials: { username: 'gridgate', password: 'camera-pass-1' }, discovery: false });
     const cameraDevices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, zone: 'cbd-square', url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
-    const config = testConfig(broker.url, tmp.dir, {
+    const config = testConfig(site.broker.url, tmp.dir, {
       modes: { initial: 'major-event', policies: { 'major-event': { snapshots: ['crowd.threshold'] }, emergency: { snapshots: ['fireworks'], batching: { maxDelayMs: 0 } } } },
       devices: [
         ...cameraDevices,
@@ -69,10 +66,7 @@ describe("the New Year's Eve scenario, end to end", () => {
       rules: { suppression: { windowMs: 0 }, modeRules: [{ id: 'crowd-level-1', zone: 'cbd-square', level: 1, switchTo: 'emergency' }] },
     });
     gateway = await startGateway(config, process.env);
-    await new Promise<void>((resolveOnline) => {
-      const check = () => (gateway.deviceStates().filter((d) => d.kind === 'camera' && d.status === 'online').length === 2 ? resolveOnline() : setTimeout(check, 100));
-      check();
-    });
+    await vi.waitFor(() => expect(gateway.deviceStates().filter((d) => d.kind === 'camera' && d.status === 'online')).toHaveLength(2), { timeout: 30_000, interval: 100 });
     const scenario = runNewYearEve({
       modbus,
       counters: [

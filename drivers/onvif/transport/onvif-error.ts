@@ -1,4 +1,4 @@
-import { GatewayError } from '../../../gateway/core/errors.js';
+import { type ErrorCode, GatewayError } from '../../../gateway/core/errors.js';
 import type { OnvifErrorCode } from '../error-codes.js';
 import type { SoapFault } from '../soap/envelope.js';
 
@@ -16,6 +16,6 @@ export class OnvifError extends GatewayError {
 }
 
 /** The ONVIF code of any error (wrapping foreign errors as E_ONVIF_UNREACHABLE would hide bugs: they stay E_DRIVER). */
-export function codeOf(err: unknown): string {
+export function codeOf(err: unknown): ErrorCode {
   return err instanceof GatewayError ? err.code : 'E_DRIVER';
 }

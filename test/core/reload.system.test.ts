@@ -2,31 +2,28 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { type PlatformRecorder, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
 describe('SIGHUP', () => {
   const tmp = tempDir();
-  let broker: PlatformBroker;
+  let site: TestPlatform;
   let platform: PlatformRecorder;
   const kill: Array<() => void> = [];
   afterAll(async () => {
     for (const k of kill) k();
-    await platform?.stop();
-    await broker?.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
   it('keeps the running configuration when the new file is invalid, and applies a valid one', async () => {
-    broker = await startPlatformBroker();
-    platform = new PlatformRecorder(broker.url);
-    await platform.start();
+    site = await startPlatform();
+    platform = site.recorder;
     const configPath = join(tmp.dir, 'gridgate.yaml');
-    const config = testConfig(broker.url, join(tmp.dir, 'data'));
+    const config = testConfig(site.broker.url, join(tmp.dir, 'data'));
     writeFileSync(configPath, stringify(config));
     let stderr = '';
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'run', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GRIDGATE_LOG_LEVEL: 'info' } });
@@ -38,13 +35,12 @@ describe('SIGHUP', () => {
 
     writeFileSync(configPath, 'gateway: BAD\nsite: [\n');
     child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 1000));
+    await vi.waitFor(() => expect(stderr).toMatch(/configuration reload refused: keeping the running configuration/), { timeout: 15_000, interval: 50 });
     expect(child.exitCode).toBeNull();
-    expect(stderr).toMatch(/configuration reload refused: keeping the running configuration/);
     const count = platform.readings().length;
     await platform.until(() => platform.readings().length > count + 10);
 
-    const next = testConfig(broker.url, join(tmp.dir, 'data'), { devices: [{ id: 'env-9', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'lux', unit: 'lx' }] }] });
+    const next = testConfig(site.broker.url, join(tmp.dir, 'data'), { devices: [{ id: 'env-9', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'lux', unit: 'lx' }] }] });
     writeFileSync(configPath, stringify(next));
     child.kill('SIGHUP');
     await platform.until(() => platform.readings().some((r) => r.device === 'env-9'), 15_000);

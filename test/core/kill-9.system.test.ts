@@ -4,9 +4,8 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { tempDir, testConfig } from '../helpers/gateway-harness.js';
-import { PlatformRecorder } from '../helpers/platform.js';
+import { type PlatformRecorder, startPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const KILLS = 4;
@@ -37,22 +36,20 @@ function pendingIds(dbPath: string): { readings: string[]; events: string[] } {
 
 describe('kill -9 at any moment', () => {
   const tmp = tempDir();
-  let broker: PlatformBroker;
+  let site: TestPlatform;
   let platform: PlatformRecorder;
   let child: ChildProcess | undefined;
 
   afterAll(async () => {
     child?.kill('SIGKILL');
-    await platform?.stop();
-    await broker?.stop();
+    await site?.stop();
     tmp.cleanup();
   });
 
   it('loses nothing that was accepted, keeps seq without gaps, and duplicates at most the in-flight window', async () => {
-    broker = await startPlatformBroker();
-    platform = new PlatformRecorder(broker.url);
-    await platform.start();
-    const config = testConfig(broker.url, join(tmp.dir, 'data'), {
+    site = await startPlatform();
+    platform = site.recorder;
+    const config = testConfig(site.broker.url, join(tmp.dir, 'data'), {
       batching: { maxReadings: WINDOW.maxReadings, maxDelayMs: 20 },
       devices: [
         {
@@ -65,7 +62,7 @@ describe('kill -9 at any moment', () => {
         },
       ],
     });
-    config.platform = { url: broker.url, reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, inflight: { events: WINDOW.events, telemetryBatches: WINDOW.telemetryBatches } };
+    config.platform = { url: site.broker.url, reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, inflight: { events: WINDOW.events, telemetryBatches: WINDOW.telemetryBatches } };
     const configPath = join(tmp.dir, 'gridgate.yaml');
     writeFileSync(configPath, stringify(config));
     const dbPath = join(tmp.dir, 'data', 'gridgate.db');
