@@ -179,7 +179,7 @@ export class LiveStreams {
     try {
       url = checkStreamUrl(await this.o.resolve(device, channel));
     } catch (err) {
-      const known = err instanceof GatewayError && err.code.startsWith('E_LIVE');
+      const known = err instanceof GatewayError && (err.code === 'E_LIVE_URL' || err.code === 'E_LIVE_LIMIT');
       // Resolve errors can name secret files and paths: viewers get the category only.
       s.lastError = known ? errorMessage(err) : 'no usable stream address for this channel (the gateway log has the details)';
       this.o.log.warn({ stream: s.key, error: redactUrlCredentials(errorMessage(err)) }, 'live view: no usable stream address');

@@ -122,7 +122,7 @@ describe('the device manager: status transitions', () => {
       ['device.offline', 'active', 'major', 'device:a:offline', 'square'],
       ['device.online', 'cleared', 'info', 'device:a:offline', 'square'],
     ]);
-    expect(events[0]!.message).toBe('a is error: modbus exception 4');
+    expect(events[0]!.message).toBe('a is in error: modbus exception 4');
   });
 
   it('raises no device.online for a device coming online the first time, and no device.offline before it was ever up', async () => {
