@@ -266,6 +266,7 @@ export class Gateway {
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
       outbox.appendEvent(event, snapshot);
+      if (snapshot) this.bus.emit('event-picture', { id: event.id, picture: snapshot });
       this.bus.emit('event', event);
     };
     const acceptReadings = (readings: Reading[]) => {

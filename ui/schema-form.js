@@ -1,6 +1,15 @@
 // A form made from the configuration's JSON Schema (z.toJSONSchema of the one zod schema):
 // fields, types, limits, defaults, examples and descriptions all come from there.
-import { h } from './dom.js';
+import { h, problemText } from './dom.js';
+import { lang, t, tx } from './i18n.js';
+
+/** A setting's human name in the user's language, with its technical key as a hint. */
+const label = (name) => {
+  const human = tx('field', name, '');
+  return human ? [human, ' ', h('code', { class: 'key' }, name)] : h('code', { class: 'key' }, name);
+};
+/** The schema's description is English: shown in English, or the translated one when there is one. */
+const helpText = (name, s) => tx('fieldHelp', name, lang() === 'en' ? s.description : '');
 
 const isSecretRef = (s) => Array.isArray(s?.anyOf) && s.anyOf.some((v) => v.properties?.env) && s.anyOf.some((v) => v.properties?.file);
 const variants = (s) => s?.oneOf || s?.anyOf;
@@ -42,7 +51,7 @@ export function schemaForm(schema, value = {}, options = {}) {
       draw();
       options.onVariant?.(select.value);
     });
-    el.append(field(h('span', {}, key), select, true), body);
+    el.append(field(label(key), select, true), body);
     draw();
   } else {
     const inner = objectFields(schema, value, options.prefix || '', { fold: !options.prefix });
@@ -70,7 +79,7 @@ function objectFields(schema, value, prefix, { skip, fold }) {
     (!fold || required.has(name) || ['name', 'zone', 'profile', 'enabled', 'username', 'password', 'points', 'intervalMs', 'unitId'].includes(name) ? main : more).append(el);
     readers.push(() => [name, read()]);
   }
-  const el = h('div', {}, main, more.childElementCount ? h('details', { class: 'more' }, h('summary', {}, 'More settings'), more) : null);
+  const el = h('div', {}, main, more.childElementCount ? h('details', { class: 'more' }, h('summary', {}, t('form.more')), more) : null);
   return {
     el,
     read: () => {
@@ -85,19 +94,19 @@ function objectFields(schema, value, prefix, { skip, fold }) {
 }
 
 function field(labelContent, input, required, help) {
-  return h('label', { class: 'field' }, h('span', { class: 'label' }, labelContent, required ? h('b', { class: 'req', title: 'required' }, ' *') : null), input, help ? h('small', { class: 'help' }, help) : null, h('small', { class: 'field-error', dataset: { errorFor: input.dataset.path } }));
+  return h('label', { class: 'field' }, h('span', { class: 'label' }, labelContent, required ? h('b', { class: 'req', title: t('form.required') }, ' *') : null), input, help ? h('small', { class: 'help' }, help) : null, h('small', { class: 'field-error', dataset: { errorFor: input.dataset.path } }));
 }
 
 function control(name, s, value, path, required) {
-  const help = s.description;
+  const help = helpText(name, s);
   if (isSecretRef(s)) {
-    const input = h('input', { type: 'password', name, autocomplete: 'new-password', dataset: { path }, placeholder: value ? 'stored — leave empty to keep it' : 'password' });
-    return { el: field(name, input, required && !value, 'write-only: stored encrypted, never shown again'), read: () => (input.value ? { $secret: input.value } : undefined) };
+    const input = h('input', { type: 'password', name, autocomplete: 'new-password', dataset: { path }, placeholder: value ? t('form.secretStored') : t('form.password') });
+    return { el: field(label(name), input, required && !value, t('form.secretHelp')), read: () => (input.value ? { $secret: input.value } : undefined) };
   }
   const alts = variants(s);
   const key = alts && discriminatorOf(alts);
   if (key) {
-    const box = h('fieldset', { class: 'group' }, h('legend', {}, name));
+    const box = h('fieldset', { class: 'group' }, h('legend', {}, label(name)));
     const sub = schemaForm(s, value || {}, { prefix: path });
     box.append(sub.el);
     return { el: box, read: () => sub.read() };
@@ -105,7 +114,7 @@ function control(name, s, value, path, required) {
   const type = scalarType(s);
   if (type === 'object' && s.properties) {
     const inner = objectFields(s, value || {}, path, { fold: false });
-    const box = h('fieldset', { class: 'group' }, h('legend', {}, name), inner.el);
+    const box = h('fieldset', { class: 'group' }, h('legend', {}, label(name)), inner.el);
     return {
       el: box,
       read: () => {
@@ -118,27 +127,27 @@ function control(name, s, value, path, required) {
     const sample = type === 'array' ? [exampleItem(s.items)] : example(s);
     const input = h('textarea', { name, rows: 4, spellcheck: 'false', dataset: { path }, placeholder: JSON.stringify(sample ?? {}, null, 1) }, value === undefined ? '' : JSON.stringify(value, null, 2));
     return {
-      el: field(name, input, required, `${help ? `${help}; ` : ''}JSON`),
+      el: field(label(name), input, required, `${help ? `${help}; ` : ''}${t('form.json')}`),
       read: () => {
         if (!input.value.trim()) return undefined;
         try {
           return JSON.parse(input.value);
         } catch (err) {
-          throw Object.assign(new Error(`${path}: not valid JSON (${err.message})`), { path });
+          throw Object.assign(new Error(t('form.badJson', { path, error: err.message })), { path });
         }
       },
     };
   }
   if (type === 'enum') {
     const values = s.enum || alts.map((v) => v.const);
-    const select = h('select', { name, dataset: { path } }, required ? null : h('option', { value: '' }, s.default !== undefined ? `(default: ${s.default})` : '—'), values.map((v) => h('option', { value: String(v) }, String(v))));
+    const select = h('select', { name, dataset: { path } }, required ? null : h('option', { value: '' }, s.default !== undefined ? t('form.defaultOption', { value: tx('enum', s.default) }) : '—'), values.map((v) => h('option', { value: String(v) }, tx('enum', v))));
     select.value = value === undefined ? (required ? String(values[0]) : '') : String(value);
-    return { el: field(name, select, required, help), read: () => (select.value === '' ? undefined : values.find((v) => String(v) === select.value)) };
+    return { el: field(label(name), select, required, help), read: () => (select.value === '' ? undefined : values.find((v) => String(v) === select.value)) };
   }
   if (type === 'boolean') {
     const box = h('input', { type: 'checkbox', name, dataset: { path } });
     box.checked = value === undefined ? s.default === true : Boolean(value);
-    return { el: h('label', { class: 'field check' }, box, h('span', {}, name), help ? h('small', { class: 'help' }, help) : null), read: () => box.checked };
+    return { el: h('label', { class: 'field check' }, box, h('span', {}, label(name)), help ? h('small', { class: 'help' }, help) : null), read: () => box.checked };
   }
   const numeric = type === 'integer' || type === 'number';
   const ex = example(s);
@@ -150,7 +159,7 @@ function control(name, s, value, path, required) {
     min: s.minimum,
     max: s.maximum,
     maxlength: s.maxLength,
-    placeholder: ex === undefined ? '' : `e.g. ${typeof ex === 'object' ? JSON.stringify(ex) : ex}`,
+    placeholder: ex === undefined ? '' : t('form.example', { example: typeof ex === 'object' ? JSON.stringify(ex) : ex }),
     autocapitalize: 'off',
     autocomplete: 'off',
     dataset: { path },
@@ -158,7 +167,7 @@ function control(name, s, value, path, required) {
   if (value !== undefined && value !== null) input.value = typeof value === 'object' ? JSON.stringify(value) : String(value);
   const limits = numeric && (s.minimum !== undefined || s.maximum !== undefined) ? `${s.minimum ?? ''}..${s.maximum ?? ''}` : '';
   return {
-    el: field(name, input, required, [help, limits && !help?.includes(limits) ? limits : '', s.default !== undefined ? `default ${s.default}` : ''].filter(Boolean).join(' · ')),
+    el: field(label(name), input, required, [help, limits && !help?.includes(limits) ? limits : '', s.default !== undefined ? t('form.default', { value: s.default }) : ''].filter(Boolean).join(' · ')),
     read: () => {
       const raw = input.value.trim();
       if (raw === '') return undefined;
@@ -196,7 +205,7 @@ export function showProblems(root, problems) {
     const base = String(path).replace(/\[\d+\].*$/, '');
     const target = root.querySelector(`[data-error-for="${CSS.escape(path)}"]`) || root.querySelector(`[data-error-for="${CSS.escape(base)}"]`);
     if (target) {
-      target.textContent = `${p.message}${p.example !== undefined ? ` (e.g. ${JSON.stringify(p.example)})` : ''}${base !== path ? ` at ${path}` : ''}`;
+      target.textContent = `${problemText(p.message)}${p.example !== undefined ? ` ${t('problem.example', { example: JSON.stringify(p.example) })}` : ''}${base !== path ? ` ${t('problem.at', { path })}` : ''}`;
       root.querySelector(`[data-path="${CSS.escape(target.dataset.errorFor)}"]`)?.classList.add('invalid');
     } else rest.push(p);
   }

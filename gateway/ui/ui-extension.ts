@@ -20,6 +20,7 @@ import { configRoutes } from './config-routes.js';
 import type { ConfigStore } from './config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
+import { FieldData, fieldRoutes } from './field-routes.js';
 import { testDevice } from './device-tester.js';
 import { LiveCache } from './live-cache.js';
 import { liveRoutes } from './live-routes.js';
@@ -82,6 +83,8 @@ export class TechnicianUi implements GatewayExtension {
   private current: Gateway | undefined;
   private code: string | undefined;
   private readonly ctx: UiContext;
+  /** Zone history, trends, event pictures and alarm acknowledgements (public for tests and tools). */
+  readonly field = new FieldData();
 
   constructor(private readonly o: TechnicianUiOptions) {
     const live = new LiveCache();
@@ -145,12 +148,14 @@ export class TechnicianUi implements GatewayExtension {
       await configRoutes(scope, ctx);
       await cameraRoutes(scope, ctx);
       await miscRoutes(scope, ctx);
+      await fieldRoutes(scope, ctx, this.field);
     });
   }
 
   async start(gateway: Gateway): Promise<void> {
     this.current = gateway;
     this.ctx.live.attach(gateway);
+    this.field.attach(gateway);
     if (this.ctx.users.count() === 0 && !this.code) {
       const { code, display } = newSetupCode();
       this.code = code;
@@ -163,6 +168,7 @@ export class TechnicianUi implements GatewayExtension {
 
   async stop(): Promise<void> {
     this.ctx.live.detach();
+    this.field.detach();
     this.ctx.streams.stopAll();
     this.current = undefined;
   }

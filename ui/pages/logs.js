@@ -1,17 +1,18 @@
 import { get } from '../api.js';
 import { h, mount } from '../dom.js';
+import { t, timeOnly } from '../i18n.js';
 
 const NAMES = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 export async function logsPage(view) {
-  const level = h('select', { 'aria-label': 'level' }, ['debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l, selected: l === 'info' }, `${l} and above`)));
-  const text = h('input', { type: 'search', placeholder: 'text', 'aria-label': 'text filter' });
+  const level = h('select', { 'aria-label': t('logs.level') }, ['debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l, selected: l === 'info' }, t('logs.andAbove', { level: t(`logs.level.${l}`) }))));
+  const text = h('input', { type: 'search', placeholder: t('logs.text'), 'aria-label': t('logs.text') });
   const out = h('div', { id: 'log-lines' });
   const load = async () => {
     const r = await get(`/api/ui/logs?level=${level.value}&text=${encodeURIComponent(text.value)}`);
     mount(
       out,
-      r.note ? h('p', { class: 'muted' }, r.note) : null,
+      r.note ? h('p', { class: 'muted' }, t('logs.notConnected')) : null,
       h(
         'table',
         { class: 'logs' },
@@ -23,10 +24,10 @@ export async function logsPage(view) {
             return h(
               'tr',
               { class: `l-${NAMES[lv] || 'info'}` },
-              h('td', { class: 'small' }, time ? new Date(time).toLocaleTimeString() : ''),
-              h('td', {}, NAMES[lv] || ''),
-              h('td', {}, component || ''),
-              h('td', {}, msg || '', Object.keys(rest).length ? h('div', { class: 'small muted' }, JSON.stringify(rest)) : null),
+              h('td', { class: 'small' }, time ? timeOnly(time) : ''),
+              h('td', {}, NAMES[lv] ? t(`logs.level.${NAMES[lv]}`) : ''),
+              h('td', { class: 'data' }, component || ''),
+              h('td', { class: 'data' }, msg || '', Object.keys(rest).length ? h('div', { class: 'small muted' }, JSON.stringify(rest)) : null),
             );
           }),
         ),
@@ -35,6 +36,6 @@ export async function logsPage(view) {
   };
   level.addEventListener('change', load);
   text.addEventListener('change', load);
-  mount(view, h('div', { class: 'row' }, h('h1', {}, 'Logs'), level, text, h('button', { type: 'button', onclick: load }, 'Refresh')), h('p', { class: 'muted small' }, 'Newest first; passwords, tokens and URL credentials are redacted.'), out);
+  mount(view, h('div', { class: 'row' }, h('h1', {}, t('logs.title')), level, text, h('button', { type: 'button', onclick: load }, t('common.refresh'))), h('p', { class: 'muted small' }, t('logs.explain')), out);
   await load();
 }
