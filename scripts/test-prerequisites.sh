@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run before the tests (npm's pretest): the Debian packages the tests need. As root it installs
 # what is missing; otherwise it stops and names the one command to run.
-#   mosquitto: MQTT interop; socat: Modbus RTU over a pty pair; chromium: the UI end-to-end tests;
+#   mosquitto: MQTT interop; socat: Modbus RTU over a pty pair; chromium: the UI end-to-end tests
+#   (fonts-wqy-microhei: a CJK font, so the Chinese screens render in headless screenshots);
 #   ffmpeg + GStreamer's RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0, plugins): live view.
 set -euo pipefail
-packages=(systemd iproute2 mosquitto socat chromium ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+packages=(systemd iproute2 mosquitto socat chromium fonts-wqy-microhei ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 need=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")

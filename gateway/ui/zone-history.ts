@@ -21,11 +21,18 @@ class BucketRing {
     const start = Math.floor(at / this.bucketMs) * this.bucketMs;
     const last = this.buckets[this.buckets.length - 1];
     if (last && start <= last.at) {
-      // Same bucket (or a late sample from a clock step back): fold it into the newest bucket.
-      last.max = Math.max(last.max, occupancy);
-      last.last = occupancy;
-      last.inflow = inflow;
-      last.outflow = outflow;
+      // The same bucket, or an older one (a late sample, a clock stepped back, history loaded at
+      // start): update that bucket, or put a new one in its place in time.
+      let i = this.buckets.length - 1;
+      while (i > 0 && this.buckets[i]!.at > start) i--;
+      const b = this.buckets[i]!;
+      if (b.at === start) {
+        b.max = Math.max(b.max, occupancy);
+        b.last = occupancy;
+        b.inflow = inflow;
+        b.outflow = outflow;
+      } else this.buckets.splice(b.at < start ? i + 1 : i, 0, { at: start, max: occupancy, last: occupancy, inflow, outflow });
+      if (this.buckets.length > this.capacity) this.buckets.splice(0, this.buckets.length - this.capacity);
       return;
     }
     this.buckets.push({ at: start, max: occupancy, last: occupancy, inflow, outflow });

@@ -4,7 +4,7 @@ import { t, tx } from '../i18n.js';
 import { deviceNames, eventText, sourceText, thumbnail, when } from './event-parts.js';
 
 const MAX_ROWS = 500;
-const SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info'];
+const SEVERITIES = ['critical', 'major', 'minor', 'info'];
 
 export async function eventsPage(view, { args, session }) {
   const { devices } = await get('/api/ui/devices');
