@@ -85,6 +85,7 @@ export default {
   'zones.noThresholds': 'No thresholds in this mode.',
   'zones.noHistory': 'No occupancy recorded yet (the chart starts when the gateway starts).',
   'zones.chartHeadcount': 'Headcount',
+  'zones.chartTime': 'Time',
 
   'events.title': 'Events',
   'events.activeTitle': 'Active alarms',

@@ -84,6 +84,7 @@ export default {
   'zones.noThresholds': '此模式下未设阈值。',
   'zones.noHistory': '还没有人数记录（曲线从网关启动时开始记录）。',
   'zones.chartHeadcount': '人数',
+  'zones.chartTime': '时间',
 
   'events.title': '事件',
   'events.activeTitle': '当前告警',

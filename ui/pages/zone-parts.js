@@ -59,7 +59,7 @@ export function drawChart(uPlot, container, data) {
       tzDate: tz ? (ts) => uPlot.tzDate(new Date(ts * 1000), tz) : undefined,
       scales: { x: { time: true }, y: { range: [0, Math.ceil(top * 1.1)] } },
       series: [
-        { value: (_u, v) => (v === null || v === undefined ? '—' : hourMinute(v * 1000)) },
+        { label: t('zones.chartTime'), value: (_u, v) => (v === null || v === undefined ? '—' : hourMinute(v * 1000)) },
         { label: t('zones.chartHeadcount'), stroke: '#0b6bcb', width: 2, fill: 'rgba(11,107,203,0.08)', value: (_u, v) => (v === null || v === undefined ? '—' : count(v)) },
       ],
       axes: [
@@ -84,7 +84,9 @@ export function drawChart(uPlot, container, data) {
               c.moveTo(u.bbox.left, y);
               c.lineTo(u.bbox.left + u.bbox.width, y);
               c.stroke();
-              c.fillText(`${tx('level', l.level, String(l.level))} ${count(l.at)}`, u.bbox.left + 4, y - 4);
+              // The name at the right end, above the line: clear of the axis labels on the left.
+              const label = `${tx('level', l.level, String(l.level))} ${count(l.at)}`;
+              c.fillText(label, u.bbox.left + u.bbox.width - c.measureText(label).width - 4, y - 4);
             }
             c.restore();
           },
