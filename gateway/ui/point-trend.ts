@@ -4,19 +4,26 @@
  * cost ~2 000 × 60 × 2 numbers.
  */
 export class PointTrend {
-  private readonly series = new Map<string, { t: number[]; v: number[] }>();
+  /** device → point → samples: a device's trends are read without scanning every point. */
+  private readonly series = new Map<string, Map<string, { t: number[]; v: number[] }>>();
+  private points = 0;
 
   constructor(private readonly o: { perPoint: number; minGapMs: number; spanMs: number; maxPoints: number } = { perPoint: 60, minGapMs: 5_000, spanMs: 600_000, maxPoints: 5_000 }) {}
 
   onReadings(readings: ReadonlyArray<{ device: string; point: string; value: unknown; ts: string; quality?: string }>): void {
     for (const r of readings) {
       if (typeof r.value !== 'number' || r.quality === 'bad') continue;
-      const key = `${r.device}\u0000${r.point}`;
-      let s = this.series.get(key);
+      let device = this.series.get(r.device);
+      let s = device?.get(r.point);
       if (!s) {
-        if (this.series.size >= this.o.maxPoints) continue;
+        if (this.points >= this.o.maxPoints) continue;
+        if (!device) {
+          device = new Map();
+          this.series.set(r.device, device);
+        }
         s = { t: [], v: [] };
-        this.series.set(key, s);
+        device.set(r.point, s);
+        this.points++;
       }
       const at = Date.parse(r.ts);
       const last = s.t.length - 1;
@@ -37,12 +44,10 @@ export class PointTrend {
   /** The samples of one device's points within the span, as [ms, value] pairs per point. */
   forDevice(device: string, now = Date.now()): Record<string, Array<[number, number]>> {
     const out: Record<string, Array<[number, number]>> = {};
-    const prefix = `${device}\u0000`;
-    for (const [key, s] of this.series) {
-      if (!key.startsWith(prefix)) continue;
+    for (const [point, s] of this.series.get(device) ?? []) {
       const pairs: Array<[number, number]> = [];
       for (let i = 0; i < s.t.length; i++) if (s.t[i]! >= now - this.o.spanMs) pairs.push([s.t[i]!, s.v[i]!]);
-      out[key.slice(prefix.length)] = pairs;
+      out[point] = pairs;
     }
     return out;
   }
