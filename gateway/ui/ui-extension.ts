@@ -88,7 +88,9 @@ export class TechnicianUi implements GatewayExtension {
 
   constructor(private readonly o: TechnicianUiOptions) {
     const live = new LiveCache();
-    const drivers = o.drivers ?? (() => createDrivers());
+    // Test-before-save drivers resolve secrets as the daemon does (its configuration folder and
+    // environment, with the stored secrets), plus the password typed for the test.
+    const drivers = o.drivers ?? ((env: Record<string, string>) => createDrivers({ readSecret: (ref) => (this.current ? this.current.readSecret(ref, env) : readSecret(ref, process.cwd(), { ...process.env, ...env })) }));
     this.ctx = {
       gateway: () => {
         if (!this.current) throw new Error('the gateway is restarting');
