@@ -10,6 +10,7 @@ import { discoveryPage } from './pages/discovery.js';
 import { eventsPage } from './pages/events.js';
 import { loginPage, setupPage } from './pages/login.js';
 import { logsPage } from './pages/logs.js';
+import { reportPage } from './pages/report.js';
 import { usersPage } from './pages/users.js';
 import { valuesPage } from './pages/values.js';
 import { zonesPage } from './pages/zones.js';
@@ -26,6 +27,7 @@ const pages = {
   config: configPage,
   logs: logsPage,
   users: usersPage,
+  report: reportPage,
 };
 
 export const session = { user: undefined, role: 'viewer', can: (role) => ROLES.indexOf(session.role) >= ROLES.indexOf(role) };

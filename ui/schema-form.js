@@ -140,7 +140,7 @@ function control(name, s, value, path, required) {
   }
   if (type === 'enum') {
     const values = s.enum || alts.map((v) => v.const);
-    const select = h('select', { name, dataset: { path } }, required ? null : h('option', { value: '' }, s.default !== undefined ? t('form.defaultOption', { value: tx('enum', s.default) }) : '—'), values.map((v) => h('option', { value: String(v) }, tx('enum', v))));
+    const select = h('select', { name, dataset: { path } }, required ? null : h('option', { value: '' }, s.default !== undefined ? t('form.defaultOption', { value: tx('enum', s.default) }) : '—'), values.map((v) => h('option', { value: String(v) }, name === 'kind' ? tx('kind', v) : tx('enum', v))));
     select.value = value === undefined ? (required ? String(values[0]) : '') : String(value);
     return { el: field(label(name), select, required, help), read: () => (select.value === '' ? undefined : values.find((v) => String(v) === select.value)) };
   }

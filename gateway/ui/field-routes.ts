@@ -142,6 +142,48 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
     return { ack };
   });
 
+  // The commissioning report: one page per site, what a technician hands over at site acceptance.
+  app.get('/api/ui/report', { preHandler: guard(ctx, 'viewer') }, async (req) => {
+    const g = ctx.gateway();
+    const s = g.status();
+    const states = new Map(g.deviceStates().map((d) => [d.device, d]));
+    const uplink = s.uplink as { connected: boolean; since: number; lastError?: string };
+    return {
+      generatedAt: new Date().toISOString(),
+      by: who(req),
+      site: g.config.site,
+      gateway: g.config.gateway,
+      timeZone: g.config.calendar.timeZone,
+      version: s.version,
+      configVersion: ctx.store.current().version,
+      mode: s.mode,
+      uplink: { connected: uplink.connected, since: new Date(uplink.since).toISOString(), lastError: uplink.lastError, broker: new URL(g.config.platform.url).host },
+      outbox: { events: s.outbox.events.count, telemetry: s.outbox.telemetry.count },
+      zones: s.zones.map((z) => ({ zone: z.zone, name: z.name, occupancy: z.occupancy, level: z.level })),
+      devices: g.config.devices.map((d) => {
+        const st = states.get(d.id);
+        const meta = (st?.meta ?? {}) as Record<string, unknown>;
+        const latest = ctx.live.latest(d.id).sort((a, b) => (a.ts < b.ts ? 1 : -1))[0];
+        const channels = (meta.channels as unknown[] | undefined)?.length;
+        return {
+          id: d.id,
+          name: d.name,
+          kind: d.kind,
+          driver: d.driver,
+          zone: d.zone,
+          status: d.enabled === false ? 'disabled' : (st?.status ?? 'not running'),
+          reason: st?.error,
+          lastSeen: st?.lastSeen,
+          manufacturer: meta.manufacturer,
+          model: meta.model,
+          firmware: meta.firmware,
+          channels,
+          lastReading: latest ? { point: latest.point, value: latest.value, unit: latest.unit, quality: latest.quality, ts: latest.ts } : undefined,
+        };
+      }),
+    };
+  });
+
   // Device profiles for the picker: name, driver, description and points (read each time: a
   // technician may drop a new profile file in the folder).
   let formatter: ProblemFormatter | undefined;

@@ -175,7 +175,7 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
     });
 
     it('every screen fits the width; on a phone the menu closes on every navigation', async () => {
-      for (const route of ['dashboard', 'zones', 'events', 'events/active', 'devices', 'values/gate-1', 'cameras', 'discovery', 'config', 'logs', 'users']) {
+      for (const route of ['dashboard', 'zones', 'events', 'events/active', 'devices', 'values/gate-1', 'cameras', 'discovery', 'config', 'logs', 'users', 'report']) {
         if (size === 'phone') {
           await page.click('#menu');
           await page.waitForSelector('#nav:not([hidden])');
@@ -190,6 +190,25 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
         if (zh) expect(await englishOnScreen(page), route).toEqual([]);
       }
       await shot(page, name('users'));
+    });
+
+    it('commissioning report: one printable page in the user language', async () => {
+      await page.goto(`${h.url}/ui/#/report`);
+      await page.waitForSelector('#report-devices tr[data-device="gate-1"]');
+      expect(await page.textContent('#report h1')).toBe(zh ? '调试验收报告：test-site' : 'Commissioning report: test-site');
+      expect(await page.textContent('#report-uplink')).toMatch(zh ? /已连接到/ : /connected to/);
+      expect(await page.textContent('#report-devices tr[data-device="env-1"]')).toMatch(/temperature = -?\d/);
+      if (zh) expect(await englishOnScreen(page)).toEqual([]);
+      await shot(page, name('report'));
+      if (size === 'desktop') {
+        // What "print to PDF" gives: the menu and the print button are not on paper.
+        await page.emulateMedia({ media: 'print' });
+        expect(await page.isVisible('#nav')).toBe(false);
+        expect(await page.isVisible('#print')).toBe(false);
+        const pdf = await page.pdf({ path: `test-artifacts/ui/${name('report')}.pdf`, format: 'A4', printBackground: true });
+        expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+        await page.emulateMedia({ media: 'screen' });
+      }
     });
 
     it('the language can be switched and is remembered for this user', async () => {

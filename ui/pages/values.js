@@ -18,8 +18,8 @@ export async function valuesPage(view, { args, session }) {
   const draw = async () => {
     if (!id) return;
     const [v, trend] = await Promise.all([get(`/api/ui/values/${encodeURIComponent(id)}`), get(`/api/ui/values/${encodeURIComponent(id)}/trend`).catch(() => ({ points: {} }))]);
-    // Keep what the technician is typing in a write box.
-    if (body.contains(document.activeElement)) return;
+    // Keep what the technician is typing in a write box (a focused button is not typing).
+    if (document.activeElement?.tagName === 'INPUT' && body.contains(document.activeElement)) return;
     mount(
       body,
       v.points.map((p) => {
