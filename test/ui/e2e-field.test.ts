@@ -192,6 +192,26 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await shot(page, name('users'));
     });
 
+    it('logs: pages, follow, download as JSON lines', async () => {
+      await page.goto(`${h.url}/ui/#/logs`);
+      await page.selectOption('#log-level', 'debug');
+      await page.waitForSelector('#log-lines tr');
+      expect(await page.textContent('#log-page')).toMatch(zh ? /第 1 \/ \d+ 页/ : /page 1 of \d+/);
+      await page.check('#log-follow');
+      const before = await page.locator('#log-lines tr').first().textContent();
+      h.gateway().logger.warn({ component: 'test' }, `marker ${lang} ${size}`);
+      await page.waitForFunction((m: string) => document.querySelector('#log-lines tr')?.textContent.includes(m), `marker ${lang} ${size}`);
+      expect(await page.locator('#log-lines tr').first().textContent()).not.toBe(before);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#log-download')]);
+      expect(download.suggestedFilename()).toMatch(/^gridgate-log-.*\.jsonl$/);
+      const { readFileSync } = await import('node:fs');
+      const first = readFileSync((await download.path())!, 'utf8').split('\n')[0]!;
+      expect(JSON.parse(first).msg).toBe(`marker ${lang} ${size}`);
+      await page.uncheck('#log-follow');
+      await shot(page, name('logs'));
+      if (zh) expect(await englishOnScreen(page)).toEqual([]);
+    });
+
     it('commissioning report: one printable page in the user language', async () => {
       await page.goto(`${h.url}/ui/#/report`);
       await page.waitForSelector('#report-devices tr[data-device="gate-1"]');

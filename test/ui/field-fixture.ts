@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createLogger } from '../../gateway/core/logger.js';
+import { LogRing } from '../../gateway/ui/log-ring.js';
 import type { TechnicianUi } from '../../gateway/ui/ui-extension.js';
 import { startUi, UiClient, type UiHarness } from './ui-harness.js';
 
@@ -15,7 +17,11 @@ export function testJpeg(): Buffer {
  * on a Zhengzhou site; the administrator is created through the setup API.
  */
 export async function startFieldSite(): Promise<{ h: UiHarness; admin: UiClient }> {
+  // The gateway's log lines go to the UI's ring, as `gridgate run` does.
+  const ring = new LogRing();
   const h = await startUi({
+    log: createLogger({ level: 'info', destination: ring }),
+    ui: { logs: ring },
     devices: [
       { id: 'gate-1', name: '二七广场东门客流', kind: 'people-counter', driver: 'synthetic', profile: 'synthetic-people-counter', zone: ZONE, intervalMs: 100 },
       { id: 'env-1', name: '二七广场环境监测', kind: 'other', driver: 'synthetic', zone: ZONE, intervalMs: 500, points: [{ name: 'temperature', unit: 'Cel', wave: 'sine', min: -5, max: 5, periodMs: 60_000 }] },

@@ -283,6 +283,11 @@ export default {
   'logs.text': 'text',
   'logs.explain': 'Newest first; passwords, tokens and URL credentials are redacted. Log lines are the gateway’s own (English).',
   'logs.notConnected': 'The log buffer is not connected to this gateway.',
+  'logs.follow': 'follow',
+  'logs.download': 'Download',
+  'logs.newer': 'Newer',
+  'logs.older': 'Older',
+  'logs.page': 'page {{page}} of {{pages}} ({{count}} lines)',
 
   'users.title': 'Users',
   'users.role': 'role',

@@ -282,6 +282,11 @@ export default {
   'logs.text': '文本',
   'logs.explain': '最新的在前；密码、令牌和地址中的账号密码已隐藏。日志内容为网关原文（英文）。',
   'logs.notConnected': '此网关未接入日志缓存。',
+  'logs.follow': '自动跟随',
+  'logs.download': '下载',
+  'logs.newer': '较新',
+  'logs.older': '较早',
+  'logs.page': '第 {{page}} / {{pages}} 页（共 {{count}} 行）',
 
   'users.title': '用户',
   'users.role': '角色',
