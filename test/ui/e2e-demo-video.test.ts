@@ -88,6 +88,18 @@ describe('demo cameras stream real video to the live view', () => {
         expect(stats.colours).toBeGreaterThan(8);
         expect(stats.mean).toBeGreaterThan(10);
         expect(stats.mean).toBeLessThan(245);
+        // The snapshot button: a fresh picture, large.
+        await page.goto(`${h.url}/ui/#/cameras`);
+        await page.click('#camera-grid figure[data-device="cam-002"] .snapshot-button');
+        await page.waitForFunction(() => document.querySelector('#snapshot-box img')?.naturalWidth > 0, undefined, { timeout: 20_000 });
+        await page.click('#snapshot-box .close');
+        // 2×2 multi-view: every camera shown plays.
+        await page.click('#multi-2');
+        await page.waitForFunction(() => {
+          const canvases = [...document.querySelectorAll('#multi-view canvas')];
+          return canvases.length === 2 && canvases.every((c: any) => Number(c.dataset.frames ?? 0) >= 25);
+        }, undefined, { timeout: 40_000 });
+        await shot(page, `video-${run.size}-${run.lang}-multi-view`);
         expect(errors).toEqual([]);
       } finally {
         await chrome.close();

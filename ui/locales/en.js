@@ -209,6 +209,9 @@ export default {
   'cameras.liveTitle': '{{device}} #{{channel}}: live',
   'cameras.frames': 'live · {{count}} frames',
   'cameras.notPlaying': 'not playing: {{error}} (retrying)',
+  'cameras.snapshot': 'snapshot',
+  'cameras.multi': '{{n}}×{{n}}',
+  'cameras.multiTitle': 'Cameras {{n}}×{{n}}',
 
   'discovery.title': 'Discovery',
   'discovery.scan': 'Scan',

@@ -208,6 +208,9 @@ export default {
   'cameras.liveTitle': '{{device}} 第 {{channel}} 路：实时画面',
   'cameras.frames': '实时 · 已解码 {{count}} 帧',
   'cameras.notPlaying': '无法播放：{{error}}（正在重试）',
+  'cameras.snapshot': '抓图',
+  'cameras.multi': '{{n}}×{{n}} 画面',
+  'cameras.multiTitle': '多画面 {{n}}×{{n}}',
 
   'discovery.title': '设备发现',
   'discovery.scan': '开始扫描',

@@ -6,6 +6,7 @@ const PAGE = 24;
 
 export async function camerasPage(view, { args }) {
   if (args[0] === 'live') return livePage(view, args[1], Number(args[2] || 1));
+  if (args[0] === 'multi') return multiView(view, Number(args[1]) === 3 ? 3 : 2, args[2] || '');
   const { channels } = await get('/api/ui/cameras');
   const grid = h('div', { class: 'grid', id: 'camera-grid' });
   const zones = [...new Set(channels.map((c) => c.zone).filter(Boolean))].sort();
@@ -38,7 +39,14 @@ export async function camerasPage(view, { args }) {
   for (const s of [zone, status]) s.addEventListener('change', () => turn(-page));
   mount(
     view,
-    h('div', { class: 'row' }, h('h1', {}, t('cameras.title', { count: channels.length })), h('button', { type: 'button', id: 'refresh-snapshots', onclick: refresh }, t('cameras.refresh'))),
+    h(
+      'div',
+      { class: 'row' },
+      h('h1', {}, t('cameras.title', { count: channels.length })),
+      h('button', { type: 'button', id: 'refresh-snapshots', onclick: refresh }, t('cameras.refresh')),
+      // Multi-view of the first 4 or 9 channels of the zone chosen (each a stream of its own).
+      h('div', { class: 'segmented' }, [2, 3].map((n) => h('button', { type: 'button', id: `multi-${n}`, onclick: () => (location.hash = `#/cameras/multi/${n}/${encodeURIComponent(zone.value)}`) }, t('cameras.multi', { n })))),
+    ),
     channels.length ? h('div', { class: 'row filters' }, zone, status) : h('p', { class: 'muted' }, t('cameras.none')),
     grid,
     pager,
@@ -71,9 +79,59 @@ function card(c) {
       c.reason ? h('div', { class: 'small error-text data' }, c.reason) : null,
       h('div', { class: 'small muted' }, t('cameras.seen', { age: since(c.lastSeen) })),
       c.events.length ? h('ul', { class: 'small' }, c.events.map((e) => h('li', {}, `${tx('eventType', e.type)} ${since(e.ts)}`))) : null,
-      h('a', { href: `#/cameras/live/${encodeURIComponent(c.device)}/${c.channel}`, class: 'live-link' }, t('cameras.live')),
+      h(
+        'div',
+        { class: 'cam-actions' },
+        h('a', { href: `#/cameras/live/${encodeURIComponent(c.device)}/${c.channel}`, class: 'live-link' }, t('cameras.live')),
+        h('button', { type: 'button', class: 'link snapshot-button', onclick: () => openPicture(`${src}&t=${Date.now()}`) }, t('cameras.snapshot')),
+      ),
     ),
   );
+}
+
+/** A fresh snapshot, large, over the page; a tap closes it. */
+function openPicture(src) {
+  const close = () => box.remove();
+  const img = h('img', { src, alt: t('cameras.snapshot') });
+  img.addEventListener('error', () => img.replaceWith(h('p', { class: 'notice error' }, t('cameras.noSnapshot'))));
+  const box = h('div', { class: 'lightbox', role: 'dialog', id: 'snapshot-box', onclick: close }, img, h('button', { type: 'button', class: 'close', onclick: close }, t('common.close')));
+  document.body.append(box);
+}
+
+/** 2×2 or 3×3 live pictures of the first channels (of one zone, when chosen). */
+async function multiView(view, n, zone) {
+  const { channels } = await get('/api/ui/cameras');
+  const shown = channels.filter((c) => !zone || c.zone === zone).slice(0, n * n);
+  const { default: JSMpeg } = await import('/ui/vendor/jsmpeg.js');
+  const players = [];
+  const tiles = shown.map((c) => {
+    const canvas = h('canvas', { class: 'live', width: 640, height: 360, dataset: { device: c.device, channel: c.channel } });
+    return { c, canvas, el: h('figure', { class: 'multi-tile' }, canvas, h('figcaption', { class: 'small' }, c.name || c.device, ` #${c.channel} `, badge(c.status))) };
+  });
+  mount(
+    view,
+    h('div', { class: 'row' }, h('h1', {}, t('cameras.multiTitle', { n })), h('a', { href: '#/cameras', class: 'button' }, t('common.back'))),
+    shown.length ? h('div', { class: `multi multi-${n}`, id: 'multi-view' }, tiles.map((x) => x.el)) : h('p', { class: 'muted' }, t('cameras.none')),
+  );
+  for (const { c, canvas } of tiles) {
+    let frames = 0;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ui/ws/live/${encodeURIComponent(c.device)}/${c.channel}`;
+    players.push(
+      new JSMpeg.Player(url, {
+        canvas,
+        audio: false,
+        disableWebAssembly: true,
+        videoBufferSize: 512 * 1024,
+        onVideoDecode: () => {
+          frames++;
+          if (frames === 1 || frames % 25 === 0) canvas.dataset.frames = String(frames);
+        },
+      }),
+    );
+  }
+  return () => {
+    for (const p of players) p.destroy();
+  };
 }
 
 async function livePage(view, device, channel) {
