@@ -41,6 +41,7 @@ export async function demoCommand(options: { config?: string; scenario?: string 
           `gridgate demo is running. Platform broker: ${url}`,
           `  watch what the platform receives:  npm run gridgate -- tail --url ${url}`,
           `  metrics and health:                http://127.0.0.1:${gateway.httpPort}/metrics  /readyz  /api/status`,
+          `  the technicians' UI:               http://127.0.0.1:${gateway.httpPort}/ui/  (中文 / English; Cameras → live view${site.rtspPort ? `: video from rtsp://127.0.0.1:${site.rtspPort}` : ': no video, see above'})`,
           `  switch the site mode:              mosquitto_pub -h 127.0.0.1 -p ${new URL(url).port} -t gridgate/v1/zhengdong-cbd/gw-demo-01/cmd/set-mode -m '{"id":"demo-1","args":{"mode":"emergency","reason":"demo"}}'`,
           '  the New Year\'s Eve crowd:          npm start -- --scenario new-year-eve',
           '  stop: Ctrl-C',
