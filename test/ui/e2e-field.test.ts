@@ -66,7 +66,12 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await page.goto(`${h.url}/ui/`);
       await page.waitForSelector('#login-form');
       expect(await page.textContent('#login-form h1')).toBe(zh ? '登录' : 'Log in');
+      // An API error in the user's language.
       await page.fill('#login-form input[name=user]', 'admin');
+      await page.fill('#login-form input[name=password]', 'not the password');
+      await page.click('#login-form button[type=submit]');
+      await page.waitForSelector('#login-form .notice.error');
+      expect(await page.textContent('#login-form .notice.error')).toMatch(zh ? /^用户名或密码错误。$/ : /password/i);
       await page.fill('#login-form input[name=password]', FIELD_PASSWORD);
       await page.click('#login-form button[type=submit]');
       await page.waitForSelector('#tile-uplink');
@@ -171,6 +176,11 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await page.waitForSelector('#profile-picker');
       expect(await page.inputValue('#profile-picker')).toBe('synthetic-people-counter');
       expect(await page.textContent('#profile-about')).toMatch(/people\.in/);
+      // A validation problem from the server, next to its field, in the user's language.
+      await page.fill('#device-form input[data-path=intervalMs]', '5');
+      await page.click('#save-device');
+      await page.waitForSelector('[data-error-for="intervalMs"]:not(:empty)');
+      expect(await page.textContent('[data-error-for="intervalMs"]')).toMatch(zh ? /不能小于 10/ : /at least 10/);
       await shot(page, name('device-form'));
     });
 
