@@ -25,6 +25,9 @@ function errorText(status, body) {
   const detail = body?.error?.message || '';
   if (lang() === 'en' && detail) return detail;
   if (!code) return detail || t('error.http', { status });
+  // Problems are shown beside their fields: the sentence only says to look there.
+  if (code === 'E_UI_INVALID' && body?.error?.problems?.length) return t('error.invalidProblems');
+  if (code === 'E_UI_INVALID' && body?.error?.field) return t('error.invalidField', { field: tx('field', body.error.field) });
   const known = tx('error', code, '');
   if (!known) return t('error.generic', { code, detail });
   return t(`error.${code}`, { detail, field: body?.error?.field ?? '' });

@@ -181,6 +181,8 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await page.click('#save-device');
       await page.waitForSelector('[data-error-for="intervalMs"]:not(:empty)');
       expect(await page.textContent('[data-error-for="intervalMs"]')).toMatch(zh ? /不能小于 10/ : /at least 10/);
+      expect(await page.textContent('#device-msg')).toMatch(zh ? /未保存/ : /Not saved|configuration/);
+      if (zh) expect(await englishOnScreen(page)).toEqual([]);
       await shot(page, name('device-form'));
     });
 
