@@ -1,5 +1,5 @@
 // The single page: a hash router, the session, the language, and the navigation.
-import { get, post, setCsrf } from './api.js';
+import { get, post, put, setCsrf } from './api.js';
 import { h, mount } from './dom.js';
 import { initI18n, LANGUAGES, lang, setLanguage, setTimeZone, setUser, t, tx } from './i18n.js';
 import { camerasPage } from './pages/cameras.js';
@@ -51,7 +51,10 @@ async function refreshSession() {
   setCsrf(s.csrf);
   session.user = s.user;
   session.role = s.role || 'viewer';
-  await setUser(s.user);
+  // A new user: their language as kept on the box (it follows them from phone to laptop).
+  const prefs = s.user && s.user !== session.known ? await get('/api/ui/prefs').catch(() => ({})) : {};
+  session.known = s.user;
+  await setUser(s.user, prefs.lang);
   if (s.user && !siteKnown) {
     const site = await get('/api/ui/site').catch(() => undefined);
     if (site) {
@@ -138,6 +141,7 @@ async function start() {
   });
   document.getElementById('lang').addEventListener('change', async (e) => {
     await setLanguage(e.target.value);
+    if (session.user) await put('/api/ui/prefs', { lang: e.target.value }).catch(() => {});
     route();
   });
   window.addEventListener('hashchange', route);

@@ -46,10 +46,14 @@ export const t = (key, options) => i18next.t(key, options);
 export const tx = (prefix, value, fallback = value) => (i18next.exists(`${prefix}.${value}`) ? i18next.t(`${prefix}.${value}`) : String(fallback ?? ''));
 export const lang = () => i18next.language;
 
-/** The user logged in: their remembered language wins over the browser's. */
-export async function setUser(name) {
-  if (name === user) return false;
+/**
+ * The user logged in: the language kept for them on the box (`saved`) wins, then the one
+ * remembered on this browser, then the browser's.
+ */
+export async function setUser(name, saved) {
+  if (name === user && !saved) return false;
   user = name || '';
+  if (saved && saved in LANGUAGES && user) localStorage.setItem(`${STORE}.${user}`, saved);
   const want = preferred();
   if (want === i18next.language) return false;
   await i18next.changeLanguage(want);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
 import { BUILTIN_PROFILE_DIR, PACKAGE_ROOT } from '../config/paths.js';
@@ -13,6 +13,7 @@ import { guard } from './auth-guard.js';
 import { EventPictures } from './event-pictures.js';
 import { PointTrend } from './point-trend.js';
 import { refuse, type UiContext, who } from './ui-context.js';
+import { UI_LANGUAGES, type UiLanguage, UserPrefsStore } from './user-prefs.js';
 import { HISTORY_RANGES, type HistoryRange, ZoneHistory } from './zone-history.js';
 
 /**
@@ -25,7 +26,13 @@ export class FieldData {
   readonly trend = new PointTrend();
   readonly pictures = new EventPictures();
   readonly acks = new AlarmAcks();
+  /** Each user's language (`<stateDir>/prefs.json`). */
+  readonly prefs: UserPrefsStore;
   private off: Array<() => void> = [];
+
+  constructor(stateDir: string) {
+    this.prefs = new UserPrefsStore(join(stateDir, 'prefs.json'));
+  }
 
   attach(gateway: Gateway): void {
     this.detach();
@@ -59,6 +66,14 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
     const v = vendor.get(req.params.name);
     if (!v) return refuse(reply, 404, 'E_UI_NOT_FOUND', `no library ${req.params.name}`);
     return reply.type(v.type).send(v.body);
+  });
+
+  // The user's language, remembered on the box (the browser's language only until one is chosen).
+  app.get('/api/ui/prefs', { preHandler: guard(ctx, 'viewer') }, async (req) => field.prefs.get(who(req)));
+  app.put<{ Body: { lang?: unknown } }>('/api/ui/prefs', { preHandler: guard(ctx, 'viewer', 'prefs.set') }, async (req, reply) => {
+    const lang = req.body?.lang;
+    if (!UI_LANGUAGES.includes(lang as UiLanguage)) return refuse(reply, 400, 'E_UI_INVALID', `lang: one of ${UI_LANGUAGES.join(', ')}`, { field: 'lang' });
+    return field.prefs.set(who(req), { lang: lang as UiLanguage });
   });
 
   // The site's time zone and identity: the UI shows every date in the site's time.

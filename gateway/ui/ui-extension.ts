@@ -84,9 +84,10 @@ export class TechnicianUi implements GatewayExtension {
   private code: string | undefined;
   private readonly ctx: UiContext;
   /** Zone history, trends, event pictures and alarm acknowledgements (public for tests and tools). */
-  readonly field = new FieldData();
+  readonly field: FieldData;
 
   constructor(private readonly o: TechnicianUiOptions) {
+    this.field = new FieldData(o.stateDir);
     const live = new LiveCache();
     // Test-before-save drivers resolve secrets as the daemon does (its configuration folder and
     // environment, with the stored secrets), plus the password typed for the test.

@@ -58,6 +58,8 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
     const zh = lang === 'zh-CN';
 
     beforeAll(async () => {
+      // The language kept on the box for admin is this run's (a run before may have switched it).
+      expect((await admin.request('PUT', '/api/ui/prefs', { lang })).status).toBe(200);
       // The browser's language decides the first screen's language.
       chrome = await launchChromium({ viewport, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
       page = chrome.page;
@@ -249,10 +251,26 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await page.waitForSelector('#tile-uplink');
       await page.selectOption('#lang', other);
       await page.waitForFunction((want: string) => document.documentElement.lang === want, other);
-      expect(await page.textContent('#nav a[href="#/zones"]')).toBe(other === 'en' ? 'Zones' : '区域');
+      await page.waitForFunction((want: string) => document.querySelector('#nav a[href="#/zones"]')?.textContent === want, other === 'en' ? 'Zones' : '区域');
       await page.reload();
       await page.waitForSelector('#tile-uplink');
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(other);
+      // Kept on the box for the user: another browser (its own language, a fresh profile) follows it.
+      expect((await admin.get('/api/ui/prefs')).body).toEqual({ lang: other });
+      if (size === 'desktop') {
+        const second = await launchChromium({ viewport, locale: lang });
+        try {
+          await second.page.goto(`${h.url}/ui/`);
+          await second.page.fill('#login-form input[name=user]', 'admin');
+          await second.page.fill('#login-form input[name=password]', FIELD_PASSWORD);
+          await second.page.click('#login-form button[type=submit]');
+          await second.page.waitForSelector('#tile-uplink');
+          await second.page.waitForFunction((want: string) => document.documentElement.lang === want, other);
+          expect(await second.page.textContent('#nav a[href="#/zones"]')).toBe(other === 'en' ? 'Zones' : '区域');
+        } finally {
+          await second.close();
+        }
+      }
       await page.selectOption('#lang', lang);
       await page.waitForFunction((want: string) => document.documentElement.lang === want, lang);
     });

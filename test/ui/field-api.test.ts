@@ -125,6 +125,20 @@ describe('field API on a running gateway', () => {
     expect((await admin.post('/api/ui/values/env-1/nothing/read')).body.error.code).toBe('E_UNKNOWN_POINT');
   });
 
+  it('each user language is kept on the box; only the two languages; CSRF-checked', async () => {
+    expect((await admin.get('/api/ui/prefs')).body).toEqual({});
+    expect((await admin.request('PUT', '/api/ui/prefs', { lang: 'fr' })).status).toBe(400);
+    expect((await admin.request('PUT', '/api/ui/prefs', { lang: 'en' }, { 'x-csrf-token': 'wrong' })).status).toBe(403);
+    expect((await admin.request('PUT', '/api/ui/prefs', { lang: 'zh-CN' })).body).toEqual({ lang: 'zh-CN' });
+    expect((await admin.get('/api/ui/prefs')).body).toEqual({ lang: 'zh-CN' });
+    // Another user's choice is their own.
+    const other = new UiClient(h.url);
+    expect((await admin.post('/api/ui/users', { name: 'night', role: 'technician', password: FIELD_PASSWORD })).status).toBe(200);
+    await other.login('night', FIELD_PASSWORD);
+    expect((await other.get('/api/ui/prefs')).body).toEqual({});
+    expect((await new UiClient(h.url).get('/api/ui/prefs')).status).toBe(401);
+  });
+
   it('the libraries are served from this box', async () => {
     for (const lib of ['i18next.js', 'uplot.js', 'uplot.css']) expect((await fetch(`${h.url}/ui/vendor/lib/${lib}`)).status).toBe(200);
     expect((await fetch(`${h.url}/ui/vendor/lib/../../package.json`)).status).toBe(404);
