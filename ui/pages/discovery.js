@@ -9,7 +9,7 @@ export async function discoveryPage(view) {
     notice(msg, 'info', t('discovery.scanning'));
     try {
       const { found } = await post('/api/ui/discovery/scan', { timeoutMs: 3000 });
-      notice(msg, found.length ? 'ok' : 'info', t('discovery.answered', { count: found.length }));
+      notice(msg, found.length ? 'ok' : 'info', found.length ? t('discovery.answered', { count: found.length }) : `${t('discovery.answered', { count: 0 })} ${t('discovery.byAddress')}`);
       draw(found);
     } catch (err) {
       notice(msg, 'error', err.message);
