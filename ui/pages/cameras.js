@@ -77,7 +77,8 @@ function card(c) {
       ` #${c.channel} `,
       badge(c.status),
       c.reason ? h('div', { class: 'small error-text data' }, c.reason) : null,
-      h('div', { class: 'small muted' }, t('cameras.seen', { age: since(c.lastSeen) })),
+      // "Last seen" only where it tells something: an online camera next to "seen 8 min ago" reads as a contradiction.
+      c.status !== 'online' ? h('div', { class: 'small muted' }, t('cameras.seen', { age: since(c.lastSeen) })) : null,
       c.events.length ? h('ul', { class: 'small' }, c.events.map((e) => h('li', {}, `${tx('eventType', e.type)} ${since(e.ts)}`))) : null,
       h(
         'div',
