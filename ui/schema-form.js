@@ -123,6 +123,7 @@ function control(name, s, value, path, required) {
       },
     };
   }
+  if (type === 'array' && s.items?.properties?.name) return pointsTable(name, s, value, path, required, help);
   if (type === 'array' || type === 'object') {
     const sample = type === 'array' ? [exampleItem(s.items)] : example(s);
     const input = h('textarea', { name, rows: 4, spellcheck: 'false', dataset: { path }, placeholder: JSON.stringify(sample ?? {}, null, 1) }, value === undefined ? '' : JSON.stringify(value, null, 2));
@@ -184,6 +185,81 @@ function control(name, s, value, path, required) {
         return raw;
       }
       return Number(raw);
+    },
+  };
+}
+
+/** A text typed in a cell as the schema wants it: numbers stay numbers (a Modbus address may be either). */
+function toValue(ps, raw) {
+  const type = scalarType(ps);
+  if (type === 'integer' || type === 'number') return Number(raw);
+  if (variants(ps)?.some((v) => v.type === 'integer' || v.type === 'number') && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if (type === 'enum') return (ps.enum || variants(ps).map((v) => v.const)).find((v) => String(v) === raw);
+  if (type === 'boolean') return raw === 'true';
+  return raw;
+}
+
+/**
+ * A list of points as a table: one row per point, the usual settings of this driver as columns
+ * (name, the required ones, table/address/type, topic/path, wave, unit, scale), the rest of a
+ * point as JSON in its last cell; rows can be added and removed.
+ */
+function pointsTable(name, s, value, path, required, help) {
+  const props = s.items.properties;
+  const wanted = ['name', ...(s.items.required || []), 'table', 'address', 'type', 'topic', 'path', 'wave', 'min', 'max', 'unit', 'scale'];
+  const cols = [...new Set(wanted)].filter((k) => props[k] && !['object', 'array'].includes(scalarType(props[k])) && !props[k].properties).slice(0, 8);
+  const body = h('tbody');
+  const addRow = (item = {}) => {
+    const cells = cols.map((k) => {
+      const ps = props[k];
+      const type = scalarType(ps);
+      let input;
+      if (type === 'enum') {
+        const values = ps.enum || variants(ps).map((v) => v.const);
+        input = h('select', { name: k, 'aria-label': k }, h('option', { value: '' }, '—'), values.map((v) => h('option', { value: String(v) }, tx('enum', v))));
+        input.value = item[k] === undefined ? '' : String(item[k]);
+      } else {
+        const numeric = type === 'integer' || type === 'number';
+        input = h('input', { name: k, 'aria-label': k, size: numeric ? 6 : 10, inputmode: numeric ? 'decimal' : undefined, autocomplete: 'off', autocapitalize: 'off' });
+        input.value = item[k] === undefined ? '' : String(item[k]);
+      }
+      return { k, ps, input };
+    });
+    const rest = Object.fromEntries(Object.entries(item).filter(([k]) => !cols.includes(k)));
+    const more = h('input', { class: 'more-json', name: 'more', 'aria-label': t('form.pointMore'), placeholder: '{ }', autocomplete: 'off' });
+    more.value = Object.keys(rest).length ? JSON.stringify(rest) : '';
+    const tr = h('tr', { class: 'point-row' }, cells.map((c) => h('td', { 'data-label': tx('field', c.k, c.k) }, c.input)), h('td', { 'data-label': t('form.pointMore') }, more));
+    tr.append(h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => tr.remove() }, t('form.removePoint'))));
+    tr.read = (i) => {
+      const o = {};
+      for (const c of cells) {
+        const raw = c.input.value.trim();
+        if (raw !== '') o[c.k] = toValue(c.ps, raw);
+      }
+      if (more.value.trim()) {
+        try {
+          Object.assign(o, JSON.parse(more.value));
+        } catch (err) {
+          throw Object.assign(new Error(t('form.badJson', { path: `${path}[${i}]`, error: err.message })), { path });
+        }
+      }
+      return o;
+    };
+    body.append(tr);
+  };
+  for (const item of Array.isArray(value) ? value : []) addRow(item);
+  // The button outside the scrolling part: on a phone the table scrolls sideways, the button stays.
+  const table = h(
+    'div',
+    { dataset: { path } },
+    h('div', { class: 'table-wrap points-table' }, h('table', { class: 'compact' }, h('thead', {}, h('tr', {}, cols.map((k) => h('th', {}, label(k))), h('th', {}, t('form.pointMore')), h('th', {}))), body)),
+    h('button', { type: 'button', class: 'add-point', onclick: () => addRow() }, t('form.addPoint')),
+  );
+  return {
+    el: field(label(name), table, required, help),
+    read: () => {
+      const rows = [...body.children].map((tr, i) => tr.read(i)).filter((o) => Object.keys(o).length);
+      return rows.length ? rows : undefined;
     },
   };
 }

@@ -188,6 +188,29 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await shot(page, name('device-form'));
     });
 
+    it('devices: points edited as a table (not raw JSON), tested before saving', async () => {
+      await page.goto(`${h.url}/ui/#/devices/new`);
+      await page.waitForSelector('#device-form');
+      await page.selectOption('#device-form select[data-path=driver]', 'synthetic');
+      await page.fill('#device-form input[data-path=id]', `probe-${size}`);
+      await page.click('#device-form .add-point');
+      const row = page.locator('#device-form tr.point-row').first();
+      await row.locator('input[name=name]').fill('temperature');
+      await row.locator('select[name=wave]').selectOption('constant');
+      await row.locator('input[name=min]').fill('21.5');
+      await row.locator('input[name=unit]').fill('Cel');
+      await page.click('#device-form .add-point');
+      await page.locator('#device-form tr.point-row').nth(1).locator('input[name=name]').fill('spare');
+      await page.locator('#device-form tr.point-row').nth(1).locator('button').click();
+      expect(await page.locator('#device-form tr.point-row').count()).toBe(1);
+      await page.click('#test-device');
+      await page.waitForSelector('#test-value', { timeout: 20_000 });
+      expect(Number(await page.textContent('#test-value'))).toBe(21.5);
+      if (zh) expect(await englishOnScreen(page)).toEqual([]);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await shot(page, name('points-table'));
+    });
+
     it('every screen fits the width; on a phone the menu closes on every navigation', async () => {
       for (const route of ['dashboard', 'zones', 'events', 'events/active', 'devices', 'values/gate-1', 'cameras', 'discovery', 'config', 'logs', 'users', 'report']) {
         if (size === 'phone') {
