@@ -231,6 +231,11 @@ export class Gateway {
     return parts.normalizer.preview(sample);
   }
 
+  /** A secret reference resolved as this daemon's drivers resolve it (its folder, its environment), `extra` on top. */
+  readSecret(ref: Parameters<typeof readSecret>[0], extra: Record<string, string> = {}): string {
+    return readSecret(ref, this.o.baseDir, { ...(this.o.env ?? process.env), ...extra });
+  }
+
   /** A JPEG from a device that can take one (not published). */
   takeSnapshot(device: string, channel?: number): Promise<Buffer> {
     return this.require().devices.snapshot(device, channel);
@@ -302,6 +307,7 @@ export class Gateway {
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
       outbox.appendEvent(event, snapshot);
+      if (snapshot) this.bus.emit('event-picture', { id: event.id, picture: snapshot });
       this.bus.emit('event', event);
     };
     const acceptReadings = (readings: Reading[]) => {

@@ -2,6 +2,7 @@ import { type ModbusSimulator, type SimDeviceSpec, startModbusSimulator } from '
 import { randomBytes } from 'node:crypto';
 import { type MqttDemo, startMqttDemo } from './mqtt/demo.js';
 import { type CameraSet, startCameraSet } from './onvif/camera-set.js';
+import { type RtspVideo, startRtspVideo } from './onvif/rtsp-video.js';
 import type { ScenarioCameras } from './scenarios/new-year-eve.js';
 
 /**
@@ -32,11 +33,13 @@ export interface DemoSite {
   modbus: ModbusSimulator;
   mqtt: MqttDemo;
   cameras: CameraSet;
+  /** The live video's RTSP port, when GStreamer's RTSP server runs. */
+  rtspPort?: number;
   stop(): Promise<void>;
 }
 
 /** Starts the demo site's simulators. `portOffset` moves every port (two demos on one machine). */
-export async function startDemoSite(options: { host?: string; portOffset?: number } = {}): Promise<DemoSite> {
+export async function startDemoSite(options: { host?: string; portOffset?: number; rtspPort?: number; say?: (line: string) => void } = {}): Promise<DemoSite> {
   const offset = options.portOffset ?? 0;
   const modbus = await startModbusSimulator({
     host: options.host ?? '127.0.0.1',
@@ -46,7 +49,15 @@ export async function startDemoSite(options: { host?: string; portOffset?: numbe
   const mqtt = await startMqttDemo({ host: options.host ?? '127.0.0.1', port: DEMO_MQTT_PORT + offset });
   // No default password, even in the demo: a random one per run, handed over in the environment.
   process.env[DEMO_CAMERA_PASSWORD_ENV] ??= randomBytes(12).toString('base64url');
+  // Real video for the live view: one RTSP server the cameras' stream URIs point at.
+  let video: RtspVideo | undefined;
+  try {
+    video = await startRtspVideo({ host: options.host ?? '127.0.0.1', port: options.rtspPort ?? 0, username: 'gridgate', password: process.env[DEMO_CAMERA_PASSWORD_ENV]!, paths: ['/ch1/main', '/ch1/sub'] });
+  } catch (err) {
+    (options.say ?? ((line: string) => process.stderr.write(`${line}\n`)))(`gridgate demo: cameras without video: ${(err as Error).message}`);
+  }
   const cameras = await startCameraSet({
+    rtspPort: video?.port,
     host: options.host ?? '127.0.0.1',
     cameras: DEMO_CAMERAS,
     basePort: DEMO_CAMERA_BASE_PORT + 1 + offset,
@@ -61,8 +72,10 @@ export async function startDemoSite(options: { host?: string; portOffset?: numbe
     modbus,
     mqtt,
     cameras,
+    rtspPort: video?.port,
     stop: async () => {
       await cameras.stop();
+      await video?.stop();
       await mqtt.stop();
       await modbus.stop();
     },

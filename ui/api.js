@@ -1,4 +1,6 @@
 // The one place the page talks to the server: JSON in and out, the CSRF token on every change.
+import { lang, t, tx } from './i18n.js';
+
 let csrf = '';
 
 export function setCsrf(token) {
@@ -7,11 +9,28 @@ export function setCsrf(token) {
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.error?.message || `HTTP ${status}`);
+    super(errorText(status, body));
     this.status = status;
     this.code = body?.error?.code;
     this.body = body;
   }
+}
+
+/**
+ * An API error in the user's language: the code's sentence (with the server's detail where the
+ * sentence has a place for it). In English the server's own sentence is precise enough.
+ */
+function errorText(status, body) {
+  const code = body?.error?.code;
+  const detail = body?.error?.message || '';
+  if (lang() === 'en' && detail) return detail;
+  if (!code) return detail || t('error.http', { status });
+  // Problems are shown beside their fields: the sentence only says to look there.
+  if (code === 'E_UI_INVALID' && body?.error?.problems?.length) return t('error.invalidProblems');
+  if (code === 'E_UI_INVALID' && body?.error?.field) return t('error.invalidField', { field: tx('field', body.error.field) });
+  const known = tx('error', code, '');
+  if (!known) return t('error.generic', { code, detail });
+  return t(`error.${code}`, { detail, field: body?.error?.field ?? '' });
 }
 
 export async function api(method, path, body) {
@@ -51,5 +70,5 @@ export async function untilSettled(version, onTick) {
     }
     await new Promise((res) => setTimeout(res, 250));
   }
-  throw new Error(`version ${version} did not finish applying`);
+  throw new Error(t('config.notSettled', { version }));
 }

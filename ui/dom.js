@@ -1,4 +1,5 @@
 // Building the page with DOM nodes (never innerHTML with data): text stays text.
+import { reading, t, tx } from './i18n.js';
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -27,21 +28,18 @@ export function mount(el, ...children) {
   return el;
 }
 
-/** "12 s ago", "3 min ago" — ages a technician reads at a glance. */
+/** "12 s ago", "3 min ago" — ages a technician reads at a glance, in the user's language. */
 export function age(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 5400) return `${Math.round(s / 60)} min ago`;
-  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  if (s < 90) return t('age.s', { n: s });
+  if (s < 5400) return t('age.min', { n: Math.round(s / 60) });
+  if (s < 172800) return t('age.h', { n: Math.round(s / 3600) });
+  return t('age.d', { n: Math.round(s / 86400) });
 }
 
 /** A reading for people: at most 6 significant digits (no 19.900000000000002). */
-export function num(v) {
-  if (typeof v !== 'number') return v === null || v === undefined ? '—' : String(v);
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
-}
+export const num = reading;
 
 export function since(iso) {
   return iso ? age(Date.now() - Date.parse(iso)) : '—';
@@ -59,8 +57,9 @@ export function bytes(n) {
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+/** A status word (online, critical, applied…) in the user's language; the class keeps the contract value. */
 export function badge(status) {
-  return h('span', { class: `badge s-${String(status).replace(/\s+/g, '-')}` }, status);
+  return h('span', { class: `badge s-${String(status).replace(/\s+/g, '-')}`, dataset: { value: status } }, tx('status', status));
 }
 
 /** A message line (info, error, ok) that replaces the previous one. */
@@ -74,7 +73,37 @@ export function problemList(problems) {
     'ul',
     { class: 'problems' },
     (problems || []).map((p) =>
-      h('li', {}, h('code', {}, p.field || p.path), ': ', p.message, p.example !== undefined ? h('span', { class: 'muted' }, ` (e.g. ${JSON.stringify(p.example)})`) : null),
+      h('li', {}, h('code', {}, p.field || p.path), ': ', problemText(p.message), p.example !== undefined ? h('span', { class: 'muted' }, ` ${t('problem.example', { example: JSON.stringify(p.example) })}`) : null),
     ),
   );
+}
+
+/**
+ * A validation message from the server (zod's and the schema's English) in the user's language.
+ * The server's words are matched to a key with its parameters; a message with no key yet is shown
+ * as sent, so nothing is lost.
+ */
+const PROBLEM_PATTERNS = [
+  [/^Too big: expected (?:number|int) to be <=?\s*(-?[\d.]+)/, 'problem.max', (m) => ({ max: m[1] })],
+  [/^Too small: expected (?:number|int) to be >=?\s*(-?[\d.]+)/, 'problem.min', (m) => ({ min: m[1] })],
+  [/^Too big: expected string to have <=?\s*(\d+) characters/, 'problem.maxLength', (m) => ({ max: m[1] })],
+  [/^Too small: expected string to have >=?\s*(\d+) characters/, 'problem.minLength', (m) => ({ min: m[1] })],
+  [/^Too small: expected array to have >=?\s*(\d+) items?/, 'problem.minItems', (m) => ({ min: m[1] })],
+  [/^Invalid input: expected (\w+), received (\w+)/, 'problem.type', (m) => ({ expected: tx('type', m[1]), received: tx('type', m[2]) })],
+  [/^is required \((\w+)\)/, 'problem.required', (m) => ({ expected: tx('type', m[1]) })],
+  [/^must be one of (.+)$/, 'problem.oneOf', (m) => ({ values: m[1] })],
+  [/^unknown settings? (.+)$/, 'problem.unknown', (m) => ({ keys: m[1] })],
+  [/^Invalid (?:input|option)/, 'problem.invalid', () => ({})],
+  [/^must be HH:MM/, 'problem.hhmm', () => ({})],
+  [/^must be lower-case letters, digits and dashes/, 'problem.slug', () => ({})],
+  [/^device id "(.+)" is already used by/, 'problem.duplicate', (m) => ({ id: m[1] })],
+  [/^is not an IANA time zone/, 'problem.timeZone', () => ({})],
+];
+export function problemText(message) {
+  const text = String(message ?? '');
+  for (const [re, key, params] of PROBLEM_PATTERNS) {
+    const m = re.exec(text);
+    if (m) return t(key, params(m));
+  }
+  return text;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import pinoPretty from 'pino-pretty';
 import { squareCameras, startDemoSite } from '../../simulators/demo-site.js';
 import { startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { runNewYearEve } from '../../simulators/scenarios/new-year-eve.js';
@@ -32,6 +33,7 @@ export async function demoCommand(options: { config?: string; scenario?: string 
 
   const url = process.env.GRIDGATE_PLATFORM_URL;
   const code = await runCommand(options.config ?? DEMO_CONFIG, {
+    logStream: consoleLogStream(),
     onStarted: (gateway) => {
       console.error(
         [
@@ -39,6 +41,7 @@ export async function demoCommand(options: { config?: string; scenario?: string 
           `gridgate demo is running. Platform broker: ${url}`,
           `  watch what the platform receives:  npm run gridgate -- tail --url ${url}`,
           `  metrics and health:                http://127.0.0.1:${gateway.httpPort}/metrics  /readyz  (/api/status: after a UI login)`,
+          `  the technicians' UI:               http://127.0.0.1:${gateway.httpPort}/ui/  (中文 / English; Cameras → live view${site.rtspPort ? `: video from rtsp://127.0.0.1:${site.rtspPort}` : ': no video, see above'})`,
           `  switch the site mode:              mosquitto_pub -h 127.0.0.1 -p ${new URL(url).port} -t gridgate/v1/zhengdong-cbd/gw-demo-01/cmd/set-mode -m '{"id":"demo-1","args":{"mode":"emergency","reason":"demo"}}'`,
           '  the New Year\'s Eve crowd:          npm start -- --scenario new-year-eve',
           '  stop: Ctrl-C',
@@ -63,4 +66,13 @@ export async function demoCommand(options: { config?: string; scenario?: string 
   });
   for (const stop of stops.reverse()) await stop();
   return code;
+}
+
+/**
+ * On a terminal, readable log lines (pino-pretty, in process: its worker transport does not load
+ * under tsx); piped or under systemd, the JSON lines as the daemon writes them.
+ */
+export function consoleLogStream(isTTY = Boolean(process.stdout.isTTY), destination: number | NodeJS.WritableStream = 1) {
+  if (!isTTY || process.env.GRIDGATE_LOG_JSON === '1') return undefined;
+  return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true, sync: true, destination });
 }

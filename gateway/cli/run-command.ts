@@ -22,6 +22,8 @@ export interface RunOptions {
   extensions?: () => GatewayExtension[];
   /** Where the key that encrypts stored secrets lives (outside the configuration; systemd: /etc/gridgate/secret.key). */
   secretKeyFile?: string;
+  /** Where the log lines go besides the UI's ring (default: stdout as JSON, for journald and pipes). */
+  logStream?: pino.DestinationStream;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   const { config: fileConfig, baseDir } = first.loaded;
   const logs = new LogRing();
   const level = fileConfig.log.level;
-  const log = options.log ?? createLogger({ level, destination: pino.multistream([{ level, stream: pino.destination({ sync: true }) }, { level, stream: logs }]) });
+  const log = options.log ?? createLogger({ level, destination: pino.multistream([{ level, stream: options.logStream ?? pino.destination({ sync: true }) }, { level, stream: logs }]) });
   // A bug that escapes every handler: say so in the journal, exit non-zero, systemd restarts us.
   process.once('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception: exiting');

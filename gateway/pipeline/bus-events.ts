@@ -16,6 +16,8 @@ export interface GatewayBusEvents {
   'driver-event': DriverEvent;
   /** A contract event, as accepted into the outbox. */
   event: GatewayEvent;
+  /** The picture of an event that has one (emitted just before its `event`); the UI keeps the last few. */
+  'event-picture': { id: string; picture: Buffer };
   'device-state': DeviceState;
   'device-configured': DeviceConfig;
   'mode-changed': ModeChange;

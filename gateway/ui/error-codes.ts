@@ -14,6 +14,7 @@ export const UI_ERROR_CODES = {
   E_UI_NOT_FOUND: 'no such device, configuration version or resource',
   E_UI_CONFIRM: 'a point write was sent without `confirm: true`',
   E_UI_WRITE_FAILED: 'a write to a device point failed with an error that has no code of its own',
+  E_UI_READ_FAILED: 'reading a point back through the running driver failed, for a reason that has no code of its own',
   E_UI_DISCOVERY: 'the device discovery could not run',
   E_UI_SNAPSHOT: 'the camera picture could not be fetched, for a reason that has no code of its own',
 } as const;

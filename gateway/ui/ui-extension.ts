@@ -23,6 +23,7 @@ import { configRoutes } from './config-routes.js';
 import type { ConfigStore } from './config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
+import { FieldData, fieldRoutes } from './field-routes.js';
 import { testDevice } from './device-tester.js';
 import { FailedLogins } from './failed-logins.js';
 import { LiveCache } from './live-cache.js';
@@ -83,10 +84,15 @@ export class TechnicianUi implements GatewayExtension {
   private current: Gateway | undefined;
   private code: string | undefined;
   private readonly ctx: UiContext;
+  /** Zone history, trends, event pictures and alarm acknowledgements (public for tests and tools). */
+  readonly field: FieldData;
 
   constructor(private readonly o: TechnicianUiOptions) {
+    this.field = new FieldData(o.stateDir);
     const live = new LiveCache();
-    const drivers = o.drivers ?? (() => createDrivers());
+    // Test-before-save drivers resolve secrets as the daemon does (its configuration folder and
+    // environment, with the stored secrets), plus the password typed for the test.
+    const drivers = o.drivers ?? ((env: Record<string, string>) => createDrivers({ readSecret: (ref) => (this.current ? this.current.readSecret(ref, env) : readSecret(ref, process.cwd(), { ...process.env, ...env })) }));
     const users = new UserStore(join(o.stateDir, 'users.json'));
     const sessions = new SessionStore(o.sessions ?? DEFAULT_TIMEOUTS);
     this.ctx = {
@@ -161,6 +167,7 @@ export class TechnicianUi implements GatewayExtension {
       await configRoutes(scope, ctx);
       await cameraRoutes(scope, ctx);
       await miscRoutes(scope, ctx);
+      await fieldRoutes(scope, ctx, this.field);
     });
   }
 
@@ -176,6 +183,7 @@ export class TechnicianUi implements GatewayExtension {
     this.ctx.live.attach(gateway);
     this.ctx.sockets.start();
     registerLiveViewMetrics(gateway, this.ctx.streams);
+    this.field.attach(gateway);
     if (this.ctx.users.count() === 0 && !this.code) {
       const { code, display } = newSetupCode();
       this.code = code;
@@ -190,6 +198,7 @@ export class TechnicianUi implements GatewayExtension {
 
   async stop(): Promise<void> {
     this.ctx.live.detach();
+    this.field.detach();
     this.ctx.streams.stopAll();
     this.ctx.sockets.stop();
     this.current = undefined;

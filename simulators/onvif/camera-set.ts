@@ -22,6 +22,8 @@ export interface CameraSetOptions {
   maxPullPoints?: number;
   /** RTSP URIs carry user:password (some firmware does this). */
   streamCredentials?: boolean;
+  /** The port the cameras' RTSP stream URIs name (default 554; the demo's live-video server). */
+  rtspPort?: number;
   /** WS-Discovery responder; false = none. Port 0 in tests (unicast probes). */
   discovery?: false | { port?: number; multicastInterface?: string; maxDelayMs?: number };
   /** A JSON control API on this port (0 = any); undefined = none. */
@@ -73,7 +75,7 @@ export async function startCameraSet(options: CameraSetOptions = {}): Promise<Ca
     manufacturer: 'Gridgate Sim',
     model: 'GS-IPC-2000',
     firmware: '1.4.2',
-    rtspPort: 554,
+    rtspPort: options.rtspPort ?? 554,
     maxPullPoints: options.maxPullPoints ?? 10,
     streamCredentials: options.streamCredentials,
   });

@@ -62,7 +62,9 @@ describe('technician UI in headless Chromium', () => {
     await page.selectOption('#device-form select[data-path=driver]', 'modbus');
     await page.fill('#device-form input[data-path=id]', 'env-sim');
     await page.fill('#device-form input[data-path=name]', 'Simulated street sensor');
-    await page.fill('#device-form input[data-path=profile]', 'modbus-env-sensor');
+    await page.selectOption('#profile-picker', 'modbus-env-sensor');
+    // The picker shows what the profile is before it is chosen blind.
+    await page.waitForFunction(() => /pm25/.test(document.querySelector('#profile-about')?.textContent ?? ''));
     await page.fill('#device-form input[data-path=zone]', 'test-square');
     await page.selectOption('#device-form select[data-path="connection.transport"]', 'tcp');
     await page.fill('#device-form input[data-path="connection.host"]', '127.0.0.1');
@@ -98,6 +100,9 @@ describe('technician UI in headless Chromium', () => {
     await page.waitForSelector('.notice.ok');
     expect(await page.textContent('.notice.ok')).toMatch(/Wrote 150/);
     expect((await h.gateway().readPoint('env-sim', 'pm25-alarm-level')).value).toBe(150);
+    // Read back through the running driver: the row shows the confirmed value at once (not the last poll's 75).
+    expect(await page.textContent('.notice.ok')).toMatch(/reads back 150/);
+    await page.waitForFunction(() => document.querySelector('#values tr[data-point="pm25-alarm-level"] .value')?.textContent === '150');
     await shot(page, 'desktop-07-values');
   });
 
@@ -107,15 +112,16 @@ describe('technician UI in headless Chromium', () => {
     await page.selectOption('#mode-form select[name=mode]', 'emergency');
     await page.fill('#mode-form input[name=reason]', 'crowd surge at gate 2');
     await page.click('#mode-form button[type=submit]');
-    await page.waitForFunction(() => document.querySelector('#tile-mode .big')?.textContent === 'emergency');
+    await page.waitForFunction(() => (document.querySelector('#tile-mode .big') as any)?.dataset.value === 'emergency');
     expect(h.gateway().status().mode).toBe('emergency');
     await shot(page, 'desktop-08-dashboard-emergency');
     await page.goto(`${h.url}/ui/#/events`);
     await page.waitForFunction(() => document.querySelector('#feed-state')?.textContent === 'live');
     await page.waitForSelector('#events li[data-type="mode.changed"]');
-    const before = await page.locator('#events li').count();
+    // The list starts full (the last 500 events, 300 shown): count the mode changes, not the rows.
+    const before = await page.locator('#events li[data-type="mode.changed"]').count();
     h.gateway().setMode('normal', 'test', 'back to normal');
-    await page.waitForFunction((n) => document.querySelectorAll('#events li').length > n, before);
+    await page.waitForFunction((n) => document.querySelectorAll('#events li[data-type="mode.changed"]').length > n, before);
     await shot(page, 'desktop-09-events');
   });
 

@@ -1,58 +1,144 @@
 import { get } from '../api.js';
 import { badge, h, mount, since } from '../dom.js';
+import { t, tx } from '../i18n.js';
+
+const PAGE = 24;
 
 export async function camerasPage(view, { args }) {
   if (args[0] === 'live') return livePage(view, args[1], Number(args[2] || 1));
+  if (args[0] === 'multi') return multiView(view, Number(args[1]) === 3 ? 3 : 2, args[2] || '');
   const { channels } = await get('/api/ui/cameras');
   const grid = h('div', { class: 'grid', id: 'camera-grid' });
+  const zones = [...new Set(channels.map((c) => c.zone).filter(Boolean))].sort();
+  const statuses = [...new Set(channels.map((c) => c.status))].sort();
+  const zone = h('select', { 'aria-label': t('cameras.zone'), id: 'camera-zone' }, h('option', { value: '' }, t('cameras.allZones')), zones.map((z) => h('option', { value: z }, z)));
+  const status = h('select', { 'aria-label': t('cameras.status'), id: 'camera-status' }, h('option', { value: '' }, t('cameras.allStatuses')), statuses.map((s) => h('option', { value: s }, tx('status', s))));
+  const pager = h('div', { class: 'row pager', id: 'camera-pager' });
+  let page = 0;
   const refresh = () => {
-    const t = Date.now();
-    for (const img of grid.querySelectorAll('img[data-src]')) img.src = `${img.dataset.src}&t=${t}`;
+    const now = Date.now();
+    for (const img of grid.querySelectorAll('img[data-src]')) img.src = `${img.dataset.src}&t=${now}`;
   };
+  const turn = (by) => {
+    page += by;
+    draw();
+  };
+  const draw = () => {
+    const shown = channels.filter((c) => (!zone.value || c.zone === zone.value) && (!status.value || c.status === status.value));
+    const pages = Math.max(1, Math.ceil(shown.length / PAGE));
+    page = Math.min(page, pages - 1);
+    mount(grid, shown.slice(page * PAGE, (page + 1) * PAGE).map(card));
+    mount(
+      pager,
+      pages > 1 ? h('button', { type: 'button', disabled: page === 0, onclick: () => turn(-1) }, t('common.previous')) : null,
+      h('span', { class: 'muted small' }, t('cameras.showing', { from: shown.length ? page * PAGE + 1 : 0, to: Math.min(shown.length, (page + 1) * PAGE), total: shown.length })),
+      pages > 1 ? h('button', { type: 'button', disabled: page >= pages - 1, onclick: () => turn(1) }, t('common.next')) : null,
+    );
+    refresh();
+  };
+  for (const s of [zone, status]) s.addEventListener('change', () => turn(-page));
   mount(
     view,
-    h('div', { class: 'row' }, h('h1', {}, `Cameras (${channels.length} channels)`), h('button', { type: 'button', id: 'refresh-snapshots', onclick: refresh }, 'Refresh snapshots')),
-    channels.length ? null : h('p', { class: 'muted' }, 'No cameras configured. Add them under Discovery or Devices.'),
+    h(
+      'div',
+      { class: 'row' },
+      h('h1', {}, t('cameras.title', { count: channels.length })),
+      h('button', { type: 'button', id: 'refresh-snapshots', onclick: refresh }, t('cameras.refresh')),
+      // Multi-view of the first 4 or 9 channels of the zone chosen (each a stream of its own).
+      h('div', { class: 'segmented' }, [2, 3].map((n) => h('button', { type: 'button', id: `multi-${n}`, onclick: () => (location.hash = `#/cameras/multi/${n}/${encodeURIComponent(zone.value)}`) }, t('cameras.multi', { n })))),
+    ),
+    channels.length ? h('div', { class: 'row filters' }, zone, status) : h('p', { class: 'muted' }, t('cameras.none')),
     grid,
+    pager,
   );
-  for (const c of channels) {
-    const src = `/api/ui/cameras/${encodeURIComponent(c.device)}/snapshot?channel=${c.channel}`;
-    const img = h('img', { alt: `${c.device} channel ${c.channel}`, loading: 'lazy', dataset: { src } });
-    const none = h('span', { class: 'no-picture', hidden: true }, 'no snapshot');
-    img.addEventListener('error', () => {
-      img.classList.add('failed');
-      none.hidden = false;
-    });
-    img.addEventListener('load', () => {
-      img.classList.remove('failed');
-      none.hidden = true;
-    });
-    grid.append(
+  draw();
+}
+
+function card(c) {
+  const src = `/api/ui/cameras/${encodeURIComponent(c.device)}/snapshot?channel=${c.channel}`;
+  const img = h('img', { alt: t('cameras.alt', { device: c.name || c.device, channel: c.channel }), loading: 'lazy', dataset: { src } });
+  const none = h('span', { class: 'no-picture', hidden: true }, t('cameras.noSnapshot'));
+  img.addEventListener('error', () => {
+    img.classList.add('failed');
+    none.hidden = false;
+  });
+  img.addEventListener('load', () => {
+    img.classList.remove('failed');
+    none.hidden = true;
+  });
+  return h(
+    'figure',
+    { class: 'cam card', dataset: { device: c.device, channel: c.channel } },
+    h('div', { class: 'thumb' }, img, none),
+    h(
+      'figcaption',
+      {},
+      h('strong', {}, c.name || c.device),
+      ` #${c.channel} `,
+      badge(c.status),
+      c.reason ? h('div', { class: 'small error-text data' }, c.reason) : null,
+      // "Last seen" only where it tells something: an online camera next to "seen 8 min ago" reads as a contradiction.
+      c.status !== 'online' ? h('div', { class: 'small muted' }, t('cameras.seen', { age: since(c.lastSeen) })) : null,
+      c.events.length ? h('ul', { class: 'small' }, c.events.map((e) => h('li', {}, `${tx('eventType', e.type)} ${since(e.ts)}`))) : null,
       h(
-        'figure',
-        { class: 'cam card', dataset: { device: c.device, channel: c.channel } },
-        h('div', { class: 'thumb' }, img, none),
-        h(
-          'figcaption',
-          {},
-          h('strong', {}, c.name || c.device),
-          ` #${c.channel} `,
-          badge(c.status),
-          c.reason ? h('div', { class: 'small error-text' }, c.reason) : null,
-          h('div', { class: 'small muted' }, `seen ${since(c.lastSeen)}`),
-          c.events.length ? h('ul', { class: 'small' }, c.events.map((e) => h('li', {}, `${e.type} ${since(e.ts)}`))) : null,
-          h('a', { href: `#/cameras/live/${encodeURIComponent(c.device)}/${c.channel}`, class: 'live-link' }, 'live view'),
-        ),
+        'div',
+        { class: 'cam-actions' },
+        h('a', { href: `#/cameras/live/${encodeURIComponent(c.device)}/${c.channel}`, class: 'live-link' }, t('cameras.live')),
+        h('button', { type: 'button', class: 'link snapshot-button', onclick: () => openPicture(`${src}&t=${Date.now()}`) }, t('cameras.snapshot')),
       ),
+    ),
+  );
+}
+
+/** A fresh snapshot, large, over the page; a tap closes it. */
+function openPicture(src) {
+  const close = () => box.remove();
+  const img = h('img', { src, alt: t('cameras.snapshot') });
+  img.addEventListener('error', () => img.replaceWith(h('p', { class: 'notice error' }, t('cameras.noSnapshot'))));
+  const box = h('div', { class: 'lightbox', role: 'dialog', id: 'snapshot-box', onclick: close }, img, h('button', { type: 'button', class: 'close', onclick: close }, t('common.close')));
+  document.body.append(box);
+}
+
+/** 2×2 or 3×3 live pictures of the first channels (of one zone, when chosen). */
+async function multiView(view, n, zone) {
+  const { channels } = await get('/api/ui/cameras');
+  const shown = channels.filter((c) => !zone || c.zone === zone).slice(0, n * n);
+  const { default: JSMpeg } = await import('/ui/vendor/jsmpeg.js');
+  const players = [];
+  const tiles = shown.map((c) => {
+    const canvas = h('canvas', { class: 'live', width: 640, height: 360, dataset: { device: c.device, channel: c.channel } });
+    return { c, canvas, el: h('figure', { class: 'multi-tile' }, canvas, h('figcaption', { class: 'small' }, c.name || c.device, ` #${c.channel} `, badge(c.status))) };
+  });
+  mount(
+    view,
+    h('div', { class: 'row' }, h('h1', {}, t('cameras.multiTitle', { n })), h('a', { href: '#/cameras', class: 'button' }, t('common.back'))),
+    shown.length ? h('div', { class: `multi multi-${n}`, id: 'multi-view' }, tiles.map((x) => x.el)) : h('p', { class: 'muted' }, t('cameras.none')),
+  );
+  for (const { c, canvas } of tiles) {
+    let frames = 0;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ui/ws/live/${encodeURIComponent(c.device)}/${c.channel}`;
+    players.push(
+      new JSMpeg.Player(url, {
+        canvas,
+        audio: false,
+        disableWebAssembly: true,
+        videoBufferSize: 512 * 1024,
+        onVideoDecode: () => {
+          frames++;
+          if (frames === 1 || frames % 25 === 0) canvas.dataset.frames = String(frames);
+        },
+      }),
     );
   }
-  refresh();
+  return () => {
+    for (const p of players) p.destroy();
+  };
 }
 
 async function livePage(view, device, channel) {
   const canvas = h('canvas', { class: 'live', id: 'live-canvas', width: 640, height: 360 });
-  const state = h('p', { class: 'muted small', id: 'live-state' }, 'connecting…');
-  mount(view, h('div', { class: 'row' }, h('h1', {}, `${device} #${channel}: live`), h('a', { href: '#/cameras', class: 'button' }, 'Back')), canvas, state);
+  const state = h('p', { class: 'muted small', id: 'live-state' }, t('events.connecting'));
+  mount(view, h('div', { class: 'row' }, h('h1', {}, t('cameras.liveTitle', { device, channel })), h('a', { href: '#/cameras', class: 'button' }, t('common.back'))), canvas, state);
   // JSMpeg decodes MPEG-1 in plain JavaScript (no WebAssembly, no plugin), served from this box.
   const { default: JSMpeg } = await import('/ui/vendor/jsmpeg.js');
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/ui/ws/live/${encodeURIComponent(device)}/${channel}`;
@@ -66,7 +152,7 @@ async function livePage(view, device, channel) {
     onVideoDecode: () => {
       frames++;
       if (frames === 1 || frames % 25 === 0) {
-        state.textContent = `live · ${frames} frames`;
+        state.textContent = t('cameras.frames', { count: frames });
         canvas.dataset.frames = String(frames);
       }
     },
@@ -90,7 +176,7 @@ async function livePage(view, device, channel) {
   // The server says why a stream does not play (camera refused, unreachable); shown under the picture.
   const poll = setInterval(async () => {
     const s = (await get('/api/ui/cameras').catch(() => ({ streams: [] }))).streams.find((x) => x.key === `${device}/${channel}`);
-    if (s?.lastError && frames === 0 && !state.dataset.refused) state.textContent = `not playing: ${s.lastError} (retrying)`;
+    if (s?.lastError && frames === 0 && !state.dataset.refused) state.textContent = t('cameras.notPlaying', { error: s.lastError });
   }, 3000);
   return () => {
     clearInterval(poll);

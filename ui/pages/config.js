@@ -1,5 +1,6 @@
 import { get, post, put, untilSettled } from '../api.js';
 import { badge, h, mount, notice, problemList } from '../dom.js';
+import { dateTime, t } from '../i18n.js';
 
 export async function configPage(view, { session }) {
   const [{ versions, current }, cur] = await Promise.all([get('/api/ui/config/versions'), get('/api/ui/config/current')]);
@@ -9,10 +10,10 @@ export async function configPage(view, { session }) {
   const apply = async (promise, what) => {
     try {
       const r = await promise;
-      notice(msg, 'info', `${what}: saved as version ${r.version.version}, applying…`);
+      notice(msg, 'info', `${what}: ${t('config.savedApplying', { version: r.version.version })}`);
       const v = await untilSettled(r.version.version);
-      if (v.status === 'applied') notice(msg, 'ok', `${what}: version ${v.version} applied.`);
-      else notice(msg, 'error', `${what}: version ${v.version} failed to apply and the previous one was restored: ${v.error}`);
+      if (v.status === 'applied') notice(msg, 'ok', `${what}: ${t('config.applied', { version: v.version })}`);
+      else notice(msg, 'error', `${what}: ${t('config.rolledBack', { version: v.version, error: v.error })}`);
       setTimeout(() => {
         if (location.hash.startsWith('#/config')) configPage(view, { session });
       }, 800);
@@ -22,7 +23,7 @@ export async function configPage(view, { session }) {
     }
   };
 
-  const text = h('textarea', { rows: 10, spellcheck: 'false', id: 'import-text', placeholder: 'paste a configuration (YAML or JSON), or choose a file' });
+  const text = h('textarea', { rows: 10, spellcheck: 'false', id: 'import-text', placeholder: t('config.pastePlaceholder'), 'aria-label': t('config.import') });
   const file = h('input', { type: 'file', accept: '.yaml,.yml,.json,text/yaml,application/json' });
   file.addEventListener('change', async () => {
     text.value = (await file.files[0]?.text()) ?? '';
@@ -31,33 +32,33 @@ export async function configPage(view, { session }) {
   const preview = async () => {
     try {
       const r = await post('/api/ui/config/preview', { text: text.value });
-      mount(previewOut, r.ok ? h('p', { class: 'notice ok' }, 'Valid.') : h('div', {}, h('p', { class: 'notice error' }, 'Not valid:'), problemList(r.problems)), diffTable(r.diff));
+      mount(previewOut, r.ok ? h('p', { class: 'notice ok' }, t('config.valid')) : h('div', {}, h('p', { class: 'notice error' }, t('config.notValid')), problemList(r.problems)), diffTable(r.diff));
       return r.ok;
     } catch (err) {
       mount(previewOut, h('p', { class: 'notice error' }, err.message));
       return false;
     }
   };
-  const reason = h('input', { placeholder: 'reason (shown in the history)', id: 'import-reason', class: 'wide' });
+  const reason = h('input', { placeholder: t('config.reasonPlaceholder'), 'aria-label': t('common.reason'), id: 'import-reason', class: 'wide' });
 
-  const pw = h('input', { type: 'password', autocomplete: 'new-password', placeholder: 'new broker password' });
+  const pw = h('input', { type: 'password', autocomplete: 'new-password', placeholder: t('config.newBrokerPassword'), 'aria-label': t('config.newBrokerPassword') });
 
   const rows = versions.map((v) =>
     h(
       'tr',
       { dataset: { version: v.version } },
-      h('td', { 'data-label': 'version' }, h('strong', {}, `v${v.version}`), v.version === current ? h('span', { class: 'badge s-online' }, 'running') : null),
-      h('td', { 'data-label': 'when' }, new Date(v.at).toLocaleString()),
-      h('td', { 'data-label': 'who' }, v.by),
-      h('td', { 'data-label': 'what' }, v.reason, v.restores ? h('span', { class: 'muted' }, ` (restores v${v.restores})`) : null, v.error ? h('div', { class: 'small error-text' }, v.error) : null,
-        v.applied?.restartRequired?.length ? h('div', { class: 'small error-text' }, `needs a restart of gridgate: ${v.applied.restartRequired.join(', ')}`) : null,
-        v.applied?.changed?.length ? h('div', { class: 'small muted' }, v.applied.changed.join('; ')) : null,
+      h('td', { 'data-label': t('config.version') }, h('strong', {}, `v${v.version}`), v.version === current ? h('span', { class: 'badge s-online' }, t('config.running')) : null),
+      h('td', { 'data-label': t('audit.when') }, dateTime(v.at)),
+      h('td', { 'data-label': t('audit.who') }, v.by),
+      h('td', { 'data-label': t('audit.what') }, h('span', { class: 'data' }, v.reason), v.restores ? h('span', { class: 'muted' }, ` ${t('config.restores', { version: v.restores })}`) : null, v.error ? h('div', { class: 'small error-text data' }, v.error) : null,
+        v.applied?.restartRequired?.length ? h('div', { class: 'small error-text' }, t('config.needsRestart', { what: v.applied.restartRequired.join(', ') })) : null,
+        v.applied?.changed?.length ? h('div', { class: 'small muted data' }, v.applied.changed.join('; ')) : null,
       ),
-      h('td', { 'data-label': 'status' }, badge(v.status)),
+      h('td', { 'data-label': t('devices.status') }, badge(v.status)),
       h(
         'td',
         { class: 'actions' },
-        h('button', { type: 'button', class: 'link', onclick: () => showVersion(v.version, detail) }, 'changes'),
+        h('button', { type: 'button', class: 'link', onclick: () => showVersion(v.version, detail) }, t('audit.changes')),
         admin && v.version !== current
           ? h(
               'button',
@@ -65,11 +66,11 @@ export async function configPage(view, { session }) {
                 type: 'button',
                 class: 'link rollback',
                 onclick: () => {
-                  const why = prompt(`Roll back to version ${v.version}? Say why:`, `roll back to v${v.version}`);
-                  if (why !== null) apply(post('/api/ui/config/rollback', { version: v.version, reason: why }), 'Rollback');
+                  const why = prompt(t('config.rollbackPrompt', { version: v.version }), t('config.rollbackReason', { version: v.version }));
+                  if (why !== null) apply(post('/api/ui/config/rollback', { version: v.version, reason: why }), t('config.rollback'));
                 },
               },
-              'roll back to this',
+              t('config.rollbackButton'),
             )
           : null,
       ),
@@ -78,45 +79,45 @@ export async function configPage(view, { session }) {
 
   mount(
     view,
-    h('h1', {}, 'Configuration'),
+    h('h1', {}, t('config.title')),
     msg,
     h(
       'section',
       { class: 'card' },
-      h('h2', {}, `Running: version ${current}`),
-      h('p', {}, `by ${cur.version.by}, ${new Date(cur.version.at).toLocaleString()}: ${cur.version.reason}`),
+      h('h2', {}, t('config.runningVersion', { version: current })),
+      h('p', {}, t('config.byWhen', { by: cur.version.by, when: dateTime(cur.version.at) }), ' ', h('span', { class: 'data' }, cur.version.reason)),
       h(
         'p',
         { class: 'buttons' },
-        session.can('technician') ? h('a', { class: 'button', href: '/api/ui/config/export', download: '' }, 'Export YAML') : null,
-        session.can('technician') ? h('a', { class: 'button', href: '/api/ui/config/export?format=json', download: '' }, 'Export JSON') : null,
-        h('span', { class: 'muted small' }, 'Exports hold secret references only, never passwords.'),
+        session.can('technician') ? h('a', { class: 'button', href: '/api/ui/config/export', download: '' }, t('config.exportYaml')) : null,
+        session.can('technician') ? h('a', { class: 'button', href: '/api/ui/config/export?format=json', download: '' }, t('config.exportJson')) : null,
+        h('span', { class: 'muted small' }, t('config.exportNote')),
       ),
-      cur.secrets.length ? h('p', { class: 'small muted' }, `Stored secrets (encrypted): ${cur.secrets.map((s) => s.name).join(', ')}`) : null,
+      cur.secrets.length ? h('p', { class: 'small muted' }, t('config.storedSecrets'), ' ', h('code', {}, cur.secrets.map((s) => s.name).join(', '))) : null,
     ),
-    h('section', { class: 'card' }, h('h2', {}, 'History'), h('table', { class: 'list-table', id: 'versions' }, h('thead', {}, h('tr', {}, ['version', 'when', 'who', 'what', 'status', ''].map((t) => h('th', {}, t)))), h('tbody', {}, rows)), detail),
+    h('section', { class: 'card' }, h('h2', {}, t('config.history')), h('table', { class: 'list-table', id: 'versions' }, h('thead', {}, h('tr', {}, [t('config.version'), t('audit.when'), t('audit.who'), t('audit.what'), t('devices.status'), ''].map((x) => h('th', {}, x)))), h('tbody', {}, rows)), detail),
     admin
       ? h(
           'section',
           { class: 'card' },
-          h('h2', {}, 'Import'),
+          h('h2', {}, t('config.import')),
           file,
           text,
           reason,
           h(
             'div',
             { class: 'buttons' },
-            h('button', { type: 'button', onclick: preview }, 'Check and show changes'),
+            h('button', { type: 'button', onclick: preview }, t('config.check')),
             h(
               'button',
               {
                 type: 'button',
                 class: 'primary',
                 onclick: async () => {
-                  if ((await preview()) && confirm('Apply this configuration now?')) apply(post('/api/ui/config/import', { text: text.value, reason: reason.value }), 'Import');
+                  if ((await preview()) && confirm(t('config.confirmImport'))) apply(post('/api/ui/config/import', { text: text.value, reason: reason.value }), t('config.import'));
                 },
               },
-              'Import and apply',
+              t('config.importApply'),
             ),
           ),
           previewOut,
@@ -126,13 +127,13 @@ export async function configPage(view, { session }) {
       ? h(
           'section',
           { class: 'card' },
-          h('h2', {}, 'Platform broker password'),
-          h('p', { class: 'small muted' }, 'Write-only: stored encrypted on this box; the configuration keeps a reference.'),
+          h('h2', {}, t('config.brokerPassword')),
+          h('p', { class: 'small muted' }, t('config.brokerPasswordNote')),
           h('form', { class: 'inline', onsubmit: (e) => {
             e.preventDefault();
-            if (pw.value) apply(put('/api/ui/config/platform-password', { value: pw.value }), 'Broker password');
+            if (pw.value) apply(put('/api/ui/config/platform-password', { value: pw.value }), t('config.brokerPassword'));
             pw.value = '';
-          } }, pw, h('button', { type: 'submit' }, 'Set')),
+          } }, pw, h('button', { type: 'submit' }, t('config.set'))),
         )
       : null,
   );
@@ -140,16 +141,16 @@ export async function configPage(view, { session }) {
 
 async function showVersion(n, el) {
   const r = await get(`/api/ui/config/versions/${n}`);
-  mount(el, h('h3', {}, `Version ${n}: changes from the one before`), diffTable(r.diffFromPrevious), h('details', {}, h('summary', {}, 'Whole document'), h('pre', { class: 'small' }, JSON.stringify(r.doc, null, 2))));
+  mount(el, h('h3', {}, t('config.versionChanges', { version: n })), diffTable(r.diffFromPrevious), h('details', {}, h('summary', {}, t('config.wholeDocument')), h('pre', { class: 'small' }, JSON.stringify(r.doc, null, 2))));
 }
 
 function diffTable(diff) {
-  if (!diff?.length) return h('p', { class: 'muted' }, 'No changes.');
+  if (!diff?.length) return h('p', { class: 'muted' }, t('config.noChanges'));
   const show = (v) => (v === undefined ? '' : JSON.stringify(v));
   return h(
     'table',
     { class: 'diff' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'setting'), h('th', {}, 'before'), h('th', {}, 'after'))),
+    h('thead', {}, h('tr', {}, h('th', {}, t('config.setting')), h('th', {}, t('config.before')), h('th', {}, t('config.after')))),
     h('tbody', {}, diff.map((d) => h('tr', { class: `d-${d.kind}` }, h('td', {}, h('code', {}, d.path)), h('td', { class: 'before' }, show(d.before)), h('td', { class: 'after' }, show(d.after))))),
   );
 }

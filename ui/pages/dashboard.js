@@ -1,25 +1,27 @@
 import { get, post } from '../api.js';
 import { badge, bytes, h, mount, notice, since } from '../dom.js';
+import { dateTime, t, tx } from '../i18n.js';
+import { zoneTile } from './zone-parts.js';
 
 export async function dashboardPage(view, { session }) {
   let timer;
   const draw = async () => {
-    const d = await get('/api/ui/dashboard');
+    const [d, z] = await Promise.all([get('/api/ui/dashboard'), get('/api/ui/zones').catch(() => ({ zones: [] }))]);
     const lanes = Object.entries(d.outbox.lanes);
     const msg = h('div');
     const modeForm = session.can('technician')
       ? h(
           'form',
           { class: 'inline', id: 'mode-form' },
-          h('select', { name: 'mode', 'aria-label': 'new mode' }, d.modes.map((m) => h('option', { value: m, selected: m === d.mode }, m))),
-          h('input', { name: 'reason', required: true, minlength: 3, placeholder: 'reason (required)', 'aria-label': 'reason' }),
-          h('button', { type: 'submit' }, 'Switch mode'),
+          h('select', { name: 'mode', 'aria-label': t('dashboard.newMode') }, d.modes.map((m) => h('option', { value: m, selected: m === d.mode }, tx('mode', m)))),
+          h('input', { name: 'reason', required: true, minlength: 3, placeholder: t('dashboard.reasonRequired'), 'aria-label': t('common.reason') }),
+          h('button', { type: 'submit' }, t('dashboard.switchMode')),
         )
       : null;
     modeForm?.addEventListener('submit', async (e) => {
       e.preventDefault();
       const f = new FormData(modeForm);
-      if (!confirm(`Switch the site to ${f.get('mode')}?`)) return;
+      if (!confirm(t('dashboard.confirmMode', { mode: tx('mode', f.get('mode')) }))) return;
       try {
         await post('/api/ui/mode', { mode: f.get('mode'), reason: f.get('reason') });
         await draw();
@@ -29,63 +31,59 @@ export async function dashboardPage(view, { session }) {
     });
     mount(
       view,
-      h('h1', {}, 'Dashboard'),
+      h('h1', {}, t('dashboard.title')),
+      z.zones.length ? h('div', { class: 'tiles zones', id: 'zone-tiles' }, z.zones.map((zone) => zoneTile(zone))) : null,
       h(
         'div',
         { class: 'tiles' },
         h(
           'section',
           { class: `card tile ${d.uplink.connected ? 'ok' : 'bad'}`, id: 'tile-uplink' },
-          h('h2', {}, 'Uplink'),
-          h('p', { class: 'big' }, d.uplink.connected ? 'connected' : 'disconnected'),
-          h('p', {}, `since ${new Date(d.uplink.since).toLocaleString()} (${since(d.uplink.since)})`),
-          !d.uplink.connected && d.uplink.lastError ? h('p', { class: 'error-text' }, `last error: ${d.uplink.lastError}`) : null,
+          h('h2', {}, t('dashboard.uplink')),
+          h('p', { class: 'big', dataset: { value: d.uplink.connected ? 'connected' : 'disconnected' } }, d.uplink.connected ? t('dashboard.connected') : t('dashboard.disconnected')),
+          h('p', {}, t('dashboard.since', { when: dateTime(d.uplink.since), age: since(d.uplink.since) })),
+          !d.uplink.connected && d.uplink.lastError ? h('p', { class: 'error-text' }, t('dashboard.lastError', { error: d.uplink.lastError })) : null,
         ),
-        h(
-          'section',
-          { class: `card tile mode-${d.mode}`, id: 'tile-mode' },
-          h('h2', {}, 'Site mode'),
-          h('p', { class: 'big' }, d.mode),
-          modeForm,
-          msg,
-        ),
+        h('section', { class: `card tile mode-${d.mode}`, id: 'tile-mode' }, h('h2', {}, t('dashboard.mode')), h('p', { class: 'big', dataset: { value: d.mode } }, tx('mode', d.mode)), modeForm, msg),
         h(
           'section',
           { class: 'card tile', id: 'tile-outbox' },
-          h('h2', {}, 'Outbox'),
+          h('h2', {}, t('dashboard.outbox')),
           h(
             'div',
             { class: 'table-wrap' },
             h(
-            'table',
-            { class: 'compact' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'lane'), h('th', {}, 'depth'), h('th', {}, 'oldest'), h('th', {}, 'drops'))),
-            h(
-              'tbody',
-              {},
-              lanes.map(([name, l]) => h('tr', {}, h('td', {}, name), h('td', { title: bytes(l.bytes) }, String(l.count)), h('td', {}, l.count ? `${l.oldestAgeSeconds} s` : '—'), h('td', { class: l.dropped ? 'error-text' : '' }, String(l.dropped)))),
+              'table',
+              { class: 'compact' },
+              h('thead', {}, h('tr', {}, h('th', {}, t('dashboard.lane')), h('th', {}, t('dashboard.depth')), h('th', {}, t('dashboard.oldest')), h('th', {}, t('dashboard.drops')))),
+              h(
+                'tbody',
+                {},
+                lanes.map(([name, l]) =>
+                  h('tr', {}, h('td', {}, tx('lane', name)), h('td', { title: bytes(l.bytes) }, String(l.count)), h('td', {}, l.count ? t('unit.seconds', { n: l.oldestAgeSeconds }) : '—'), h('td', { class: l.dropped ? 'error-text' : '' }, String(l.dropped))),
+                ),
+              ),
             ),
           ),
-          ),
-          h('p', { class: 'muted small' }, `${bytes(lanes.reduce((n, [, l]) => n + l.bytes, 0))} used of ${bytes(d.outbox.capacityBytes)}`),
+          h('p', { class: 'muted small' }, t('dashboard.used', { used: bytes(lanes.reduce((n, [, l]) => n + l.bytes, 0)), capacity: bytes(d.outbox.capacityBytes) })),
         ),
         h(
           'section',
           { class: 'card tile', id: 'tile-box' },
-          h('h2', {}, 'This box'),
-          h('p', {}, 'clock: ', h('strong', {}, new Date(d.now).toLocaleString())),
-          h('p', {}, 'disk free: ', d.disk.error ? d.disk.error : h('strong', {}, `${bytes(d.disk.freeBytes)} of ${bytes(d.disk.totalBytes)}`)),
-          h('div', { class: 'pairs' }, 'devices: ', Object.entries(d.devices).map(([k, n]) => h('span', { class: 'pair' }, badge(k), ` ${n}`))),
-          h('p', { class: 'muted small' }, `gridgate ${d.version} · configuration v${d.configVersion}`),
+          h('h2', {}, t('dashboard.box')),
+          h('p', {}, t('dashboard.clock'), ' ', h('strong', {}, dateTime(d.now))),
+          h('p', {}, t('dashboard.disk'), ' ', d.disk.error ? d.disk.error : h('strong', {}, t('dashboard.diskFree', { free: bytes(d.disk.freeBytes), total: bytes(d.disk.totalBytes) }))),
+          h('div', { class: 'pairs' }, t('dashboard.devices'), ' ', Object.entries(d.devices).map(([k, n]) => h('span', { class: 'pair' }, badge(k), ` ${n}`))),
+          h('p', { class: 'muted small' }, t('dashboard.version', { version: d.version, config: d.configVersion })),
         ),
       ),
       h(
         'section',
         { class: 'card', id: 'alerts' },
-        h('h2', {}, `Active alerts (${d.alerts.length})`),
+        h('div', { class: 'row' }, h('h2', {}, t('dashboard.activeAlerts', { count: d.alerts.length })), h('a', { href: '#/events/active' }, t('events.activeTab'))),
         d.alerts.length
-          ? h('ul', { class: 'list' }, d.alerts.map((a) => h('li', {}, badge(a.severity), ' ', h('strong', {}, a.type), ' ', a.source.device || '', ' — ', a.message || '', h('span', { class: 'muted' }, ` ${since(a.ts)}`))))
-          : h('p', { class: 'muted' }, 'No active alerts.'),
+          ? h('ul', { class: 'list' }, d.alerts.map((a) => h('li', {}, badge(a.severity), ' ', h('strong', {}, tx('eventType', a.type)), ' ', a.source.device || a.source.zone || '', h('span', { class: 'muted' }, ` ${since(a.ts)}`))))
+          : h('p', { class: 'muted' }, t('dashboard.noAlerts')),
       ),
     );
   };

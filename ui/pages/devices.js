@@ -1,31 +1,32 @@
 import { del, get, post, put, untilSettled } from '../api.js';
 import { badge, h, mount, notice, num, problemList, since } from '../dom.js';
+import { t, tx } from '../i18n.js';
 import { schemaForm, showProblems } from '../schema-form.js';
 
 export async function devicesPage(view, { args, session }) {
   if (args[0] === 'new' || args[0] === 'edit') return deviceForm(view, args[0] === 'edit' ? args[1] : undefined, session);
   const { devices } = await get('/api/ui/devices');
-  const filter = h('input', { type: 'search', placeholder: 'filter: id, name, zone, status…', 'aria-label': 'filter', id: 'device-filter' });
+  const filter = h('input', { type: 'search', placeholder: t('devices.filter'), 'aria-label': t('devices.filter'), id: 'device-filter' });
   const body = h('tbody');
   const draw = () => {
     const q = filter.value.toLowerCase();
-    const rows = devices.filter((d) => !q || [d.id, d.name, d.zone, d.status, d.driver, d.kind].some((x) => String(x ?? '').toLowerCase().includes(q)));
+    const rows = devices.filter((d) => !q || [d.id, d.name, d.zone, d.status, tx('status', d.status), d.driver, d.kind, tx('kind', d.kind)].some((x) => String(x ?? '').toLowerCase().includes(q)));
     mount(
       body,
       rows.map((d) =>
         h(
           'tr',
           { dataset: { device: d.id } },
-          h('td', { 'data-label': 'device' }, h('strong', {}, d.id), d.name ? h('div', { class: 'muted small' }, d.name) : null),
-          h('td', { 'data-label': 'status' }, badge(d.enabled ? d.status : 'disabled'), d.reason ? h('div', { class: 'small error-text' }, d.reason) : null),
-          h('td', { 'data-label': 'last seen' }, since(d.lastSeen)),
-          h('td', { 'data-label': 'driver' }, `${d.driver} · ${d.kind}`),
-          h('td', { 'data-label': 'zone' }, d.zone || '—'),
+          h('td', { 'data-label': t('devices.device'), class: 'c-name' }, h('strong', {}, d.name || d.id), d.name ? h('div', { class: 'muted small' }, h('code', {}, d.id)) : null),
+          h('td', { 'data-label': t('devices.status'), class: 'c-status' }, badge(d.enabled ? d.status : 'disabled'), d.reason ? h('div', { class: 'small error-text data reason' }, d.reason) : null),
+          h('td', { 'data-label': t('devices.lastSeen'), class: 'c-seen' }, since(d.lastSeen)),
+          h('td', { 'data-label': t('devices.kind'), class: 'c-kind' }, tx('kind', d.kind), h('span', { class: 'muted small' }, ` · ${d.driver}`)),
+          h('td', { 'data-label': t('devices.zone'), class: 'c-zone' }, d.zone || '—'),
           h(
             'td',
             { class: 'actions' },
-            h('a', { href: `#/values/${encodeURIComponent(d.id)}` }, 'values'),
-            session.can('technician') ? h('a', { href: `#/devices/edit/${encodeURIComponent(d.id)}` }, 'edit') : null,
+            h('a', { href: `#/values/${encodeURIComponent(d.id)}` }, t('devices.values')),
+            session.can('technician') ? h('a', { href: `#/devices/edit/${encodeURIComponent(d.id)}` }, t('devices.edit')) : null,
           ),
         ),
       ),
@@ -34,9 +35,9 @@ export async function devicesPage(view, { args, session }) {
   filter.addEventListener('input', draw);
   mount(
     view,
-    h('div', { class: 'row' }, h('h1', {}, `Devices (${devices.length})`), session.can('technician') ? h('a', { class: 'button primary', href: '#/devices/new', id: 'add-device' }, 'Add device') : null),
+    h('div', { class: 'row' }, h('h1', {}, t('devices.title', { count: devices.length })), session.can('technician') ? h('a', { class: 'button primary', href: '#/devices/new', id: 'add-device' }, t('devices.add')) : null),
     filter,
-    h('table', { class: 'list-table', id: 'devices' }, h('thead', {}, h('tr', {}, ['device', 'status', 'last seen', 'driver', 'zone', ''].map((t) => h('th', {}, t)))), body),
+    h('table', { class: 'list-table compact-phone', id: 'devices' }, h('thead', {}, h('tr', {}, [t('devices.device'), t('devices.status'), t('devices.lastSeen'), t('devices.kind'), t('devices.zone'), ''].map((x) => h('th', {}, x)))), body),
   );
   draw();
   const timer = setInterval(async () => {
@@ -48,13 +49,48 @@ export async function devicesPage(view, { args, session }) {
   return () => clearInterval(timer);
 }
 
+/**
+ * The profile field as a picker: each profile of the device's driver with its description and
+ * points, instead of a name to type. The schema form's own input stays (hidden) and carries the value.
+ */
+function profilePicker(formEl, profiles) {
+  const input = formEl.querySelector('input[data-path="profile"]');
+  const driver = formEl.querySelector('select[data-path="driver"]')?.value;
+  if (!input) return;
+  const mine = profiles.filter((p) => !driver || p.driver === driver);
+  if (!mine.length) return;
+  const select = h('select', { id: 'profile-picker', 'aria-label': t('devices.profile') }, h('option', { value: '' }, t('devices.profileNone')), mine.map((p) => h('option', { value: p.name }, p.name)));
+  const about = h('div', { class: 'profile-about small', id: 'profile-about' });
+  const show = () => {
+    input.value = select.value;
+    const p = mine.find((x) => x.name === select.value);
+    mount(
+      about,
+      p
+        ? [
+            p.description ? h('p', { class: 'data' }, p.description) : null,
+            h('p', { class: 'muted' }, t('devices.profilePoints', { count: p.points.length })),
+            h('ul', { class: 'points' }, p.points.map((x) => h('li', {}, h('code', {}, x.name), x.unit ? h('span', { class: 'muted' }, ` ${x.unit}`) : null, x.writable ? h('span', { class: 'badge s-minor' }, t('devices.writable')) : null))),
+          ]
+        : null,
+    );
+  };
+  select.value = mine.some((p) => p.name === input.value) ? input.value : '';
+  if (input.value && !select.value) select.append(h('option', { value: input.value, selected: true }, input.value));
+  select.addEventListener('change', show);
+  input.hidden = true;
+  input.after(select, about);
+  show();
+}
+
 async function deviceForm(view, id, session) {
-  const schema = await get('/api/ui/schema/device');
+  const [schema, { profiles }] = await Promise.all([get('/api/ui/schema/device'), get('/api/ui/profiles').catch(() => ({ profiles: [] }))]);
   const current = id ? (await get(`/api/ui/devices/${encodeURIComponent(id)}`)).device : { kind: 'modbus', driver: 'modbus' };
   const msg = h('div', { id: 'device-msg' });
   const testOut = h('div', { id: 'test-result' });
-  const form = schemaForm(schema, current, { initial: current.driver });
-  const reason = h('input', { name: 'reason', placeholder: 'reason for the change (shown in the history)' });
+  const form = schemaForm(schema, current, { initial: current.driver, onVariant: () => profilePicker(form.el, profiles) });
+  profilePicker(form.el, profiles);
+  const reason = h('input', { name: 'reason', placeholder: t('devices.reasonPlaceholder') });
   const read = () => {
     try {
       return form.read();
@@ -66,25 +102,23 @@ async function deviceForm(view, id, session) {
   const test = async () => {
     const device = read();
     if (!device) return;
-    notice(msg, 'info', 'Testing the device…');
+    notice(msg, 'info', t('devices.testing'));
     testOut.replaceChildren();
     try {
       const r = await post('/api/ui/devices/test', { device });
       showProblems(form.el, []);
-      notice(msg, r.ok ? 'ok' : 'error', r.ok ? `Test passed in ${r.tookMs} ms.` : `Test failed: ${r.errors.join('; ')}`);
+      notice(msg, r.ok ? 'ok' : 'error', r.ok ? t('devices.testPassed', { ms: r.tookMs }) : t('devices.testFailed', { errors: r.errors.join('; ') }));
       mount(
         testOut,
         h(
           'div',
           { class: 'card test' },
-          h('h3', {}, 'Test result'),
-          r.status ? h('p', {}, 'status: ', badge(r.status.status), r.status.error ? ` ${r.status.error}` : '') : null,
+          h('h3', {}, t('devices.testResult')),
+          r.status ? h('p', {}, t('devices.status'), ': ', badge(r.status.status), r.status.error ? h('span', { class: 'data' }, ` ${r.status.error}`) : '') : null,
           r.status?.meta ? h('pre', { class: 'small' }, JSON.stringify(r.status.meta, null, 2)) : null,
-          r.reading
-            ? h('p', { class: 'reading' }, 'read ', h('code', {}, r.reading.point), ' = ', h('strong', { id: 'test-value' }, num(r.reading.value)), ` ${r.reading.unit || ''} `, badge(r.reading.quality))
-            : null,
-          r.seen?.length ? h('p', { class: 'small muted' }, `last values seen: ${r.seen.map((s) => `${s.point}=${num(s.value)}${s.unit ? ` ${s.unit}` : ''}`).join(', ')}`) : null,
-          r.snapshot ? h('img', { class: 'preview', src: r.snapshot, alt: 'snapshot preview' }) : null,
+          r.reading ? h('p', { class: 'reading' }, t('devices.read'), ' ', h('code', {}, r.reading.point), ' = ', h('strong', { id: 'test-value' }, num(r.reading.value)), ` ${r.reading.unit || ''} `, badge(r.reading.quality)) : null,
+          r.seen?.length ? h('p', { class: 'small muted' }, t('devices.lastSeenValues'), ' ', h('code', {}, r.seen.map((s) => `${s.point}=${num(s.value)}${s.unit ? ` ${s.unit}` : ''}`).join(', '))) : null,
+          r.snapshot ? h('img', { class: 'preview', src: r.snapshot, alt: t('devices.snapshotPreview') }) : null,
         ),
       );
     } catch (err) {
@@ -100,12 +134,12 @@ async function deviceForm(view, id, session) {
     try {
       const r = id ? await put(`/api/ui/devices/${encodeURIComponent(id)}`, { device, reason: reason.value }) : await post('/api/ui/devices', { device, reason: reason.value });
       showProblems(form.el, []);
-      notice(msg, 'info', `Saved as configuration version ${r.version.version}; applying…`);
+      notice(msg, 'info', t('config.savedApplying', { version: r.version.version }));
       const v = await untilSettled(r.version.version);
       if (v.status === 'applied') {
-        notice(msg, 'ok', `Configuration version ${v.version} applied.`);
+        notice(msg, 'ok', t('config.applied', { version: v.version }));
         location.hash = '#/devices';
-      } else notice(msg, 'error', `Version ${v.version} failed to apply and was rolled back: ${v.error}`);
+      } else notice(msg, 'error', t('config.rolledBack', { version: v.version, error: v.error }));
     } catch (err) {
       notice(msg, 'error', err.message);
       const rest = showProblems(form.el, err.body?.error?.problems);
@@ -113,11 +147,11 @@ async function deviceForm(view, id, session) {
     }
   };
   const remove = async () => {
-    if (!confirm(`Remove device ${id}? Its history stays on the platform.`)) return;
+    if (!confirm(t('devices.confirmRemove', { id }))) return;
     try {
       const r = await del(`/api/ui/devices/${encodeURIComponent(id)}`);
       const v = await untilSettled(r.version.version);
-      notice(msg, v.status === 'applied' ? 'ok' : 'error', v.status === 'applied' ? 'Removed.' : v.error);
+      notice(msg, v.status === 'applied' ? 'ok' : 'error', v.status === 'applied' ? t('devices.removed') : v.error);
       if (v.status === 'applied') location.hash = '#/devices';
     } catch (err) {
       notice(msg, 'error', err.message);
@@ -126,17 +160,17 @@ async function deviceForm(view, id, session) {
   const el = h(
     'form',
     { class: 'card', id: 'device-form', novalidate: true },
-    h('h1', {}, id ? `Edit ${id}` : 'Add a device'),
+    h('h1', {}, id ? t('devices.editTitle', { id }) : t('devices.addTitle')),
     form.el,
-    h('label', { class: 'field' }, h('span', { class: 'label' }, 'Reason'), reason),
+    h('label', { class: 'field' }, h('span', { class: 'label' }, t('common.reason')), reason),
     msg,
     h(
       'div',
       { class: 'buttons' },
-      h('button', { type: 'button', id: 'test-device', onclick: test }, 'Test before saving'),
-      h('button', { type: 'submit', class: 'primary', id: 'save-device', disabled: !session.can('technician') }, 'Save and apply'),
-      id ? h('button', { type: 'button', class: 'danger', onclick: remove }, 'Remove') : null,
-      h('a', { href: '#/devices', class: 'button' }, 'Cancel'),
+      h('button', { type: 'button', id: 'test-device', onclick: test }, t('devices.test')),
+      h('button', { type: 'submit', class: 'primary', id: 'save-device', disabled: !session.can('technician') }, t('devices.save')),
+      id ? h('button', { type: 'button', class: 'danger', onclick: remove }, t('devices.remove')) : null,
+      h('a', { href: '#/devices', class: 'button' }, t('common.cancel')),
     ),
     testOut,
   );

@@ -1,45 +1,46 @@
 import { post, untilSettled } from '../api.js';
-import { badge, h, mount, notice, problemList } from '../dom.js';
+import { h, mount, notice, problemList } from '../dom.js';
+import { t } from '../i18n.js';
 
 export async function discoveryPage(view) {
   const msg = h('div', { id: 'discovery-msg' });
   const results = h('div', { id: 'discovery-results' });
   const scan = async () => {
-    notice(msg, 'info', 'Scanning the network (WS-Discovery)…');
+    notice(msg, 'info', t('discovery.scanning'));
     try {
       const { found } = await post('/api/ui/discovery/scan', { timeoutMs: 3000 });
-      notice(msg, 'ok', `${found.length} device(s) answered.`);
+      notice(msg, found.length ? 'ok' : 'info', found.length ? t('discovery.answered', { count: found.length }) : `${t('discovery.answered', { count: 0 })} ${t('discovery.byAddress')}`);
       draw(found);
     } catch (err) {
       notice(msg, 'error', err.message);
     }
   };
   const draw = (found) => {
-    const user = h('input', { name: 'username', placeholder: 'camera user', autocomplete: 'off', value: 'admin' });
-    const pass = h('input', { name: 'password', type: 'password', placeholder: 'camera password', autocomplete: 'new-password' });
+    const user = h('input', { name: 'username', placeholder: t('discovery.user'), 'aria-label': t('discovery.user'), autocomplete: 'off', value: 'admin' });
+    const pass = h('input', { name: 'password', type: 'password', placeholder: t('discovery.password'), 'aria-label': t('discovery.password'), autocomplete: 'new-password' });
     const rows = found.map((f, i) =>
       h(
         'tr',
         { dataset: { identity: f.identity } },
-        h('td', {}, f.configured ? null : h('input', { type: 'checkbox', 'aria-label': `select ${f.name || f.address}`, dataset: { i } })),
-        h('td', { 'data-label': 'device' }, h('strong', {}, f.name || f.model || f.identity), h('div', { class: 'small muted' }, f.model || '')),
-        h('td', { 'data-label': 'address' }, h('code', {}, f.address)),
-        h('td', { 'data-label': 'configured' }, f.configured ? badge(`configured as ${f.configured}`) : badge('new')),
-        h('td', { 'data-label': 'id' }, f.configured ? null : h('input', { class: 'new-id', dataset: { i }, value: suggestId(f, i), 'aria-label': 'device id' })),
+        h('td', {}, f.configured ? null : h('input', { type: 'checkbox', 'aria-label': t('discovery.select', { name: f.name || f.address }), dataset: { i } })),
+        h('td', { 'data-label': t('devices.device') }, h('strong', {}, f.name || f.model || f.identity), h('div', { class: 'small muted' }, f.model || '')),
+        h('td', { 'data-label': t('discovery.address') }, h('code', {}, f.address)),
+        h('td', { 'data-label': t('discovery.status') }, f.configured ? h('span', { class: 'badge s-online' }, t('discovery.configuredAs', { id: f.configured })) : h('span', { class: 'badge s-minor' }, t('discovery.new'))),
+        h('td', { 'data-label': t('discovery.newId') }, f.configured ? null : h('input', { class: 'new-id', dataset: { i }, value: suggestId(f, i), 'aria-label': t('discovery.newId') })),
       ),
     );
     const add = async () => {
       const picked = [...results.querySelectorAll('input[type=checkbox]:checked')].map((c) => Number(c.dataset.i));
-      if (!picked.length) return notice(msg, 'error', 'Select at least one device.');
+      if (!picked.length) return notice(msg, 'error', t('discovery.selectOne'));
       for (const i of picked) {
         const f = found[i];
         const id = results.querySelector(`input.new-id[data-i="${i}"]`).value;
         const device = { id, name: f.name, kind: f.meta?.channels > 1 ? 'nvr' : 'camera', driver: f.driver, url: f.address, username: user.value, password: { $secret: pass.value } };
         try {
-          const r = await post('/api/ui/devices', { device, reason: `added from discovery (${f.identity})` });
-          notice(msg, 'info', `Adding ${id}…`);
+          const r = await post('/api/ui/devices', { device, reason: t('discovery.reason', { identity: f.identity }) });
+          notice(msg, 'info', t('discovery.adding', { id }));
           const v = await untilSettled(r.version.version);
-          notice(msg, v.status === 'applied' ? 'ok' : 'error', v.status === 'applied' ? `Added ${id}.` : `Adding ${id} failed and was rolled back: ${v.error}`);
+          notice(msg, v.status === 'applied' ? 'ok' : 'error', v.status === 'applied' ? t('discovery.added', { id }) : t('discovery.addFailed', { id, error: v.error }));
         } catch (err) {
           notice(msg, 'error', `${id}: ${err.message}`);
           if (err.body?.error?.problems) msg.append(problemList(err.body.error.problems));
@@ -50,11 +51,17 @@ export async function discoveryPage(view) {
     };
     mount(
       results,
-      h('table', { class: 'list-table' }, h('thead', {}, h('tr', {}, ['', 'device', 'address', 'status', 'new id'].map((t) => h('th', {}, t)))), h('tbody', {}, rows)),
-      found.some((f) => !f.configured) ? h('div', { class: 'card' }, h('h2', {}, 'Add the selected devices'), h('div', { class: 'row' }, user, pass), h('button', { type: 'button', class: 'primary', id: 'add-selected', onclick: add }, 'Add selected')) : null,
+      h('table', { class: 'list-table' }, h('thead', {}, h('tr', {}, ['', t('devices.device'), t('discovery.address'), t('discovery.status'), t('discovery.newId')].map((x) => h('th', {}, x)))), h('tbody', {}, rows)),
+      found.some((f) => !f.configured) ? h('div', { class: 'card' }, h('h2', {}, t('discovery.addTitle')), h('div', { class: 'row' }, user, pass), h('button', { type: 'button', class: 'primary', id: 'add-selected', onclick: add }, t('discovery.addSelected'))) : null,
     );
   };
-  mount(view, h('div', { class: 'row' }, h('h1', {}, 'Discovery'), h('button', { type: 'button', class: 'primary', id: 'scan', onclick: scan }, 'Scan')), msg, results);
+  mount(
+    view,
+    h('div', { class: 'row' }, h('h1', {}, t('discovery.title')), h('button', { type: 'button', class: 'primary', id: 'scan', onclick: scan }, t('discovery.scan'))),
+    h('div', { class: 'card small', id: 'discovery-explain' }, h('p', {}, t('discovery.explain')), h('p', { class: 'muted' }, t('discovery.byAddress'))),
+    msg,
+    results,
+  );
 }
 
 function suggestId(f, i) {

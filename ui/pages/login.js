@@ -1,18 +1,19 @@
 import { post } from '../api.js';
 import { h, mount, notice } from '../dom.js';
+import { t } from '../i18n.js';
 
 export function setupPage(view, { done }) {
   const msg = h('div');
   const form = h(
     'form',
     { class: 'card narrow', id: 'setup-form' },
-    h('h1', {}, 'First start: create the administrator'),
-    h('p', {}, 'Enter the one-time setup code printed by the gateway at start (', h('code', {}, 'journalctl -u gridgate'), '), then choose the administrator’s name and password. There is no default password.'),
-    h('label', { class: 'field' }, h('span', { class: 'label' }, 'Setup code'), h('input', { name: 'code', required: true, autocomplete: 'off', autocapitalize: 'characters', placeholder: 'XXXX-XXXX-XXXX' })),
-    h('label', { class: 'field' }, h('span', { class: 'label' }, 'User name'), h('input', { name: 'user', required: true, autocomplete: 'username', autocapitalize: 'off', value: 'admin' })),
-    h('label', { class: 'field' }, h('span', { class: 'label' }, 'Password (at least 10 characters)'), h('input', { name: 'password', type: 'password', required: true, minlength: 10, autocomplete: 'new-password' })),
+    h('h1', {}, t('setup.title')),
+    h('p', {}, t('setup.intro'), ' ', h('code', {}, 'journalctl -u gridgate')),
+    h('label', { class: 'field' }, h('span', { class: 'label' }, t('setup.code')), h('input', { name: 'code', required: true, autocomplete: 'off', autocapitalize: 'characters', placeholder: 'XXXX-XXXX-XXXX' })),
+    h('label', { class: 'field' }, h('span', { class: 'label' }, t('login.user')), h('input', { name: 'user', required: true, autocomplete: 'username', autocapitalize: 'off', value: 'admin' })),
+    h('label', { class: 'field' }, h('span', { class: 'label' }, t('setup.password')), h('input', { name: 'password', type: 'password', required: true, minlength: 10, autocomplete: 'new-password' })),
     msg,
-    h('button', { type: 'submit', class: 'primary' }, 'Create administrator'),
+    h('button', { type: 'submit', class: 'primary' }, t('setup.create')),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -31,12 +32,12 @@ export function loginPage(view, { done }) {
   const form = h(
     'form',
     { class: 'card narrow', id: 'login-form' },
-    h('h1', {}, 'Log in'),
-    h('label', { class: 'field' }, h('span', { class: 'label' }, 'User name'), h('input', { name: 'user', required: true, autocomplete: 'username', autocapitalize: 'off' })),
-    h('label', { class: 'field' }, h('span', { class: 'label' }, 'Password'), h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password' })),
+    h('h1', {}, t('login.title')),
+    h('label', { class: 'field' }, h('span', { class: 'label' }, t('login.user')), h('input', { name: 'user', required: true, autocomplete: 'username', autocapitalize: 'off' })),
+    h('label', { class: 'field' }, h('span', { class: 'label' }, t('login.password')), h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password' })),
     msg,
-    h('button', { type: 'submit', class: 'primary' }, 'Log in'),
-    h('p', { class: 'muted small' }, 'Forgot the password? On the gateway: ', h('code', {}, 'gridgate passwd USER --config FILE')),
+    h('button', { type: 'submit', class: 'primary' }, t('login.submit')),
+    h('p', { class: 'muted small' }, t('login.forgot'), ' ', h('code', {}, 'gridgate passwd USER --config FILE')),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
