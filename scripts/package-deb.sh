@@ -6,17 +6,20 @@
 #     --out      where the .deb goes (default: dist-deb/)
 #     --version  package version (default: package.json's version)
 #     --stage    reuse a folder built by scripts/build-stage.sh (default: build one)
+#     --fast     gzip instead of xz (a larger file, built in seconds: for tests)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 out="$src/dist-deb"
 version=""
 stage=""
+compress=(-Zxz)
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --version) version="$2"; shift 2 ;;
     --stage) stage="$2"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --fast) compress=(-Zgzip -z6); shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "package-deb.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -73,5 +76,5 @@ chmod 0644 "$root/DEBIAN/md5sums"
 
 mkdir -p "$out"
 deb="$out/gridgate_${version}_${arch}.deb"
-fakeroot dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+fakeroot dpkg-deb --root-owner-group "${compress[@]}" --build "$root" "$deb" >/dev/null
 echo "$deb"

@@ -3,8 +3,9 @@
 # what is missing; otherwise it stops and names the one command to run.
 #   mosquitto: MQTT interop; socat: Modbus RTU over a pty pair; chromium: the UI end-to-end tests;
 #   ffmpeg + GStreamer's RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0, plugins): live view.
+#   debootstrap, systemd-container, dpkg-dev, fakeroot, binutils, lintian: the .deb and the booted-systemd test.
 set -euo pipefail
-packages=(systemd iproute2 mosquitto socat chromium ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+packages=(systemd iproute2 mosquitto socat chromium ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly debootstrap systemd-container dpkg-dev fakeroot binutils lintian)
 need=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")

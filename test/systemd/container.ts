@@ -66,7 +66,13 @@ export class BootedContainer {
     const root = join(dir, 'root');
     execFileSync('cp', ['-a', '--reflink=auto', base, root]);
     const c = new BootedContainer(root, join(dir, 'console.log'));
-    await c.start();
+    try {
+      await c.start();
+    } catch (err) {
+      c.nspawn?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     return c;
   }
 
@@ -88,8 +94,13 @@ export class BootedContainer {
       if (!this.pid1) await delay(100);
     }
     // degraded is fine (a minbase root has units that fail without hardware); starting is not.
-    const state = await this.run(['systemctl', 'is-system-running', '--wait']);
-    if (!/running|degraded/.test(state.stdout)) throw new Error(`container did not boot: ${state.stdout}${state.stderr}`);
+    // Until systemd has opened its bus socket, systemctl fails at once ("Failed to connect to bus").
+    for (;;) {
+      const state = await this.run(['systemctl', 'is-system-running', '--wait']);
+      if (/running|degraded/.test(state.stdout)) return;
+      if (this.exited || performance.now() > deadline + 120_000) throw new Error(`container did not boot: ${state.stdout}${state.stderr}`);
+      await delay(250);
+    }
   }
 
   /** Runs a command inside the container (all its namespaces), with a clean environment. */

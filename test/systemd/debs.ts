@@ -10,7 +10,7 @@ export const REPO = resolve(import.meta.dirname, '..', '..');
  */
 export function buildDeb(out: string): string {
   if (process.env.GRIDGATE_TEST_DEB) return resolve(process.env.GRIDGATE_TEST_DEB);
-  const printed = execFileSync('bash', [join(REPO, 'scripts', 'package-deb.sh'), '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const printed = execFileSync('bash', [join(REPO, 'scripts', 'package-deb.sh'), '--fast', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return printed.trim().split('\n').pop()!;
 }
 
