@@ -214,8 +214,9 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
 
   it('the sandbox: writes only to /var/lib/gridgate (and a private /tmp); a pty of group dialout opens, without dialout it does not', async () => {
     // A pty standing in for a serial line: root-owned, group dialout, 0660, like /dev/ttyUSB0.
-    await container.ok(['systemd-run', '--unit=gg-serial', '--', 'socat', 'PTY,link=/dev/ttyGG0,group=dialout,perm=0660,raw,echo=0', 'OPEN:/root/serial-peer.log,creat,append']);
-    await vi.waitFor(() => expect(existsSync(container.path('/dev/ttyGG0')) || existsSync(container.path('/root/serial-peer.log'))).toBe(true), { timeout: 10_000 });
+    // -u: bytes flow from the pty to the file only (the file's EOF must not end socat); wait-slave:
+    // socat waits for the first opener of the pty, so the refused probe runs first.
+    await container.ok(['systemd-run', '--unit=gg-serial', '--', 'socat', '-u', 'PTY,link=/dev/ttyGG0,group=dialout,perm=0660,raw,echo=0,wait-slave', 'OPEN:/root/serial-peer.log,creat,append']);
     await vi.waitFor(async () => expect((await container.run(['test', '-e', '/dev/ttyGG0'])).code).toBe(0), { timeout: 10_000 });
     const probe = `import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 const out = {};
@@ -236,7 +237,7 @@ console.log('PROBE ' + JSON.stringify(out));
     writeFileSync(container.path('/etc/systemd/system/gridgate-probe-nodialout.service'), unit.replace(/^SupplementaryGroups=dialout$/m, ''));
     await container.ok(['systemctl', 'daemon-reload']);
     const results: Record<string, Record<string, string>> = {};
-    for (const u of ['gridgate-probe', 'gridgate-probe-nodialout']) {
+    for (const u of ['gridgate-probe-nodialout', 'gridgate-probe']) {
       await container.run(['systemctl', 'start', `${u}.service`]);
       const line = (await container.journal(`${u}.service`)).split('\n').find((l) => l.startsWith('PROBE '));
       expect(line, `${u} printed nothing`).toBeDefined();

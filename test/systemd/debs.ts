@@ -21,6 +21,7 @@ export function buildDeb(out: string): string {
 export function bumpedDeb(deb: string, version: string, out: string): string {
   const dir = join(out, `bump-${version}`);
   execFileSync('rm', ['-rf', dir]);
+  mkdirSync(out, { recursive: true });
   execFileSync('dpkg-deb', ['-R', deb, dir]);
   const control = join(dir, 'DEBIAN', 'control');
   writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, `Version: ${version}`));
