@@ -212,17 +212,23 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
     await writeConfig(good);
   });
 
-  it('the sandbox: writes only to /var/lib/gridgate (and a private /tmp); a pty of group dialout opens, without dialout it does not', async () => {
+  it('the sandbox: writes only to /var/lib/gridgate (and a private /tmp); a pty of group dialout opens, one of group root does not', async () => {
     // A pty standing in for a serial line: root-owned, group dialout, 0660, like /dev/ttyUSB0.
-    // -u: bytes flow from the pty to the file only (the file's EOF must not end socat); wait-slave:
-    // socat waits for the first opener of the pty, so the refused probe runs first.
-    await container.ok(['systemd-run', '--unit=gg-serial', '--', 'socat', '-u', 'PTY,link=/dev/ttyGG0,group=dialout,perm=0660,raw,echo=0,wait-slave', 'OPEN:/root/serial-peer.log,creat,append']);
-    await vi.waitFor(async () => expect((await container.run(['test', '-e', '/dev/ttyGG0'])).code).toBe(0), { timeout: 10_000 });
+    // socat joins the pty to a second one, the far end of the line, which `cat` reads into a file.
+    await container.ok(['systemd-run', '--unit=gg-serial', '--', 'socat', 'PTY,link=/dev/ttyGG0,group=dialout,perm=0660,raw,echo=0', 'PTY,link=/root/ttyGG0-peer,raw,echo=0']);
+    await vi.waitFor(async () => expect((await container.run(['test', '-e', '/root/ttyGG0-peer'])).code).toBe(0), { timeout: 10_000 });
+    await container.ok(['systemd-run', '--unit=gg-serial-peer', '--', 'sh', '-c', 'exec cat /root/ttyGG0-peer >> /root/serial-peer.log']);
+    await vi.waitFor(async () => expect((await container.run(['test', '-e', '/root/serial-peer.log'])).code).toBe(0), { timeout: 10_000 });
+    expect((await container.run(['test', '-e', '/dev/ttyGG0'])).code).toBe(0);
+    // A second line of a group gridgate is not in: access is by group membership, not privilege.
+    await container.ok(['systemd-run', '--unit=gg-serial-root', '--', 'socat', 'PTY,link=/dev/ttyGG1,group=root,perm=0660,raw,echo=0', 'PTY,link=/root/ttyGG1-peer,raw,echo=0']);
+    await vi.waitFor(async () => expect((await container.run(['test', '-e', '/dev/ttyGG1'])).code).toBe(0), { timeout: 10_000 });
     const probe = `import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 const out = {};
 for (const p of ['/var/lib/gridgate/probe', '/tmp/probe', '/etc/gridgate/probe', '/etc/probe', '/usr/lib/gridgate/probe', '/usr/local/probe', '/var/log/probe', '/var/tmp/probe', '/root/probe', '/home/probe', '/opt/probe', '/srv/probe', '/run/probe']) {
   try { writeFileSync(p, 'x'); out[p] = 'written'; } catch (e) { out[p] = e.code; }
 }
+try { const fd = openSync('/dev/ttyGG1', 'r+'); closeSync(fd); out.rootLine = 'opened'; } catch (e) { out.rootLine = e.code; }
 try { const fd = openSync('/dev/ttyGG0', 'r+'); writeSync(fd, 'ping from gridgate\\n'); closeSync(fd); out.serial = 'opened'; } catch (e) { out.serial = e.code; }
 console.log('PROBE ' + JSON.stringify(out));
 `;
@@ -234,16 +240,11 @@ console.log('PROBE ' + JSON.stringify(out));
       .replace(/^(WatchdogSec|ExecReload|Restart)=.*$/gm, '')
       .replace(/^ExecStart=.*$/m, 'ExecStart=/usr/bin/node /usr/local/lib/gridgate-probe.mjs');
     writeFileSync(container.path('/etc/systemd/system/gridgate-probe.service'), unit);
-    writeFileSync(container.path('/etc/systemd/system/gridgate-probe-nodialout.service'), unit.replace(/^SupplementaryGroups=dialout$/m, ''));
     await container.ok(['systemctl', 'daemon-reload']);
-    const results: Record<string, Record<string, string>> = {};
-    for (const u of ['gridgate-probe-nodialout', 'gridgate-probe']) {
-      await container.run(['systemctl', 'start', `${u}.service`]);
-      const line = (await container.journal(`${u}.service`)).split('\n').find((l) => l.startsWith('PROBE '));
-      expect(line, `${u} printed nothing`).toBeDefined();
-      results[u] = JSON.parse(line!.slice(6));
-    }
-    const shipped = results['gridgate-probe']!;
+    await container.run(['systemctl', 'start', 'gridgate-probe.service']);
+    const line = (await container.journal('gridgate-probe.service')).split('\n').find((l) => l.startsWith('PROBE '));
+    expect(line, 'the probe printed nothing').toBeDefined();
+    const shipped = JSON.parse(line!.slice(6)) as Record<string, string>;
     expect(shipped['/var/lib/gridgate/probe']).toBe('written');
     expect(shipped['/tmp/probe']).toBe('written');
     expect(existsSync(container.path('/tmp/probe'))).toBe(false); // PrivateTmp: not the system's /tmp
@@ -253,8 +254,8 @@ console.log('PROBE ' + JSON.stringify(out));
     for (const p of ['/root/probe', '/home/probe']) expect([p, shipped[p]]).toEqual([p, expect.stringMatching(/^(ENOENT|EROFS|EACCES|EPERM)$/)]);
     expect(shipped.serial).toBe('opened');
     await vi.waitFor(() => expect(readFileSync(container.path('/root/serial-peer.log'), 'utf8')).toContain('ping from gridgate'), { timeout: 10_000 });
-    expect(results['gridgate-probe-nodialout']!.serial).toBe('EACCES');
-    await container.run(['systemctl', 'stop', 'gg-serial.service']);
+    expect(shipped.rootLine).toBe('EACCES');
+    await container.run(['systemctl', 'stop', 'gg-serial.service', 'gg-serial-peer.service', 'gg-serial-root.service']);
   });
 
   it('the watchdog: a SIGSTOPped main process is killed and restarted after WatchdogSec, nothing accepted is lost', async () => {
