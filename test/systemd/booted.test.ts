@@ -175,7 +175,9 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
   it('systemctl start returns once READY: outbox open, HTTP answering /readyz at once; the setup code is in the journal once', async () => {
     await writeConfig(config());
     const cursor = await container.cursor();
+    const t0 = performance.now();
     const start = await container.run(['systemctl', 'start', UNIT]);
+    console.log(`[figures] systemctl start → READY: ${Math.round(performance.now() - t0)} ms`);
     expect(start.code, start.stderr).toBe(0);
     // Type=notify: `systemctl start` waited for READY=1, so this first request must already answer.
     expect(await readyz()).toBe(200);
@@ -281,6 +283,7 @@ console.log('PROBE ' + JSON.stringify(out));
       { timeout: 90_000, interval: 500 },
     );
     const restartedAfterMs = performance.now() - stoppedAt;
+    console.log(`[figures] SIGSTOP → restarted and READY: ${Math.round(restartedAfterMs)} ms (WatchdogSec=5)`);
     expect(restartedAfterMs).toBeGreaterThan(4_000);
     expect(await container.journal(UNIT)).toMatch(/Watchdog timeout \(limit 5s\)/);
     expect(await readyz()).toBe(200);
@@ -298,6 +301,7 @@ console.log('PROBE ' + JSON.stringify(out));
     const t0 = performance.now();
     const stop = await container.run(['systemctl', 'stop', UNIT]);
     const stopMs = performance.now() - t0;
+    console.log(`[figures] systemctl stop: ${Math.round(stopMs)} ms`);
     expect(stop.code, stop.stderr).toBe(0);
     expect(stopMs).toBeLessThan(20_000);
     const p = await container.show(UNIT, ['ActiveState', 'Result', 'ExecMainStatus', 'ExecMainCode']);
