@@ -12,6 +12,8 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = 'test/**/*.unit.test.ts';
 const SYSTEM = ['test/**/*.system.test.ts', 'test/faults/**/*.test.ts'];
+/** The booted-systemd test (a Debian container, the .deb) runs alone with its own config: npm run test:systemd. */
+const BOOTED = 'test/systemd/**';
 
 export default defineConfig({
   test: {
@@ -23,7 +25,7 @@ export default defineConfig({
     projects: [
       // Pure tests share one module graph per worker (isolate: false): most of their time is importing zod schemas and drivers.
       { extends: true, test: { name: 'unit', include: [UNIT], isolate: false } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [UNIT, ...SYSTEM], maxWorkers: 2 } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [UNIT, ...SYSTEM, BOOTED], maxWorkers: 2 } },
       { extends: true, test: { name: 'system', include: SYSTEM, maxWorkers: 2 } },
     ],
   },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The installed command: runs the TypeScript sources through tsx (a runtime dependency), so an
-// install needs no build step. Production packaging (issue 7) may switch this to dist/.
+// The command of a development checkout (`npm link`): runs the TypeScript sources through tsx, a
+// development dependency. Installs run the compiled program: the .deb's /usr/bin/gridgate and
+// install.sh's unit call dist/gateway/cli/main.js with node.
 import { register } from 'tsx/esm/api';
 
 register();

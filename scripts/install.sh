@@ -3,8 +3,10 @@
 #
 #   sudo scripts/install.sh [--config FILE]     install, or upgrade in place
 #   sudo scripts/install.sh --uninstall [--purge]
-#   options: --root DIR (install into another root, e.g. a test chroot; no systemctl calls)
+#   options: --root DIR (install into another root, e.g. a test chroot: the unit is enabled there
+#                       with `systemctl --root`, nothing is started)
 #            --prefix DIR (default /opt/gridgate)
+#            --stage DIR (install a program folder made by scripts/build-stage.sh instead of building)
 #
 # An upgrade replaces the program only: /etc/gridgate (configuration, UI users) and
 # /var/lib/gridgate (outbox, state) are kept. The first install imports --config (or the example
@@ -14,6 +16,7 @@ set -euo pipefail
 root=""
 prefix=/opt/gridgate
 config=""
+stage_in=""
 action=install
 purge=0
 while [ $# -gt 0 ]; do
@@ -21,9 +24,10 @@ while [ $# -gt 0 ]; do
     --root) root="$2"; shift 2 ;;
     --prefix) prefix="$2"; shift 2 ;;
     --config) config="$2"; shift 2 ;;
+    --stage) stage_in="$2"; shift 2 ;;
     --uninstall) action=uninstall; shift ;;
     --purge) purge=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +38,8 @@ systemd_up() { [ -z "$root" ] && [ -d /run/systemd/system ]; }
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root (sudo)" >&2; exit 1; }
 
 if [ "$action" = uninstall ]; then
-  if systemd_up; then systemctl disable --now gridgate.service || true; fi
+  if systemd_up; then systemctl disable --now gridgate.service || true;
+  elif [ -n "$root" ]; then systemctl --root="$root" disable gridgate.service >/dev/null 2>&1 || true; fi
   rm -f "$root/etc/systemd/system/gridgate.service"
   rm -rf "$root$prefix"
   if [ "$purge" = 1 ]; then
@@ -56,14 +61,13 @@ major=$(chroot "${root:-/}" /usr/bin/node -p 'process.versions.node.split(".")[0
 # 1. The program: compiled JavaScript and production dependencies, built in a staging folder.
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-say "building in $stage"
-(cd "$src" && npm run --silent build)
-cp -r "$src/dist" "$src/package.json" "$src/package-lock.json" "$src/README.md" "$stage/"
-mkdir -p "$stage/config" && cp -r "$src/config/profiles" "$src/config/examples" "$src/config/demo.yaml" "$stage/config/"
-[ -d "$src/config/onvif" ] && cp -r "$src/config/onvif" "$stage/config/"
-[ -d "$src/ui" ] && cp -r "$src/ui" "$stage/"
-[ -d "$src/docs" ] && cp -r "$src/docs" "$stage/"
-(cd "$stage" && npm ci --omit=dev --no-audit --no-fund --silent)
+if [ -n "$stage_in" ]; then
+  say "installing the program from $stage_in"
+  cp -a "$stage_in/." "$stage/"
+else
+  say "building in $stage"
+  "$src/scripts/build-stage.sh" "$stage"
+fi
 if [ -d "$root$prefix" ]; then say "upgrading $prefix (configuration and data are kept)"; fi
 rm -rf "$root$prefix.new" && mkdir -p "$(dirname "$root$prefix")" && cp -a "$stage" "$root$prefix.new"
 rm -rf "$root$prefix.old"
@@ -116,5 +120,7 @@ if systemd_up; then
   say "started: systemctl status gridgate; journalctl -u gridgate -f"
   say "the web UI's one-time setup code is in the journal: journalctl -u gridgate | grep -i 'setup code'"
 else
+  # Enabled in that root (its multi-user.target.wants link) so it starts when the root boots.
+  if [ -n "$root" ] && command -v systemctl >/dev/null; then systemctl --root="$root" enable gridgate.service; fi
   say "installed into ${root:-/}; systemd is not running here, so the service was not started"
 fi

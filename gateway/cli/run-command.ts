@@ -104,18 +104,35 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
     return 1;
   }
   const systemd = new SdNotify();
-  await systemd.ready(`running: ${running.loaded.config.devices.length} devices, site ${running.loaded.config.site}`);
+  // STATUS= (shown by `systemctl status`): what runs, and the outcome of the last reload.
+  const statusText = (note?: string) => {
+    const config = gateway?.config ?? running.loaded.config;
+    return `running: ${config.devices.length} devices, site ${config.site}, configuration version ${store.current().version}${note ? `; ${note}` : ''}`;
+  };
+  await systemd.ready(statusText());
   const stopWatchdog = feedWatchdog(systemd, () => gateway!, log);
 
   process.on('SIGHUP', () => {
-    let doc: Record<string, unknown>;
+    const at = new Date().toISOString().slice(11, 19);
+    let outcome: ImportOutcome;
     try {
-      doc = readFile();
+      outcome = importIfChanged(store, file, readFile(), log, true);
     } catch (err) {
       log.error({ file, err }, 'configuration reload refused: keeping the running configuration (the file cannot be read)');
-      return;
+      outcome = { result: 'refused', problems: 1 };
     }
-    importIfChanged(store, file, doc, log, true);
+    void store.idle().then(() => {
+      const running = store.current().version;
+      const note =
+        outcome.result === 'unchanged'
+          ? `reload ${at} UTC: file unchanged`
+          : outcome.result === 'refused'
+            ? `reload ${at} UTC refused (${outcome.problems} problem(s), see the journal), kept version ${running}`
+            : running === outcome.version
+              ? `reload ${at} UTC applied version ${running}`
+              : `reload ${at} UTC: version ${outcome.version} failed to apply, kept version ${running}`;
+      return systemd.status(statusText(note));
+    });
   });
 
   return new Promise<number>((resolve) => {
@@ -142,20 +159,23 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   });
 }
 
+type ImportOutcome = { result: 'unchanged' } | { result: 'refused'; problems: number } | { result: 'proposed'; version: number };
+
 /** Proposes the file as a new version when it differs from what was last imported from it. */
-function importIfChanged(store: ConfigStore, file: string, doc: Record<string, unknown>, log: Logger, reload = false): void {
+function importIfChanged(store: ConfigStore, file: string, doc: Record<string, unknown>, log: Logger, reload = false): ImportOutcome {
   const lastImport = store
     .list()
     .filter((v) => v.source === 'import' || v.source === 'shell')
     .map((v) => store.get(v.version)!)[0];
   if (lastImport && JSON.stringify(lastImport.doc) === JSON.stringify(doc)) {
     if (reload) log.info({ file }, 'configuration reload: the file has not changed');
-    return;
+    return { result: 'unchanged' };
   }
   const result = store.propose(doc, { by: 'shell', reason: reload ? `SIGHUP: reload of ${file}` : `${file} changed since it was last imported`, source: 'shell' });
   if (!result.ok) {
     log.error({ file, problems: result.problems.map(formatProblem) }, 'configuration reload refused: keeping the running configuration');
-    return;
+    return { result: 'refused', problems: result.problems.length };
   }
   log.info({ file, version: result.version.version }, 'configuration file imported as a new version');
+  return { result: 'proposed', version: result.version.version };
 }

@@ -25,4 +25,16 @@ describe('systemd/gridgate.service', () => {
     }
     expect(text).not.toMatch(/^MemoryDenyWriteExecute=/m);
   });
+
+  it('reloads through check-config first, then SIGHUP without /bin/kill (absent in minbase roots)', async () => {
+    const text = (await import('node:fs')).readFileSync(UNIT, 'utf8');
+    const reloads = text.split('\n').filter((l) => l.startsWith('ExecReload='));
+    expect(reloads).toEqual([
+      'ExecReload=/usr/bin/node /opt/gridgate/dist/gateway/cli/main.js check-config /etc/gridgate/gridgate.yaml',
+      `ExecReload=/bin/sh -c 'kill -HUP "$MAINPID"'`,
+    ]);
+    // Node 20 calls pkey_alloc at start; systemd 252's @system-service lacks it (status=31/SYS).
+    expect(text).toMatch(/^SystemCallFilter=@system-service @pkey$/m);
+    expect(text).toMatch(/^DeviceAllow=char-pts rw$/m);
+  });
 });
