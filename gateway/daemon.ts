@@ -262,6 +262,7 @@ export class Gateway {
       log: log.child({ component: 'devices' }),
       mode: () => modes.mode,
       onModeChange: (l) => modes.onChange((c) => l(c.mode)),
+      committed: () => outbox.committed(),
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {

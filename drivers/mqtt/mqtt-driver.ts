@@ -164,7 +164,8 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     let pending = this.brokers.get(key);
     if (!pending) {
       // Devices are added concurrently: the first one starts the broker, the others wait for it.
-      const broker = new EmbeddedBroker(host, port, tls, this.log!.child({ broker: `${host}:${port}` }), this.ctx!.clock);
+      const ctx = this.ctx!;
+      const broker = new EmbeddedBroker(host, port, tls, this.log!.child({ broker: `${host}:${port}` }), ctx.clock, () => ctx.committed?.() ?? Promise.resolve());
       pending = broker.start().then(() => broker);
       this.brokers.set(key, pending);
       pending.catch(() => this.brokers.delete(key));

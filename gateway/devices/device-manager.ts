@@ -23,6 +23,8 @@ export interface DeviceManagerOptions {
   log: Logger;
   mode: () => Mode;
   onModeChange: (listener: (mode: Mode) => void) => () => void;
+  /** When what was handed in so far is durable (the outbox's group commit); see DriverContext.committed. */
+  committed?: () => Promise<void>;
 }
 
 /**
@@ -211,6 +213,7 @@ export class DeviceManager {
         this.o.bus.emit('samples', batch);
       },
       event: (event) => this.o.bus.emit('driver-event', event),
+      committed: () => this.o.committed?.() ?? Promise.resolve(),
       status: (deviceId: string, update: DeviceStatusUpdate) => {
         const d = this.devices.get(deviceId);
         if (d) this.setStatus(d, update);

@@ -82,6 +82,13 @@ export interface DriverContext {
   clock: Clock;
   /** Raw values, ideally one call per poll cycle or message. */
   samples(batch: RawSample[]): void;
+  /**
+   * Resolves when what this driver handed in so far (samples, and the readings they became) is
+   * durable in the outbox; rejects when it could not be stored. A driver that acknowledges to
+   * its device (MQTT PUBACK) waits for this first, so an acknowledged value survives a kill -9.
+   * Optional: contexts without an outbox (tests, previews) resolve at once.
+   */
+  committed?(): Promise<void>;
   event(event: DriverEvent): void;
   /** A device's status; the core publishes device state and device.offline/online events on change. */
   status(deviceId: string, update: DeviceStatusUpdate): void;
