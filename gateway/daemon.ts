@@ -59,6 +59,7 @@ export class Gateway {
   /** The configuration in force: the one given, then whatever applyConfig moved to. */
   private current: Readonly<GatewayConfig>;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     this.clock = o.clock ?? systemClock;
@@ -101,22 +102,39 @@ export class Gateway {
     this.o.log.info({ http: `http://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
   }
 
-  /** Orderly stop: drivers, then what is buffered is committed, then the uplink says offline. */
-  async stop(timeoutMs = 5000): Promise<void> {
+  /**
+   * Orderly stop: drivers, then pending drop reports and what is buffered are committed, then the
+   * uplink says offline, then files close. Completes in every state: each step runs even when an
+   * earlier one threw (logged), and the parts stay reachable until the outbox is closed, so a drop
+   * report raised during the stop still finds the outbox. A second call waits for the first.
+   */
+  stop(timeoutMs = 5000): Promise<void> {
+    this.stopping ??= this.stopParts(timeoutMs).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  private async stopParts(timeoutMs: number): Promise<void> {
     const parts = this.parts;
     if (!parts) return;
-    this.parts = undefined;
     const signal = AbortSignal.timeout(timeoutMs);
-    for (const extension of [...(this.o.extensions ?? [])].reverse()) {
-      await extension.stop?.().catch((err: unknown) => this.o.log.error({ err, extension: extension.name }, 'extension failed to stop'));
-    }
-    await parts.devices.stop(signal);
-    parts.rules.stop();
-    parts.dropReporter.flush();
-    parts.outbox.flush();
-    await parts.uplink.stop(Math.min(2000, timeoutMs));
-    await this.http?.app.close();
-    parts.outbox.close();
+    const step = async (name: string, run: () => unknown): Promise<void> => {
+      try {
+        await run();
+      } catch (err) {
+        this.o.log.error({ err, step: name }, 'stop step failed; going on with the others');
+      }
+    };
+    for (const extension of [...(this.o.extensions ?? [])].reverse()) await step(`extension ${extension.name}`, () => extension.stop?.());
+    await step('devices', () => parts.devices.stop(signal));
+    await step('rules', () => parts.rules.stop());
+    await step('drop reports', () => parts.dropReporter.flush());
+    await step('outbox flush', () => parts.outbox.flush());
+    await step('uplink', () => parts.uplink.stop(Math.min(2000, timeoutMs)));
+    await step('http', () => this.http?.app.close());
+    this.parts = undefined;
+    await step('outbox close', () => parts.outbox.close());
     this.o.log.info('gridgate stopped');
   }
 
@@ -264,7 +282,7 @@ export class Gateway {
       onModeChange: (l) => modes.onChange((c) => l(c.mode)),
       committed: () => outbox.committed(),
     });
-    const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
+    const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now(), log.child({ component: 'outbox' }));
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
       outbox.appendEvent(event, snapshot);
       this.bus.emit('event', event);

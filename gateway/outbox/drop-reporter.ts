@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { formatTime } from '../core/clock.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 import type { DropNotice } from './outbox.js';
@@ -25,6 +26,8 @@ export class DropReporter {
   constructor(
     private readonly raise: (event: EventInput) => void,
     private readonly now: () => number,
+    /** Where a report that could not be raised is logged (it runs from a timer: it must not throw). */
+    private readonly log?: Logger,
     private readonly windowMs = 10_000,
   ) {}
 
@@ -41,7 +44,7 @@ export class DropReporter {
     }
     const since = this.now() - (this.lastReport.get(key) ?? Number.NEGATIVE_INFINITY);
     if (since >= this.windowMs) this.report(key);
-    else this.timer ??= setTimeout(() => this.flush(), this.windowMs - since);
+    else this.timer ??= setTimeout(() => this.flushFromTimer(), this.windowMs - since);
   }
 
   /** Reports everything pending now (also on shutdown). */
@@ -49,6 +52,14 @@ export class DropReporter {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const key of [...this.pending.keys()]) this.report(key);
+  }
+
+  private flushFromTimer(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.log?.error({ err }, 'drop report could not be raised');
+    }
   }
 
   private report(key: string): void {
