@@ -319,6 +319,7 @@ export class Gateway {
     });
     this.bus.on('event', (e) => this.metrics.eventsIn.inc({ type: e.type }));
     this.bus.on('device-state', (s) => parts.uplink.deviceState(s));
+    this.bus.on('device-removed', (d) => parts.uplink.deviceRemoved(d.device));
     outbox.onDrop((d) => {
       this.metrics.dropped.inc({ lane: d.lane, reason: d.reason }, d.count);
       dropReporter.add(d);

@@ -72,7 +72,10 @@ export interface DeviceStatusUpdate {
   status: Exclude<DeviceStatus, 'disabled'>;
   /** Why, when not online (`no answer to GetSystemDateAndTime in 5000 ms`). */
   error?: string;
-  /** Model, firmware, channels, subscription health... merged into the device state's meta. */
+  /**
+   * Model, firmware, channels, subscription health... merged into the device state's meta; a key
+   * given as null is removed, and `reason` is removed when the device is online again.
+   */
   meta?: Record<string, unknown>;
 }
 

@@ -17,6 +17,8 @@ export interface GatewayBusEvents {
   /** A contract event, as accepted into the outbox. */
   event: GatewayEvent;
   'device-state': DeviceState;
+  /** A device left the configuration (its retained state is cleared at the platform). */
+  'device-removed': { device: string };
   'device-configured': DeviceConfig;
   'mode-changed': ModeChange;
 }
