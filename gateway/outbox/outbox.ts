@@ -49,8 +49,10 @@ export interface StoredEvent {
 
 export interface TelemetryBatch {
   seq: number;
-  /** Each a contract reading as JSON text, ready to be joined into `readings`. */
+  /** Runs of contract readings as JSON text (one or more objects joined by commas), ready to be joined into `readings`. */
   readings: string[];
+  /** How many readings the runs hold. */
+  count: number;
 }
 
 export interface LaneStats {

@@ -24,6 +24,12 @@ export interface SqliteOutboxOptions {
    * that is ≤ 100 commits/s instead of ~250, and an acknowledgement waits at most this long.
    */
   commitWindowMs?: number;
+  /**
+   * Readings per outbox row (default 100, about one Modbus poll). A row holds a run of readings
+   * as one text (their JSON joined by commas), so rows, index entries and deletes cost per run,
+   * not per reading. Batches are made of whole rows.
+   */
+  rowReadings?: number;
 }
 
 /** Waiters for the next commit: resolved when it is durable, rejected when it failed. */
@@ -61,6 +67,7 @@ export class SqliteOutbox implements Outbox {
   private flushTimer: NodeJS.Timeout | undefined;
   private nextCommit: CommitWaiter | undefined;
   private readonly commitWindowMs: number;
+  private readonly rowReadings: number;
   private closed = false;
 
   private nextEventSeq = 0;
@@ -83,6 +90,7 @@ export class SqliteOutbox implements Outbox {
   constructor(private readonly options: SqliteOutboxOptions) {
     this.db = options.db;
     this.commitWindowMs = options.commitWindowMs ?? 10;
+    this.rowReadings = Math.max(1, options.rowReadings ?? 100);
     this.freeSpace = options.freeSpace && new FreeSpaceGuard(options.freeSpace.dir, options.freeSpace.minBytes, options.clock, options.log);
     this.stmts = prepare(this.db);
     this.lastBatchedRow = (this.db.prepare('SELECT max(last_row) FROM batches').pluck().get() as number | null) ?? 0;
@@ -193,7 +201,10 @@ export class SqliteOutbox implements Outbox {
   pendingBatches(): TelemetryBatch[] {
     this.flush();
     const batches = this.stmts.listBatches.all() as Array<{ seq: number; first_row: number; last_row: number }>;
-    return batches.map((b) => ({ seq: b.seq, readings: this.stmts.readRange.pluck().all(b.first_row, b.last_row) as string[] }));
+    return batches.map((b) => {
+      const rows = this.stmts.readRange.all(b.first_row, b.last_row) as Array<{ payload: string; n: number }>;
+      return { seq: b.seq, readings: rows.map((r) => r.payload), count: rows.reduce((k, r) => k + r.n, 0) };
+    });
   }
 
   formBatch(maxReadings: number, maxDelayMs: number): TelemetryBatch | undefined {
@@ -206,24 +217,34 @@ export class SqliteOutbox implements Outbox {
     const waited = this.options.clock.now() - (this.unbatchedSince ?? 0);
     const due = waited >= maxDelayMs;
     if (this.unbatchedCount < maxReadings && !due) return [];
-    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings * maxBatches) as Array<{ row: number; payload: string }>;
+    // At most maxReadings × maxBatches rows: every row holds at least one reading.
+    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings * maxBatches) as Array<{ row: number; payload: string; n: number }>;
     if (rows.length === 0) {
       this.unbatchedCount = 0;
       this.unbatchedSince = undefined;
       return [];
     }
+    // Whole rows, up to maxReadings readings per batch (a single larger row is a batch alone).
     // Full batches always; a last, partial one only when the oldest reading is due.
-    const chunks: Array<typeof rows> = [];
-    for (let i = 0; i < rows.length; i += maxReadings) {
-      const chunk = rows.slice(i, i + maxReadings);
-      if (chunk.length < maxReadings && !due && chunks.length > 0) break;
-      chunks.push(chunk);
+    const chunks: Array<{ rows: typeof rows; count: number }> = [];
+    let current: { rows: typeof rows; count: number } = { rows: [], count: 0 };
+    for (const r of rows) {
+      if (current.count > 0 && current.count + r.n > maxReadings) {
+        chunks.push(current);
+        current = { rows: [], count: 0 };
+        if (chunks.length === maxBatches) break;
+      }
+      current.rows.push(r);
+      current.count += r.n;
     }
+    // A batch closed because the next row did not fit is full; the trailing one goes only when due.
+    if (current.count > 0 && chunks.length < maxBatches && (due || current.count >= maxReadings)) chunks.push(current);
+    if (chunks.length === 0) return [];
     const first = this.nextBatchSeq;
     try {
       // One transaction (one fsync) for all of them; a batch is sent only once its record is durable.
       this.db.transaction(() => {
-        for (const [i, c] of chunks.entries()) this.stmts.insertBatch.run(first + i, c[0]!.row, c.at(-1)!.row);
+        for (const [i, c] of chunks.entries()) this.stmts.insertBatch.run(first + i, c.rows[0]!.row, c.rows.at(-1)!.row);
         this.stmts.setMeta.run('next_batch_seq', first + chunks.length);
       })();
     } catch (err) {
@@ -231,12 +252,12 @@ export class SqliteOutbox implements Outbox {
       this.onWriteError(err);
       return [];
     }
-    const taken = chunks.reduce((n, c) => n + c.length, 0);
+    const taken = chunks.reduce((n, c) => n + c.count, 0);
     this.nextBatchSeq = first + chunks.length;
-    this.lastBatchedRow = chunks.at(-1)!.at(-1)!.row;
+    this.lastBatchedRow = chunks.at(-1)!.rows.at(-1)!.row;
     this.unbatchedCount -= taken;
     this.unbatchedSince = this.unbatchedCount > 0 ? this.options.clock.now() : undefined;
-    return chunks.map((c, i) => ({ seq: first + i, readings: c.map((r) => r.payload) }));
+    return chunks.map((c, i) => ({ seq: first + i, readings: c.rows.map((r) => r.payload), count: c.count }));
   }
 
   ackBatch(seq: number): void {
@@ -315,20 +336,29 @@ export class SqliteOutbox implements Outbox {
       bytes -= freed;
     }
     // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
-    // Rows go in by INSERT_ROWS per statement: one native call instead of one per reading.
+    // Runs of rowReadings readings per row; rows go in by INSERT_ROWS per statement: one native
+    // call instead of one per row.
     const now = this.options.clock.now();
-    let i = start;
+    const per = this.rowReadings;
+    const rows: Array<[string, number]> = [];
+    for (let i = start; i < payloads.length; i += per) {
+      const end = Math.min(payloads.length, i + per);
+      rows.push([end - i === 1 ? payloads[i]! : payloads.slice(i, end).join(','), end - i]);
+    }
+    let i = 0;
     const many = this.stmts.insertManyReadings;
-    const args: Array<number | string> = new Array(INSERT_ROWS * 2);
-    for (; i + INSERT_ROWS <= readings.length; i += INSERT_ROWS) {
+    const args: Array<number | string> = new Array(INSERT_ROWS * 3);
+    for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {
       for (let k = 0; k < INSERT_ROWS; k++) {
-        args[2 * k] = now;
-        args[2 * k + 1] = payloads[i + k]!;
+        const [payload, n] = rows[i + k]!;
+        args[3 * k] = now;
+        args[3 * k + 1] = payload;
+        args[3 * k + 2] = n;
       }
       many.run(args);
     }
     const insert = this.stmts.insertReading;
-    for (; i < readings.length; i++) insert.run(now, payloads[i]!);
+    for (; i < rows.length; i++) insert.run(now, rows[i]![0], rows[i]![1]);
     const added = readings.length - start;
     this.readingCount += added;
     this.readingBytes += bytes;
@@ -343,18 +373,18 @@ export class SqliteOutbox implements Outbox {
     const capacity = this.options.capacityBytes;
     let telemetryDrop: { count: number; bytes: number; fromMs: number; toMs: number } | undefined;
     while (this.eventBytes + this.readingBytes + bytes > capacity) {
-      const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, DROP_CHUNK) as Array<{ ts_ms: number; n: number }>;
+      const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, DROP_CHUNK) as Array<{ ts_ms: number; c: number; n: number }>;
       if (rows.length === 0) break;
       telemetryDrop ??= { count: 0, bytes: 0, fromMs: Number.POSITIVE_INFINITY, toMs: 0 };
       for (const r of rows) {
-        telemetryDrop.count++;
+        telemetryDrop.count += r.c;
         telemetryDrop.bytes += r.n;
         if (r.ts_ms < telemetryDrop.fromMs) telemetryDrop.fromMs = r.ts_ms;
         if (r.ts_ms > telemetryDrop.toMs) telemetryDrop.toMs = r.ts_ms;
         this.readingBytes -= r.n;
+        this.readingCount -= r.c;
+        this.unbatchedCount -= r.c;
       }
-      this.readingCount -= rows.length;
-      this.unbatchedCount -= rows.length;
     }
     if (telemetryDrop) {
       this.droppedTotals.telemetry += telemetryDrop.count;
@@ -447,18 +477,21 @@ export class SqliteOutbox implements Outbox {
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.transaction(() => {
-        const target = Math.max(DROP_CHUNK, Math.floor(this.unbatchedCount / 2));
-        const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, target) as Array<{ ts_ms: number; n: number }>;
+        const waitingRows = this.db.prepare('SELECT count(*) FROM readings WHERE row > ?').pluck().get(this.lastBatchedRow) as number;
+        const target = Math.max(Math.ceil(DROP_CHUNK / this.rowReadings), Math.floor(waitingRows / 2));
+        const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, target) as Array<{ ts_ms: number; c: number; n: number }>;
         if (rows.length === 0) return;
         let bytes = 0;
+        let count = 0;
         let fromMs = Number.POSITIVE_INFINITY;
         let toMs = 0;
         for (const r of rows) {
           bytes += r.n;
+          count += r.c;
           fromMs = Math.min(fromMs, r.ts_ms);
           toMs = Math.max(toMs, r.ts_ms);
         }
-        drops.push({ lane: 'telemetry', reason: 'disk_full', count: rows.length, bytes, fromMs, toMs });
+        drops.push({ lane: 'telemetry', reason: 'disk_full', count, bytes, fromMs, toMs });
       })();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {
@@ -497,12 +530,12 @@ export class SqliteOutbox implements Outbox {
   private reloadCounters(): void {
     this.nextEventSeq = (this.stmts.getMeta.get('next_event_seq') as number | undefined) ?? 1;
     const ev = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(${EVENT_BYTES}), 0) AS b FROM events`).get() as { n: number; b: number };
-    const rd = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(${BYTES}), 0) AS b FROM readings`).get() as { n: number; b: number };
+    const rd = this.db.prepare(`SELECT coalesce(sum(n), 0) AS n, coalesce(sum(${BYTES}), 0) AS b FROM readings`).get() as { n: number; b: number };
     this.eventCount = ev.n;
     this.eventBytes = ev.b;
     this.readingCount = rd.n;
     this.readingBytes = rd.b;
-    this.unbatchedCount = this.db.prepare('SELECT count(*) FROM readings WHERE row > ?').pluck().get(this.lastBatchedRow) as number;
+    this.unbatchedCount = this.db.prepare('SELECT coalesce(sum(n), 0) FROM readings WHERE row > ?').pluck().get(this.lastBatchedRow) as number;
   }
 
   private notifyDrop(drop: DropNotice): void {
