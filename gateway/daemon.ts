@@ -26,6 +26,7 @@ import { SqliteStateStore } from './outbox/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
 import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
+import { OverloadGuard } from './pipeline/overload-guard.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
 import { Uplink } from './uplink/uplink.js';
@@ -89,6 +90,7 @@ export class Gateway {
       plugins: (this.o.extensions ?? []).filter((e) => e.registerHttp).map((e) => (app) => e.registerHttp!(app, this)),
     });
     parts.uplink.start();
+    parts.overload.start();
     this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
     await parts.devices.start(config.devices);
     parts.rules.start();
@@ -128,6 +130,7 @@ export class Gateway {
     };
     for (const extension of [...(this.o.extensions ?? [])].reverse()) await step(`extension ${extension.name}`, () => extension.stop?.());
     await step('devices', () => parts.devices.stop(signal));
+    await step('overload guard', () => parts.overload.stop());
     await step('rules', () => parts.rules.stop());
     await step('drop reports', () => parts.dropReporter.flush());
     await step('outbox flush', () => parts.outbox.flush());
@@ -255,6 +258,7 @@ export class Gateway {
       mode: parts.modes.mode,
       uplink: parts.uplink.status,
       outbox: parts.outbox.stats(),
+      overload: parts.overload.status(),
       zones: parts.rules.zones.status(),
       devices: parts.devices.states(),
     };
@@ -302,13 +306,47 @@ export class Gateway {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const core = { outbox, store, modes, events, normalizer, dispatcher, devices, dropReporter, gate, ids, acceptReadings };
+    const overload = new OverloadGuard({
+      signals: {
+        connected: () => parts.uplink.status.connected,
+        backlogAgeMs: () => {
+          const oldest = outbox.stats().telemetry.oldestMs;
+          return oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest);
+        },
+        capacityUsed: () => {
+          const st = outbox.stats();
+          return (st.events.bytes + st.telemetry.bytes) / st.capacityBytes;
+        },
+        commitBusyMs: () => outbox.commitBusyMs(),
+        kindOf: (device) => devices.config(device)?.kind,
+      },
+      log: log.child({ component: 'overload' }),
+      onShed: (count, fromMs, toMs) => {
+        this.metrics.dropped.inc({ lane: 'telemetry', reason: 'overload' }, count);
+        dropReporter.add({ lane: 'telemetry', reason: 'overload', count, bytes: 0, fromMs, toMs });
+      },
+      onChange: (status) => {
+        this.metrics.overload.set(status.keepOneIn);
+        this.raise({
+          type: 'vendor.gateway_overload',
+          state: status.overloaded ? 'active' : 'cleared',
+          severity: status.overloaded ? 'major' : 'info',
+          key: 'gateway:overload',
+          source: {},
+          message: status.overloaded ? `gateway overloaded: ${status.reason}; polls of low-priority devices thinned` : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
+          data: { ...status },
+        });
+        parts.uplink.publishState();
+      },
+    });
+    const core = { outbox, store, modes, events, normalizer, dispatcher, devices, dropReporter, gate, ids, acceptReadings, overload };
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
 
     // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox.
     this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
     this.bus.on('samples', (batch) => {
+      if (!overload.admit(batch)) return;
       const readings = normalizer.normalize(batch);
       if (readings.length > 0) acceptReadings(readings);
     });

@@ -28,6 +28,7 @@ export class GatewayMetrics {
   readonly eventsOut = new Counter({ name: 'gridgate_events_out_total', help: 'Events acknowledged by the platform broker', registers: [this.registry] });
   readonly commands = new Counter({ name: 'gridgate_commands_total', help: 'Platform commands handled, by command and result code', labelNames: ['command', 'code'], registers: [this.registry] });
   readonly devices = new Gauge({ name: 'gridgate_devices', help: 'Devices by status', labelNames: ['status'], registers: [this.registry] });
+  readonly overload = new Gauge({ name: 'gridgate_overload_keep_one_in', help: 'Overload policy: 1 = every poll kept, N = one poll in N kept for low-priority devices', registers: [this.registry] });
   readonly siteMode = new Gauge({ name: 'gridgate_site_mode', help: '1 for the current site mode', labelNames: ['mode'], registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {

@@ -3,6 +3,13 @@ import { formatTime } from '../core/clock.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 import type { DropNotice } from './outbox.js';
 
+const WHY: Record<DropNotice['reason'], string> = {
+  capacity: 'the outbox was full',
+  disk_full: 'the disk was full',
+  write_error: 'the outbox could not be written',
+  overload: 'the gateway was overloaded (polls of low-priority devices thinned)',
+};
+
 interface Pending {
   lane: DropNotice['lane'];
   reason: DropNotice['reason'];
@@ -68,7 +75,7 @@ export class DropReporter {
     this.pending.delete(key);
     this.lastReport.set(key, this.now());
     const what = p.lane === 'telemetry' ? 'readings' : 'events';
-    const why = p.reason === 'capacity' ? 'the outbox was full' : p.reason === 'disk_full' ? 'the disk was full' : 'the outbox could not be written';
+    const why = WHY[p.reason];
     this.raise({
       type: 'gateway.data_dropped',
       state: 'pulse',

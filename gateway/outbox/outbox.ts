@@ -72,7 +72,8 @@ export interface OutboxStats {
   dropped: { telemetry: number; events: number };
 }
 
-export type DropReason = 'capacity' | 'disk_full' | 'write_error';
+/** `overload`: thinned at the edge by the overload policy (pipeline/overload-guard.ts), never stored. */
+export type DropReason = 'capacity' | 'disk_full' | 'write_error' | 'overload';
 
 export interface DropNotice {
   lane: 'telemetry' | 'events';

@@ -68,6 +68,8 @@ export class SqliteOutbox implements Outbox {
   private nextCommit: CommitWaiter | undefined;
   private readonly commitWindowMs: number;
   private readonly rowReadings: number;
+  /** Milliseconds spent in commits since open (the overload guard's storage signal). */
+  private busyMs = 0;
   private closed = false;
 
   private nextEventSeq = 0;
@@ -162,6 +164,7 @@ export class SqliteOutbox implements Outbox {
       readings.length = 0;
       notStored = new Error('readings dropped: the disk under the outbox is almost full');
     }
+    const started = performance.now();
     try {
       this.db.transaction(() => {
         for (const seq of ackedEvents) this.deleteEvent(seq);
@@ -171,10 +174,12 @@ export class SqliteOutbox implements Outbox {
         this.stmts.setMeta.run('next_event_seq', this.nextEventSeq);
       })();
     } catch (err) {
+      this.busyMs += performance.now() - started;
       this.recoverFromFailedCommit(err, readings, events, ackedEvents, ackedBatches);
       waiter?.reject(err instanceof Error ? err : new Error(String(err)));
       return;
     }
+    this.busyMs += performance.now() - started;
     if (notStored) waiter?.reject(notStored);
     else waiter?.resolve();
     if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = this.options.clock.now();
@@ -276,6 +281,11 @@ export class SqliteOutbox implements Outbox {
       nextSeq: { events: this.nextEventSeq, telemetry: this.nextBatchSeq },
       dropped: { ...this.droppedTotals },
     };
+  }
+
+  /** Milliseconds spent committing since the outbox was opened. */
+  commitBusyMs(): number {
+    return this.busyMs;
   }
 
   onCommit(listener: () => void): () => void {
