@@ -47,6 +47,9 @@ interface PendingEvent {
 /** Events held in memory while commits fail. */
 const MAX_HELD_EVENTS = 1000;
 
+/** The longest the group-commit window grows to on a slow disk (ms). */
+const MAX_WINDOW_MS = 30;
+
 /** Rows dropped per statement when making room: amortizes the DELETE over many rows. */
 const DROP_CHUNK = 2000;
 
@@ -70,6 +73,8 @@ export class SqliteOutbox implements Outbox {
   private readonly rowReadings: number;
   /** Milliseconds spent in commits since open (the overload guard's storage signal). */
   private busyMs = 0;
+  /** How long the last commit took (ms): the window grows with it on a slow disk. */
+  private lastCommitMs = 0;
   private closed = false;
 
   private nextEventSeq = 0;
@@ -137,9 +142,17 @@ export class SqliteOutbox implements Outbox {
   }
 
   flush(): void {
+    this.commit();
+  }
+
+  /**
+   * The group commit: acknowledgements, events and readings accepted so far, and `extra` (batch
+   * records) in the same transaction — one fsync for all. False when the transaction failed.
+   */
+  private commit(extra?: () => void): boolean {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.closed) return;
+    if (this.closed) return false;
     const readings = this.pendingReadings;
     const events = this.pendingEvents;
     const ackedEvents = this.ackedEvents;
@@ -148,7 +161,14 @@ export class SqliteOutbox implements Outbox {
     this.nextCommit = undefined;
     if (readings.length + events.length + ackedEvents.length + ackedBatches.length === 0) {
       waiter?.resolve();
-      return;
+      if (!extra) return true;
+      try {
+        this.db.transaction(extra)();
+        return true;
+      } catch (err) {
+        this.onWriteError(err);
+        return false;
+      }
     }
     this.pendingReadings = [];
     this.pendingEvents = [];
@@ -165,6 +185,8 @@ export class SqliteOutbox implements Outbox {
       notStored = new Error('readings dropped: the disk under the outbox is almost full');
     }
     const started = performance.now();
+    const unbatchedSince = this.unbatchedSince;
+    if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = this.options.clock.now();
     try {
       this.db.transaction(() => {
         for (const seq of ackedEvents) this.deleteEvent(seq);
@@ -172,17 +194,18 @@ export class SqliteOutbox implements Outbox {
         if (events.length) this.insertEvents(events, drops);
         if (readings.length) this.insertReadings(readings, drops);
         this.stmts.setMeta.run('next_event_seq', this.nextEventSeq);
+        extra?.();
       })();
     } catch (err) {
-      this.busyMs += performance.now() - started;
+      this.unbatchedSince = unbatchedSince;
+      this.noteCommitTime(performance.now() - started);
       this.recoverFromFailedCommit(err, readings, events, ackedEvents, ackedBatches);
       waiter?.reject(err instanceof Error ? err : new Error(String(err)));
-      return;
+      return false;
     }
-    this.busyMs += performance.now() - started;
+    this.noteCommitTime(performance.now() - started);
     if (notStored) waiter?.reject(notStored);
     else waiter?.resolve();
-    if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = this.options.clock.now();
     if (this.writeFailure && (readings.length || events.length)) {
       this.options.log.warn({ was: this.writeFailure }, 'outbox commits work again');
       this.writeFailure = undefined;
@@ -190,6 +213,12 @@ export class SqliteOutbox implements Outbox {
     this.keepReserve();
     for (const d of drops) this.notifyDrop(d);
     if (readings.length || events.length) for (const l of this.commitListeners) l();
+    return true;
+  }
+
+  private noteCommitTime(ms: number): void {
+    this.busyMs += ms;
+    this.lastCommitMs = ms;
   }
 
   readEvents(afterSeq: number, limit: number): StoredEvent[] {
@@ -217,17 +246,30 @@ export class SqliteOutbox implements Outbox {
   }
 
   formBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): TelemetryBatch[] {
-    this.flush();
-    if (this.unbatchedCount === 0 || maxBatches < 1) return [];
+    // What waits is committed in the same transaction as the batch records: one fsync, not two.
+    let formed: TelemetryBatch[] = [];
+    let apply: (() => void) | undefined;
+    const ok = this.commit(() => {
+      const plan = this.planBatches(maxReadings, maxDelayMs, maxBatches);
+      if (plan) ({ formed, apply } = plan);
+    });
+    if (!ok || !apply) return [];
+    apply();
+    return formed;
+  }
+
+  /** Inside the commit's transaction: chooses the rows of the next batches and writes their records. */
+  private planBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): { formed: TelemetryBatch[]; apply: () => void } | undefined {
+    if (this.unbatchedCount === 0 || maxBatches < 1) return undefined;
     const waited = this.options.clock.now() - (this.unbatchedSince ?? 0);
     const due = waited >= maxDelayMs;
-    if (this.unbatchedCount < maxReadings && !due) return [];
+    if (this.unbatchedCount < maxReadings && !due) return undefined;
     // At most maxReadings × maxBatches rows: every row holds at least one reading.
     const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings * maxBatches) as Array<{ row: number; payload: string; n: number }>;
     if (rows.length === 0) {
       this.unbatchedCount = 0;
       this.unbatchedSince = undefined;
-      return [];
+      return undefined;
     }
     // Whole rows, up to maxReadings readings per batch (a single larger row is a batch alone).
     // Full batches always; a last, partial one only when the oldest reading is due.
@@ -244,25 +286,20 @@ export class SqliteOutbox implements Outbox {
     }
     // A batch closed because the next row did not fit is full; the trailing one goes only when due.
     if (current.count > 0 && chunks.length < maxBatches && (due || current.count >= maxReadings)) chunks.push(current);
-    if (chunks.length === 0) return [];
+    if (chunks.length === 0) return undefined;
     const first = this.nextBatchSeq;
-    try {
-      // One transaction (one fsync) for all of them; a batch is sent only once its record is durable.
-      this.db.transaction(() => {
-        for (const [i, c] of chunks.entries()) this.stmts.insertBatch.run(first + i, c.rows[0]!.row, c.rows.at(-1)!.row);
-        this.stmts.setMeta.run('next_batch_seq', first + chunks.length);
-      })();
-    } catch (err) {
-      // Without the batch record the batch must not be sent: its seq would not survive a restart.
-      this.onWriteError(err);
-      return [];
-    }
-    const taken = chunks.reduce((n, c) => n + c.count, 0);
-    this.nextBatchSeq = first + chunks.length;
-    this.lastBatchedRow = chunks.at(-1)!.rows.at(-1)!.row;
-    this.unbatchedCount -= taken;
-    this.unbatchedSince = this.unbatchedCount > 0 ? this.options.clock.now() : undefined;
-    return chunks.map((c, i) => ({ seq: first + i, readings: c.rows.map((r) => r.payload), count: c.count }));
+    // A batch is sent only once its record is durable (the caller applies this after the commit):
+    // without it, its seq would not survive a restart. A throw here rolls the whole commit back.
+    for (const [i, c] of chunks.entries()) this.stmts.insertBatch.run(first + i, c.rows[0]!.row, c.rows.at(-1)!.row);
+    this.stmts.setMeta.run('next_batch_seq', first + chunks.length);
+    const apply = () => {
+      const taken = chunks.reduce((n, c) => n + c.count, 0);
+      this.nextBatchSeq = first + chunks.length;
+      this.lastBatchedRow = chunks.at(-1)!.rows.at(-1)!.row;
+      this.unbatchedCount -= taken;
+      this.unbatchedSince = this.unbatchedCount > 0 ? this.options.clock.now() : undefined;
+    };
+    return { formed: chunks.map((c, i) => ({ seq: first + i, readings: c.rows.map((r) => r.payload), count: c.count })), apply };
   }
 
   ackBatch(seq: number): void {
@@ -560,7 +597,11 @@ export class SqliteOutbox implements Outbox {
 
   private scheduleFlush(): void {
     if (this.flushTimer || this.closed) return;
-    this.flushTimer = setTimeout(() => this.flush(), this.commitWindowMs);
+    // better-sqlite3 commits (and fsyncs) on the event loop: on a slow disk the window grows to
+    // twice the last commit's time (at most MAX_WINDOW_MS), so commits never take more than
+    // about a third of the loop, and an acknowledgement still waits well under 50 ms.
+    const window = Math.min(MAX_WINDOW_MS, Math.max(this.commitWindowMs, 2 * this.lastCommitMs));
+    this.flushTimer = setTimeout(() => this.flush(), window);
   }
 }
 
