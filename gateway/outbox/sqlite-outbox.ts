@@ -368,45 +368,59 @@ export class SqliteOutbox implements Outbox {
   }
 
   private insertReadings(readings: Reading[], drops: DropNotice[]): void {
-    const payloads = readings.map((r) => JSON.stringify(r));
+    // One pass: each run of rowReadings readings becomes one text (their JSON joined by commas,
+    // a fragment of the telemetry message's array), sized once — no per-reading arrays, so
+    // less garbage (the collector was a third of the busy time at 50,000 readings/s).
+    const per = this.rowReadings;
+    const texts: string[] = [];
+    const counts: number[] = [];
+    const sizes: number[] = [];
     let bytes = 0;
-    const sizes = payloads.map((p) => Buffer.byteLength(p));
-    for (const n of sizes) bytes += n;
+    for (let i = 0; i < readings.length; i += per) {
+      const end = Math.min(readings.length, i + per);
+      let text = JSON.stringify(readings[i]);
+      for (let k = i + 1; k < end; k++) text += `,${JSON.stringify(readings[k])}`;
+      const size = Buffer.byteLength(text);
+      texts.push(text);
+      counts.push(end - i);
+      sizes.push(size);
+      bytes += size;
+    }
     const roomFor = this.makeRoom(bytes, 'telemetry', drops);
     let start = 0;
     if (roomFor < bytes) {
-      // Not even dropping all older telemetry makes room: drop the oldest of this batch too.
+      // Not even dropping all older telemetry makes room: drop the oldest runs of this commit too.
       let freed = 0;
-      while (start < payloads.length && bytes - freed > roomFor) freed += sizes[start++]!;
-      drops.push(dropOf('telemetry', 'capacity', readings.slice(0, start), freed));
-      this.droppedTotals.telemetry += start;
+      let lost = 0;
+      while (start < texts.length && bytes - freed > roomFor) {
+        freed += sizes[start]!;
+        lost += counts[start++]!;
+      }
+      drops.push(dropOf('telemetry', 'capacity', readings.slice(0, lost), freed));
+      this.droppedTotals.telemetry += lost;
       bytes -= freed;
     }
     // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
-    // Runs of rowReadings readings per row; rows go in by INSERT_ROWS per statement: one native
-    // call instead of one per row.
+    // Rows go in by INSERT_ROWS per statement: one native call instead of one per row.
     const now = this.options.clock.now();
-    const per = this.rowReadings;
-    const rows: Array<[string, number]> = [];
-    for (let i = start; i < payloads.length; i += per) {
-      const end = Math.min(payloads.length, i + per);
-      rows.push([end - i === 1 ? payloads[i]! : payloads.slice(i, end).join(','), end - i]);
-    }
-    let i = 0;
+    let i = start;
+    let added = 0;
     const many = this.stmts.insertManyReadings;
     const args: Array<number | string> = new Array(INSERT_ROWS * 3);
-    for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {
+    for (; i + INSERT_ROWS <= texts.length; i += INSERT_ROWS) {
       for (let k = 0; k < INSERT_ROWS; k++) {
-        const [payload, n] = rows[i + k]!;
         args[3 * k] = now;
-        args[3 * k + 1] = payload;
-        args[3 * k + 2] = n;
+        args[3 * k + 1] = texts[i + k]!;
+        args[3 * k + 2] = counts[i + k]!;
+        added += counts[i + k]!;
       }
       many.run(args);
     }
     const insert = this.stmts.insertReading;
-    for (; i < rows.length; i++) insert.run(now, rows[i]![0], rows[i]![1]);
-    const added = readings.length - start;
+    for (; i < texts.length; i++) {
+      insert.run(now, texts[i]!, counts[i]!);
+      added += counts[i]!;
+    }
     this.readingCount += added;
     this.readingBytes += bytes;
     this.unbatchedCount += added;
