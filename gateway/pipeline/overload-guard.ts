@@ -41,8 +41,13 @@ export interface OverloadGuardOptions {
   memoryLimitBytes?: number;
 }
 
-/** Device kinds whose periodic telemetry is thinned first; people counters, cameras and NVRs feed the crowd rules and are kept. */
-const LOW_PRIORITY: ReadonlySet<DeviceKind> = new Set(['modbus', 'mqtt', 'other']);
+/**
+ * Device kinds whose polls are thinned: polled meters, where a skipped poll is a longer poll
+ * interval. Never MQTT sensors (they push, and a message they got a PUBACK for must not be
+ * lost: they are slowed by the PUBACK waiting for the commit instead), nor people counters,
+ * cameras and NVRs (they feed the crowd rules).
+ */
+const LOW_PRIORITY: ReadonlySet<DeviceKind> = new Set(['modbus', 'other']);
 /** Thinning never goes beyond one poll in this many. */
 const MAX_KEEP_ONE_IN = 32;
 /** Storage busier than this share of the wall time cannot keep up. */
@@ -74,6 +79,7 @@ export class OverloadGuard {
   private loopDelay: IntervalHistogram | undefined;
   private lastBusy = 0;
   private lastTick = 0;
+  private lateBefore = false;
   private readonly memoryLimit: number | undefined;
 
   constructor(private readonly o: OverloadGuardOptions) {
@@ -133,7 +139,10 @@ export class OverloadGuard {
     this.lastTick = now;
     const delayMs = this.loopDelay ? this.loopDelay.percentile(99) / 1e6 : 0;
     this.loopDelay?.reset();
-    const why = this.diagnose(share, delayMs);
+    // A late event loop counts only on two ticks in a row: start-up and one-off pauses are not overload.
+    const lateLoop = delayMs > LOOP_DELAY_LIMIT_MS && this.lateBefore;
+    this.lateBefore = delayMs > LOOP_DELAY_LIMIT_MS;
+    const why = this.diagnose(share, lateLoop ? delayMs : 0);
     if (why) {
       this.calm = 0;
       this.keepOneIn = Math.min(MAX_KEEP_ONE_IN, this.keepOneIn * 2);

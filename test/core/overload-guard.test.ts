@@ -6,7 +6,7 @@ import { OverloadGuard, type OverloadStatus } from '../../gateway/pipeline/overl
 
 function setup(memoryLimitBytes = Number.MAX_SAFE_INTEGER) {
   const signals = { busy: 0, connected: true, backlogAgeMs: 0, capacityUsed: 0 };
-  const kinds: Record<string, DeviceKind> = { meter: 'modbus', counter: 'people-counter' };
+  const kinds: Record<string, DeviceKind> = { meter: 'modbus', counter: 'people-counter', sensor: 'mqtt' };
   const changes: OverloadStatus[] = [];
   let shed = 0;
   const guard = new OverloadGuard({
@@ -49,6 +49,7 @@ describe('the overload guard', () => {
     expect(guard.status().keepOneIn).toBe(4);
     expect(admitted('meter', 100)).toBe(25);
     expect(admitted('counter', 100)).toBe(100);
+    expect(admitted('sensor', 100)).toBe(100); // pushed and acknowledged: never thinned
     expect(shed()).toBe(75 * 10);
     expect(guard.status().shed).toBe(750);
 
