@@ -19,9 +19,9 @@ export interface SqliteOutboxOptions {
   log: Logger;
   clock: Clock;
   /**
-   * How long accepted data waits for more before the group commit (ms, default 10). One commit
-   * (one fsync with synchronous=FULL) per window instead of per event-loop turn: at 500 polls/s
-   * that is ≤ 100 commits/s instead of ~250, and an acknowledgement waits at most this long.
+   * How long an event waits for more data before the group commit (ms, default 10; grows to twice
+   * the last commit's time on a slow disk, at most 30). Data a device's acknowledgement waits for
+   * (committed()) is committed at the end of the current turn; other readings use lazyWindowMs.
    */
   commitWindowMs?: number;
   /**
@@ -122,12 +122,12 @@ export class SqliteOutbox implements Outbox {
     for (const r of readings) this.pendingReadings.push(r);
     // Big bursts are committed at once so the buffer stays small.
     if (this.pendingReadings.length >= 5000) this.flush();
-    else this.scheduleFlush(this.nextCommit !== undefined);
+    else this.scheduleFlush(this.nextCommit ? 'waited' : 'lazy');
   }
 
   appendEvent(event: GatewayEvent, snapshot?: Buffer): void {
     this.pendingEvents.push({ event, snapshot });
-    this.scheduleFlush(true);
+    this.scheduleFlush('event');
   }
 
   /**
@@ -149,8 +149,8 @@ export class SqliteOutbox implements Outbox {
       promise.catch(() => {});
       this.nextCommit = { promise, resolve, reject };
     }
-    // Someone waits (a PUBACK): commit on the short window.
-    this.scheduleFlush(true);
+    // Someone waits (a PUBACK): commit at the end of this turn.
+    this.scheduleFlush('waited');
     return this.nextCommit.promise;
   }
 
@@ -524,7 +524,7 @@ export class SqliteOutbox implements Outbox {
       this.notifyDrop({ lane: 'events', reason, count: events.length - kept.length, bytes: 0, fromMs: this.options.clock.now(), toMs: this.options.clock.now() });
     }
     // Try again soon: acknowledgements and held events must not wait for new data.
-    setTimeout(() => this.scheduleFlush(this.pendingEvents.length > 0 || this.nextCommit !== undefined), 1000).unref();
+    setTimeout(() => this.scheduleFlush(this.nextCommit ? 'waited' : this.pendingEvents.length > 0 ? 'event' : 'lazy'), 1000).unref();
   }
 
   /** Logs a write failure once, and on a full disk frees room: the ballast, then the oldest waiting telemetry. */
@@ -623,13 +623,18 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  /** `urgent`: an event, or a device waiting for its acknowledgement; else the lazy window. */
-  private scheduleFlush(urgent = false): void {
+  /**
+   * `waited`: a device waits for its acknowledgement: commit at the end of this turn, so what
+   * arrived in one read of its connection is one commit and the sender is never held longer
+   * than a commit (aedes reads the next packets only when these are acknowledged).
+   * `event`: the short window. `lazy`: polled readings nobody waits for.
+   */
+  private scheduleFlush(kind: 'waited' | 'event' | 'lazy' = 'lazy'): void {
     if (this.closed) return;
-    // better-sqlite3 commits (and fsyncs) on the event loop: on a slow disk the short window grows
+    // better-sqlite3 commits (and fsyncs) on the event loop: on a slow disk the event window grows
     // to twice the last commit's time (at most MAX_WINDOW_MS), so commits never take more than
-    // about a third of the loop, and an acknowledgement still waits well under 50 ms.
-    const window = urgent ? Math.min(MAX_WINDOW_MS, Math.max(this.commitWindowMs, 2 * this.lastCommitMs)) : this.lazyWindowMs;
+    // about a third of the loop.
+    const window = kind === 'waited' ? 0 : kind === 'event' ? Math.min(MAX_WINDOW_MS, Math.max(this.commitWindowMs, 2 * this.lastCommitMs)) : this.lazyWindowMs;
     const at = performance.now() + window;
     if (this.flushTimer && this.flushAt <= at) return;
     clearTimeout(this.flushTimer);
