@@ -28,6 +28,7 @@ import { SqliteStateStore } from './outbox/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
 import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
+import { OverloadGuard } from './pipeline/overload-guard.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
 import { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
@@ -65,6 +66,7 @@ export class Gateway {
   private current: Readonly<GatewayConfig>;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   private tlsFingerprint: string | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly o: GatewayOptions) {
     this.clock = o.clock ?? systemClock;
@@ -101,6 +103,7 @@ export class Gateway {
       plugins: (this.o.extensions ?? []).filter((e) => e.registerHttp).map((e) => (app) => e.registerHttp!(app, this)),
     });
     parts.uplink.start();
+    parts.overload.start();
     this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
     parts.counters.start();
     await parts.devices.start(config.devices);
@@ -115,24 +118,42 @@ export class Gateway {
     this.o.log.info({ http: `${tls ? 'https' : 'http'}://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
   }
 
-  /** Orderly stop: drivers, then what is buffered is committed, then the uplink says offline. */
-  async stop(timeoutMs = 5000): Promise<void> {
+  /**
+   * Orderly stop: drivers, then pending drop reports and what is buffered are committed, then the
+   * uplink says offline, then files close. Completes in every state: each step runs even when an
+   * earlier one threw (logged), and the parts stay reachable until the outbox is closed, so a drop
+   * report raised during the stop still finds the outbox. A second call waits for the first.
+   */
+  stop(timeoutMs = 5000): Promise<void> {
+    this.stopping ??= this.stopParts(timeoutMs).finally(() => {
+      this.stopping = undefined;
+    });
+    return this.stopping;
+  }
+
+  private async stopParts(timeoutMs: number): Promise<void> {
     const parts = this.parts;
     if (!parts) return;
-    this.parts = undefined;
     const signal = AbortSignal.timeout(timeoutMs);
-    for (const extension of [...(this.o.extensions ?? [])].reverse()) {
-      await extension.stop?.().catch((err: unknown) => this.o.log.error({ err, extension: extension.name }, 'extension failed to stop'));
-    }
-    await parts.devices.stop(signal);
-    parts.counters.stop();
-    parts.rules.stop();
-    parts.gate.flush();
-    parts.dropReporter.flush();
-    parts.outbox.flush();
-    await parts.uplink.stop(Math.min(2000, timeoutMs));
-    await this.http?.app.close();
-    parts.outbox.close();
+    const step = async (name: string, run: () => unknown): Promise<void> => {
+      try {
+        await run();
+      } catch (err) {
+        this.o.log.error({ err, step: name }, 'stop step failed; going on with the others');
+      }
+    };
+    for (const extension of [...(this.o.extensions ?? [])].reverse()) await step(`extension ${extension.name}`, () => extension.stop?.());
+    await step('devices', () => parts.devices.stop(signal));
+    await step('overload guard', () => parts.overload.stop());
+    await step('counters', () => parts.counters.stop());
+    await step('rules', () => parts.rules.stop());
+    await step('event gate', () => parts.gate.flush());
+    await step('drop reports', () => parts.dropReporter.flush());
+    await step('outbox flush', () => parts.outbox.flush());
+    await step('uplink', () => parts.uplink.stop(Math.min(2000, timeoutMs)));
+    await step('http', () => this.http?.app.close());
+    this.parts = undefined;
+    await step('outbox close', () => parts.outbox.close());
     this.o.log.info('gridgate stopped');
   }
 
@@ -268,6 +289,7 @@ export class Gateway {
       mode: parts.modes.mode,
       uplink: parts.uplink.status,
       outbox: parts.outbox.stats(),
+      overload: parts.overload.status(),
       zones: parts.rules.zones.status(),
       devices: parts.devices.states(),
       ingestRejected: this.rejections.snapshot(),
@@ -303,8 +325,9 @@ export class Gateway {
       onModeChange: (l) => modes.onChange((c) => l(c.mode)),
       rejected: (device, reason) => this.rejections.add(device, reason),
       counters,
+      committed: () => outbox.committed(),
     });
-    const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now());
+    const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now(), log.child({ component: 'outbox' }));
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
       outbox.appendEvent(event, snapshot);
       if (snapshot) this.bus.emit('event-picture', { id: event.id, picture: snapshot });
@@ -325,13 +348,47 @@ export class Gateway {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, acceptReadings };
+    const overload = new OverloadGuard({
+      signals: {
+        connected: () => parts.uplink.status.connected,
+        backlogAgeMs: () => {
+          const oldest = outbox.stats().telemetry.oldestMs;
+          return oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest);
+        },
+        capacityUsed: () => {
+          const st = outbox.stats();
+          return (st.events.bytes + st.telemetry.bytes) / st.capacityBytes;
+        },
+        commitBusyMs: () => outbox.commitBusyMs(),
+        kindOf: (device) => devices.config(device)?.kind,
+      },
+      log: log.child({ component: 'overload' }),
+      onShed: (count, fromMs, toMs) => {
+        this.metrics.dropped.inc({ lane: 'telemetry', reason: 'overload' }, count);
+        dropReporter.add({ lane: 'telemetry', reason: 'overload', count, bytes: 0, fromMs, toMs });
+      },
+      onChange: (status) => {
+        this.metrics.overload.set(status.keepOneIn);
+        this.raise({
+          type: 'vendor.gateway_overload',
+          state: status.overloaded ? 'active' : 'cleared',
+          severity: status.overloaded ? 'major' : 'info',
+          key: 'gateway:overload',
+          source: {},
+          message: status.overloaded ? `gateway overloaded: ${status.reason}; polls of low-priority devices thinned` : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
+          data: { ...status },
+        });
+        parts.uplink.publishState();
+      },
+    });
+    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, acceptReadings, overload };
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
 
     // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox.
     this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
     this.bus.on('samples', (batch) => {
+      if (!overload.admit(batch)) return;
       const readings = normalizer.normalize(batch);
       if (readings.length > 0) acceptReadings(readings);
     });
@@ -342,6 +399,7 @@ export class Gateway {
     });
     this.bus.on('event', (e) => this.metrics.eventsIn.inc({ type: e.type }));
     this.bus.on('device-state', (s) => parts.uplink.deviceState(s));
+    this.bus.on('device-removed', (d) => parts.uplink.deviceRemoved(d.device));
     outbox.onDrop((d) => {
       this.metrics.dropped.inc({ lane: d.lane, reason: d.reason }, d.count);
       dropReporter.add(d);

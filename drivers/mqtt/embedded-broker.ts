@@ -67,6 +67,8 @@ export class EmbeddedBroker {
     /** PEM files of the broker's certificate and key, for MQTT over TLS. */
     readonly tls: { cert: string; key: string } | undefined,
     private readonly log: Logger,
+    /** Resolves when what the devices handed in so far is durable (DriverContext.committed). */
+    private readonly committed: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.refusals = new RateLimitedLog(log);
   }
@@ -82,24 +84,28 @@ export class EmbeddedBroker {
         account.sensor.channel.refused('aclDenied', packet.topic, `${account.sensor.username} may not publish on ${packet.topic}; connection closed`);
         return done(mqttError('E_MQTT_ACL', `${account.sensor.username} may not publish on ${packet.topic}`));
       }
-      done(null);
+      // The message is taken here, not in `published`: for QoS 1 aedes writes the PUBACK as soon
+      // as this callback runs and calls `published` only after that (aedes 1.2 handlers/publish.js).
+      // Holding `done` until the outbox commit holding the message's readings (or its rejection
+      // count) is durable makes a PUBACK mean "on disk" [MQTT-4.3.2-2: the receiver owns the
+      // message once it has sent PUBACK]. aedes reads the next packets of the connection only when
+      // a read chunk is done, so a slow disk slows the sensor down instead of filling memory.
+      this.take(account, packet.topic, packet.payload as Buffer);
+      if (packet.qos === 0) return done(null);
+      this.committed().then(
+        () => done(null),
+        (err: unknown) => {
+          // Not stored: no PUBACK; the connection is closed and the sensor sends it again after reconnecting.
+          this.refusals.warn({ kind: 'not-stored', device: account.sensor.channel.id, problem: `message on ${packet.topic} not acknowledged: ${(err as Error).message}` }, 'message not stored');
+          done(err as Error);
+        },
+      );
     };
     broker.authorizeSubscribe = (client, sub, done) => {
       const account = this.clientAccount.get(client);
       if (account?.sensor.subscribe.some((f) => filterCovers(f, sub.topic))) return done(null, sub);
       account?.sensor.channel.refused('aclDenied', sub.topic, `${account.sensor.username} may not subscribe to ${sub.topic}`);
       done(null, null); // SUBACK 0x80 (MQTT 3.1.1 section 3.9.3) rather than closing the connection
-    };
-    broker.published = (packet, client, done) => {
-      // client is null for the broker's own messages ($SYS, wills of sessions without a client).
-      const account = client ? this.clientAccount.get(client) : undefined;
-      try {
-        if (account && !packet.topic.startsWith('$')) account.sensor.channel.handle(packet.topic, packet.payload as Buffer);
-      } catch (err) {
-        // handle() does not throw; if a bug made it, the broker and the other sensors go on.
-        this.log.error({ err, device: account?.sensor.channel.id, topic: packet.topic }, 'message handling failed');
-      }
-      done(null);
     };
     broker.on('clientDisconnect', (client) => this.clientAccount.get(client)?.clients.delete(client));
     broker.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
@@ -204,6 +210,16 @@ export class EmbeddedBroker {
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
+
+  /** One authorized message for its device; wills take this path too (aedes authorizes them). */
+  private take(account: Account, topic: string, payload: Buffer): void {
+    try {
+      account.sensor.channel.handle(topic, payload);
+    } catch (err) {
+      // handle() does not throw; if a bug made it, the broker and the other sensors go on.
+      this.log.error({ err, device: account.sensor.channel.id, topic }, 'message handling failed');
+    }
   }
 
   private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {

@@ -171,9 +171,9 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     let pending = this.brokers.get(key);
     if (!pending) {
       // Devices are added concurrently: the first one starts the broker, the others wait for it.
-      const broker = new EmbeddedBroker(host, port, tls, this.log!.child({ broker: `${host}:${port}` }));
-      // Counted under the broker's name: no device is known before a login succeeds.
       const ctx = this.ctx!;
+      const broker = new EmbeddedBroker(host, port, tls, this.log!.child({ broker: `${host}:${port}` }), () => ctx.committed?.() ?? Promise.resolve());
+      // Counted under the broker's name: no device is known before a login succeeds.
       broker.onRefused = (reason) => ctx.rejected?.(`mqtt-broker-${host}-${broker.listeningPort}`, reason);
       pending = broker.start().then(() => broker);
       this.brokers.set(key, pending);

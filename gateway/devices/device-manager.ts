@@ -27,6 +27,8 @@ export interface DeviceManagerOptions {
   rejected?: (deviceId: string, reason: IngestRejectReason) => void;
   /** Durable counter state for the drivers. */
   counters?: CounterStateStore;
+  /** When what was handed in so far is durable (the outbox's group commit); see DriverContext.committed. */
+  committed?: () => Promise<void>;
 }
 
 /**
@@ -64,7 +66,7 @@ export class DeviceManager {
       await this.o.drivers.get(device.config.driver)?.removeDevice(id);
       this.devices.delete(id);
       result.removed.push(id);
-      this.o.bus.emit('device-state', { device: id, kind: device.config.kind, status: 'disabled', ts: formatTime(this.o.clock.now()), error: 'removed from the configuration' });
+      this.o.bus.emit('device-removed', { device: id });
     }
     for (const d of next) {
       const current = this.devices.get(d.id);
@@ -207,14 +209,21 @@ export class DeviceManager {
       log,
       clock: this.o.clock,
       samples: (batch: RawSample[]) => {
-        const now = this.o.clock.now();
+        // One time string per batch (not one per sample): a poll's samples share their device.
+        let seen: string | undefined;
+        let last: ManagedDevice | undefined;
         for (const s of batch) {
-          const d = this.devices.get(s.device);
-          if (d && s.quality !== 'bad') d.state.lastSeen = formatTime(now);
+          if (s.quality === 'bad') continue;
+          const d = last?.config.id === s.device ? last : this.devices.get(s.device);
+          if (!d) continue;
+          last = d;
+          seen ??= formatTime(this.o.clock.now());
+          d.state.lastSeen = seen;
         }
         this.o.bus.emit('samples', batch);
       },
       event: (event) => this.o.bus.emit('driver-event', event),
+      committed: () => this.o.committed?.() ?? Promise.resolve(),
       status: (deviceId: string, update: DeviceStatusUpdate) => {
         const d = this.devices.get(deviceId);
         if (d) this.setStatus(d, update);
@@ -230,15 +239,21 @@ export class DeviceManager {
   private setStatus(device: ManagedDevice, update: DeviceStatusUpdate): void {
     const before = device.state;
     const now = this.o.clock.now();
-    const meta = update.meta ? { ...before.meta, ...update.meta } : before.meta;
-    const changed = before.status !== update.status || before.error !== update.error;
+    const meta = mergeMeta(before.meta, update);
+    const error = update.status !== 'online' && update.error ? update.error.slice(0, 500) : undefined;
+    const changed = before.status !== update.status || before.error !== error;
+    const metaChanged = JSON.stringify(meta) !== JSON.stringify(before.meta);
+    if (!changed && !metaChanged) {
+      // Nothing to tell: no new state, no message (a device state is published once per change).
+      if (update.status === 'online') before.lastSeen = formatTime(now);
+      return;
+    }
     const state: DeviceState = { device: before.device, kind: before.kind, status: update.status, ts: formatTime(now) };
     const lastSeen = update.status === 'online' ? formatTime(now) : before.lastSeen;
     if (lastSeen) state.lastSeen = lastSeen;
-    if (update.status !== 'online' && update.error) state.error = update.error.slice(0, 500);
+    if (error) state.error = error;
     if (meta) state.meta = meta;
     device.state = state;
-    if (!changed && !update.meta) return;
     if (changed) {
       this.o.log.info({ device: state.device, status: state.status, error: state.error }, 'device status changed');
       this.emitTransitionEvent(device, before.status, state);
@@ -272,3 +287,18 @@ export class DeviceManager {
   }
 }
 
+/**
+ * The device's meta after an update: the update's keys merged in, keys it sets to null removed,
+ * and, when the device is online, no `reason` left from an earlier offline state (unless the
+ * update gives one): a device back online must not keep saying why it was down.
+ */
+function mergeMeta(before: Record<string, unknown> | undefined, update: DeviceStatusUpdate): Record<string, unknown> | undefined {
+  if (!update.meta && !(update.status === 'online' && before && 'reason' in before)) return before;
+  const meta: Record<string, unknown> = { ...before };
+  if (update.status === 'online') delete meta.reason;
+  for (const [k, v] of Object.entries(update.meta ?? {})) {
+    if (v === null || v === undefined) delete meta[k];
+    else meta[k] = v;
+  }
+  return Object.keys(meta).length > 0 ? meta : undefined;
+}

@@ -101,7 +101,10 @@ export interface DeviceStatusUpdate {
   status: Exclude<DeviceStatus, 'disabled'>;
   /** Why, when not online (`no answer to GetSystemDateAndTime in 5000 ms`). */
   error?: string;
-  /** Model, firmware, channels, subscription health... merged into the device state's meta. */
+  /**
+   * Model, firmware, channels, subscription health... merged into the device state's meta; a key
+   * given as null is removed, and `reason` is removed when the device is online again.
+   */
   meta?: Record<string, unknown>;
 }
 
@@ -111,6 +114,13 @@ export interface DriverContext {
   clock: Clock;
   /** Raw values, ideally one call per poll cycle or message. */
   samples(batch: RawSample[]): void;
+  /**
+   * Resolves when what this driver handed in so far (samples, and the readings they became) is
+   * durable in the outbox; rejects when it could not be stored. A driver that acknowledges to
+   * its device (MQTT PUBACK) waits for this first, so an acknowledged value survives a kill -9.
+   * Optional: contexts without an outbox (tests, previews) resolve at once.
+   */
+  committed?(): Promise<void>;
   event(event: DriverEvent): void;
   /** A device's status; the core publishes device state and device.offline/online events on change. */
   status(deviceId: string, update: DeviceStatusUpdate): void;

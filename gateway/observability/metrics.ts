@@ -35,6 +35,7 @@ export class GatewayMetrics {
     labelNames: ['device', 'reason'],
     registers: [this.registry],
   });
+  readonly overload = new Gauge({ name: 'gridgate_overload_keep_one_in', help: 'Overload policy: 1 = every poll kept, N = one poll in N kept for low-priority devices', registers: [this.registry] });
   readonly siteMode = new Gauge({ name: 'gridgate_site_mode', help: '1 for the current site mode', labelNames: ['mode'], registers: [this.registry] });
 
   /**

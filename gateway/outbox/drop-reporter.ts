@@ -1,6 +1,14 @@
+import type { Logger } from 'pino';
 import { formatTime } from '../core/clock.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 import type { DropNotice } from './outbox.js';
+
+const WHY: Record<DropNotice['reason'], string> = {
+  capacity: 'the outbox was full',
+  disk_full: 'the disk was full',
+  write_error: 'the outbox could not be written',
+  overload: 'the gateway was overloaded (polls of low-priority devices thinned)',
+};
 
 interface Pending {
   lane: DropNotice['lane'];
@@ -25,6 +33,8 @@ export class DropReporter {
   constructor(
     private readonly raise: (event: EventInput) => void,
     private readonly now: () => number,
+    /** Where a report that could not be raised is logged (it runs from a timer: it must not throw). */
+    private readonly log?: Logger,
     private readonly windowMs = 10_000,
   ) {}
 
@@ -41,7 +51,7 @@ export class DropReporter {
     }
     const since = this.now() - (this.lastReport.get(key) ?? Number.NEGATIVE_INFINITY);
     if (since >= this.windowMs) this.report(key);
-    else this.timer ??= setTimeout(() => this.flush(), this.windowMs - since);
+    else this.timer ??= setTimeout(() => this.flushFromTimer(), this.windowMs - since);
   }
 
   /** Reports everything pending now (also on shutdown). */
@@ -51,13 +61,21 @@ export class DropReporter {
     for (const key of [...this.pending.keys()]) this.report(key);
   }
 
+  private flushFromTimer(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.log?.error({ err }, 'drop report could not be raised');
+    }
+  }
+
   private report(key: string): void {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
     this.lastReport.set(key, this.now());
     const what = p.lane === 'telemetry' ? 'readings' : 'events';
-    const why = p.reason === 'capacity' ? 'the outbox was full' : p.reason === 'disk_full' ? 'the disk was full' : 'the outbox could not be written';
+    const why = WHY[p.reason];
     this.raise({
       type: 'gateway.data_dropped',
       state: 'pulse',

@@ -9,12 +9,14 @@ import type { GatewayEvent, Reading } from '../core/model.js';
  * batch is re-sent with the same `seq` and readings after a restart, so seq never skips.
  */
 export interface Outbox {
-  /** Accepts readings; they are committed before the current event-loop turn ends (group commit). */
+  /** Accepts readings; they are committed within a short window (group commit). */
   appendReadings(readings: readonly Reading[]): void;
   /** Accepts an event; its seq and the contract envelope are added at commit. */
   appendEvent(event: GatewayEvent, snapshot?: Buffer): void;
   /** Commits everything accepted so far, now. */
   flush(): void;
+  /** Resolves when everything accepted so far is durable; rejects if it could not be stored. */
+  committed(): Promise<void>;
   /** Events with seq > afterSeq, oldest first. */
   readEvents(afterSeq: number, limit: number): StoredEvent[];
   /** The broker acknowledged the event (and its snapshot): forget it. */
@@ -47,8 +49,10 @@ export interface StoredEvent {
 
 export interface TelemetryBatch {
   seq: number;
-  /** Each a contract reading as JSON text, ready to be joined into `readings`. */
+  /** Runs of contract readings as JSON text (one or more objects joined by commas), ready to be joined into `readings`. */
   readings: string[];
+  /** How many readings the runs hold. */
+  count: number;
 }
 
 export interface LaneStats {
@@ -68,7 +72,8 @@ export interface OutboxStats {
   dropped: { telemetry: number; events: number };
 }
 
-export type DropReason = 'capacity' | 'disk_full' | 'write_error';
+/** `overload`: thinned at the edge by the overload policy (pipeline/overload-guard.ts), never stored. */
+export type DropReason = 'capacity' | 'disk_full' | 'write_error' | 'overload';
 
 export interface DropNotice {
   lane: 'telemetry' | 'events';

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
 
-const SCHEMA_VERSION = 1;
+/** 2: readings rows carry `n`, the number of readings in the row (a row is a run of readings). */
+const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -17,10 +18,13 @@ CREATE TABLE IF NOT EXISTS events (
 );
 -- AUTOINCREMENT: row numbers are never reused after the table empties, because batches and
 -- the 'waiting for a batch' mark are ranges of row numbers.
+-- A row holds a run of up to a poll's readings: payload is their contract JSON objects joined
+-- by commas (a fragment of the telemetry message's readings array), n how many they are.
 CREATE TABLE IF NOT EXISTS readings (
   row INTEGER PRIMARY KEY AUTOINCREMENT,
   ts_ms INTEGER NOT NULL,
-  payload TEXT NOT NULL
+  payload TEXT NOT NULL,
+  n INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS batches (
   seq INTEGER PRIMARY KEY,
@@ -79,7 +83,14 @@ function openChecked(path: string, synchronous: 'FULL' | 'NORMAL'): Database.Dat
     db.exec(DDL);
     const version = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as number | undefined;
     if (version === undefined) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
-    else if (version > SCHEMA_VERSION) {
+    else if (version < 2) {
+      // Version 1 rows hold one reading each: the default n = 1 is right for them.
+      const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('readings') as string[];
+      db.transaction(() => {
+        if (!columns.includes('n')) db.exec('ALTER TABLE readings ADD COLUMN n INTEGER NOT NULL DEFAULT 1');
+        db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(SCHEMA_VERSION, 'schema_version');
+      })();
+    } else if (version > SCHEMA_VERSION) {
       throw new GatewayError('E_OUTBOX_OPEN', `outbox database ${path} has schema version ${version}, newer than this gridgate (${SCHEMA_VERSION})`);
     }
     return db;

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 export const BYTES = 'length(CAST(payload AS BLOB))';
 export const EVENT_BYTES = `${BYTES} + coalesce(length(snapshot), 0)`;
 
-/** Readings per multi-row INSERT (2 parameters each; SQLite allows 32,766 parameters). */
+/** Rows per multi-row INSERT (3 parameters each; SQLite allows 32,766 parameters). */
 export const INSERT_ROWS = 100;
 
 /** The outbox's prepared statements, made once per database. */
@@ -19,18 +19,18 @@ export function prepare(db: Database.Database) {
       `DELETE FROM events WHERE seq = (SELECT min(seq) FROM events) RETURNING ts_ms, ${EVENT_BYTES} AS n`,
     ),
     oldestEvent: db.prepare('SELECT ts_ms FROM events ORDER BY seq LIMIT 1'),
-    insertReading: db.prepare('INSERT INTO readings (ts_ms, payload) VALUES (?, ?)'),
-    insertManyReadings: db.prepare(`INSERT INTO readings (ts_ms, payload) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
-    readUnbatched: db.prepare('SELECT row, payload FROM readings WHERE row > ? ORDER BY row LIMIT ?'),
-    readRange: db.prepare('SELECT payload FROM readings WHERE row BETWEEN ? AND ? ORDER BY row'),
+    insertReading: db.prepare('INSERT INTO readings (ts_ms, payload, n) VALUES (?, ?, ?)'),
+    insertManyReadings: db.prepare(`INSERT INTO readings (ts_ms, payload, n) VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`),
+    readUnbatched: db.prepare('SELECT row, payload, n FROM readings WHERE row > ? ORDER BY row LIMIT ?'),
+    readRange: db.prepare('SELECT payload, n FROM readings WHERE row BETWEEN ? AND ? ORDER BY row'),
     dropUnbatched: db.prepare(
-      `DELETE FROM readings WHERE row IN (SELECT row FROM readings WHERE row > ? ORDER BY row LIMIT ?) RETURNING ts_ms, ${BYTES} AS n`,
+      `DELETE FROM readings WHERE row IN (SELECT row FROM readings WHERE row > ? ORDER BY row LIMIT ?) RETURNING ts_ms, n AS c, ${BYTES} AS n`,
     ),
     oldestReading: db.prepare('SELECT ts_ms FROM readings ORDER BY row LIMIT 1'),
     insertBatch: db.prepare('INSERT INTO batches (seq, first_row, last_row) VALUES (?, ?, ?)'),
     listBatches: db.prepare('SELECT seq, first_row, last_row FROM batches ORDER BY seq'),
     deleteBatchRow: db.prepare('DELETE FROM batches WHERE seq = ? RETURNING first_row, last_row'),
-    measureRange: db.prepare(`SELECT count(*) AS c, sum(${BYTES}) AS b FROM readings WHERE row BETWEEN ? AND ?`),
+    measureRange: db.prepare(`SELECT sum(n) AS c, sum(${BYTES}) AS b FROM readings WHERE row BETWEEN ? AND ?`),
     deleteRange: db.prepare('DELETE FROM readings WHERE row BETWEEN ? AND ?'),
   };
 }

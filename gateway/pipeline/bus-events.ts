@@ -19,6 +19,8 @@ export interface GatewayBusEvents {
   /** The picture of an event that has one (emitted just before its `event`); the UI keeps the last few. */
   'event-picture': { id: string; picture: Buffer };
   'device-state': DeviceState;
+  /** A device left the configuration (its retained state is cleared at the platform). */
+  'device-removed': { device: string };
   'device-configured': DeviceConfig;
   'mode-changed': ModeChange;
 }

@@ -141,8 +141,8 @@ export class LanePump {
     this.o.connection.publish(this.o.topics.telemetry, payload).then(
       () => {
         this.o.metrics.publishLatency.observe({ lane: 'telemetry' }, (performance.now() - started) / 1000);
-        this.o.metrics.readingsOut.inc(batch.readings.length);
-        this.delivered += batch.readings.length;
+        this.o.metrics.readingsOut.inc(batch.count);
+        this.delivered += batch.count;
         this.o.outbox.ackBatch(batch.seq);
         if (generation !== this.generation) return;
         this.batchesInFlight--;

@@ -5,6 +5,7 @@ import type { DeviceState, Mode } from '../core/model.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { CommandDispatcher } from '../commands/command-dispatcher.js';
 import type { Outbox } from '../outbox/outbox.js';
+import { DeviceStatePublisher } from './device-state-publisher.js';
 import { LanePump } from './lane-pump.js';
 import { PlatformConnection } from './platform-connection.js';
 import { ContractTopics } from './topics.js';
@@ -34,8 +35,7 @@ export class Uplink {
   readonly topics: ContractTopics;
   private readonly connection: PlatformConnection;
   private readonly pump: LanePump;
-  /** Device states changed while offline (or not yet confirmed), published on the next connect. */
-  private readonly dirtyDevices = new Map<string, DeviceState>();
+  private readonly deviceStates: DeviceStatePublisher;
   private stateTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: UplinkOptions) {
@@ -47,6 +47,10 @@ export class Uplink {
       will: () => ({ topic: this.topics.state, payload: this.stateMessage(false) }),
       log: o.log,
       now: () => o.clock.now(),
+    });
+    this.deviceStates = new DeviceStatePublisher({
+      publish: (device, payload) => this.connection.publish(this.topics.deviceState(device), payload, true),
+      connected: () => this.connection.state.connected,
     });
     this.pump = new LanePump({
       outbox: o.outbox,
@@ -68,6 +72,7 @@ export class Uplink {
       up: (generation) => void this.onConnected(generation),
       down: () => {
         this.pump.disconnected();
+        this.deviceStates.disconnected();
         this.o.metrics.uplinkConnected.set(0);
       },
       message: (topic, payload) => void this.onMessage(topic, payload),
@@ -91,18 +96,26 @@ export class Uplink {
     return this.pump.delivered;
   }
 
-  /** A device's state changed: publish it (retained) now, or on the next connect. */
+  /** A device's state changed: publish it (retained) now, or on the next connect; once per change. */
   deviceState(state: DeviceState): void {
-    this.dirtyDevices.set(state.device, state);
-    if (this.connection.state.connected) this.flushDeviceStates();
+    this.deviceStates.update(state);
+  }
+
+  /** A device left the configuration: its retained state is cleared (empty retained message). */
+  deviceRemoved(device: string): void {
+    this.deviceStates.remove(device);
+  }
+
+  /** Device-state messages handed to the connection since start. */
+  get deviceStatesPublished(): number {
+    return this.deviceStates.published;
   }
 
   /** Re-publishes `state` and every device state; returns the number of devices. */
   resync(): number {
     const devices = this.o.devices();
-    for (const d of devices) this.dirtyDevices.set(d.device, d);
     this.publishState();
-    this.flushDeviceStates();
+    this.deviceStates.republish(devices);
     return devices.length;
   }
 
@@ -122,21 +135,10 @@ export class Uplink {
     }
     if (generation !== this.connection.currentGeneration) return;
     this.publishState();
-    for (const d of this.o.devices()) if (!this.dirtyDevices.has(d.device)) this.dirtyDevices.set(d.device, d);
-    this.flushDeviceStates();
+    // Every device once per connection: the broker may have lost retained states, and the
+    // platform treats device states as stale while the gateway was offline (contract README).
+    this.deviceStates.republish(this.o.devices());
     this.pump.connected(generation);
-  }
-
-  private flushDeviceStates(): void {
-    for (const [id, state] of this.dirtyDevices) {
-      const payload = JSON.stringify({ schema: 'gridgate.device-state/1', ...state });
-      this.connection.publish(this.topics.deviceState(id), payload, true).then(
-        () => {
-          if (this.dirtyDevices.get(id) === state) this.dirtyDevices.delete(id);
-        },
-        () => {},
-      );
-    }
   }
 
   private async onMessage(topic: string, payload: Buffer): Promise<void> {

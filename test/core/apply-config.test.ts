@@ -36,7 +36,8 @@ describe('applying a new configuration to a running gateway', () => {
     expect(result.changed).toEqual(['devices: added env-2', 'devices: removed env-1']);
     expect(result.restartRequired).toEqual([]);
     await platform.until(() => platform.readings().some((r) => r.device === 'env-2'));
-    await platform.until(() => platform.of('device-state').some((m) => m.doc.device === 'env-1' && m.doc.status === 'disabled'));
+    // The removed device's retained state is deleted (an empty retained message), not left saying "online".
+    await platform.until(() => platform.messages.some((m) => m.topic.endsWith('/devices/env-1/state') && m.payload.length === 0));
     expect(gateway.status().uplink.connects).toBe(connectsBefore); // the platform connection was not touched
 
     const broken = testConfig(site.broker.url, tmp.dir, { devices: [] });

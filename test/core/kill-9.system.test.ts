@@ -26,7 +26,9 @@ function pendingIds(dbPath: string): { readings: string[]; events: string[] } {
   if (!existsSync(dbPath)) return { readings: [], events: [] };
   const db = new Database(dbPath, { readonly: true });
   try {
-    const readings = db.prepare("SELECT json_extract(payload, '$.id') FROM readings").pluck().all() as string[];
+    // A row holds a run of readings: their JSON objects joined by commas.
+    const rows = db.prepare('SELECT payload FROM readings').pluck().all() as string[];
+    const readings = rows.flatMap((p) => (JSON.parse(`[${p}]`) as Array<{ id: string }>).map((r) => r.id));
     const events = db.prepare('SELECT id FROM events').pluck().all() as string[];
     return { readings, events };
   } finally {

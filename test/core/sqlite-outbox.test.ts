@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
@@ -17,9 +18,10 @@ afterEach(() => {
   for (const c of dirs.splice(0)) c();
 });
 
-function open(path: string, capacityBytes = 64 * 1024 * 1024) {
+/** One reading per row unless a test asks for runs (rowReadings): batch sizes are then exact. */
+function open(path: string, capacityBytes = 64 * 1024 * 1024, rowReadings = 1) {
   const { db, movedAside } = openGatewayDatabase(path, 'FULL', silentLogger());
-  const outbox = new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes, log: silentLogger(), clock });
+  const outbox = new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes, log: silentLogger(), clock, rowReadings });
   const drops: DropNotice[] = [];
   outbox.onDrop((d) => drops.push(d));
   return { outbox, drops, movedAside };
@@ -139,5 +141,64 @@ describe('SqliteOutbox', () => {
     outbox.appendEvent(event());
     expect(outbox.readEvents(0, 10)[0]!.seq).toBe(1);
     outbox.close();
+  });
+
+  it('stores runs of readings as rows and forms batches of whole rows, counting readings, also after a restart', () => {
+    const path = newPath();
+    let { outbox } = open(path, 64 * 1024 * 1024, 100);
+    for (let poll = 0; poll < 5; poll++) outbox.appendReadings(Array.from({ length: 100 }, (_, i) => reading(poll * 100 + i)));
+    outbox.appendReadings(Array.from({ length: 250 }, (_, i) => reading(500 + i))); // rows of 100, 100, 50
+    outbox.flush();
+    expect(outbox.stats().telemetry.count).toBe(750);
+    const batches = outbox.formBatches(250, 60_000, 10);
+    // 250 per batch, whole rows of 100: 200, 200, 200, then 100 + 50 (not due: kept back).
+    expect(batches.map((b) => b.count)).toEqual([200, 200, 200]);
+    const values = (b: { readings: string[] }) => (JSON.parse(`[${b.readings.join(',')}]`) as Reading[]).map((r) => r.value);
+    expect(batches.flatMap(values)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    outbox.ackBatch(1);
+    outbox.close();
+    ({ outbox } = open(path, 64 * 1024 * 1024, 100));
+    expect(outbox.stats().telemetry.count).toBe(550);
+    expect(outbox.pendingBatches().map((b) => [b.seq, b.count])).toEqual([
+      [2, 200],
+      [3, 200],
+    ]);
+    clock.advance(60_000);
+    const last = outbox.formBatches(250, 60_000, 10);
+    expect(last.map((b) => b.count)).toEqual([150]);
+    expect(values(last[0]!)).toEqual(Array.from({ length: 150 }, (_, i) => 600 + i));
+    outbox.close();
+  });
+
+  it('tells when what was accepted is durable (committed), within the commit window', async () => {
+    const { outbox } = open(newPath());
+    await expect(outbox.committed()).resolves.toBeUndefined(); // nothing waiting
+    outbox.appendReadings([reading(1)]);
+    const durable = outbox.committed();
+    let done = false;
+    void durable.then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    expect(done).toBe(false); // not before the group commit
+    await durable;
+    expect(outbox.stats().telemetry.count).toBe(1);
+    outbox.close();
+  });
+
+  it('upgrades a version 1 database (one reading per row) in place', () => {
+    const path = newPath();
+    const { outbox } = open(path);
+    outbox.appendReadings([reading(1), reading(2)]);
+    outbox.close();
+    const raw = new Database(path);
+    raw.exec('CREATE TABLE r2 AS SELECT row, ts_ms, payload FROM readings; DROP TABLE readings;');
+    raw.exec('CREATE TABLE readings (row INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, payload TEXT NOT NULL); INSERT INTO readings SELECT * FROM r2; DROP TABLE r2;');
+    raw.prepare("UPDATE meta SET value = 1 WHERE key = 'schema_version'").run();
+    raw.close();
+    const again = open(path, 64 * 1024 * 1024, 100).outbox;
+    expect(again.stats().telemetry.count).toBe(2);
+    expect(again.formBatch(10, 0)?.count).toBe(2);
+    again.close();
   });
 });

@@ -63,6 +63,8 @@ function setup(drivers: FakeDriver[]) {
   bus.on('device-state', (s) => states.push(s));
   bus.on('driver-event', (e) => events.push(e));
   bus.on('samples', (b) => samples.push(b));
+  const removed: string[] = [];
+  bus.on('device-removed', (d) => removed.push(d.device));
   const manager = new DeviceManager({
     drivers: new Map(drivers.map((d) => [d.name, d])),
     bus,
@@ -73,7 +75,7 @@ function setup(drivers: FakeDriver[]) {
   });
   const of = (id: string) => states.filter((s) => s.device === id);
   const stateOf = (id: string) => manager.states().find((s) => s.device === id);
-  return { manager, clock, states, events, samples, of, stateOf };
+  return { manager, clock, states, events, samples, removed, of, stateOf };
 }
 
 describe('the device manager: start', () => {
@@ -215,16 +217,17 @@ describe('the device manager: isolation', () => {
 });
 
 describe('the device manager: live reconfiguration', () => {
-  it('adds new, updates changed, removes gone devices (published as disabled), and leaves unchanged ones untouched', async () => {
+  it('adds new, updates changed, removes gone devices (device-removed: the uplink clears their retained state), and leaves unchanged ones untouched', async () => {
     const drv = new FakeDriver('synthetic');
-    const { manager, states } = setup([drv]);
+    const { manager, states, removed } = setup([drv]);
     await manager.start([device('a'), device('b'), device('c')]);
     drv.calls.length = 0;
     states.length = 0;
     const result = await manager.apply([device('a'), device('b', { zone: 'gate-3' }), device('d')]);
     expect(result).toEqual({ added: ['d'], updated: ['b'], removed: ['c'] });
     expect(drv.calls).toEqual(['remove c', 'update b', 'add d']);
-    expect(states.find((s) => s.device === 'c')).toMatchObject({ status: 'disabled', error: 'removed from the configuration' });
+    expect(removed).toEqual(['c']);
+    expect(states.map((s) => s.device)).not.toContain('c');
     expect(states.map((s) => s.device)).not.toContain('a');
   });
 

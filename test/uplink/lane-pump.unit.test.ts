@@ -48,7 +48,8 @@ class MemoryOutbox {
   formBatches(maxReadings: number, _maxDelayMs: number, maxBatches: number): TelemetryBatch[] {
     const out: TelemetryBatch[] = [];
     while (out.length < maxBatches && this.readings.length > 0) {
-      const batch = { seq: this.nextBatchSeq++, readings: this.readings.splice(0, maxReadings) };
+      const readings = this.readings.splice(0, maxReadings);
+      const batch = { seq: this.nextBatchSeq++, readings, count: readings.length };
       this.formed.push(batch);
       out.push(batch);
     }

@@ -127,6 +127,12 @@ export class SparkplugUplink {
     else if (state.status !== 'online' && this.bornDevices.has(state.device)) void this.deviceDeath(state.device).catch(() => {});
   }
 
+  /** A device removed from the configuration: its DDEATH, so the host stops showing it as alive. */
+  deviceRemoved(device: string): void {
+    this.status_.delete(device);
+    if (this.bornDevices.has(device)) void this.deviceDeath(device).catch(() => {});
+  }
+
   /** The mode travels as `mode.changed` events and `Node Info/Mode`; nothing to do here. */
   publishState(): void {}
 

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { DeviceKind } from '../core/model.js';
+import type { RawSample } from '../devices/driver.js';
+
+/** What the guard watches, read once per tick. */
+export interface OverloadSignals {
+  /** Connected to the platform: a growing backlog then means the uplink cannot keep up (not an outage). */
+  connected(): boolean;
+  /** Age of the oldest telemetry waiting in the outbox (ms), 0 when none. */
+  backlogAgeMs(): number;
+  /** Share of the outbox capacity in use (0..1). */
+  capacityUsed(): number;
+  /** Milliseconds spent committing since the gateway started (the outbox's busy time). */
+  commitBusyMs(): number;
+  /** The kind of a device (decides whether its polls may be thinned). */
+  kindOf(device: string): DeviceKind | undefined;
+}
+
+export interface OverloadStatus {
+  overloaded: boolean;
+  /** 1 = every poll kept; N = one poll in N kept for low-priority devices. */
+  keepOneIn: number;
+  /** Why, in words, while overloaded. */
+  reason?: string;
+  since?: string;
+  /** Readings dropped at the edge by this policy since start. */
+  shed: number;
+}
+
+export interface OverloadGuardOptions {
+  signals: OverloadSignals;
+  log: Logger;
+  /** Called on entering and leaving overload (raise an event, publish state). */
+  onChange: (status: OverloadStatus) => void;
+  /** Called with readings dropped at the edge (reported like other drops, reason `overload`). */
+  onShed: (count: number, fromMs: number, toMs: number) => void;
+  tickMs?: number;
+  /** Memory limit to stay under (bytes); default the cgroup's memory.max when there is one (systemd MemoryMax). */
+  memoryLimitBytes?: number;
+}
+
+/**
+ * Device kinds whose polls are thinned: polled meters, where a skipped poll is a longer poll
+ * interval. Never MQTT sensors (they push, and a message they got a PUBACK for must not be
+ * lost: they are slowed by the PUBACK waiting for the commit instead), nor people counters,
+ * cameras and NVRs (they feed the crowd rules).
+ */
+const LOW_PRIORITY: ReadonlySet<DeviceKind> = new Set(['modbus', 'other']);
+/** Thinning never goes beyond one poll in this many. */
+const MAX_KEEP_ONE_IN = 32;
+/** Storage busier than this share of the wall time cannot keep up. */
+const COMMIT_BUSY_LIMIT = 0.6;
+/** Event-loop delay (p99 over a tick) above which the CPU cannot keep up, ms. */
+const LOOP_DELAY_LIMIT_MS = 1000;
+/** Telemetry older than this while connected: the uplink cannot keep up, ms. */
+const BACKLOG_AGE_LIMIT_MS = 15_000;
+/** Calm ticks before the thinning is halved again. */
+const CALM_TICKS = 5;
+
+/**
+ * Overload is handled, not suffered: once a second it looks at the storage (commit busy time),
+ * the CPU (event-loop delay), the uplink (age of the telemetry backlog while connected), the
+ * outbox fill and the process memory against the unit's MemoryMax. When one of them cannot keep
+ * up it says so (one warning, a metric, an event, /api/status) and thins the polls of
+ * low-priority devices at the edge — one poll in 2, 4, … 32 kept per device, as if their poll
+ * interval were stretched — counting what it drops; events and alerts are never thinned. When
+ * everything is calm for CALM_TICKS the thinning is halved step by step.
+ */
+export class OverloadGuard {
+  private keepOneIn = 1;
+  private calm = 0;
+  private reason: string | undefined;
+  private since: number | undefined;
+  private shed = 0;
+  private readonly polls = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private loopDelay: IntervalHistogram | undefined;
+  private lastBusy = 0;
+  private lastTick = 0;
+  private lateBefore = false;
+  private readonly memoryLimit: number | undefined;
+
+  constructor(private readonly o: OverloadGuardOptions) {
+    this.memoryLimit = o.memoryLimitBytes ?? cgroupMemoryMax();
+  }
+
+  start(): void {
+    this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    this.loopDelay.enable();
+    this.lastTick = performance.now();
+    this.lastBusy = this.o.signals.commitBusyMs();
+    this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.loopDelay?.disable();
+  }
+
+  status(): OverloadStatus {
+    const s: OverloadStatus = { overloaded: this.reason !== undefined, keepOneIn: this.keepOneIn, shed: this.shed };
+    if (this.reason) s.reason = this.reason;
+    if (this.since !== undefined) s.since = new Date(this.since).toISOString();
+    return s;
+  }
+
+  /**
+   * Whether a poll's samples go on into the pipeline; thinned polls are counted as shed. One
+   * call per driver batch (a poll or a message), so a device keeps whole polls.
+   */
+  admit(batch: readonly RawSample[]): boolean {
+    if (this.keepOneIn === 1 || batch.length === 0) return true;
+    const device = batch[0]!.device;
+    const kind = this.o.signals.kindOf(device);
+    if (!kind || !LOW_PRIORITY.has(kind)) return true;
+    const n = (this.polls.get(device) ?? 0) + 1;
+    this.polls.set(device, n);
+    if (n % this.keepOneIn === 0) return true;
+    let from = Number.POSITIVE_INFINITY;
+    let to = 0;
+    for (const s of batch) {
+      if (s.ts < from) from = s.ts;
+      if (s.ts > to) to = s.ts;
+    }
+    this.shed += batch.length;
+    this.o.onShed(batch.length, from, to);
+    return false;
+  }
+
+  /** One evaluation (public for tests). */
+  tick(): void {
+    const now = performance.now();
+    const busy = this.o.signals.commitBusyMs();
+    const share = now > this.lastTick ? (busy - this.lastBusy) / (now - this.lastTick) : 0;
+    this.lastBusy = busy;
+    this.lastTick = now;
+    const delayMs = this.loopDelay ? this.loopDelay.percentile(99) / 1e6 : 0;
+    this.loopDelay?.reset();
+    // A late event loop counts only on two ticks in a row: start-up and one-off pauses are not overload.
+    const lateLoop = delayMs > LOOP_DELAY_LIMIT_MS && this.lateBefore;
+    this.lateBefore = delayMs > LOOP_DELAY_LIMIT_MS;
+    const why = this.diagnose(share, lateLoop ? delayMs : 0);
+    if (why) {
+      this.calm = 0;
+      this.keepOneIn = Math.min(MAX_KEEP_ONE_IN, this.keepOneIn * 2);
+      if (this.reason === undefined) {
+        this.reason = why;
+        this.since = Date.now();
+        this.o.log.warn({ reason: why, keepOneIn: this.keepOneIn }, 'overloaded: thinning the polls of low-priority devices');
+        this.o.onChange(this.status());
+      } else {
+        this.reason = why;
+      }
+      return;
+    }
+    if (this.keepOneIn === 1) return;
+    if (++this.calm < CALM_TICKS) return;
+    this.calm = 0;
+    this.keepOneIn = Math.max(1, this.keepOneIn / 2);
+    if (this.keepOneIn === 1) {
+      this.o.log.info({ shed: this.shed }, 'overload over: every poll kept again');
+      this.reason = undefined;
+      this.since = undefined;
+      this.polls.clear();
+      this.o.onChange(this.status());
+    }
+  }
+
+  private diagnose(commitShare: number, loopDelayMs: number): string | undefined {
+    const s = this.o.signals;
+    if (this.memoryLimit !== undefined) {
+      const rss = process.memoryUsage.rss();
+      if (rss > this.memoryLimit * 0.8) return `memory ${Math.round(rss / 1048576)} MiB is over 80 % of the limit (${Math.round(this.memoryLimit / 1048576)} MiB)`;
+    }
+    if (commitShare > COMMIT_BUSY_LIMIT) return `the outbox spends ${Math.round(commitShare * 100)} % of the time committing`;
+    if (loopDelayMs > LOOP_DELAY_LIMIT_MS) return `the event loop is ${Math.round(loopDelayMs)} ms late (CPU saturated)`;
+    // During an outage the outbox stores by design and drops its oldest telemetry when full
+    // (reported); only a backlog that grows while connected means the uplink cannot keep up.
+    if (!s.connected()) return undefined;
+    if (s.backlogAgeMs() > BACKLOG_AGE_LIMIT_MS) return `the uplink is ${Math.round(s.backlogAgeMs() / 1000)} s behind`;
+    if (s.capacityUsed() > 0.9) return `the outbox is ${Math.round(s.capacityUsed() * 100)} % full`;
+    return undefined;
+  }
+}
+
+/** systemd's MemoryMax as cgroup v2 shows it for the process's own cgroup; undefined when unlimited or not readable. */
+function cgroupMemoryMax(): number | undefined {
+  try {
+    // "0::/system.slice/gridgate.service" (cgroup v2: one line with hierarchy 0).
+    const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    const text = readFileSync(`/sys/fs/cgroup${line ? line.slice(3) : ''}/memory.max`, 'utf8').trim();
+    const n = Number(text);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}

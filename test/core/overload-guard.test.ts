@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../gateway/core/logger.js';
+import type { DeviceKind } from '../../gateway/core/model.js';
+import type { RawSample } from '../../gateway/devices/driver.js';
+import { OverloadGuard, type OverloadStatus } from '../../gateway/pipeline/overload-guard.js';
+
+function setup(memoryLimitBytes = Number.MAX_SAFE_INTEGER) {
+  const signals = { busy: 0, connected: true, backlogAgeMs: 0, capacityUsed: 0 };
+  const kinds: Record<string, DeviceKind> = { meter: 'modbus', counter: 'people-counter', sensor: 'mqtt' };
+  const changes: OverloadStatus[] = [];
+  let shed = 0;
+  const guard = new OverloadGuard({
+    signals: {
+      connected: () => signals.connected,
+      backlogAgeMs: () => signals.backlogAgeMs,
+      capacityUsed: () => signals.capacityUsed,
+      commitBusyMs: () => signals.busy,
+      kindOf: (d) => kinds[d],
+    },
+    log: silentLogger(),
+    onChange: (s) => changes.push(s),
+    onShed: (n) => {
+      shed += n;
+    },
+    memoryLimitBytes,
+  });
+  const poll = (device: string): RawSample[] => Array.from({ length: 10 }, (_, i) => ({ device, point: `r${i}`, ts: Date.now(), raw: i }));
+  const admitted = (device: string, polls: number) => Array.from({ length: polls }, () => guard.admit(poll(device))).filter(Boolean).length;
+  return { guard, signals, changes, shed: () => shed, admitted };
+}
+
+describe('the overload guard', () => {
+  it('keeps every poll while calm', () => {
+    const { guard, changes, admitted } = setup();
+    guard.tick();
+    expect(admitted('meter', 100)).toBe(100);
+    expect(changes).toEqual([]);
+    expect(guard.status()).toMatchObject({ overloaded: false, keepOneIn: 1, shed: 0 });
+  });
+
+  it('when the uplink falls behind while connected: says so once, thins low-priority polls with counts, never the people counters, and recovers step by step', () => {
+    const { guard, signals, changes, shed, admitted } = setup();
+    signals.backlogAgeMs = 60_000;
+    guard.tick();
+    guard.tick();
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ overloaded: true, keepOneIn: 2 });
+    expect(changes[0]!.reason).toMatch(/uplink is 60 s behind/);
+    expect(guard.status().keepOneIn).toBe(4);
+    expect(admitted('meter', 100)).toBe(25);
+    expect(admitted('counter', 100)).toBe(100);
+    expect(admitted('sensor', 100)).toBe(100); // pushed and acknowledged: never thinned
+    expect(shed()).toBe(75 * 10);
+    expect(guard.status().shed).toBe(750);
+
+    signals.backlogAgeMs = 0;
+    for (let i = 0; i < 5; i++) guard.tick();
+    expect(guard.status()).toMatchObject({ overloaded: true, keepOneIn: 2 });
+    for (let i = 0; i < 5; i++) guard.tick();
+    expect(guard.status()).toMatchObject({ overloaded: false, keepOneIn: 1 });
+    expect(changes.at(-1)).toMatchObject({ overloaded: false, shed: 750 });
+    expect(admitted('meter', 10)).toBe(10);
+  });
+
+  it('an outage is not overload: an old backlog while disconnected thins nothing', () => {
+    const { guard, signals, changes } = setup();
+    signals.connected = false;
+    signals.backlogAgeMs = 600_000;
+    guard.tick();
+    expect(changes).toEqual([]);
+  });
+
+  it('sees storage that cannot keep up, and memory near the limit', () => {
+    const storage = setup();
+    storage.guard.start();
+    storage.signals.busy = 1e9; // more commit time than wall time since start
+    storage.guard.tick();
+    storage.guard.stop();
+    expect(storage.changes[0]?.reason).toMatch(/committing/);
+    const memory = setup(1024 * 1024);
+    memory.guard.tick();
+    expect(memory.changes[0]?.reason).toMatch(/memory \d+ MiB is over 80 % of the limit \(1 MiB\)/);
+  });
+});
