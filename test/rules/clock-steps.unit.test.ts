@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { basePointSchema } from '../../config/schema/point.js';
 import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
 import { ManualClock } from '../../gateway/core/clock.js';
@@ -35,13 +35,29 @@ function store(): SqliteStateStore {
 
 describe('the event gate across wall-clock steps', () => {
   const fireworks: EventInput = { type: 'fireworks', state: 'pulse', severity: 'major', source: { device: 'cam-1', channel: 2 } };
-  function setup() {
+  function setup(extra: object = {}) {
     const clock = new ManualClock(Date.parse('2026-12-31T15:00:00.000Z'));
-    const cfg = config({ rules: { suppression: { windowMs: 60_000 } } });
+    const cfg = config({ rules: { suppression: { windowMs: 60_000 } }, ...extra });
     const accepted: GatewayEvent[] = [];
-    const gate = new EventGate({ config: () => cfg, events: new EventFactory(createIdFactory(), clock, () => 'normal'), clock, log, mode: () => 'normal', camerasFor: () => [], snapshot: async () => Buffer.alloc(0), accept: (e) => accepted.push(e) });
-    return { clock, gate, accepted };
+    const asked: string[] = [];
+    const gate = new EventGate({
+      config: () => cfg,
+      events: new EventFactory(createIdFactory(), clock, () => 'normal'),
+      clock,
+      log,
+      mode: () => 'normal',
+      camerasFor: (source) => (source.device ? [source.device] : []),
+      snapshot: async (device) => {
+        asked.push(device);
+        return Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+      },
+      accept: (e) => accepted.push(e),
+    });
+    return { clock, gate, accepted, asked };
   }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it('delivers a repeat after the window although the wall clock stepped back 1 h (was: suppressed for an hour)', () => {
     const { clock, gate, accepted } = setup();
@@ -67,6 +83,34 @@ describe('the event gate across wall-clock steps', () => {
     clock.advance(1_000); // 60 s after the first
     expect(gate.raise(fireworks)).toBeDefined();
     expect(accepted.map((e) => e.data?.suppressed)).toEqual([undefined, 2]);
+  });
+  it('sends a fold summary at the end of the real window after a step back (was: an hour later)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { clock, gate, accepted } = setup({ rules: { suppression: { windowMs: 10_000 } } });
+    const crossing = (objectId: number): EventInput => ({ type: 'line.crossed', state: 'pulse', suppression: 'fold', source: { device: 'cam-1' }, data: { objectId } });
+    expect(gate.raise(crossing(1))).toBeDefined();
+    clock.step(-HOUR);
+    clock.advance(2_000);
+    expect(gate.raise(crossing(2))).toBeUndefined();
+    vi.advanceTimersByTime(7_999);
+    expect(accepted).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(accepted.map((e) => e.data?.suppressed)).toEqual([undefined, 1]);
+  });
+
+  it("rate-limits a camera's snapshots by real time: a step back does not withhold pictures for an hour", async () => {
+    const { clock, gate, accepted, asked } = setup({ rules: { suppression: { windowMs: 0 } }, modes: { policies: { normal: { snapshots: ['fireworks'] } } }, snapshots: { minIntervalMs: 5000 } });
+    gate.raise(fireworks);
+    await vi.waitFor(() => expect(accepted).toHaveLength(1));
+    clock.step(-HOUR);
+    clock.advance(1_000);
+    gate.raise(fireworks); // within 5 s: no picture
+    await vi.waitFor(() => expect(accepted).toHaveLength(2));
+    clock.advance(4_000);
+    gate.raise(fireworks);
+    await vi.waitFor(() => expect(accepted).toHaveLength(3));
+    expect(asked).toEqual(['cam-1', 'cam-1']);
+    expect(accepted.map((e) => e.snapshot?.bytes)).toEqual([4, undefined, 4]);
   });
 });
 
