@@ -10,6 +10,7 @@ import { zonedToEpoch } from '../../gateway/core/zoned-time.js';
 import { CalendarScheduler } from '../../gateway/modes/calendar.js';
 import { ModeManager } from '../../gateway/modes/mode-manager.js';
 import { openGatewayDatabase } from '../../gateway/outbox/sqlite-database.js';
+import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { SqliteStateStore } from '../../gateway/outbox/sqlite-state-store.js';
 import { EventFactory, type EventInput } from '../../gateway/pipeline/event-factory.js';
 import { Normalizer } from '../../gateway/pipeline/normalizer.js';
@@ -258,5 +259,21 @@ describe('the zone daily reset across wall-clock steps', () => {
     tick();
     expect(occupancy()).toBe(9);
     engine.stop();
+  });
+});
+
+describe('the outbox batch delay (maxDelayMs) across wall-clock steps', () => {
+  it('a partial batch is due after maxDelayMs of real time, whatever the wall clock did', () => {
+    const clock = new ManualClock(Date.parse('2026-12-31T15:00:00.000Z'));
+    const { db } = openGatewayDatabase(':memory:', 'NORMAL', log);
+    const outbox = new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes: 1 << 20, log, clock });
+    const ids = createIdFactory();
+    outbox.appendReadings(Array.from({ length: 3 }, (_, i) => ({ id: ids(), device: 'd', point: 'p', ts: new Date(clock.now()).toISOString(), value: i, quality: 'good' as const })));
+    clock.step(DAY);
+    expect(outbox.formBatches(10, 5_000, 1)).toEqual([]); // a day's step is not 5 s of waiting
+    clock.step(-DAY - HOUR);
+    clock.advance(5_000);
+    expect(outbox.formBatches(10, 5_000, 1).map((b) => b.readings.length)).toEqual([3]);
+    outbox.close();
   });
 });
