@@ -18,6 +18,7 @@ import { EventGate } from '../../gateway/rules/event-gate.js';
 import { ModeRules } from '../../gateway/rules/mode-rules.js';
 import { SensorThresholds } from '../../gateway/rules/sensor-thresholds.js';
 import { ZoneEngine } from '../../gateway/rules/zone-engine.js';
+import { SessionStore } from '../../gateway/ui/sessions.js';
 
 /**
  * Wall-clock steps (NTP, `date -s`, a dead RTC battery) while the gateway core runs: the
@@ -275,5 +276,20 @@ describe('the outbox batch delay (maxDelayMs) across wall-clock steps', () => {
     clock.advance(5_000);
     expect(outbox.formBatches(10, 5_000, 1).map((b) => b.readings.length)).toEqual([3]);
     outbox.close();
+  });
+});
+
+describe('UI sessions across wall-clock steps', () => {
+  it('the idle timeout is real time: a step back does not extend it, a step forward does not end a session', () => {
+    const clock = new ManualClock(Date.parse('2026-12-31T15:00:00.000Z'));
+    const sessions = new SessionStore({ idleMs: 60_000, absoluteMs: HOUR }, () => clock.now(), () => clock.monotonic());
+    const { id, session } = sessions.create('tech', 'technician', '127.0.0.1');
+    expect(session.createdAt).toBe(clock.now()); // a wall stamp (compared with a password change's)
+    clock.step(DAY);
+    clock.advance(1_000);
+    expect(sessions.get(id)).toBeDefined();
+    clock.step(-DAY - HOUR);
+    clock.advance(60_001);
+    expect(sessions.get(id)).toBeUndefined();
   });
 });
