@@ -114,7 +114,13 @@ describe('fault injection: a wall-clock step back of 1 h in a running gateway', 
     expect(gateway.raiseEvent(alert)).toBeUndefined(); // inside the window: suppressed, and counted
     let second: string | undefined;
     // Before the fix the window was measured on the stepped wall clock: suppressed for an hour.
-    await vi.waitFor(() => expect((second = gateway.raiseEvent(alert))).toBeDefined(), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(
+      () => {
+        second = gateway.raiseEvent(alert);
+        expect(second).toBeDefined();
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     const delivered = () => platform.messages.filter((m) => m.kind === 'event' && (m.doc?.id === first || m.doc?.id === second));
     await platform.until(() => delivered().length === 2, 15_000, 'both alerts delivered');
     const repeat = delivered().find((m) => m.doc?.id === second)!;
