@@ -6,7 +6,7 @@ import { registerBuiltinCommands } from './commands/builtin-commands.js';
 import { CommandDispatcher } from './commands/command-dispatcher.js';
 import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
-import { type Clock, systemClock } from './core/clock.js';
+import { type Clock, monotonicMs, systemClock } from './core/clock.js';
 import { createIdFactory, type IdFactory } from './core/ids.js';
 import { type GatewayEvent, MODES, type Mode, type Reading } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
@@ -327,7 +327,7 @@ export class Gateway {
       counters,
       committed: () => outbox.committed(),
     });
-    const dropReporter = new DropReporter((e) => this.raise(e), () => this.clock.now(), log.child({ component: 'outbox' }));
+    const dropReporter = new DropReporter((e) => this.raise(e), () => monotonicMs(this.clock), log.child({ component: 'outbox' })); // its window is a duration
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {
       outbox.appendEvent(event, snapshot);
       if (snapshot) this.bus.emit('event-picture', { id: event.id, picture: snapshot });

@@ -21,6 +21,9 @@ interface Proposal {
 export class CalendarScheduler {
   private timer: NodeJS.Timeout | undefined;
   private readonly windows: Array<{ name: string; start: number; end: number; mode: Mode }>;
+  /** The latest wall time (ms) the calendar has acted on: time before it has been lived already. */
+  private highWater = Number.NEGATIVE_INFINITY;
+  private steppedBack = false;
 
   constructor(
     private readonly calendar: GatewayConfig['calendar'],
@@ -58,6 +61,17 @@ export class CalendarScheduler {
   /** Applies a boundary if one has passed since the last check. */
   check(): void {
     const now = this.clock.now();
+    // Calendar boundaries are wall time by nature. After a step back the wall clock re-lives time
+    // the calendar has acted on already: its boundaries are not applied again (no step-down to a
+    // regular day in the middle of a scheduled event, no second start); boundaries past the
+    // high-water mark fire at their wall times as usual. A step forward just passes boundaries.
+    if (now < this.highWater) {
+      if (!this.steppedBack) this.log.warn({ now: new Date(now).toISOString(), actedUpTo: new Date(this.highWater).toISOString() }, 'wall clock stepped back: calendar holds until it passes the time already acted on');
+      this.steppedBack = true;
+      return;
+    }
+    this.highWater = now;
+    this.steppedBack = false;
     const next = this.proposal(now);
     const last = this.store.get<Proposal>('calendar:last');
     if (last && last.mode === next.mode && last.why === next.why) return;

@@ -24,7 +24,8 @@ export class HealthWatchdog {
   constructor(
     private readonly probe: ProgressProbe,
     private readonly periodMs: number,
-    private readonly now: () => number = Date.now,
+    /** Monotonic ms: a wall-clock step must neither hide a stall nor fake one (a needless restart). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   start(): void {

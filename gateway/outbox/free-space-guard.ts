@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import { type Clock, monotonicMs } from '../core/clock.js';
 
 /**
  * Watches the free space of the file system under the outbox. Below the minimum, new readings are
@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
  * checkpoints. statfs is asked at most every 250 ms; a change of state is logged once.
  */
 export class FreeSpaceGuard {
-  private checkedAt = 0;
+  private checkedAt = Number.NEGATIVE_INFINITY; // monotonic ms
   private isLow = false;
 
   constructor(
@@ -19,8 +19,8 @@ export class FreeSpaceGuard {
   ) {}
 
   low(): boolean {
-    const now = this.clock.now();
-    if (now - this.checkedAt < 250 && now >= this.checkedAt) return this.isLow;
+    const now = monotonicMs(this.clock);
+    if (now - this.checkedAt < 250) return this.isLow;
     this.checkedAt = now;
     let free: number;
     try {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import { type Clock, monotonicMs } from '../core/clock.js';
 import type { GatewayEvent, Reading } from '../core/model.js';
 import type { DiskReserve } from './disk-reserve.js';
 import { FreeSpaceGuard } from './free-space-guard.js';
@@ -99,12 +99,12 @@ export class SqliteOutbox implements Outbox {
   /** Highest reading row already in a batch; rows above it are waiting for one. */
   private lastBatchedRow = 0;
   private unbatchedCount = 0;
-  /** When the oldest reading that is in no batch yet was accepted (ms), for maxDelay. */
+  /** When the oldest reading that is in no batch yet was accepted (monotonic ms), for maxDelay. */
   private unbatchedSince: number | undefined;
   private readonly droppedTotals = { telemetry: 0, events: 0 };
   /** Set while commits fail for lack of disk: logged once when it starts and once when it ends. */
   private writeFailure: string | undefined;
-  private lastReserveAttempt = 0;
+  private lastReserveAttempt = Number.NEGATIVE_INFINITY; // monotonic ms
   private readonly freeSpace: FreeSpaceGuard | undefined;
 
   constructor(private readonly options: SqliteOutboxOptions) {
@@ -117,7 +117,7 @@ export class SqliteOutbox implements Outbox {
     this.lastBatchedRow = (this.db.prepare('SELECT max(last_row) FROM batches').pluck().get() as number | null) ?? 0;
     this.nextBatchSeq = (this.stmts.getMeta.get('next_batch_seq') as number | undefined) ?? 1;
     this.reloadCounters();
-    this.unbatchedSince = this.unbatchedCount > 0 ? options.clock.now() : undefined;
+    this.unbatchedSince = this.unbatchedCount > 0 ? monotonicMs(options.clock) : undefined;
   }
 
   appendReadings(readings: readonly Reading[]): void {
@@ -204,7 +204,7 @@ export class SqliteOutbox implements Outbox {
     }
     const started = performance.now();
     const unbatchedSince = this.unbatchedSince;
-    if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = this.options.clock.now();
+    if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = monotonicMs(this.options.clock);
     try {
       this.db.transaction(() => {
         for (const seq of ackedEvents) this.deleteEvent(seq);
@@ -279,7 +279,7 @@ export class SqliteOutbox implements Outbox {
   /** Inside the commit's transaction: chooses the rows of the next batches and writes their records. */
   private planBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): { formed: TelemetryBatch[]; apply: () => void } | undefined {
     if (this.unbatchedCount === 0 || maxBatches < 1) return undefined;
-    const waited = this.options.clock.now() - (this.unbatchedSince ?? 0);
+    const waited = monotonicMs(this.options.clock) - (this.unbatchedSince ?? 0);
     const due = waited >= maxDelayMs;
     if (this.unbatchedCount < maxReadings && !due) return undefined;
     // At most maxReadings × maxBatches rows: every row holds at least one reading.
@@ -315,7 +315,7 @@ export class SqliteOutbox implements Outbox {
       this.nextBatchSeq = first + chunks.length;
       this.lastBatchedRow = chunks.at(-1)!.rows.at(-1)!.row;
       this.unbatchedCount -= taken;
-      this.unbatchedSince = this.unbatchedCount > 0 ? this.options.clock.now() : undefined;
+      this.unbatchedSince = this.unbatchedCount > 0 ? monotonicMs(this.options.clock) : undefined;
     };
     return { formed: chunks.map((c, i) => ({ seq: first + i, readings: c.rows.map((r) => r.payload), count: c.count })), apply };
   }
@@ -600,7 +600,7 @@ export class SqliteOutbox implements Outbox {
   /** Puts the ballast back when there is room (at most once a minute). */
   private keepReserve(): void {
     const reserve = this.options.reserve;
-    const now = this.options.clock.now();
+    const now = monotonicMs(this.options.clock);
     if (!reserve || now - this.lastReserveAttempt < 60_000) return;
     this.lastReserveAttempt = now;
     if (!reserve.present && reserve.ensure()) this.options.log.info('reserve file written again');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BasePoint } from '../../config/schema/point.js';
-import { type Clock, formatTime } from '../core/clock.js';
+import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Quality, Reading, ReadingValue } from '../core/model.js';
 import type { RawSample } from '../devices/driver.js';
@@ -66,6 +66,7 @@ export class Normalizer {
   normalize(samples: readonly RawSample[]): Reading[] {
     const out: Reading[] = [];
     const now = this.clock.now();
+    const mono = monotonicMs(this.clock); // maxSilence is a duration: a wall step must not change it
     for (const s of samples) {
       const points = this.devices.get(s.device);
       if (!points) {
@@ -81,8 +82,8 @@ export class Normalizer {
       }
       const ts = Number.isFinite(s.ts) ? s.ts : now;
       const reading = this.toReading(s, point, ts);
-      if (!this.due(point, reading, now)) continue;
-      point.last = { value: reading.value, quality: reading.quality, at: now };
+      if (!this.due(point, reading, mono)) continue;
+      point.last = { value: reading.value, quality: reading.quality, at: mono };
       out.push(reading);
     }
     return out;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../config/schema/gateway-config.js';
-import { type Clock, formatTime } from '../core/clock.js';
+import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayEvent, Mode } from '../core/model.js';
 import type { EventFactory, EventInput } from '../pipeline/event-factory.js';
@@ -61,13 +61,15 @@ export class EventGate {
     const severity = policy?.severities?.[input.type];
     const withSeverity = severity ? { ...input, severity } : input;
     const key = `${input.key ?? `${input.type}:${input.source.device ?? ''}:${input.source.channel ?? ''}:${input.source.zone ?? ''}`}|${input.state}`;
-    const now = this.o.clock.now();
+    // The window and the snapshot rate limit are durations: monotonic ms, so a wall-clock step
+    // back cannot stretch a window by the step's length (a lost alert) nor a step forward end it.
+    const now = monotonicMs(this.o.clock);
     const window = config.rules.suppression.windowMs;
     const suppression = input.suppression ?? 'storm';
     if (window > 0 && suppression !== 'never' && !NEVER_SUPPRESSED.test(input.type)) {
       const last = this.lastSent.get(key);
       if (last !== undefined && now - last < window) {
-        if (suppression === 'fold') this.fold(key, withSeverity, now, window - (now - last));
+        if (suppression === 'fold') this.fold(key, withSeverity, window - (now - last));
         else this.suppressed.set(key, (this.suppressed.get(key) ?? 0) + 1);
         return undefined;
       }
@@ -95,7 +97,7 @@ export class EventGate {
     for (const key of [...this.folds.keys()]) this.flushFold(key);
   }
 
-  private fold(key: string, input: EventInput, now: number, remainingMs: number): void {
+  private fold(key: string, input: EventInput, remainingMs: number): void {
     let f = this.folds.get(key);
     if (!f) {
       const timer = setTimeout(() => this.flushFold(key), Math.max(0, remainingMs));
@@ -107,7 +109,7 @@ export class EventGate {
     f.count += 1;
     if (f.items.length < FOLD_KEEP) {
       const id = input.data?.objectId;
-      f.items.push({ ts: formatTime(input.ts ?? now), ...(typeof id === 'string' || typeof id === 'number' ? { objectId: String(id).slice(0, 64) } : {}) });
+      f.items.push({ ts: formatTime(input.ts ?? this.o.clock.now()), ...(typeof id === 'string' || typeof id === 'number' ? { objectId: String(id).slice(0, 64) } : {}) });
     }
   }
 
@@ -117,7 +119,7 @@ export class EventGate {
     if (!f) return;
     this.folds.delete(key);
     clearTimeout(f.timer);
-    this.lastSent.set(key, this.o.clock.now());
+    this.lastSent.set(key, monotonicMs(this.o.clock));
     try {
       const data = { ...f.input.data, suppressed: f.count, folded: f.items, ...(f.count > f.items.length ? { foldedNotKept: f.count - f.items.length } : {}) };
       this.o.accept(this.o.events.create({ ...f.input, data }));
@@ -126,6 +128,7 @@ export class EventGate {
     }
   }
 
+  /** `now`: monotonic ms (the per-camera rate limit is a duration). */
   private async withPicture(event: GatewayEvent, now: number): Promise<void> {
     const { minIntervalMs, maxBytes } = this.o.config().snapshots;
     for (const camera of this.o.camerasFor(event.source)) {

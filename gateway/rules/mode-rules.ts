@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../config/schema/gateway-config.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, monotonicMs } from '../core/clock.js';
 import { MODES, type Mode } from '../core/model.js';
 import type { ModeManager } from '../modes/mode-manager.js';
 import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
@@ -23,6 +23,7 @@ interface Escalation {
  */
 export class ModeRules {
   private readonly levels = new Map<string, number | undefined>();
+  /** Monotonic ms since when no crowd level is active (the calm period is a duration). */
   private calmSince: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -49,7 +50,7 @@ export class ModeRules {
   levelChanged(zone: string, level: number | undefined): void {
     this.levels.set(zone, level);
     const now = this.clock.now();
-    this.calmSince = [...this.levels.values()].every((l) => l === undefined) ? now : undefined;
+    this.calmSince = [...this.levels.values()].every((l) => l === undefined) ? monotonicMs(this.clock) : undefined;
     if (level === undefined) return;
     for (const rule of this.rules.modeRules) {
       if (rule.zone !== '*' && rule.zone !== zone) continue;
@@ -70,7 +71,7 @@ export class ModeRules {
       this.store.set('mode-rules:escalation', null);
       return;
     }
-    if (now - this.calmSince < this.rules.stepDown.afterCalmMs) return;
+    if (monotonicMs(this.clock) - this.calmSince < this.rules.stepDown.afterCalmMs) return;
     this.store.set('mode-rules:escalation', null);
     this.log.info({ to: escalation.previous }, 'calm period over: stepping down');
     this.modes.set(escalation.previous, 'rule:step-down', `no crowd level active for ${Math.round(this.rules.stepDown.afterCalmMs / 60_000)} min`, now);

@@ -1,9 +1,10 @@
 import type { SensorThreshold } from '../../config/schema/rules.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, monotonicMs } from '../core/clock.js';
 import type { Reading } from '../core/model.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 
 interface ConditionState {
+  /** Monotonic ms since when the value is beyond the limit (`forMs` is a duration). */
   pendingSince?: number;
   active: boolean;
 }
@@ -24,7 +25,7 @@ export class SensorThresholds {
 
   onReadings(readings: readonly Reading[]): void {
     if (this.rules.length === 0) return;
-    const now = this.clock.now();
+    const now = monotonicMs(this.clock);
     for (const r of readings) {
       if (r.quality === 'bad' || typeof r.value !== 'number') continue;
       for (const rule of this.rules) {

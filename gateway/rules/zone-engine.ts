@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ZoneConfig } from '../../config/schema/zones.js';
-import { type Clock, formatTime } from '../core/clock.js';
+import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Mode, Reading } from '../core/model.js';
 import { lastDailyAt } from '../core/zoned-time.js';
@@ -24,7 +24,7 @@ export interface ZoneEngineOptions {
   levelChanged: (zone: string, level: number | undefined, change: LevelChange) => void;
   /** A counting line's reading was not counted (gridgate_ingest_rejected_total{reason="implausible"}). */
   rejected?: (device: string, reason: 'implausible') => void;
-  /** The monotonic clock (ms) of the lines' elapsed times; default performance.now. */
+  /** The monotonic clock (ms) of every duration here; default the clock's own (monotonicMs). */
   monotonic?: () => number;
 }
 
@@ -35,12 +35,18 @@ interface RunningZone {
   config: ZoneConfig;
   occupancy: ZoneOccupancy;
   levels: CrowdLevels;
+  /** `at`: monotonic ms (the rate window is a duration). */
   flow: Array<{ at: number; entered: number; left: number }>;
-  lastReportAt: number;
+  /** Monotonic ms of the last report (undefined: none yet). */
+  lastReportAt: number | undefined;
+  /** Monotonic ms of the last daily reset in this process. */
+  lastResetMono?: number;
   dirty: boolean;
 }
 
 const PERSIST_EVERY_MS = 2000;
+/** A daily reset never follows the previous one (in this process) within 12 h of real (monotonic) time. */
+const MIN_RESET_GAP_MS = 12 * 3_600_000;
 
 /**
  * Crowd zones: counts from any driver's counting lines → occupancy, inflow and outflow (published
@@ -50,12 +56,13 @@ const PERSIST_EVERY_MS = 2000;
 export class ZoneEngine {
   private readonly zones: RunningZone[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private lastPersist = 0;
+  /** Monotonic ms of the last write (undefined: none yet). */
+  private lastPersist: number | undefined;
   private readonly anomalyLogged = new Map<string, { at: number; held: number }>();
   private readonly monotonic: () => number;
 
   constructor(private readonly o: ZoneEngineOptions) {
-    this.monotonic = o.monotonic ?? (() => performance.now());
+    this.monotonic = o.monotonic ?? (() => monotonicMs(o.clock));
   }
 
   start(): void {
@@ -65,7 +72,7 @@ export class ZoneEngine {
       const state: ZoneState = saved ?? { occupancy: 0, lines: {}, recentIds: [], resetAt: now };
       const levels = new CrowdLevels(config.hysteresis);
       if (saved?.levels) levels.restore(saved.levels);
-      this.zones.push({ config, occupancy: new ZoneOccupancy(config, state), levels, flow: [], lastReportAt: 0, dirty: true });
+      this.zones.push({ config, occupancy: new ZoneOccupancy(config, state), levels, flow: [], lastReportAt: undefined, dirty: true });
     }
     this.timer = setInterval(() => this.tick(), 500);
     this.timer.unref();
@@ -89,7 +96,7 @@ export class ZoneEngine {
         const change = zone.occupancy.apply(r.id, r.device, r.point, r.value, at);
         if (change.anomaly) this.anomaly(zone, change.anomaly, now);
         if (change.entered || change.left) {
-          zone.flow.push({ at: now, entered: change.entered, left: change.left });
+          zone.flow.push({ at: at.mono, entered: change.entered, left: change.left });
           zone.dirty = true;
           this.evaluate(zone, now);
         }
@@ -130,8 +137,7 @@ export class ZoneEngine {
   }
 
   status() {
-    const now = this.o.clock.now();
-    return this.zones.map((z) => ({ zone: z.config.id, name: z.config.name, occupancy: z.occupancy.occupancy, ...this.rates(z, now), level: z.levels.current, since: formatTime(z.occupancy.resetAt) }));
+    return this.zones.map((z) => ({ zone: z.config.id, name: z.config.name, occupancy: z.occupancy.occupancy, ...this.rates(z), level: z.levels.current, since: formatTime(z.occupancy.resetAt) }));
   }
 
   private evaluate(zone: RunningZone, now: number): void {
@@ -162,28 +168,50 @@ export class ZoneEngine {
 
   private tick(): void {
     const now = this.o.clock.now();
+    const mono = this.monotonic();
     for (const zone of this.zones) {
-      const resetAt = lastDailyAt(now, zone.config.dailyResetAt, this.o.timeZone);
-      if (resetAt > zone.occupancy.resetAt) {
-        this.o.log.info({ zone: zone.config.id, occupancy: zone.occupancy.occupancy }, 'daily occupancy reset');
-        zone.occupancy.reset(resetAt);
-        zone.dirty = true;
-        this.evaluate(zone, now);
-      }
-      const cutoff = now - zone.config.rateWindowMs;
+      this.dailyReset(zone, now, mono);
+      const cutoff = mono - zone.config.rateWindowMs;
       while (zone.flow.length && zone.flow[0]!.at < cutoff) zone.flow.shift();
-      const due = now - zone.lastReportAt >= zone.config.reportEveryMs;
-      if (due && (zone.dirty || now - zone.lastReportAt >= 60_000)) this.report(zone, now);
+      const since = zone.lastReportAt === undefined ? Number.POSITIVE_INFINITY : mono - zone.lastReportAt;
+      if (since >= zone.config.reportEveryMs && (zone.dirty || since >= 60_000)) this.report(zone, now);
     }
-    if (now - this.lastPersist >= PERSIST_EVERY_MS) this.persist();
+    if (this.lastPersist === undefined || mono - this.lastPersist >= PERSIST_EVERY_MS) this.persist();
+  }
+
+  /**
+   * The daily reset at local midnight (or `dailyResetAt`) is calendar time, so wall time — made
+   * robust to steps. A step back past the last reset would block the next one for the step's
+   * length: the stored reset time is moved back to the last scheduled one, without a reset. A
+   * scheduled time that comes round again less than 12 h of real (monotonic) time after this
+   * process's last reset is taken as done, never fired: a step back re-crossing midnight, or a
+   * step forward over it, must not zero a crowd's occupancy in the middle of an event.
+   */
+  private dailyReset(zone: RunningZone, now: number, mono: number): void {
+    const resetAt = lastDailyAt(now, zone.config.dailyResetAt, this.o.timeZone);
+    if (zone.occupancy.resetAt > now) {
+      this.o.log.warn({ zone: zone.config.id, lastReset: formatTime(zone.occupancy.resetAt), now: formatTime(now) }, 'wall clock is before the last daily reset (stepped back): next reset re-based');
+      zone.occupancy.resetAt = resetAt;
+      return;
+    }
+    if (resetAt <= zone.occupancy.resetAt) return;
+    if (zone.lastResetMono !== undefined && mono - zone.lastResetMono < MIN_RESET_GAP_MS) {
+      zone.occupancy.resetAt = resetAt;
+      return;
+    }
+    this.o.log.info({ zone: zone.config.id, occupancy: zone.occupancy.occupancy }, 'daily occupancy reset');
+    zone.occupancy.reset(resetAt);
+    zone.lastResetMono = mono;
+    zone.dirty = true;
+    this.evaluate(zone, now);
   }
 
   private report(zone: RunningZone, now: number): void {
-    zone.lastReportAt = now;
+    zone.lastReportAt = this.monotonic();
     zone.dirty = false;
     const device = `zone.${zone.config.id}`;
     const ts = formatTime(now);
-    const { inflow, outflow } = this.rates(zone, now);
+    const { inflow, outflow } = this.rates(zone);
     this.o.readings([
       { id: this.o.ids(), device, point: 'occupancy', ts, value: zone.occupancy.occupancy, unit: '{person}', quality: 'good' },
       { id: this.o.ids(), device, point: 'inflow', ts, value: inflow, unit: '{person}/min', quality: 'good' },
@@ -191,8 +219,8 @@ export class ZoneEngine {
     ]);
   }
 
-  private rates(zone: RunningZone, now: number): { inflow: number; outflow: number } {
-    const cutoff = now - zone.config.rateWindowMs;
+  private rates(zone: RunningZone): { inflow: number; outflow: number } {
+    const cutoff = this.monotonic() - zone.config.rateWindowMs;
     let entered = 0;
     let left = 0;
     for (const f of zone.flow) {
@@ -205,9 +233,9 @@ export class ZoneEngine {
   }
 
   private persist(force = false): void {
-    const now = this.o.clock.now();
-    if (!force && now - this.lastPersist < PERSIST_EVERY_MS) return;
-    this.lastPersist = now;
+    const mono = this.monotonic();
+    if (!force && this.lastPersist !== undefined && mono - this.lastPersist < PERSIST_EVERY_MS) return;
+    this.lastPersist = mono;
     for (const zone of this.zones) this.o.store.set(`zone:${zone.config.id}`, { ...zone.occupancy.snapshot(), levels: zone.levels.activeLevels });
   }
 }

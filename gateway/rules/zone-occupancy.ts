@@ -106,6 +106,11 @@ export class ZoneOccupancy {
     return this.state.resetAt;
   }
 
+  /** Re-bases the last reset's time without a reset (the wall clock was stepped back past it). */
+  set resetAt(at: number) {
+    this.state.resetAt = at;
+  }
+
   snapshot(): ZoneState {
     const lines: Record<string, CounterState> = {};
     for (const [key, s] of Object.entries(this.state.lines ?? {})) lines[key] = { ...s, pending: s.pending && { ...s.pending } };

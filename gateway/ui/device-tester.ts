@@ -31,7 +31,7 @@ export async function testDevice(
   device: DeviceConfig,
   o: { drivers: () => Map<string, Driver>; log: Logger; mode: () => Mode; point?: string; waitMs?: number; secretEnv?: () => Record<string, string> },
 ): Promise<DeviceTestResult> {
-  const started = Date.now();
+  const started = performance.now(); // a duration (tookMs): monotonic
   const driver = o.drivers().get(device.driver);
   const errors: string[] = [];
   if (!driver) return { ok: false, errors: [`no driver "${device.driver}" in this build`], seen: [], tookMs: 0 };
@@ -97,6 +97,6 @@ export async function testDevice(
   result.status = status;
   result.seen = [...seen.values()];
   result.ok = errors.length === 0 && (status?.status === 'online' || result.reading !== undefined || seen.size > 0 || result.snapshot !== undefined);
-  result.tookMs = Date.now() - started;
+  result.tookMs = Math.round(performance.now() - started);
   return result;
 }

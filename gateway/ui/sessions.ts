@@ -4,8 +4,12 @@ import type { Role } from './users.js';
 export interface Session {
   user: string;
   role: Role;
+  /** Wall ms (stamps: compared with a password change's stamp). */
   createdAt: number;
   lastSeenAt: number;
+  /** Monotonic ms: the idle and absolute timeouts are durations (a wall-clock step must not end or extend them). */
+  createdMono: number;
+  lastSeenMono: number;
   /** Sent by the page in `x-csrf-token` on every change (synchronizer token). */
   csrf: string;
   address: string;
@@ -33,15 +37,24 @@ export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly ended = new Set<(key: string, session: Session, why: SessionEnd) => void>();
 
+  private readonly now: () => number;
+  private readonly mono: () => number;
+
+  /** `clock`: wall ms for stamps; `monotonic`: for the timeouts (default performance.now, or a test's single `clock`). */
   constructor(
     private readonly timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
-    private readonly now: () => number = Date.now,
-  ) {}
+    clock?: () => number,
+    monotonic?: () => number,
+  ) {
+    this.now = clock ?? Date.now;
+    this.mono = monotonic ?? clock ?? (() => performance.now());
+  }
 
   create(user: string, role: Role, address: string): { id: string; session: Session } {
     const id = randomBytes(32).toString('base64url');
     const t = this.now();
-    const session: Session = { user, role, createdAt: t, lastSeenAt: t, csrf: randomBytes(24).toString('base64url'), address };
+    const m = this.mono();
+    const session: Session = { user, role, createdAt: t, lastSeenAt: t, createdMono: m, lastSeenMono: m, csrf: randomBytes(24).toString('base64url'), address };
     this.sessions.set(digest(id), session);
     this.sweep();
     return { id, session };
@@ -59,6 +72,7 @@ export class SessionStore {
     const s = this.peek(key);
     if (!s) return undefined;
     s.lastSeenAt = this.now();
+    s.lastSeenMono = this.mono();
     return { key, session: s };
   }
 
@@ -66,8 +80,8 @@ export class SessionStore {
   peek(key: string): Session | undefined {
     const s = this.sessions.get(key);
     if (!s) return undefined;
-    const t = this.now();
-    if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) {
+    const t = this.mono();
+    if (t - s.lastSeenMono > this.timeouts.idleMs || t - s.createdMono > this.timeouts.absoluteMs) {
       this.end(key, s, 'expired');
       return undefined;
     }
@@ -99,8 +113,8 @@ export class SessionStore {
   }
 
   private sweep(): void {
-    const t = this.now();
-    for (const [k, s] of this.sessions) if (t - s.lastSeenAt > this.timeouts.idleMs || t - s.createdAt > this.timeouts.absoluteMs) this.end(k, s, 'expired');
+    const t = this.mono();
+    for (const [k, s] of this.sessions) if (t - s.lastSeenMono > this.timeouts.idleMs || t - s.createdMono > this.timeouts.absoluteMs) this.end(k, s, 'expired');
   }
 
   private end(key: string, s: Session, why: SessionEnd): void {

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import type { Clock } from '../../gateway/core/clock.js';
 import { silentLogger } from '../../gateway/core/logger.js';
@@ -82,5 +82,49 @@ describe('fault injection: wall-clock jumps of ±1 day', () => {
     const contract = contractValidator();
     for (const m of platform.messages) if (m.kind === 'telemetry' || m.kind === 'event' || m.kind === 'state') expect(contract.check(m.kind, m.doc)).toBeUndefined();
     expect(gateway.status().zones[0]?.occupancy).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('fault injection: a wall-clock step back of 1 h in a running gateway', () => {
+  const tmp = tempDir();
+  let broker: PlatformBroker;
+  let platform: PlatformRecorder;
+  let gateway: Gateway;
+  afterAll(async () => {
+    await gateway?.stop();
+    await platform?.stop();
+    await broker?.stop();
+    tmp.cleanup();
+  });
+
+  it('delivers a repeated alert once the storm window (1 s, monotonic) is over, not an hour later', async () => {
+    broker = await startPlatformBroker();
+    platform = new PlatformRecorder(broker.url);
+    await platform.start();
+    const clock = new JumpingClock(); // no monotonic(): the gateway falls back to performance.now()
+    const raw = testConfig(broker.url, tmp.dir, { rules: { suppression: { windowMs: 1000 } } });
+    const r = validateConfig(raw, { baseDir: tmp.dir, env: {} });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    gateway = new Gateway({ config: r.loaded.config, baseDir: tmp.dir, log: silentLogger(), env: {}, clock });
+    await gateway.start();
+    const alert = { type: 'tamper', state: 'active' as const, severity: 'major' as const, source: { device: 'env-1' } };
+    const first = gateway.raiseEvent(alert);
+    expect(first).toBeDefined();
+    clock.offsetMs = -3_600_000;
+    expect(gateway.raiseEvent(alert)).toBeUndefined(); // inside the window: suppressed, and counted
+    let second: string | undefined;
+    // Before the fix the window was measured on the stepped wall clock: suppressed for an hour.
+    await vi.waitFor(
+      () => {
+        second = gateway.raiseEvent(alert);
+        expect(second).toBeDefined();
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const delivered = () => platform.messages.filter((m) => m.kind === 'event' && (m.doc?.id === first || m.doc?.id === second));
+    await platform.until(() => delivered().length === 2, 15_000, 'both alerts delivered');
+    const repeat = delivered().find((m) => m.doc?.id === second)!;
+    expect((repeat.doc?.data as { suppressed?: number } | undefined)?.suppressed).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(String(repeat.doc?.ts))).toBeLessThan(Date.now() - 3_500_000); // stamped with the stepped wall clock
   });
 });
