@@ -52,7 +52,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
 
   async start(ctx: DriverContext): Promise<void> {
     this.ctx = ctx;
-    this.log = ctx.log.child({ driver: 'onvif' });
+    this.log = ctx.log; // already bound to { driver: 'onvif' } by the device manager: binding it again duplicates the key in every line
     this.registry = this.options.registry ?? EventRegistry.load();
     if (this.options.subscriptionFile) this.ledger = new FileLedger(this.options.subscriptionFile, this.log);
   }
