@@ -23,6 +23,8 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
 
   app.get('/api/ui/devices', { preHandler: guard(ctx, 'viewer') }, async () => {
     const states = new Map(ctx.gateway().deviceStates().map((s) => [s.device, s]));
+    // Input each device had refused (malformed, duplicate-key, stale-time, implausible, …): gridgate_ingest_rejected_total.
+    const rejected = ctx.gateway().status().ingestRejected;
     const docs = (ctx.store.current().doc as Doc).devices ?? [];
     return {
       devices: docs.map((d) => {
@@ -38,6 +40,7 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
           reason: s?.error ?? (s?.meta?.reason as string | undefined),
           lastSeen: s?.lastSeen,
           since: s?.ts,
+          rejected: rejected[String(d.id)],
         };
       }),
     };

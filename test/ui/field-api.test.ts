@@ -79,6 +79,15 @@ describe('field API on a running gateway', () => {
     expect((await admin.get('/api/ui/zones/nowhere/history')).status).toBe(404);
   });
 
+  it("the devices list carries what each device had refused, by reason (issue 10: also on the UI's device page)", async () => {
+    const id = (await admin.get('/api/ui/devices')).body.devices[0].id as string;
+    h.gateway().rejections.add(id, 'duplicate-key');
+    h.gateway().rejections.add(id, 'duplicate-key');
+    h.gateway().rejections.add(id, 'stale-time');
+    const device = (await admin.get('/api/ui/devices')).body.devices.find((d: { id: string }) => d.id === id);
+    expect(device.rejected).toEqual({ 'duplicate-key': 2, 'stale-time': 1 });
+  });
+
   it('event pictures are served only with a session', async () => {
     const jpeg = testJpeg();
     const id = h.gateway().raiseEvent({ type: 'fire.smoke', state: 'pulse', severity: 'critical', source: { device: 'gate-1' }, message: 'smoke' }, jpeg)!;

@@ -18,7 +18,7 @@ export async function devicesPage(view, { args, session }) {
           'tr',
           { dataset: { device: d.id } },
           h('td', { 'data-label': t('devices.device'), class: 'c-name' }, h('strong', {}, d.name || d.id), d.name ? h('div', { class: 'muted small' }, h('code', {}, d.id)) : null),
-          h('td', { 'data-label': t('devices.status'), class: 'c-status' }, badge(d.enabled ? d.status : 'disabled'), d.reason ? h('div', { class: 'small error-text data reason' }, d.reason) : null),
+          h('td', { 'data-label': t('devices.status'), class: 'c-status' }, badge(d.enabled ? d.status : 'disabled'), d.reason ? h('div', { class: 'small error-text data reason' }, d.reason) : null, refusals(d.rejected)),
           h('td', { 'data-label': t('devices.lastSeen'), class: 'c-seen' }, since(d.lastSeen)),
           h('td', { 'data-label': t('devices.kind'), class: 'c-kind' }, tx('kind', d.kind), h('span', { class: 'muted small' }, ` · ${d.driver}`)),
           h('td', { 'data-label': t('devices.zone'), class: 'c-zone' }, d.zone || '—'),
@@ -47,6 +47,13 @@ export async function devicesPage(view, { args, session }) {
     draw();
   }, 5000);
   return () => clearInterval(timer);
+}
+
+/** What the gateway refused from this device since it started, by reason (nothing when nothing was refused). */
+function refusals(rejected) {
+  const entries = Object.entries(rejected ?? {}).filter(([, n]) => n > 0);
+  if (!entries.length) return null;
+  return h('div', { class: 'small muted refused', dataset: { refused: entries.map(([r, n]) => `${r}=${n}`).join(' ') } }, t('devices.refused', { list: entries.map(([r, n]) => `${tx('reject', r)} ${num(n)}`).join(t('list.separator')) }));
 }
 
 /**
