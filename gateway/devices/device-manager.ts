@@ -75,9 +75,14 @@ export class DeviceManager {
       const driver = this.o.drivers.get(d.driver);
       this.o.bus.emit('device-configured', d);
       if (!current) {
-        this.devices.set(d.id, { config: d, state: this.initialState(d) });
+        const added: ManagedDevice = { config: d, state: this.initialState(d) };
+        this.devices.set(d.id, added);
+        // Its first state before the driver runs: what the driver reports next is a change, and
+        // publishing the state again afterwards would repeat it (same status, a newer lastSeen).
+        this.o.bus.emit('device-state', added.state);
         if (d.enabled) await this.addToDriver(d);
         result.added.push(d.id);
+        continue;
       } else {
         const wasEnabled = current.config.enabled;
         const oldDriver = current.config.driver;
