@@ -261,7 +261,10 @@ export function defaultStreamUrl(secrets: SecretStore) {
     if (own !== undefined && url.hostname !== own) throw new GatewayError('E_LIVE_URL', `the camera reports its stream on another host (${url.hostname.slice(0, 64)}), not its own address: not opened`);
     if (cfg?.username && cfg.password) {
       url.username = encodeURIComponent(cfg.username);
-      url.password = encodeURIComponent(readSecret(cfg.password, process.cwd(), { ...process.env, ...secrets.env() }));
+      // The daemon's own secret resolution (its configuration folder and environment, with the
+      // stored secrets), not this process's working folder: a `{ file }` path is relative to the
+      // configuration, and a stored password lives in the sealed store (issue 17).
+      url.password = encodeURIComponent(gateway.readSecret(cfg.password, secrets.env()));
     }
     return url.toString();
   };
