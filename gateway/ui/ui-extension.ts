@@ -36,7 +36,7 @@ import type { LogRing } from './log-ring.js';
 import { miscRoutes } from './misc-routes.js';
 import type { SecretStore } from './secret-store.js';
 import { DEFAULT_TIMEOUTS, type SessionTimeouts, SessionStore } from './sessions.js';
-import { newSetupCode } from './setup-code.js';
+import { SetupCodeFile } from './setup-code.js';
 import { SESSION_COOKIE, type UiContext } from './ui-context.js';
 import { UserStore } from './users.js';
 
@@ -83,12 +83,14 @@ export class TechnicianUi implements GatewayExtension {
   readonly name = 'technician-ui';
   private current: Gateway | undefined;
   private code: string | undefined;
+  private readonly codeFile: SetupCodeFile;
   private readonly ctx: UiContext;
   /** Zone history, trends, event pictures and alarm acknowledgements (public for tests and tools). */
   readonly field: FieldData;
 
   constructor(private readonly o: TechnicianUiOptions) {
     this.field = new FieldData(o.stateDir);
+    this.codeFile = new SetupCodeFile(join(o.stateDir, 'setup-code'));
     const live = new LiveCache();
     // Test-before-save drivers resolve secrets as the daemon does (its configuration folder and
     // environment, with the stored secrets), plus the password typed for the test.
@@ -121,6 +123,7 @@ export class TechnicianUi implements GatewayExtension {
       setupCode: () => this.code,
       clearSetupCode: () => {
         this.code = undefined;
+        this.codeFile.remove();
       },
       discover: o.discover ?? ((timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs)),
       testDevice: (device, point) => {
@@ -184,14 +187,23 @@ export class TechnicianUi implements GatewayExtension {
     this.ctx.sockets.start();
     registerLiveViewMetrics(gateway, this.ctx.streams);
     this.field.attach(gateway);
-    if (this.ctx.users.count() === 0 && !this.code) {
-      const { code, display } = newSetupCode();
+    if (this.ctx.users.count() > 0) {
+      // An administrator exists (set up here, or with `gridgate passwd` from the shell): no code may remain.
+      this.code = undefined;
+      this.codeFile.remove();
+    } else if (!this.code) {
+      const { code, display, fresh } = this.codeFile.obtain();
       this.code = code;
       const { scheme, fingerprint } = gateway.httpInfo;
       const url = `${scheme}://${gateway.config.http.host}:${gateway.httpPort}/ui/`;
+      const tls = fingerprint ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.` : '';
+      // The code is printed once, when it is made, so `journalctl -u gridgate | grep 'setup code'`
+      // finds exactly the one that holds. Later starts remind without the code (and without the
+      // words "setup code"); the file keeps it for root.
       (this.o.announce ?? ((t) => process.stderr.write(`${t}\n`)))(
-        `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.` +
-          (fingerprint ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.` : ''),
+        fresh
+          ? `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.${tls}`
+          : `gridgate: no UI user exists yet. Open ${url} and enter the one-time code printed when it was made (unchanged since: the journal has it, and root can read it in the UI state folder).${tls}`,
       );
     }
   }
