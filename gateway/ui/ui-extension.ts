@@ -37,7 +37,7 @@ import { miscRoutes } from './misc-routes.js';
 import type { SecretStore } from './secret-store.js';
 import { DEFAULT_TIMEOUTS, type SessionTimeouts, SessionStore } from './sessions.js';
 import { SetupCodeFile } from './setup-code.js';
-import { SESSION_COOKIE, type UiContext } from './ui-context.js';
+import { type DiscoveryReports, SESSION_COOKIE, type UiContext } from './ui-context.js';
 import { UserStore } from './users.js';
 
 export interface TechnicianUiOptions {
@@ -125,7 +125,7 @@ export class TechnicianUi implements GatewayExtension {
         this.code = undefined;
         this.codeFile.remove();
       },
-      discover: o.discover ?? ((timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs)),
+      discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
       testDevice: (device, point) => {
         const typed = unsealForTest(device);
         return testDevice(typed.device as DeviceConfig, {
@@ -236,10 +236,11 @@ function quietContext(log: Logger): DriverContext {
   return { log: log.child({ component: 'ui-discovery' }), clock: systemClock, samples: () => {}, event: () => {}, status: () => {}, mode: () => 'normal', onModeChange: () => () => {} };
 }
 
-async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<DiscoveredDevice[]> {
-  const out: DiscoveredDevice[] = [];
+async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }> {
+  const found: DiscoveredDevice[] = [];
+  const reports: DiscoveryReports = [];
   // Fresh driver instances, started with a context that goes nowhere: discovery offers, never adds.
-  const found = await Promise.all(
+  const lists = await Promise.all(
     [...drivers().values()]
       .filter((d) => d.discover)
       .map(async (driver) => {
@@ -250,12 +251,15 @@ async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, time
           log.warn({ err, driver: driver.name }, 'discovery failed');
           return [];
         } finally {
+          // What it probed on which interfaces: shown after an empty scan (before stop drops the driver).
+          const report = driver.discoveryReport?.();
+          if (report) reports.push({ driver: driver.name, report });
           await driver.stop(AbortSignal.timeout(2000)).catch(() => {});
         }
       }),
   );
-  for (const list of found) out.push(...list);
-  return out;
+  for (const list of lists) found.push(...list);
+  return { found, reports };
 }
 
 /** The channel's stream from the device state (credentials redacted there), with the device's own credentials put back. */
