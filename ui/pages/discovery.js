@@ -9,11 +9,12 @@ export async function discoveryPage(view) {
     notice(msg, 'info', t('discovery.scanning'));
     try {
       const { found, reports = [] } = await post('/api/ui/discovery/scan', { timeoutMs: 3000 });
-      notice(msg, found.length ? 'ok' : 'info', found.length ? t('discovery.answered', { count: found.length }) : `${t('discovery.answered', { count: 0 })} ${t('discovery.byAddress')}`);
-      draw(found);
       // Nothing answered: say what was probed on which interfaces, so the technician can tell "no
-      // camera there" from "the probe never reached that network".
-      if (!found.length && reports.length) results.append(reportView(reports));
+      // camera there" from "the probe never reached that network"; the report ends with how to add by address.
+      const hint = found.length || reports.length ? '' : ` ${t('discovery.byAddress')}`;
+      notice(msg, found.length ? 'ok' : 'info', `${t('discovery.answered', { count: found.length })}${hint}`);
+      if (found.length) draw(found);
+      else mount(results, reports.length ? reportView(reports) : null);
     } catch (err) {
       notice(msg, 'error', err.message);
     }
