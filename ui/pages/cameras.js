@@ -166,6 +166,8 @@ async function livePage(view, device, channel) {
       source.shouldAttemptReconnect = false;
       state.textContent = refusal(e.code, e.reason || '');
       state.dataset.refused = String(e.code);
+      // Said plainly, not in the small grey status line: the picture will not come.
+      state.className = 'notice error';
     }
     onClose(e);
   };
