@@ -37,7 +37,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     if (!(sent.length === code.length && timingSafeEqual(Buffer.from(sent), Buffer.from(code)))) {
       ctx.throttle.fail('setup', req.ip);
       ctx.audit.append({ who: '(anonymous)', address: req.ip, action: 'setup', outcome: 'refused', reason: 'wrong setup code' });
-      return refuse(reply, 403, 'E_UI_SETUP_CODE', 'wrong setup code: it is printed in the gateway log (journalctl -u gridgate) at start');
+      return refuse(reply, 403, 'E_UI_SETUP_CODE', 'wrong setup code: it is printed in the gateway log (journalctl -u gridgate) when it is made');
     }
     const name = body.user;
     if (typeof name !== 'string' || !USER_NAME.test(name)) return refuse(reply, 400, 'E_UI_INVALID', 'user: 2..32 lower-case letters, digits, . _ - starting with a letter', { field: 'user' });

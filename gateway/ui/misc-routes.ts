@@ -13,7 +13,7 @@ export async function miscRoutes(app: FastifyInstance, ctx: UiContext): Promise<
   app.post<{ Body: { timeoutMs?: unknown } }>('/api/ui/discovery/scan', { preHandler: guard(ctx, 'technician', 'discovery.scan') }, async (req, reply) => {
     const timeoutMs = Math.min(15_000, Math.max(500, Number(req.body?.timeoutMs ?? 3000) || 3000));
     try {
-      const found = await ctx.discover(timeoutMs);
+      const { found, reports } = await ctx.discover(timeoutMs);
       const devices = ctx.gateway().config.devices as ReadonlyArray<{ id: string; url?: string }>;
       const hostOf = (u: string | undefined) => {
         try {
@@ -28,6 +28,8 @@ export async function miscRoutes(app: FastifyInstance, ctx: UiContext): Promise<
           const match = devices.find((d) => d.url !== undefined && (hostOf(d.url) === hostOf(f.address) || d.url === f.address));
           return { ...f, configured: match?.id };
         }),
+        // What was probed where (interfaces, targets, answers): the page shows it when nothing answered.
+        reports,
       };
     } catch (err) {
       return refuse(reply, 502, 'E_UI_DISCOVERY', errorMessage(err));

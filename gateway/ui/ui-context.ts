@@ -41,7 +41,8 @@ export interface UiContext {
   setupCode(): string | undefined;
   clearSetupCode(): void;
   /** Looks for devices on the network (every driver that can). */
-  discover(timeoutMs: number): Promise<DiscoveredDevice[]>;
+  /** Devices found, and per driver what it probed where (`discoveryReport`), for an empty scan. */
+  discover(timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }>;
   /** Tests a device configuration before it is saved. */
   testDevice(device: Record<string, unknown>, point?: string): Promise<unknown>;
 }
@@ -63,3 +64,6 @@ export function who(req: FastifyRequest): string {
 export function refuse(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
   return reply.code(status).send({ error: { code, message, ...extra } });
 }
+
+/** What each driver's last scan probed, by driver name (the driver's own report, see Driver.discoveryReport). */
+export type DiscoveryReports = Array<{ driver: string; report: Record<string, unknown> }>;

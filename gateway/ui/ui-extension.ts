@@ -36,8 +36,8 @@ import type { LogRing } from './log-ring.js';
 import { miscRoutes } from './misc-routes.js';
 import type { SecretStore } from './secret-store.js';
 import { DEFAULT_TIMEOUTS, type SessionTimeouts, SessionStore } from './sessions.js';
-import { newSetupCode } from './setup-code.js';
-import { SESSION_COOKIE, type UiContext } from './ui-context.js';
+import { SetupCodeFile } from './setup-code.js';
+import { type DiscoveryReports, SESSION_COOKIE, type UiContext } from './ui-context.js';
 import { UserStore } from './users.js';
 
 export interface TechnicianUiOptions {
@@ -83,12 +83,14 @@ export class TechnicianUi implements GatewayExtension {
   readonly name = 'technician-ui';
   private current: Gateway | undefined;
   private code: string | undefined;
+  private readonly codeFile: SetupCodeFile;
   private readonly ctx: UiContext;
   /** Zone history, trends, event pictures and alarm acknowledgements (public for tests and tools). */
   readonly field: FieldData;
 
   constructor(private readonly o: TechnicianUiOptions) {
     this.field = new FieldData(o.stateDir);
+    this.codeFile = new SetupCodeFile(join(o.stateDir, 'setup-code'));
     const live = new LiveCache();
     // Test-before-save drivers resolve secrets as the daemon does (its configuration folder and
     // environment, with the stored secrets), plus the password typed for the test.
@@ -121,8 +123,9 @@ export class TechnicianUi implements GatewayExtension {
       setupCode: () => this.code,
       clearSetupCode: () => {
         this.code = undefined;
+        this.codeFile.remove();
       },
-      discover: o.discover ?? ((timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs)),
+      discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
       testDevice: (device, point) => {
         const typed = unsealForTest(device);
         return testDevice(typed.device as DeviceConfig, {
@@ -184,14 +187,23 @@ export class TechnicianUi implements GatewayExtension {
     this.ctx.sockets.start();
     registerLiveViewMetrics(gateway, this.ctx.streams);
     this.field.attach(gateway);
-    if (this.ctx.users.count() === 0 && !this.code) {
-      const { code, display } = newSetupCode();
+    if (this.ctx.users.count() > 0) {
+      // An administrator exists (set up here, or with `gridgate passwd` from the shell): no code may remain.
+      this.code = undefined;
+      this.codeFile.remove();
+    } else if (!this.code) {
+      const { code, display, fresh } = this.codeFile.obtain();
       this.code = code;
       const { scheme, fingerprint } = gateway.httpInfo;
       const url = `${scheme}://${gateway.config.http.host}:${gateway.httpPort}/ui/`;
+      const tls = fingerprint ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.` : '';
+      // The code is printed once, when it is made, so `journalctl -u gridgate | grep 'setup code'`
+      // finds exactly the one that holds. Later starts remind without the code (and without the
+      // words "setup code"); the file keeps it for root.
       (this.o.announce ?? ((t) => process.stderr.write(`${t}\n`)))(
-        `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.` +
-          (fingerprint ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.` : ''),
+        fresh
+          ? `gridgate: no UI user exists yet. Open ${url} and enter the one-time setup code ${display} to create the administrator.${tls}`
+          : `gridgate: no UI user exists yet. Open ${url} and enter the one-time code printed when it was made (unchanged since: the journal has it, and root can read it in the UI state folder).${tls}`,
       );
     }
   }
@@ -224,10 +236,11 @@ function quietContext(log: Logger): DriverContext {
   return { log: log.child({ component: 'ui-discovery' }), clock: systemClock, samples: () => {}, event: () => {}, status: () => {}, mode: () => 'normal', onModeChange: () => () => {} };
 }
 
-async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<DiscoveredDevice[]> {
-  const out: DiscoveredDevice[] = [];
+async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }> {
+  const found: DiscoveredDevice[] = [];
+  const reports: DiscoveryReports = [];
   // Fresh driver instances, started with a context that goes nowhere: discovery offers, never adds.
-  const found = await Promise.all(
+  const lists = await Promise.all(
     [...drivers().values()]
       .filter((d) => d.discover)
       .map(async (driver) => {
@@ -238,12 +251,15 @@ async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, time
           log.warn({ err, driver: driver.name }, 'discovery failed');
           return [];
         } finally {
+          // What it probed on which interfaces: shown after an empty scan (before stop drops the driver).
+          const report = driver.discoveryReport?.();
+          if (report) reports.push({ driver: driver.name, report });
           await driver.stop(AbortSignal.timeout(2000)).catch(() => {});
         }
       }),
   );
-  for (const list of found) out.push(...list);
-  return out;
+  for (const list of lists) found.push(...list);
+  return { found, reports };
 }
 
 /** The channel's stream from the device state (credentials redacted there), with the device's own credentials put back. */
@@ -261,7 +277,10 @@ export function defaultStreamUrl(secrets: SecretStore) {
     if (own !== undefined && url.hostname !== own) throw new GatewayError('E_LIVE_URL', `the camera reports its stream on another host (${url.hostname.slice(0, 64)}), not its own address: not opened`);
     if (cfg?.username && cfg.password) {
       url.username = encodeURIComponent(cfg.username);
-      url.password = encodeURIComponent(readSecret(cfg.password, process.cwd(), { ...process.env, ...secrets.env() }));
+      // The daemon's own secret resolution (its configuration folder and environment, with the
+      // stored secrets), not this process's working folder: a `{ file }` path is relative to the
+      // configuration, and a stored password lives in the sealed store (issue 17).
+      url.password = encodeURIComponent(gateway.readSecret(cfg.password, secrets.env()));
     }
     return url.toString();
   };

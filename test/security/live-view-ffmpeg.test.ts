@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Gateway } from '../../gateway/daemon.js';
+import { readSecret } from '../../gateway/config/secrets.js';
+import { Gateway } from '../../gateway/daemon.js';
 import { ffconcatScript, ffmpegArgs, LiveStreams } from '../../gateway/ui/live-streams.js';
 import { checkStreamUrl } from '../../gateway/ui/live-url.js';
 import { SecretStore } from '../../gateway/ui/secret-store.js';
@@ -58,6 +59,7 @@ describe('attack: a hostile stream address reads local files through live view',
       const gateway = (stream: string) =>
         ({
           deviceStates: () => [{ device: 'cam-1', meta: { channels: [{ channel: 1, stream }] } }],
+          readSecret: (ref: Parameters<typeof readSecret>[0], extra: Record<string, string>) => readSecret(ref, tmp.dir, extra),
           config: { devices: [{ id: 'cam-1', url: 'http://10.20.0.31/onvif/device_service', username: 'admin', password: { env: 'GRIDGATE_SECRET_DEV_CAM_1_PASSWORD' } }] },
         }) as unknown as Gateway;
       const url = defaultStreamUrl(secrets);
@@ -106,6 +108,55 @@ describe('attack: read the camera password from ps while live view runs (GStream
       leave();
     }
     expect(lines.join('\n')).not.toContain(PASSWORD);
+  });
+
+  // Issue 17: the stream address's password used to be resolved from this process's working folder
+  // and environment, not as the daemon resolves secrets (its configuration folder, its environment,
+  // the sealed store). Three cameras, each with its password kept another way; each plays.
+  it("a camera's stored, file or daemon-environment password is resolved as the daemon does, and it plays", async () => {
+    const tmp = tempDir('gridgate-sec-cam-pass-');
+    try {
+      const secrets = new SecretStore({ file: join(tmp.dir, 'data', 'secrets.json'), keyFile: join(tmp.dir, 'etc', 'secret.key') });
+      secrets.open();
+      secrets.set('DEV_CAM_1_PASSWORD', PASSWORD);
+      // Relative to the configuration's folder (tmp.dir), which is not this process's working folder.
+      mkdirSync(join(tmp.dir, 'secrets'));
+      writeFileSync(join(tmp.dir, 'secrets', 'cam-2.pass'), `${PASSWORD}\n`, { mode: 0o600 });
+      expect(process.cwd()).not.toBe(tmp.dir);
+      expect(process.env.GRIDGATE_CAM_3_PASSWORD).toBeUndefined();
+      const device = (id: string, password: unknown) => ({ id, kind: 'camera', url: `http://127.0.0.1:${rtsp.port}/onvif/device_service`, username: 'cam', password });
+      const gateway = new Gateway({
+        config: {
+          devices: [
+            device('cam-1', { env: 'GRIDGATE_SECRET_DEV_CAM_1_PASSWORD' }),
+            device('cam-2', { file: 'secrets/cam-2.pass' }),
+            device('cam-3', { env: 'GRIDGATE_CAM_3_PASSWORD' }),
+          ],
+        } as never,
+        baseDir: tmp.dir,
+        env: { GRIDGATE_CAM_3_PASSWORD: PASSWORD },
+        log,
+      });
+      vi.spyOn(gateway, 'deviceStates').mockReturnValue(
+        ['cam-1', 'cam-2', 'cam-3'].map((d) => ({ device: d, meta: { channels: [{ channel: 1, stream: rtsp.url }] } })) as never,
+      );
+      // The stored password is encrypted at rest: not in the secrets file in clear.
+      expect(readFileSync(join(tmp.dir, 'data', 'secrets.json'), 'utf8')).not.toContain(PASSWORD);
+      const resolve = defaultStreamUrl(secrets);
+      for (const cam of ['cam-1', 'cam-2', 'cam-3']) {
+        const streams = new LiveStreams({ resolve: (d, c) => resolve(gateway, d, c), log });
+        const chunks: Buffer[] = [];
+        const leave = streams.join(cam, 1, (c) => chunks.push(c), 'vera');
+        try {
+          await vi.waitFor(() => expect(Buffer.concat(chunks).length, `${cam}: ${streams.stats()[0]?.lastError}`).toBeGreaterThan(16 * 1024), { timeout: 30_000, interval: 100 });
+        } finally {
+          leave();
+        }
+      }
+      expect(lines.join('\n')).not.toContain(PASSWORD);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('a refused password or a missing stream: the viewer gets the cause, not ffmpeg text', async () => {

@@ -65,8 +65,12 @@ describe('cameras and live view in headless Chromium', () => {
     });
   }
 
-  it('desktop: over the live view limit the page says so, instead of a black picture', async () => {
-    const chrome = await launchChromium({ viewport: { width: 1280, height: 860 } });
+  for (const [lang, said] of [
+    ['en', 'live view limit reached: you already watch 4 live views (at most 4); close one first'],
+    ['zh-CN', '已达实时画面上限：您已在观看 4 路实时画面（最多 4 路），请先关闭一路'],
+  ] as const)
+  it(`desktop ${lang}: over the live view limit the page says so in the user's language, instead of a black picture`, async () => {
+    const chrome = await launchChromium({ viewport: { width: 1280, height: 860 }, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
     try {
       const page = chrome.page;
       await page.goto(`${h.url}/ui/`);
@@ -82,8 +86,8 @@ describe('cameras and live view in headless Chromium', () => {
       await page.waitForFunction(() => fetch('/api/ui/cameras').then((r) => r.json()).then((j: any) => j.liveView.viewers === 4));
       await page.goto(`${h.url}/ui/#/cameras/live/cam-002/1`);
       await page.waitForFunction(() => document.querySelector('#live-state')?.dataset.refused === '4429');
-      expect(await page.textContent('#live-state')).toBe('live view limit reached: you already watch 4 live views (at most 4); close one first');
-      await shot(page, 'desktop-22-live-limit');
+      expect(await page.textContent('#live-state')).toBe(said);
+      await shot(page, `desktop-22-live-limit-${lang}`);
       expect(((await page.evaluate(() => fetch('/api/ui/cameras').then((r) => r.json()))) as any).liveView).toMatchObject({ transcodes: 1, viewers: 4 });
     } finally {
       await chrome.close();

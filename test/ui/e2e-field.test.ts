@@ -76,6 +76,14 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       expect(await page.textContent('#login-form .notice.error')).toMatch(zh ? /^用户名或密码错误。$/ : /password/i);
       await page.fill('#login-form input[name=password]', FIELD_PASSWORD);
       await page.click('#login-form button[type=submit]');
+      // The wrong password just tried is reported at this login (issue 12), in the user's language.
+      await page.waitForSelector('#failed-logins');
+      expect(await page.textContent('#failed-logins h1')).toBe(zh ? '有失败的登录尝试' : 'Failed login attempts');
+      expect(await page.textContent('#failed-logins .notice')).toMatch(
+        zh ? /^自您上次登录以来，有 1 次登录失败，最近一次来自 127\.0\.0\.1，时间 \d{4}/ : /^Failed login attempts since your last login: 1, the last from 127\.0\.0\.1 at /,
+      );
+      await shot(page, name('00-failed-logins'));
+      await page.click('#failed-logins button');
       await page.waitForSelector('#tile-uplink');
     });
     afterAll(async () => {

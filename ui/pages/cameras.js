@@ -157,15 +157,17 @@ async function livePage(view, device, channel) {
       }
     },
   });
-  // A refused socket (4429: a live view limit is reached; 4401: the session ended) says why in
+  // A refused socket (4429: a live view limit is reached; 4401: the session ended; 4404: no such channel) says why in
   // its close reason: show it and stop JSMpeg's reconnecting, which would only be refused again.
   const source = player.source;
   const onClose = source.onClose.bind(source);
   source.onClose = (e) => {
-    if (e?.code === 4429 || e?.code === 4401) {
+    if (e?.code === 4429 || e?.code === 4401 || e?.code === 4404) {
       source.shouldAttemptReconnect = false;
-      state.textContent = e.reason || 'live view refused';
+      state.textContent = refusal(e.code, e.reason || '');
       state.dataset.refused = String(e.code);
+      // Said plainly, not in the small grey status line: the picture will not come.
+      state.className = 'notice error';
     }
     onClose(e);
   };
@@ -182,4 +184,25 @@ async function livePage(view, device, channel) {
     clearInterval(poll);
     player.destroy();
   };
+}
+
+/**
+ * Why the server closed a live view socket, in the user's language. The server's close reason is
+ * English (it is also what the log and the security tests read); its wording is fixed in
+ * gateway/ui/live-streams.ts and live-sockets.ts, so the page recognises it and says it again.
+ */
+export function refusal(code, reason) {
+  const n = (re) => reason.match(re);
+  let m = n(/you already watch (\d+) live views \(at most (\d+)\)/);
+  if (m) return t('cameras.refused.perUser', { count: m[1], max: m[2] });
+  m = n(/(\d+) live views are open on this gateway \(at most (\d+)\)/);
+  if (m) return t('cameras.refused.gateway', { count: m[1], max: m[2] });
+  m = n(/(\d+) cameras are streamed live on this gateway \(at most (\d+)\)/);
+  if (m) return t('cameras.refused.transcodes', { count: m[1], max: m[2] });
+  if (/too many open sockets/.test(reason)) return t('cameras.refused.sockets');
+  if (code === 4401 && reason === 'logged out') return t('cameras.refused.loggedOut');
+  if (code === 4401 && reason.startsWith('session ended')) return t('cameras.refused.sessionEnded');
+  if (code === 4401) return t('cameras.refused.loginFirst');
+  if (code === 4404) return t('cameras.refused.noChannel');
+  return t('cameras.refused.other', { reason });
 }

@@ -8,9 +8,13 @@ export async function discoveryPage(view) {
   const scan = async () => {
     notice(msg, 'info', t('discovery.scanning'));
     try {
-      const { found } = await post('/api/ui/discovery/scan', { timeoutMs: 3000 });
-      notice(msg, found.length ? 'ok' : 'info', found.length ? t('discovery.answered', { count: found.length }) : `${t('discovery.answered', { count: 0 })} ${t('discovery.byAddress')}`);
-      draw(found);
+      const { found, reports = [] } = await post('/api/ui/discovery/scan', { timeoutMs: 3000 });
+      // Nothing answered: say what was probed on which interfaces, so the technician can tell "no
+      // camera there" from "the probe never reached that network"; the report ends with how to add by address.
+      const hint = found.length || reports.length ? '' : ` ${t('discovery.byAddress')}`;
+      notice(msg, found.length ? 'ok' : 'info', `${t('discovery.answered', { count: found.length })}${hint}`);
+      if (found.length) draw(found);
+      else mount(results, reports.length ? reportView(reports) : null);
     } catch (err) {
       notice(msg, 'error', err.message);
     }
@@ -71,4 +75,39 @@ function suggestId(f, i) {
     .replace(/^-|-$/g, '')
     .slice(0, 40);
   return base || `cam-${String(i + 1).padStart(3, '0')}`;
+}
+
+/** What each driver's scan did (drivers/onvif: DiscoveryReport), in the user's language. */
+function reportView(reports) {
+  return h(
+    'div',
+    { class: 'card small', id: 'discovery-report' },
+    h('h2', {}, t('discovery.report.title')),
+    reports.map(({ driver, report: r }) => {
+      const interfaces = r.interfaces ?? [];
+      const targets = r.targets ?? [];
+      const skipped = (r.skipped ?? []).map((x) =>
+        h('li', {}, t('discovery.report.skipped', { name: x.name, address: x.address, why: skipReason(x.reason) })),
+      );
+      const lines = [
+        interfaces.length ? t('discovery.report.interfaces', { list: interfaces.join(', ') }) : t('discovery.report.noInterface'),
+        targets.length ? t('discovery.report.targets', { count: r.probesSent ?? 0, list: targets.join(', '), seconds: Math.round((r.timeoutMs ?? 0) / 100) / 10 }) : t('discovery.report.noTargets'),
+        t('discovery.report.answers', { answers: r.answers ?? 0, ignored: r.ignored ?? 0 }),
+      ];
+      return h(
+        'div',
+        { class: 'report', dataset: { driver } },
+        h('h3', {}, t('discovery.report.driver', { driver: driver === 'onvif' ? 'ONVIF' : driver })),
+        h('ul', {}, lines.map((l) => h('li', {}, l)), skipped),
+        h('p', { class: 'muted' }, t('discovery.report.hint')),
+      );
+    }),
+  );
+}
+
+function skipReason(reason = '') {
+  if (reason.startsWith('loopback')) return t('discovery.report.skipLoopback');
+  const m = reason.match(/^(IPv6|\w+): WS-Discovery probes IPv4 only/);
+  if (m) return t('discovery.report.skipFamily', { family: m[1] });
+  return reason;
 }

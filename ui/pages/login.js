@@ -1,6 +1,6 @@
 import { post } from '../api.js';
 import { h, mount, notice } from '../dom.js';
-import { t } from '../i18n.js';
+import { dateTime, t } from '../i18n.js';
 
 export function setupPage(view, { done }) {
   const msg = h('div');
@@ -52,9 +52,9 @@ export function loginPage(view, { done }) {
         h(
           'div',
           { class: 'card narrow', id: 'failed-logins' },
-          h('h1', {}, 'Failed login attempts'),
-          h('p', { class: 'notice error' }, `${failed.count} wrong password(s) were tried for ${r.user} since the last login, the last from ${failed.lastAddress} at ${new Date(failed.lastAt).toLocaleString()}. If that was not you, tell the administrator (the audit log has each attempt).`),
-          h('button', { type: 'button', class: 'primary', onclick: () => done(r) }, 'Continue'),
+          h('h1', {}, t('login.failedTitle')),
+          h('p', { class: 'notice error' }, t('login.failedText', { count: failed.count, address: failed.lastAddress, at: dateTime(failed.lastAt) })),
+          h('button', { type: 'button', class: 'primary', onclick: () => done(r) }, t('login.continue')),
         ),
       );
     } catch (err) {
