@@ -37,6 +37,8 @@ export class Uplink {
   private readonly pump: LanePump;
   private readonly deviceStates: DeviceStatePublisher;
   private stateTimer: NodeJS.Timeout | undefined;
+  /** Set by stop(): a connection that completes afterwards publishes nothing (the outbox may be closed). */
+  private stopped = false;
 
   constructor(private readonly o: UplinkOptions) {
     this.topics = new ContractTopics(o.platform.prefix, o.site, o.gateway);
@@ -67,6 +69,7 @@ export class Uplink {
   }
 
   start(): void {
+    this.stopped = false;
     this.pump.start();
     this.connection.start({
       up: (generation) => void this.onConnected(generation),
@@ -82,6 +85,7 @@ export class Uplink {
   }
 
   async stop(timeoutMs = 2000): Promise<void> {
+    this.stopped = true;
     clearInterval(this.stateTimer);
     this.pump.stop();
     await this.connection.stop({ topic: this.topics.state, payload: this.stateMessage(false) }, timeoutMs);
@@ -121,7 +125,7 @@ export class Uplink {
 
   /** Publishes the retained gateway state (mode, counts, backlog). */
   publishState(): void {
-    if (!this.connection.state.connected) return;
+    if (this.stopped || !this.connection.state.connected) return;
     this.connection.publish(this.topics.state, this.stateMessage(true), true).catch(() => {});
   }
 
@@ -133,7 +137,8 @@ export class Uplink {
     } catch (err) {
       this.o.log.error({ err, filter: this.topics.commandFilter }, 'command subscription failed');
     }
-    if (generation !== this.connection.currentGeneration) return;
+    // A connection that came up while the gateway stops: the outbox may already be closed.
+    if (this.stopped || generation !== this.connection.currentGeneration) return;
     this.publishState();
     // Every device once per connection: the broker may have lost retained states, and the
     // platform treats device states as stale while the gateway was offline (contract README).
