@@ -51,6 +51,7 @@ export default {
   'dashboard.connected': 'connected',
   'dashboard.disconnected': 'disconnected',
   'dashboard.since': 'since {{when}} ({{age}})',
+  'dashboard.statesStale': 'While the platform link is down, the operations room sees this gateway as offline and treats its device states as stale; they are sent again when the link is back.',
   'dashboard.lastError': 'last error: {{error}}',
   'dashboard.mode': 'Site mode',
   'dashboard.newMode': 'new mode',

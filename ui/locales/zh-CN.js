@@ -50,6 +50,7 @@ export default {
   'dashboard.connected': '已连接',
   'dashboard.disconnected': '已断开',
   'dashboard.since': '自 {{when}}（{{age}}）',
+  'dashboard.statesStale': '平台链路中断期间，指挥中心将本网关视为离线，其设备状态视为过期；链路恢复后会重新上报。',
   'dashboard.lastError': '最近错误：{{error}}',
   'dashboard.mode': '运行模式',
   'dashboard.newMode': '新模式',

@@ -43,6 +43,8 @@ export async function dashboardPage(view, { session }) {
           h('p', { class: 'big', dataset: { value: d.uplink.connected ? 'connected' : 'disconnected' } }, d.uplink.connected ? t('dashboard.connected') : t('dashboard.disconnected')),
           h('p', {}, t('dashboard.since', { when: dateTime(d.uplink.since), age: since(d.uplink.since) })),
           !d.uplink.connected && d.uplink.lastError ? h('p', { class: 'error-text' }, t('dashboard.lastError', { error: d.uplink.lastError })) : null,
+          // Contract: while the gateway's retained state says offline, the platform treats every device state as stale.
+          !d.uplink.connected ? h('p', { class: 'small muted', id: 'uplink-stale-note' }, t('dashboard.statesStale')) : null,
         ),
         h('section', { class: `card tile mode-${d.mode}`, id: 'tile-mode' }, h('h2', {}, t('dashboard.mode')), h('p', { class: 'big', dataset: { value: d.mode } }, tx('mode', d.mode)), modeForm, msg),
         h(
