@@ -12,7 +12,10 @@ export class AcceptedSet {
     if (!existsSync(dbPath)) return;
     const db = new Database(dbPath, { readonly: true, fileMustExist: true });
     try {
-      for (const id of db.prepare("SELECT json_extract(payload, '$.id') FROM readings").pluck().all() as string[]) this.readings.add(id);
+      // A row holds a run of readings: their JSON objects joined by commas (outbox schema 2).
+      for (const payload of db.prepare('SELECT payload FROM readings').pluck().all() as string[]) {
+        for (const r of JSON.parse(`[${payload}]`) as Array<{ id: string }>) this.readings.add(r.id);
+      }
       for (const id of db.prepare('SELECT id FROM events').pluck().all() as string[]) this.events.add(id);
     } finally {
       db.close();

@@ -19,7 +19,8 @@ function pending(dbPath: string): { events: string[]; readings: string[] } {
   try {
     const events = db.prepare('SELECT id FROM events').pluck().all() as string[];
     const rows = db.prepare('SELECT payload FROM readings').pluck().all() as string[];
-    const readings = rows.map((p) => JSON.parse(p) as { device: string; point: string; ts: string; value: unknown }).filter((r) => r.value !== null).map((r) => `${r.device}/${r.point}/${Date.parse(r.ts)}`);
+    // A row holds a run of readings: their JSON objects joined by commas (outbox schema 2).
+    const readings = rows.flatMap((p) => JSON.parse(`[${p}]`) as Array<{ device: string; point: string; ts: string; value: unknown }>).filter((r) => r.value !== null).map((r) => `${r.device}/${r.point}/${Date.parse(r.ts)}`);
     return { events, readings };
   } finally {
     db.close();

@@ -144,8 +144,8 @@ export class OutboxReader {
     this.batchesInFlight++;
     this.guard(() => this.o.sink.sendBatch(batch), `telemetry batch seq ${batch.seq}`).then(
       () => {
-        this.o.metrics.readingsOut.inc(batch.readings.length);
-        this.delivered += batch.readings.length;
+        this.o.metrics.readingsOut.inc(batch.count);
+        this.delivered += batch.count;
         this.o.outbox.ackBatch(batch.seq);
         if (session !== this.session) return;
         this.batchesInFlight--;

@@ -275,11 +275,13 @@ export class SparkplugUplink {
   private sendBatch(batch: TelemetryBatch): Promise<void> {
     if (!this.born) return Promise.reject(new Error('no sparkplug session'));
     const byDevice = new Map<string, Reading[]>();
-    for (const text of batch.readings) {
-      const r = JSON.parse(text) as Reading;
-      const list = byDevice.get(r.device);
-      if (list) list.push(r);
-      else byDevice.set(r.device, [r]);
+    // Each entry is a run of readings: their JSON objects joined by commas (TelemetryBatch).
+    for (const run of batch.readings) {
+      for (const r of JSON.parse(`[${run}]`) as Reading[]) {
+        const list = byDevice.get(r.device);
+        if (list) list.push(r);
+        else byDevice.set(r.device, [r]);
+      }
     }
     const sent: Promise<void>[] = [];
     for (const [device, readings] of byDevice) sent.push(...this.sendReadings(device, readings));
