@@ -39,7 +39,7 @@ mkdir -p "$lib"
 if [ -n "$stage" ]; then cp -a "$stage/." "$lib/"; else "$src/scripts/build-stage.sh" "$lib"; fi
 rm -f "$lib/README.md"
 
-pkg="$src/packaging/debian"
+pkg="$src/scripts/debian"
 # The command, the unit (program under /usr/lib/gridgate instead of install.sh's /opt/gridgate).
 install -D -m 0755 "$pkg/gridgate.sh" "$root/usr/bin/gridgate"
 install -d "$root/lib/systemd/system"

@@ -119,7 +119,10 @@ describe('ONVIF observability and event times (issue 11)', () => {
     quiet.close();
     const { devices, report } = await discoverWithReport({ interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port }] }, 400, log);
     expect(devices).toEqual([]);
-    expect(report).toMatchObject({ interfaces: ['127.0.0.1'], targets: [`127.0.0.1:${port}`], probesSent: 3, answers: 0, devices: 0 });
+    expect(report).toMatchObject({ interfaces: ['127.0.0.1'], targets: [`127.0.0.1:${port}`], answers: 0, devices: 0 });
+    // Up to 3 jittered probes fit in the 400 ms window; on a loaded machine the last may not be sent in time.
+    expect(report.probesSent).toBeGreaterThanOrEqual(1);
+    expect(report.probesSent).toBeLessThanOrEqual(3);
     const warn = lines.find((l) => l.msg === 'WS-Discovery: no ONVIF device answered');
     expect(warn).toMatchObject({ probed: { interfaces: ['127.0.0.1'], targets: [`127.0.0.1:${port}`] } });
     // Default interfaces: loopback is listed as skipped with the reason; with nothing to probe, a note says so.
