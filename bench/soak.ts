@@ -136,13 +136,27 @@ async function main() {
       log.windows.push({ cause: w.kind, from: at, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
     }
   };
-  const timers = plan.map((p) => setTimeout(() => run(p).catch((err) => console.error(`${describe(p)} failed:`, err)), p.atMs));
+  const running = new Set<Promise<void>>();
+  const timers = plan.map((p) =>
+    setTimeout(() => {
+      const task = run(p).catch((err) => console.error(`${describe(p)} failed:`, err));
+      running.add(task);
+      void task.finally(() => running.delete(task));
+    }, p.atMs),
+  );
 
   // Sampling.
   const samples: Sample[] = [];
   let last = { pid: gw.pid, ticks: procStat(gw.pid!)?.cpuTicks ?? 0, at: performance.now() };
   let printed = 0;
-  while (Date.now() - t0 < RUN_MS) {
+  let dayOver = false;
+  // Sampled until the day is over and its last happening (an outage and its drain) has ended.
+  while (Date.now() - t0 < RUN_MS || running.size > 0) {
+    if (Date.now() - t0 >= RUN_MS && !dayOver) {
+      dayOver = true;
+      clearInterval(markTimer);
+      console.log(`# the day is over; ${running.size} happening(s) still running (the last outage and its drain)`);
+    }
     await sleep(SAMPLE_MS - ((Date.now() - t0) % SAMPLE_MS));
     const pid = gw.pid;
     const proc = gw.alive() && pid ? procStat(pid) : undefined;
@@ -163,11 +177,12 @@ async function main() {
     }
   }
 
-  // The day is over: let running happenings end, the backlog drain, then a graceful stop.
-  console.log('# day over: waiting for the outbox to drain, then stopping the gateway');
+  // The day is over: let running happenings end (the last outage runs its full length), the
+  // backlog drain, then a graceful stop.
+  console.log('# waiting for the outbox to drain, then stopping the gateway');
   clearInterval(markTimer);
   for (const t of timers) clearTimeout(t);
-  link.restore();
+  await Promise.all(running);
   await sleep(5000);
   const finalDrainMs = await drained(0, 10 * 60_000);
   await sleep(3000);
