@@ -127,7 +127,7 @@ function table(s: Summary): string {
     ['New Year surge', `crowd.threshold events ${s.crowd.crowdThresholdEvents} (levels ${s.crowd.levels.join(', ')}), mode changes ${s.crowd.modeChanges.join(', ') || 'none'}`],
     ['oracle telemetry', lane('telemetry', o.telemetry)],
     ['oracle events', lane('events', o.events)],
-    ['oracle marks', `${o.marks.arrived} of ${o.marks.raised} raised events arrived${o.marks.missing.length ? `; missing ${o.marks.missing.map((m) => `#${m.mark} ${m.camera} (${m.during})`).join(', ')}` : ''}`],
+    ['oracle marks', `${o.marks.arrived} of ${o.marks.raised} raised events arrived${o.marks.inFlightAtKill ? `; ${o.marks.inFlightAtKill} raised < 5 s before the kill -9 did not (not yet accepted)` : ''}${o.marks.missing.length ? `; missing ${o.marks.missing.map((m) => `#${m.mark} ${m.camera} (${m.during})`).join(', ')}` : ''}`],
     ['left in outbox', `${o.leftInOutbox.readings} readings, ${o.leftInOutbox.events} events (final drain ${o.finalDrainS === undefined ? 'NOT complete' : `${o.finalDrainS.toFixed(1)} s`})`],
     ['data_dropped events', String(o.dataDroppedEvents)],
     ['VERDICT', o.ok && o.leftInOutbox.readings === 0 && o.leftInOutbox.events === 0 ? 'PASS: nothing lost or reordered; repeats only around outages and the kill -9' : 'FAIL: see the lines above'],

@@ -123,19 +123,30 @@ async function main() {
     } else if (w.kind === 'surge') {
       runNewYearEve({ modbus: site.modbus, cameras: squareCameras(site.cameras), counters: [{ device: 'pc-cbd-01', in: 'in', out: 'out' }, { device: 'pc-gate-02', in: 'in-total', out: 'out-total' }], zone: 'cbd-square', rampMs: p.durationMs, settleMs: 0 });
     } else if (w.kind === 'kill-9' || w.kind === 'restart') {
-      const baseline = await baselineNow();
-      gatewayUp = false;
-      const stopped = await gw.stop(w.kind === 'kill-9' ? 'SIGKILL' : 'SIGTERM');
-      log.stops.push({ min: runMin(), how: w.kind, ms: stopped.ms, exit: stopped.exit });
-      await sleep(p.durationMs);
-      const readyMs = await gw.start();
-      lastStart = performance.now();
-      gatewayUp = true;
-      log.starts.push({ at: Date.now(), life: gw.life, readyMs });
+      // One stop/start at a time: on a very short run the restart can fall inside the kill's start.
+      const previous = lifecycle;
+      let done = () => {};
+      lifecycle = new Promise<void>((r) => (done = r));
+      await previous;
+      let baseline = 50;
+      try {
+        baseline = await baselineNow();
+        gatewayUp = false;
+        const stopped = await gw.stop(w.kind === 'kill-9' ? 'SIGKILL' : 'SIGTERM');
+        log.stops.push({ min: runMin(), how: w.kind, ms: stopped.ms, exit: stopped.exit });
+        await sleep(p.durationMs);
+        const readyMs = await gw.start();
+        lastStart = performance.now();
+        gatewayUp = true;
+        log.starts.push({ at: Date.now(), life: gw.life, readyMs });
+      } finally {
+        done();
+      }
       const drainMs = await drained(baseline, 30 * 60_000);
       log.windows.push({ cause: w.kind, from: at, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
     }
   };
+  let lifecycle = Promise.resolve();
   const running = new Set<Promise<void>>();
   const timers = plan.map((p) =>
     setTimeout(() => {

@@ -55,6 +55,15 @@ describe('soak oracle', () => {
     expect(v.telemetry.repeatsByCause).toEqual({ 'kill-9': 1 });
     expect(v.ok).toBe(true);
   });
+
+  it('counts a mark raised just before a kill -9 apart, and one raised earlier as missing', async () => {
+    const o = await feed([1], []);
+    const kill = Date.now();
+    o.expectMark({ mark: 1, camera: 'cam-080', raisedAt: kill - 1000, during: 'normal' });
+    expect(o.verdict([{ cause: 'kill-9', from: kill, to: kill + 1000 }])).toMatchObject({ ok: true, marks: { inFlightAtKill: 1, missing: [] } });
+    o.expectMark({ mark: 2, camera: 'cam-081', raisedAt: kill - 60_000, during: 'normal' });
+    expect(o.verdict([{ cause: 'kill-9', from: kill, to: kill + 1000 }])).toMatchObject({ ok: false, marks: { inFlightAtKill: 1 } });
+  });
 });
 
 describe('soak schedule and figures', () => {
