@@ -129,9 +129,11 @@ async function main() {
       lifecycle = new Promise<void>((r) => (done = r));
       await previous;
       let baseline = 50;
+      let stopAt = at;
       try {
-        baseline = await baselineNow();
         gatewayUp = false;
+        baseline = await baselineNow();
+        stopAt = Date.now();
         const stopped = await gw.stop(w.kind === 'kill-9' ? 'SIGKILL' : 'SIGTERM');
         log.stops.push({ min: runMin(), how: w.kind, ms: stopped.ms, exit: stopped.exit });
         await sleep(p.durationMs);
@@ -143,7 +145,7 @@ async function main() {
         done();
       }
       const drainMs = await drained(baseline, 30 * 60_000);
-      log.windows.push({ cause: w.kind, from: at, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
+      log.windows.push({ cause: w.kind, from: stopAt, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
     }
   };
   let lifecycle = Promise.resolve();
