@@ -161,7 +161,7 @@ async function main() {
   // Sampling.
   const samples: Sample[] = [];
   let last = { pid: gw.pid, ticks: procStat(gw.pid!)?.cpuTicks ?? 0, at: performance.now() };
-  let printed = 0;
+  let printed = Number.NEGATIVE_INFINITY;
   let dayOver = false;
   // Sampled until the day is over and its last happening (an outage and its drain) has ended.
   while (Date.now() - t0 < RUN_MS || running.size > 0) {
