@@ -92,7 +92,7 @@ export async function modbusNoise(site: DemoSite, device: string, fault: 'garble
  * another poll interval (PUT /api/ui/devices/:id with the session cookie and CSRF token). Returns
  * the HTTP status of the save (202: accepted, applied by the gateway) and how long the round took.
  */
-export async function uiConfigChange(httpPort: number, user: string, password: string, device: string, intervalMs: number): Promise<{ status: number; ms: number; version?: number; error?: string }> {
+export async function uiConfigChange(httpPort: number, user: string, password: string, device: string, intervalMs: number): Promise<{ status: number; ms: number; version?: number; applied?: string; error?: string }> {
   const base = `http://127.0.0.1:${httpPort}`;
   const t0 = performance.now();
   try {
@@ -108,8 +108,17 @@ export async function uiConfigChange(httpPort: number, user: string, password: s
     const { device: doc } = (await got.json()) as { device: Record<string, unknown> };
     const put = await fetch(`${base}/api/ui/devices/${device}`, { method: 'PUT', headers, body: JSON.stringify({ device: { ...doc, intervalMs }, reason: `soak: poll every ${intervalMs} ms` }) });
     const body = (await put.json().catch(() => ({}))) as { version?: { version?: number }; error?: { message?: string } };
+    // 202 means saved; the store applies it behind: wait (30 s at most) for the version's status.
+    let status: string | undefined;
+    for (let i = 0; i < 60 && put.status === 202; i++) {
+      const cur = await fetch(`${base}/api/ui/config/current`, { headers });
+      const v = ((await cur.json()) as { version?: { version?: number; status?: string } }).version;
+      status = v?.version === body.version?.version ? v?.status : `superseded by ${v?.version}`;
+      if (status === 'applied' || status === 'failed' || status?.startsWith('superseded')) break;
+      await sleep(500);
+    }
     await fetch(`${base}/api/ui/logout`, { method: 'POST', headers }).catch(() => {});
-    return { status: put.status, ms: performance.now() - t0, version: body.version?.version, error: body.error?.message };
+    return { status: put.status, ms: performance.now() - t0, version: body.version?.version, applied: status, error: body.error?.message };
   } catch (err) {
     return { status: 0, ms: performance.now() - t0, error: (err as Error).message };
   }

@@ -20,7 +20,7 @@ export interface RunLog {
   latencyExcluded: Array<{ cause: string; from: number; to: number }>;
   starts: Array<{ at: number; life: number; readyMs: number }>;
   stops: Array<{ min: number; how: string; ms: number; exit: string }>;
-  uiChanges: Array<{ min: number; intervalMs: number; status: number; ms: number; version?: number; error?: string }>;
+  uiChanges: Array<{ min: number; intervalMs: number; status: number; ms: number; version?: number; applied?: string; error?: string }>;
 }
 
 /** Warm-up left out of the memory fits: 30 min, or a quarter of a shorter run. */
@@ -130,7 +130,7 @@ function table(s: Summary): string {
     ...s.restarts.map((x) => [`${x.cause} at ${x.atMin} min`, `drained ${x.drainS === undefined ? 'NOT within 30 min' : `${x.drainS.toFixed(1)} s`} after ready`] as [string, string]),
     ['starts (ready after)', s.starts.map((x) => `${x.readyMs} ms`).join(', ')],
     ['stops', s.stops.map((x) => `${x.how} ${x.ms} ms (${x.exit})`).join(', ')],
-    ['UI config changes', s.uiChanges.map((c) => `${c.status}${c.error ? ` ${c.error}` : ''} (${c.ms} ms)`).join(', ') || 'none'],
+    ['UI config changes', s.uiChanges.map((c) => `HTTP ${c.status}, version ${c.version ?? '-'} ${c.applied ?? 'not applied'}${c.error ? ` ${c.error}` : ''} (${c.ms} ms)`).join(', ') || 'none'],
     ['New Year surge', `crowd.threshold events ${s.crowd.crowdThresholdEvents} (levels ${s.crowd.levels.join(', ')}), mode changes ${s.crowd.modeChanges.join(', ') || 'none'}`],
     ['oracle telemetry', lane('telemetry', o.telemetry)],
     ['oracle events', lane('events', o.events)],
