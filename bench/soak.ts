@@ -1,173 +1,239 @@
 /**
- * npm run soak -- --minutes N: the whole demo site (Modbus and MQTT simulators, the New Year's
- * Eve scenario, the camera set when the ONVIF driver is present) against a gateway child process,
- * with a platform outage every few minutes. Samples RSS, CPU, backlog and event latency every
- * 5 s; writes soak-results/<time>/summary.json and chart.svg.
+ * npm run soak -- --hours H (or --minutes M) [--compress C] [--sample-seconds S]
+ *
+ * A compressed day on site (issue 17, part 3): the demo site (89 ONVIF cameras, 5 Modbus and 7 MQTT
+ * devices) against a gateway child process, with the day of bench/soak-schedule.ts: platform
+ * outages of 30 s to 10 min, camera flaps, Modbus line noise, config changes through the UI's HTTP
+ * API, the New Year's Eve surge, a kill -9 and a graceful restart. Samples RSS, V8 heap, CPU and
+ * backlog; a platform-side oracle checks that nothing was lost or reordered. Writes
+ * soak-results/<time>/summary.json and chart.svg and prints a table (bench/soak-report.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
-import { startDemoSite } from '../simulators/demo-site.js';
-import { type PlatformBroker, startPlatformBroker } from '../simulators/platform/platform-broker.js';
+import { squareCameras, startDemoSite } from '../simulators/demo-site.js';
+import { raise } from '../simulators/onvif/analytics.js';
+import { startPlatformBroker } from '../simulators/platform/platform-broker.js';
 import { runNewYearEve } from '../simulators/scenarios/new-year-eve.js';
-import { svgChart } from './soak-chart.js';
+import { AcceptedSet } from '../test/helpers/oracle.js';
+import { cameraFlap, FLAP_CAMERAS, LinkProxy, MARK_CAMERAS, modbusNoise, sleep, uiConfigChange } from './soak-faults.js';
+import { GatewayChild } from './soak-gateway.js';
+import { PlatformOracle } from './soak-oracle.js';
+import { type RunLog, writeReport } from './soak-report.js';
+import { freeOffset, writeSiteConfig } from './soak-site.js';
+import { autoCompress, clock, type Planned, planDay } from './soak-schedule.js';
+import { procStat, type Sample, scrapeMetrics } from './soak-sampling.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, 'outage-every': { type: 'string', default: '4' }, 'outage-seconds': { type: 'string', default: '45' } } });
-const MINUTES = Number(values.minutes);
-const OUTAGE_EVERY_MS = Number(values['outage-every']) * 60_000;
-const OUTAGE_MS = Number(values['outage-seconds']) * 1000;
-const SAMPLE_MS = 5000;
-
-interface Sample {
-  min: number;
-  rssMiB: number;
-  cpuPct: number;
-  backlogReadings: number;
-  backlogEvents: number;
-  eventLatencyP99Ms: number;
-  readingsPerS: number;
-}
-
-function procStat(pid: number): { rssMiB: number; cpuTicks: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
-}
+const { values } = parseArgs({ options: { hours: { type: 'string' }, minutes: { type: 'string' }, compress: { type: 'string' }, 'sample-seconds': { type: 'string' }, 'keep-data': { type: 'boolean', default: false } } });
+const RUN_MS = values.hours ? Number(values.hours) * 3_600_000 : Number(values.minutes ?? '10') * 60_000;
+if (!(RUN_MS >= 60_000)) throw new Error('give --hours H or --minutes M (at least 1 minute)');
+const COMPRESS = values.compress ? Number(values.compress) : autoCompress(RUN_MS);
+const SAMPLE_MS = Number(values['sample-seconds'] ?? (RUN_MS >= 3_600_000 ? 10 : 5)) * 1000;
+/** One mark (a smoke alarm on one of the mark cameras) every 5 s: the events the oracle must see arrive. */
+const MARK_EVERY_MS = 5000;
+/** No marks this soon after a (re)start: the cameras' pull-points are still being created. */
+const MARK_QUIET_AFTER_START_MS = 30_000;
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gridgate-soak-'));
-  const outDir = join(ROOT, 'soak-results', new Date().toISOString().replace(/[:.]/g, '-'));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = join(ROOT, 'soak-results', stamp);
   mkdirSync(outDir, { recursive: true });
-  console.log(`# soak — ${MINUTES} min, outage of ${OUTAGE_MS / 1000} s every ${OUTAGE_EVERY_MS / 60_000} min; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'gridgate-soak-'));
+  const plan = planDay(RUN_MS, COMPRESS);
+  const log: RunLog = { startedAt: Date.now(), runMs: RUN_MS, compress: COMPRESS, sampleMs: SAMPLE_MS, loadAtStart: loadavg(), happenings: [], outages: [], windows: [], latencyExcluded: [], starts: [], stops: [], uiChanges: [] };
+  console.log(`# gridgate soak: a compressed day in ${(RUN_MS / 60_000).toFixed(0)} min (1 day hour = ${(RUN_MS / 24 / 60_000).toFixed(2)} run min), durations / ${COMPRESS.toFixed(2)}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const p of plan) console.log(`  ${clock(p.dayHour)}  +${(p.atMs / 60_000).toFixed(1)} min  ${describe(p)}`);
 
+  const broker = await startPlatformBroker();
+  const oracle = new PlatformOracle(broker.url);
+  await oracle.start();
+  const link = new LinkProxy(broker.port);
+  await link.start();
+  const portOffset = await freeOffset();
+  const site = await startDemoSite({ host: '127.0.0.1', portOffset });
+  const siteConfig = writeSiteConfig(ROOT, dataDir, portOffset);
   const httpPort = await freePort();
-  let broker: PlatformBroker = await startPlatformBroker();
-  const port = broker.port;
-  const site = await startDemoSite({ host: '127.0.0.1' });
-  const gateway: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'run', '--config', join(ROOT, 'config/demo.yaml')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, MALLOC_ARENA_MAX: '2', GRIDGATE_PLATFORM_URL: broker.url, GRIDGATE_DATA_DIR: dataDir, GRIDGATE_HTTP_PORT: String(httpPort), GRIDGATE_LOG_LEVEL: 'error' },
-  });
-  const pid = gateway.pid!;
+  const env = { ...process.env, GRIDGATE_PLATFORM_URL: `mqtt://127.0.0.1:${link.port}`, GRIDGATE_DATA_DIR: dataDir, GRIDGATE_HTTP_PORT: String(httpPort), GRIDGATE_LOG_LEVEL: 'warn' };
+  const gw = new GatewayChild(ROOT, env, httpPort, siteConfig);
+  if (portOffset) console.log(`  demo site ports moved by +${portOffset} (config/demo.yaml's ports are in use): ${siteConfig}`);
+  await gw.createUser();
+  log.starts.push({ at: Date.now(), life: 1, readyMs: await gw.start() });
+  const t0 = Date.now();
+  // The day starts when the gateway is ready: run minutes in the report count from here.
+  log.startedAt = t0;
+  const runMin = () => (Date.now() - t0) / 60_000;
+  let lastStart = performance.now();
+  let gatewayUp = true;
 
-  // The platform side: event latency (event time → arrival) and the backlog the gateway reports.
-  let latencies: number[] = [];
-  let readings = 0;
-  // The backlog as the gateway reports it (its /metrics, served to loopback; /api/status needs a
-  // UI login since issue 12), also while the platform is away.
-  const backlogNow = async () => {
-    try {
-      const m = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-      const items = (lane: string) => Number(new RegExp(`^gridgate_outbox_items\\{lane="${lane}"\\} (\\S+)$`, 'm').exec(m)?.[1] ?? 0);
-      return { readings: items('telemetry'), events: items('events') };
-    } catch {
-      return { readings: 0, events: 0 };
+  // Marks: smoke raised and cleared on the mark cameras; each raise must reach the platform.
+  let markN = 0;
+  const markTimer = setInterval(() => {
+    if (!gatewayUp || performance.now() - lastStart < MARK_QUIET_AFTER_START_MS) return;
+    const n = ++markN;
+    const camera = MARK_CAMERAS[n % MARK_CAMERAS.length]!;
+    oracle.expectMark({ mark: n, camera, raisedAt: Date.now(), during: 'normal' });
+    raise(site.cameras.camera(camera), 'smoke', { on: true, extra: { SoakMark: String(n) } });
+    setTimeout(() => raise(site.cameras.camera(camera), 'smoke', { on: false, extra: { SoakMark: `${n}-off` } }), 1500);
+  }, MARK_EVERY_MS);
+
+  /** Waits until the outbox is back to `baseline` (events empty, telemetry at most baseline); ms waited. */
+  const drained = async (baseline: number, limitMs: number): Promise<number | undefined> => {
+    const from = performance.now();
+    while (performance.now() - from < limitMs) {
+      const m = gw.alive() ? await scrapeMetrics(httpPort) : undefined;
+      if (m?.uplinkConnected && m.backlogEvents === 0 && m.backlogTelemetry <= baseline) return performance.now() - from;
+      await sleep(500);
+    }
+    return undefined;
+  };
+  const baselineNow = async () => Math.max(50, (await scrapeMetrics(httpPort))?.backlogTelemetry ?? 0);
+
+  const run = async (p: Planned) => {
+    const at = Date.now();
+    log.happenings.push({ dayHour: p.dayHour, min: runMin(), what: describe(p) });
+    const w = p.what;
+    if (w.kind === 'outage') {
+      const baseline = await baselineNow();
+      link.cut();
+      await sleep(p.durationMs);
+      link.restore();
+      const end = Date.now();
+      const drainMs = await drained(baseline, 30 * 60_000);
+      log.outages.push({ dayHour: p.dayHour, fromMin: (at - t0) / 60_000, toMin: (end - t0) / 60_000, nominalS: w.nominalS, runS: p.durationMs / 1000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
+      log.windows.push({ cause: 'outage', from: at, to: Date.now() + 5000 });
+    } else if (w.kind === 'camera-flap') {
+      // Events a camera holds during a blip arrive late by design: not counted in the latency.
+      if (w.mode === 'unreachable') log.latencyExcluded.push({ cause: 'camera-flap', from: at, to: at + p.durationMs + 10_000 });
+      await cameraFlap(site, w.mode, p.durationMs, (cams) => {
+        // A cable blip keeps the pull-points: an event raised during it must still arrive after.
+        if (w.mode !== 'unreachable' || !gatewayUp) return;
+        const n = ++markN;
+        oracle.expectMark({ mark: n, camera: cams[0]!, raisedAt: Date.now(), during: 'camera unreachable' });
+        raise(site.cameras.camera(cams[0]!), 'smoke', { on: true, extra: { SoakMark: String(n) } });
+        setTimeout(() => raise(site.cameras.camera(cams[0]!), 'smoke', { on: false, extra: { SoakMark: `${n}-off` } }), 1500);
+      });
+    } else if (w.kind === 'modbus-noise') {
+      await modbusNoise(site, w.device, w.fault, p.durationMs);
+    } else if (w.kind === 'ui-config') {
+      const r = gatewayUp ? await uiConfigChange(httpPort, gw.uiUser, gw.uiPassword, 'wl-underpass-01', w.interval) : { status: 0, ms: 0, error: 'gateway down' };
+      log.uiChanges.push({ min: runMin(), intervalMs: w.interval, ...r });
+    } else if (w.kind === 'surge') {
+      runNewYearEve({ modbus: site.modbus, cameras: squareCameras(site.cameras), counters: [{ device: 'pc-cbd-01', in: 'in', out: 'out' }, { device: 'pc-gate-02', in: 'in-total', out: 'out-total' }], zone: 'cbd-square', rampMs: p.durationMs, settleMs: 0 });
+    } else if (w.kind === 'kill-9' || w.kind === 'restart') {
+      // One stop/start at a time: on a very short run the restart can fall inside the kill's start.
+      const previous = lifecycle;
+      let done = () => {};
+      lifecycle = new Promise<void>((r) => (done = r));
+      await previous;
+      let baseline = 50;
+      let stopAt = at;
+      try {
+        gatewayUp = false;
+        baseline = await baselineNow();
+        stopAt = Date.now();
+        const stopped = await gw.stop(w.kind === 'kill-9' ? 'SIGKILL' : 'SIGTERM');
+        log.stops.push({ min: runMin(), how: w.kind, ms: stopped.ms, exit: stopped.exit });
+        await sleep(p.durationMs);
+        const readyMs = await gw.start();
+        lastStart = performance.now();
+        gatewayUp = true;
+        log.starts.push({ at: Date.now(), life: gw.life, readyMs });
+      } finally {
+        done();
+      }
+      const drainMs = await drained(baseline, 30 * 60_000);
+      log.windows.push({ cause: w.kind, from: stopAt, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
     }
   };
-  const watch = () => {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 500 });
-    c.on('connect', () => c.subscribe('gridgate/v1/#', { qos: 1 }));
-    c.on('message', (topic, payload) => {
-      if (topic.endsWith('/events')) latencies.push(Date.now() - Date.parse(JSON.parse(payload.toString()).ts));
-      else if (topic.endsWith('/telemetry')) readings += (JSON.parse(payload.toString()).readings as unknown[]).length;
+  let lifecycle = Promise.resolve();
+  const running = new Set<Promise<void>>();
+  const timers = plan.map((p) =>
+    setTimeout(() => {
+      const task = run(p).catch((err) => console.error(`${describe(p)} failed:`, err));
+      running.add(task);
+      void task.finally(() => running.delete(task));
+    }, p.atMs),
+  );
 
-    });
-    return c;
-  };
-  let platform = watch();
-
-  const started = Date.now();
+  // Sampling.
   const samples: Sample[] = [];
-  const outages: Array<[number, number]> = [];
-  let last = procStat(pid);
-  let lastAt = Date.now();
-  const ticksPerS = 100;
-  const scenarioAt = (MINUTES * 60_000) / 3;
-  let scenarioStarted = false;
-  let nextOutage = OUTAGE_EVERY_MS;
-  let outageUntil = 0;
-  let outageFrom = 0;
-  while (Date.now() - started < MINUTES * 60_000) {
-    await new Promise((r) => setTimeout(r, SAMPLE_MS));
-    const t = Date.now() - started;
-    if (!scenarioStarted && t >= scenarioAt) {
-      scenarioStarted = true;
-      runNewYearEve({ modbus: site.modbus, counters: [{ device: 'pc-cbd-01', in: 'in', out: 'out' }, { device: 'pc-gate-02', in: 'in-total', out: 'out-total' }], zone: 'cbd-square', rampMs: scenarioAt, settleMs: 0 });
+  let last = { pid: gw.pid, ticks: procStat(gw.pid!)?.cpuTicks ?? 0, at: performance.now() };
+  let printed = Number.NEGATIVE_INFINITY;
+  let dayOver = false;
+  // Sampled until the day is over and its last happening (an outage and its drain) has ended.
+  while (Date.now() - t0 < RUN_MS || running.size > 0) {
+    if (Date.now() - t0 >= RUN_MS && !dayOver) {
+      dayOver = true;
+      clearInterval(markTimer);
+      console.log(`# the day is over; ${running.size} happening(s) still running (the last outage and its drain)`);
     }
-    if (!outageUntil && t >= nextOutage) {
-      nextOutage += OUTAGE_EVERY_MS;
-      platform.end(true);
-      await broker.stop();
-      outageFrom = (Date.now() - started) / 60_000;
-      outageUntil = Date.now() + OUTAGE_MS;
+    await sleep(SAMPLE_MS - ((Date.now() - t0) % SAMPLE_MS));
+    const pid = gw.pid;
+    const proc = gw.alive() && pid ? procStat(pid) : undefined;
+    const m = proc ? await scrapeMetrics(httpPort) : undefined;
+    const now = performance.now();
+    const seconds = (now - last.at) / 1000;
+    if (proc && m) {
+      // 100 clock ticks per second (USER_HZ on Linux).
+      const cpuPct = pid === last.pid ? ((proc.cpuTicks - last.ticks) / 100 / seconds) * 100 : undefined;
+      samples.push({ min: runMin(), life: gw.life, rssMiB: proc.rssMiB, heapUsedMiB: m.heapUsedMiB, heapTotalMiB: m.heapTotalMiB, cpuPct, backlogTelemetry: m.backlogTelemetry, backlogEvents: m.backlogEvents, uplinkConnected: m.uplinkConnected, readingsPerS: oracle.readingsSinceTick / seconds, load1: loadavg()[0]! });
+      last = { pid, ticks: proc.cpuTicks, at: now };
+      oracle.readingsSinceTick = 0;
+      const s = samples.at(-1)!;
+      if (now - printed >= 60_000) {
+        printed = now;
+        console.log(`  ${s.min.toFixed(1).padStart(6)} min  RSS ${s.rssMiB.toFixed(0)} MiB  heap ${s.heapUsedMiB.toFixed(1)} MiB  CPU ${s.cpuPct?.toFixed(0) ?? '-'} %  backlog ${s.backlogTelemetry} readings / ${s.backlogEvents} events  ${s.uplinkConnected ? 'up' : 'DOWN'}  ${s.readingsPerS.toFixed(0)} readings/s  load ${s.load1.toFixed(1)}`);
+      }
     }
-    if (outageUntil && Date.now() >= outageUntil) {
-      broker = await startPlatformBroker({ port });
-      platform = watch();
-      outages.push([outageFrom, (Date.now() - started) / 60_000]);
-      outageUntil = 0;
-    }
-    const now = procStat(pid);
-    const backlog = await backlogNow();
-    const seconds = (Date.now() - lastAt) / 1000;
-    const sorted = [...latencies].sort((a, b) => a - b);
-    samples.push({
-      min: (Date.now() - started) / 60_000,
-      rssMiB: now.rssMiB,
-      cpuPct: ((now.cpuTicks - last.cpuTicks) / ticksPerS / seconds) * 100,
-      backlogReadings: backlog.readings,
-      backlogEvents: backlog.events,
-      eventLatencyP99Ms: sorted.length ? sorted[Math.floor(sorted.length * 0.99)]! : 0,
-      readingsPerS: readings / seconds,
-    });
-    last = now;
-    lastAt = Date.now();
-    latencies = [];
-    readings = 0;
-    const s = samples.at(-1)!;
-    console.log(`  ${s.min.toFixed(1)} min: RSS ${s.rssMiB.toFixed(0)} MiB, CPU ${s.cpuPct.toFixed(0)} %, backlog ${s.backlogReadings} readings / ${s.backlogEvents} events, event p99 ${s.eventLatencyP99Ms} ms, ${s.readingsPerS.toFixed(0)} readings/s`);
   }
 
-  gateway.kill('SIGTERM');
-  await new Promise((r) => gateway.once('exit', r));
-  platform.end(true);
+  // The day is over: let running happenings end (the last outage runs its full length), the
+  // backlog drain, then a graceful stop.
+  console.log('# waiting for the outbox to drain, then stopping the gateway');
+  clearInterval(markTimer);
+  for (const t of timers) clearTimeout(t);
+  await Promise.all(running);
+  await sleep(5000);
+  const finalDrainMs = await drained(0, 10 * 60_000);
+  await sleep(3000);
+  const stopped = await gw.stop('SIGTERM');
+  log.stops.push({ min: runMin(), how: 'final', ms: stopped.ms, exit: stopped.exit });
+  const left = new AcceptedSet();
+  left.addOutbox(join(dataDir, 'gridgate.db'));
+  const verdict = oracle.verdict(log.windows);
+  const report = writeReport(outDir, log, samples, oracle, verdict, { finalDrainS: finalDrainMs === undefined ? undefined : finalDrainMs / 1000, leftInOutbox: { readings: left.readings.size, events: left.events.size }, gatewayTail: gw.tail.slice(-10) });
+  await oracle.stop();
+  await link.stop();
   await broker.stop();
   await site.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-
-  const settled = samples.filter((s) => s.min > 1);
-  const summary = {
-    minutes: MINUTES,
-    outages,
-    rssMiB: { first: settled[0]?.rssMiB, last: settled.at(-1)?.rssMiB, max: Math.max(...samples.map((s) => s.rssMiB)) },
-    cpuPct: { mean: samples.reduce((n, s) => n + s.cpuPct, 0) / samples.length, max: Math.max(...samples.map((s) => s.cpuPct)) },
-    backlogMax: { readings: Math.max(...samples.map((s) => s.backlogReadings)), events: Math.max(...samples.map((s) => s.backlogEvents)) },
-    eventLatencyP99MaxMs: Math.max(...samples.map((s) => s.eventLatencyP99Ms)),
-    samples,
-  };
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2));
-  writeFileSync(
-    join(outDir, 'chart.svg'),
-    svgChart(
-      `gridgate soak: ${MINUTES} min, demo site + New Year's Eve, outages shaded`,
-      [
-        { name: 'gateway RSS', unit: 'MiB', points: samples.map((s) => [s.min, s.rssMiB]) },
-        { name: 'gateway CPU', unit: '% of one core', points: samples.map((s) => [s.min, s.cpuPct]) },
-        { name: 'outbox backlog', unit: 'readings', points: samples.map((s) => [s.min, s.backlogReadings]) },
-        { name: 'event latency p99 (event time → platform)', unit: 'ms', points: samples.map((s) => [s.min, s.eventLatencyP99Ms]) },
-      ],
-      outages,
-    ),
-  );
-  console.log(`\n  summary: RSS ${summary.rssMiB.first?.toFixed(0)} → ${summary.rssMiB.last?.toFixed(0)} MiB (max ${summary.rssMiB.max.toFixed(0)}), CPU mean ${summary.cpuPct.mean.toFixed(1)} % max ${summary.cpuPct.max.toFixed(0)} %, backlog max ${summary.backlogMax.readings} readings, event p99 max ${summary.eventLatencyP99MaxMs} ms`);
-  console.log(`  written: ${join(outDir, 'summary.json')} and chart.svg`);
+  if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
+  console.log(report);
+  console.log(`\n  written: ${join(outDir, 'summary.json')} and ${join(outDir, 'chart.svg')}`);
   process.exit(0);
+}
+
+function describe(p: Planned): string {
+  const w = p.what;
+  const d = `${(p.durationMs / 1000).toFixed(0)} s`;
+  switch (w.kind) {
+    case 'outage':
+      return `platform outage ${w.nominalS} s nominal → ${d}`;
+    case 'camera-flap':
+      return `camera flap (${w.mode}) of ${FLAP_CAMERAS.length} cameras, ${d}`;
+    case 'modbus-noise':
+      return `Modbus line noise (${w.fault}) on ${w.device}, ${d}`;
+    case 'ui-config':
+      return `UI config change: wl-underpass-01 polled every ${w.interval} ms`;
+    case 'surge':
+      return `New Year's Eve surge at cbd-square, climb over ${d}`;
+    case 'kill-9':
+      return `kill -9 of the gateway, started again after ${d}`;
+    case 'restart':
+      return `graceful restart (SIGTERM, start again after ${d})`;
+  }
 }
 
 function freePort(): Promise<number> {
