@@ -157,7 +157,7 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
     expect(Math.max(...maxOpen.values())).toBeLessThanOrEqual(1);
     // Seen from outside: /api/status per device and /metrics.
     const status = gateway.status() as unknown as { drivers: { onvif: Record<string, { subscription: { open: number; resumes: number; resubscribes: number } }> } };
-    for (const c of cameras.cameras) expect(status.drivers.onvif[c.o.id]!.subscription).toMatchObject({ open: 1, resubscribes: 0 });
+    for (const c of cameras.cameras) expect(status.drivers.onvif[c.o.id]!.subscription, `${c.o.id}: ${JSON.stringify(status.drivers.onvif[c.o.id])}`).toMatchObject({ open: 1, resubscribes: 0 });
     expect(Object.values(status.drivers.onvif).every((d) => d.subscription.resumes >= 1)).toBe(true);
     const metrics = await gateway.metrics.registry.metrics();
     expect(metrics).toContain('gridgate_onvif_open_subscriptions{device="cam-001"} 1');

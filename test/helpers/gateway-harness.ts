@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { GatewayConfigInput } from '../../config/schema/gateway-config.js';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
-import { silentLogger } from '../../gateway/core/logger.js';
+import { createLogger, silentLogger } from '../../gateway/core/logger.js';
+import pino from 'pino';
 import { Gateway } from '../../gateway/daemon.js';
 
 /** A fresh data folder per test, removed by `cleanup`. */
@@ -47,9 +48,15 @@ export function testConfig(brokerUrl: string, dataDir: string, overrides: Partia
 export async function startGateway(raw: GatewayConfigInput, env: NodeJS.ProcessEnv = {}): Promise<Gateway> {
   const result = validateConfig(raw, { baseDir: process.cwd(), env: {} });
   if (!result.ok) throw new Error(`test config invalid: ${result.problems.map(formatProblem).join('; ')}`);
-  const gateway = new Gateway({ config: result.loaded.config, baseDir: process.cwd(), log: silentLogger(), env });
+  const gateway = new Gateway({ config: result.loaded.config, baseDir: process.cwd(), log: testLogger(), env });
   await gateway.start();
   return gateway;
 }
 
 export const TEST_ROOT = 'gridgate/v1/test-site/gw-test-01';
+
+/** Silent, unless GRIDGATE_TEST_LOG_FILE names a file to append debug lines to (for chasing a failure). */
+function testLogger() {
+  const file = process.env.GRIDGATE_TEST_LOG_FILE;
+  return file ? createLogger({ level: 'debug', destination: pino.destination({ dest: file, sync: true }) }) : silentLogger();
+}

@@ -96,7 +96,18 @@ describe('ONVIF driver under simulator faults', () => {
     expect(stats('cam-001').subscription!.lastError).toMatch(/held past its/);
     await h.set.setFaults('cam-001', { hangPulls: false });
     await subscribed(h, 'cam-001', 1);
-  });
+  }, 120_000); // two late pulls in a row before a hang counts
+
+  it('pulls the same pull-point again after one late answer, keeping what the camera queued', async () => {
+    h = await startHarness({ cameras: 1 });
+    await subscribed(h, 'cam-001');
+    await h.set.setFaults('cam-001', { hangPulls: true });
+    h.set.emit('cam-001', 'line-crossed', { objectId: 'queued-while-late' });
+    await poll(() => stats('cam-001').subscription?.lastErrorCode === 'E_ONVIF_TIMEOUT', 'one late pull seen');
+    await h.set.setFaults('cam-001', { hangPulls: false });
+    await h.ctx.until(() => eventsOf(h!, 'cam-001', 'line.crossed').some((e) => e.data?.objectId === 'queued-while-late'), 20_000, 'the queued crossing');
+    expect(stats('cam-001').subscription).toMatchObject({ resubscribes: 0, lost: 0, open: 1 });
+  }, 120_000);
 
   it('resubscribes a silently dead subscription after the silence limit', async () => {
     h = await startHarness({ cameras: 1 }, { events: { silenceMs: 3000 } });

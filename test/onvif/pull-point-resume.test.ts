@@ -72,7 +72,7 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     }
     expect(cam.counters.unsubscribes).toBe(3);
     expect(stats('cam-001').subscription).toMatchObject({ resubscribes: 3, open: 1 });
-  });
+  }, 180_000); // each round: two late pulls in a row (3 s each) before a hang counts, then the backoff
 
   it('releases the pull-point a previous run left (kill without Unsubscribe) before subscribing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridgate-onvif-ledger-'));

@@ -105,6 +105,8 @@ export class PullPointSupervisor {
   private orphans: Array<{ address: URL; expiresAt: number }> = [];
   private subscriptions = 0;
   private lastMessageMono = 0;
+  /** Pulls in a row that outlived their timeout while the device answered a probe. */
+  private hungPulls = 0;
   private subscribedMono = 0;
   /** Transport failures since the device last really worked: the probe backoff starts here. */
   private unreachableStreak = 0;
@@ -154,6 +156,7 @@ export class PullPointSupervisor {
         if (sub) {
           // Resume: the camera still holds this pull-point and its queue.
           await this.renew(sub, signal);
+          this.hungPulls = 0;
           this.health.resumes += 1;
           this.o.log.info({ resumes: this.health.resumes }, 'event subscription resumed after an outage');
         } else {
@@ -190,12 +193,14 @@ export class PullPointSupervisor {
         const sub = this.current;
         this.current = undefined;
         const gone = e.fault !== undefined && isSubscriptionGone(e.fault);
+        // The state changes before the release is awaited (up to RELEASE_TIMEOUT_MS): status never
+        // shows `active` while no subscription is held.
+        this.setState('backoff', e);
         if (sub) {
           this.lose(sub, e.message);
           if (!gone) await this.release(sub, signal);
           this.remember();
         }
-        this.setState('backoff', e);
         // A camera that dropped the subscription (reboot, overload) gets a new one at once the first
         // time: every second without one loses events. Anything else, or repeated, waits the backoff.
         if (!(gone && this.health.consecutiveFailures === 1)) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures), signal);
@@ -267,6 +272,7 @@ export class PullPointSupervisor {
       this.health.resubscribes += 1;
       this.o.log.info({ resubscribes: this.health.resubscribes }, 'event subscription re-created');
     }
+    this.hungPulls = 0;
     this.health.subscribedAt = this.o.clock.now();
     this.subscribedMono = this.now();
     const sub = { address, ...this.schedule(r, sent) };
@@ -329,10 +335,21 @@ export class PullPointSupervisor {
         // A silent network (no RST) also looks like a hung pull: only a device that still answers
         // a probe has a dead pull-point; otherwise it is an outage and the subscription is kept.
         await this.o.probe(signal);
-        throw new OnvifError('E_ONVIF_SUBSCRIPTION', `PullMessages held past its ${hold} ms timeout; the pull-point looks dead`, { cause: err });
+        // One late answer is not a dead pull-point: a busy camera or a loaded gateway can be seconds
+        // late. Giving it up costs more than waiting (Unsubscribe drops the events the camera has
+        // queued), so it is pulled once more; only a second hang in a row replaces it.
+        this.hungPulls += 1;
+        if (this.hungPulls < 2) {
+          this.health.lastError = `PullMessages held past its ${hold} ms timeout; pulling the same pull-point again`;
+          this.health.lastErrorCode = 'E_ONVIF_TIMEOUT';
+          this.o.log.info({ holdMs: hold }, 'event pull answered late; pulling the same pull-point again');
+          return;
+        }
+        throw new OnvifError('E_ONVIF_SUBSCRIPTION', `PullMessages held past its ${hold} ms timeout twice in a row; the pull-point looks dead`, { cause: err });
       }
       throw err;
     }
+    this.hungPulls = 0;
     const r = child(body, NS.tev, 'PullMessagesResponse');
     if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'PullMessages answer has no PullMessagesResponse');
     const received = this.o.clock.now();
