@@ -197,6 +197,11 @@ export class SimCamera {
       const gone = () => !this.server || res.destroyed || req.socket.destroyed;
       const answer = envelope(await this.dispatch(url.pathname, op, gone));
       if (gone()) return void res.destroy();
+      if (op.local === 'CreatePullPointSubscription' && this.faults.dropCreateAnswers > 0) {
+        // The pull-point exists now, but its address never reaches the client.
+        this.faults = { ...this.faults, dropCreateAnswers: this.faults.dropCreateAnswers - 1 };
+        return void res.destroy();
+      }
       this.send(res, 200, answer);
     } catch (err) {
       if (!this.server || res.destroyed) return void res.destroy();

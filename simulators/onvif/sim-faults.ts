@@ -21,6 +21,8 @@ export interface SimFaults {
   hangPulls: boolean;
   /** PullMessages answers, but events stop reaching subscriptions (a silently dead pull-point). */
   silentSubscriptions: boolean;
+  /** The next N CreatePullPointSubscription calls create the pull-point, then the connection drops before the answer. */
+  dropCreateAnswers: number;
 }
 
 export const NO_FAULTS: Readonly<SimFaults> = Object.freeze({
@@ -33,6 +35,7 @@ export const NO_FAULTS: Readonly<SimFaults> = Object.freeze({
   maxTerminationMs: 0,
   hangPulls: false,
   silentSubscriptions: false,
+  dropCreateAnswers: 0,
 });
 
 /** Hostile or broken bodies for the `malformed` fault. */

@@ -74,6 +74,26 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     expect(stats('cam-001').subscription).toMatchObject({ resubscribes: 3, open: 1 });
   }, 180_000); // each round: two late pulls in a row (3 s each) before a hang counts, then the backoff
 
+  it('a lost CreatePullPoint answer holds a slot only until its short initial termination, never a third', async () => {
+    let peak = 0;
+    // Two answers lost in a row on a two-slot camera: both slots are held by pull-points whose
+    // addresses gridgate never learnt; it must wait for them to expire, not for 120 s.
+    h = await startHarness({ cameras: 1, maxPullPoints: 2 }, { events: { terminationMs: 120_000 } }, PASSWORD, async (set) => {
+      await set.camera('cam-001').setFaults({ dropCreateAnswers: 2 });
+      const timer = setInterval(() => (peak = Math.max(peak, set.camera('cam-001').store.size)), 20);
+      cleanups.push(() => clearInterval(timer));
+    });
+    const cam = h.set.camera('cam-001');
+    await subscribed(h, 'cam-001');
+    await poll(() => cam.store.size === 1, 'the unnamed pull-points expired', 60_000);
+    expect(peak).toBeLessThanOrEqual(2);
+    // The one gridgate holds was renewed to the configured length right after creation.
+    expect(stats('cam-001').subscription).toMatchObject({ state: 'active', open: 1 });
+    expect(stats('cam-001').subscription!.renewals).toBeGreaterThanOrEqual(1);
+    h.set.emit('cam-001', 'line-crossed', { objectId: 'after-lost-answers' });
+    await h.ctx.until(() => crossings('cam-001').includes('after-lost-answers'), 20_000, 'events on the named pull-point');
+  }, 120_000);
+
   it('releases the pull-point a previous run left (kill without Unsubscribe) before subscribing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridgate-onvif-ledger-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

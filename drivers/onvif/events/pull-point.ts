@@ -80,6 +80,14 @@ interface Subscription {
   expiresAt: number;
 }
 
+/**
+ * InitialTerminationTime asked for at creation, ms; the subscription is renewed to its full length
+ * right after. If the CreatePullPointSubscription answer is lost (connection dropped after the
+ * camera made it), we never learn its address and cannot Unsubscribe it: it then holds one of the
+ * camera's 2-8 slots only this long, not the full termination time.
+ */
+const CREATE_TERMINATION_MS = 15_000;
+
 /** Unsubscribe and the release of leftovers get this long (best effort: the camera expires them anyway). */
 const RELEASE_TIMEOUT_MS = 2000;
 
@@ -259,7 +267,7 @@ export class PullPointSupervisor {
     const sent = this.now();
     const body = await this.o.client.call(
       this.o.eventsUrl,
-      `<tev:CreatePullPointSubscription>${filter}<tev:InitialTerminationTime>${formatDuration(this.o.terminationMs)}</tev:InitialTerminationTime></tev:CreatePullPointSubscription>`,
+      `<tev:CreatePullPointSubscription>${filter}<tev:InitialTerminationTime>${formatDuration(Math.min(this.o.terminationMs, CREATE_TERMINATION_MS))}</tev:InitialTerminationTime></tev:CreatePullPointSubscription>`,
       { action: `${NS.tev}/EventPortType/CreatePullPointSubscriptionRequest`, signal },
     );
     const r = child(body, NS.tev, 'CreatePullPointSubscriptionResponse');
@@ -278,6 +286,8 @@ export class PullPointSupervisor {
     const sub = { address, ...this.schedule(r, sent) };
     this.current = sub;
     this.remember();
+    // Now that we hold its address: the full length (see CREATE_TERMINATION_MS).
+    if (this.o.terminationMs > CREATE_TERMINATION_MS) await this.renew(sub, signal);
     return sub;
   }
 
