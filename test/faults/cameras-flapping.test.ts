@@ -144,7 +144,11 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
       }
       return got;
     };
-    await platform.until(() => [...raised].every((id) => delivered().has(id)), 60_000, 'every raised crossing on the platform');
+    await platform.until(() => [...raised].every((id) => delivered().has(id)), 60_000, 'every raised crossing on the platform').catch((err: Error) => {
+      const got = delivered();
+      const missing = [...raised].filter((id) => !got.has(id));
+      throw new Error(`${err.message}: ${missing.length} of ${raised.size} missing, e.g. ${missing.slice(0, 20).join(' ')}`);
+    });
     clearInterval(sampler);
     // Counted into readings too: each camera's in + out counters add up to what it raised.
     const last = new Map<string, number>();

@@ -86,7 +86,7 @@ interface Subscription {
  * camera made it), we never learn its address and cannot Unsubscribe it: it then holds one of the
  * camera's 2-8 slots only this long, not the full termination time.
  */
-const CREATE_TERMINATION_MS = 15_000;
+const CREATE_TERMINATION_MS = 30_000;
 
 /** Unsubscribe and the release of leftovers get this long (best effort: the camera expires them anyway). */
 const RELEASE_TIMEOUT_MS = 2000;
@@ -113,6 +113,8 @@ export class PullPointSupervisor {
   private orphans: Array<{ address: URL; expiresAt: number }> = [];
   private subscriptions = 0;
   private lastMessageMono = 0;
+  /** Subscriptions the camera said were gone (ResourceUnknown) with no successful pull between. */
+  private goneInARow = 0;
   /** Pulls in a row that outlived their timeout while the device answered a probe. */
   private hungPulls = 0;
   private subscribedMono = 0;
@@ -157,12 +159,10 @@ export class PullPointSupervisor {
     while (!signal.aborted) {
       try {
         let sub = this.current;
-        if (sub && this.now() >= sub.expiresAt) {
-          this.lose(sub, 'its termination time passed while the device was unreachable');
-          sub = this.current = undefined;
-        }
         if (sub) {
-          // Resume: the camera still holds this pull-point and its queue.
+          // Resume: the camera may still hold this pull-point and its queue. Renew is tried even
+          // when our estimate says it expired (camera clocks and policies differ): the camera
+          // answers ResourceUnknown if it is gone, and only then is a new one created.
           await this.renew(sub, signal);
           this.hungPulls = 0;
           this.health.resumes += 1;
@@ -209,9 +209,11 @@ export class PullPointSupervisor {
           if (!gone) await this.release(sub, signal);
           this.remember();
         }
-        // A camera that dropped the subscription (reboot, overload) gets a new one at once the first
-        // time: every second without one loses events. Anything else, or repeated, waits the backoff.
-        if (!(gone && this.health.consecutiveFailures === 1)) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures), signal);
+        // A camera that dropped the subscription (reboot, overload, or it expired during an outage)
+        // gets a new one at once: every second without one loses events. Anything else, or a
+        // subscription that is gone again before a single pull worked, waits the backoff.
+        this.goneInARow = gone && sub ? this.goneInARow + 1 : 0;
+        if (!(gone && sub && this.goneInARow === 1)) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures), signal);
       }
     }
   }
@@ -299,10 +301,10 @@ export class PullPointSupervisor {
     const cur = parseTermination(child(response, NS.wsnt, 'CurrentTime')?.text ?? child(response, NS.tev, 'CurrentTime')?.text ?? '', 0);
     const term = parseTermination(child(response, NS.wsnt, 'TerminationTime')?.text ?? child(response, NS.tev, 'TerminationTime')?.text ?? '', cur ?? 0);
     const span = cur !== undefined && term !== undefined && term > cur ? term - cur : this.o.terminationMs;
-    // Pulls never run past renewBy by more than the shortest hold (500 ms) plus latency, so the
-    // margin is the grace plus 1 s, or 40 % of a short span.
-    const margin = Math.min(this.o.pullGraceMs + 1000, span * 0.4);
-    return { renewBy: sentAt + span - margin, expiresAt: sentAt + span };
+    // Renewed at half its life (as DHCP renews a lease at T1): an outage that spans the renew time
+    // must then last half the termination time (60 s by default) before the camera ends the
+    // pull-point and the events queued on it. Pulls never hold across renewBy.
+    return { renewBy: sentAt + span / 2, expiresAt: sentAt + span };
   }
 
   /** ONVIF Core §9.1.4 SetSynchronizationPoint: the camera re-sends every property's current state. */
@@ -360,6 +362,7 @@ export class PullPointSupervisor {
       throw err;
     }
     this.hungPulls = 0;
+    this.goneInARow = 0;
     const r = child(body, NS.tev, 'PullMessagesResponse');
     if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'PullMessages answer has no PullMessagesResponse');
     const received = this.o.clock.now();
