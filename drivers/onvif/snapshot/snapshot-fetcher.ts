@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import { DigestSession, parseDigestChallenge } from '../soap/http-digest.js';
+import { DigestSession } from '../soap/http-digest.js';
+import { sendWithDigest } from '../transport/digest-retry.js';
 import { httpRequest } from '../transport/http-request.js';
 import { OnvifError } from '../transport/onvif-error.js';
 
@@ -36,22 +37,10 @@ export class SnapshotFetcher {
     url.username = '';
     url.password = '';
     const pathAndQuery = url.pathname + url.search;
-    const get = () => {
-      const authz = this.digest.authorization('GET', pathAndQuery);
-      return httpRequest({ method: 'GET', url, headers: authz ? { authorization: authz } : {}, timeoutMs: this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal, where: `${this.o.where} snapshot` });
-    };
-    let answer = await get();
-    if (answer.status === 401) {
-      const challenge = parseDigestChallenge(answer.headers['www-authenticate']);
-      if (challenge) {
-        this.digest.accept(challenge);
-        answer = await get();
-      }
-    }
-    if (answer.status === 401) {
-      this.digest.forget();
-      throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} refused the snapshot credentials (HTTP 401)`);
-    }
+    const get = (authorization: string | undefined) =>
+      httpRequest({ method: 'GET', url, headers: authorization ? { authorization } : {}, timeoutMs: this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal, where: `${this.o.where} snapshot` });
+    // A final 401 (after at most one Digest retry) rejects E_ONVIF_AUTH there.
+    const answer = await sendWithDigest({ session: this.digest, method: 'GET', uri: pathAndQuery, send: get, where: `${this.o.where} snapshot` });
     if (answer.status !== 200) throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot answered HTTP ${answer.status}`);
     const b = answer.body;
     // JPEG (ITU T.81 Annex B): starts with SOI FF D8 and ends with EOI FF D9.
