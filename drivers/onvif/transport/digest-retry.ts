@@ -93,7 +93,7 @@ export async function sendWithDigest(o: DigestExchangeOptions): Promise<HttpAnsw
     } else why = `; the camera sent ${verdict.problem}`;
     o.session.forget();
   }
-  throw new OnvifError('E_ONVIF_AUTH', `${o.where} refused the credentials (HTTP 401)${why}`);
+  throw new OnvifError('E_ONVIF_AUTH', `${o.where} refused the credentials (HTTP 401)${why}`, { where: o.where });
 }
 
 /**

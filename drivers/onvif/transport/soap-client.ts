@@ -62,15 +62,15 @@ export class SoapClient {
     const answer = await sendWithDigest({ session: useDigest ? this.digest : undefined, method: 'POST', uri: url.pathname + url.search, send, where: this.o.where });
     const contentType = String(answer.headers['content-type'] ?? '');
     if (answer.status !== 200 && !/xml/i.test(contentType)) {
-      throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status}`);
+      throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status}`, { where: this.o.where });
     }
     const { body: bodyEl, fault } = readEnvelope(parseXml(answer.body, this.o.where, this.o.maxBytes), this.o.where);
     if (fault) {
       // The reason and codes are the device's words: escaped before they reach a message or log.
-      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, { fault });
-      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`, { fault });
+      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, { fault, where: this.o.where });
+      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`, { fault, where: this.o.where });
     }
-    if (answer.status !== 200) throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status} without a fault`);
+    if (answer.status !== 200) throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status} without a fault`, { where: this.o.where });
     return bodyEl;
   }
 }
