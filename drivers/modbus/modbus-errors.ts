@@ -1,17 +1,14 @@
-import { GatewayError } from '../../gateway/core/errors.js';
+import { DriverError, type DriverErrorOptions } from '../../gateway/core/driver-error.js';
 import { EXCEPTION_NAMES, type ModbusErrorCode } from './error-codes.js';
 
-/** A Modbus driver error: a GatewayError with one of our codes and, for exceptions, the code. */
-export class ModbusError extends GatewayError {
-  constructor(
-    override readonly code: ModbusErrorCode,
-    message: string,
-    options?: { cause?: unknown; exceptionCode?: number },
-  ) {
+/** A Modbus driver error: a DriverError with one of our codes and, for exceptions, the Modbus exception code. */
+export class ModbusError extends DriverError<ModbusErrorCode> {
+  readonly exceptionCode: number | undefined;
+
+  constructor(code: ModbusErrorCode, message: string, options?: DriverErrorOptions & { exceptionCode?: number }) {
     super(code, message, options);
     this.exceptionCode = options?.exceptionCode;
   }
-  readonly exceptionCode: number | undefined;
 }
 
 /**
@@ -25,19 +22,19 @@ export function normaliseError(err: unknown, where: string, timeoutMs: number): 
   if (err instanceof ModbusError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; modbusCode?: unknown; code?: unknown; errno?: unknown };
   if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT') {
-    return new ModbusError('E_MODBUS_TIMEOUT', `no answer in ${timeoutMs} ms from ${where}`, { cause: err });
+    return new ModbusError('E_MODBUS_TIMEOUT', `no answer in ${timeoutMs} ms from ${where}`, { cause: err, where });
   }
   if (typeof e.modbusCode === 'number') {
     const name = EXCEPTION_NAMES[e.modbusCode] ?? 'unknown exception';
-    return new ModbusError('E_MODBUS_EXCEPTION', `modbus exception ${e.modbusCode} (${name}) at ${where}`, { cause: err, exceptionCode: e.modbusCode });
+    return new ModbusError('E_MODBUS_EXCEPTION', `modbus exception ${e.modbusCode} (${name}) at ${where}`, { cause: err, where, exceptionCode: e.modbusCode });
   }
   const message = typeof e.message === 'string' ? e.message : String(err);
   if (/CRC|length|Unexpected data|Data length|byte count/i.test(message)) {
-    return new ModbusError('E_MODBUS_BAD_FRAME', `garbled answer (${message}) from ${where}`, { cause: err });
+    return new ModbusError('E_MODBUS_BAD_FRAME', `garbled answer (${message}) from ${where}`, { cause: err, where });
   }
   if (typeof e.code === 'string' || /Port Not Open|closed|ECONN|EPIPE|socket|connect/i.test(message) || e.name === 'PortNotOpenError') {
     const detail = typeof e.code === 'string' && !message.includes(e.code) ? `${message}, ${e.code}` : message;
-    return new ModbusError('E_MODBUS_CONNECTION', `connection problem (${detail}) at ${where}`, { cause: err });
+    return new ModbusError('E_MODBUS_CONNECTION', `connection problem (${detail}) at ${where}`, { cause: err, where });
   }
-  return new ModbusError('E_MODBUS_CONNECTION', `request failed (${message}) at ${where}`, { cause: err });
+  return new ModbusError('E_MODBUS_CONNECTION', `request failed (${message}) at ${where}`, { cause: err, where });
 }

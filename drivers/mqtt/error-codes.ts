@@ -1,4 +1,4 @@
-import { GatewayError } from '../../gateway/core/errors.js';
+import { DriverError } from '../../gateway/core/driver-error.js';
 
 /**
  * The MQTT driver's error codes (a test keeps docs/mqtt.md in step with this list). Each
@@ -25,7 +25,7 @@ declare module '../../gateway/core/errors.js' {
   interface ErrorCodeRegistry extends Record<MqttErrorCode, string> {}
 }
 
-/** A GatewayError with one of the MQTT codes. */
-export function mqttError(code: MqttErrorCode, message: string, cause?: unknown): GatewayError {
-  return new GatewayError(code, message, cause === undefined ? undefined : { cause });
+/** A DriverError (gateway/core/driver-error.ts, the base of every driver's errors) with one of the MQTT codes. */
+export function mqttError(code: MqttErrorCode, message: string, cause?: unknown): DriverError<MqttErrorCode> {
+  return new DriverError(code, message, cause === undefined ? undefined : { cause });
 }

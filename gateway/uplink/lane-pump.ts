@@ -6,28 +6,53 @@ import type { Outbox, StoredEvent, TelemetryBatch } from '../outbox/outbox.js';
 import type { PlatformConnection } from './platform-connection.js';
 import type { ContractTopics } from './topics.js';
 
-export interface LanePumpOptions {
+/**
+ * What a profile does with what the pump took from the outbox (its encoder and topics); each
+ * promise settles when every message carrying the item was acknowledged (PUBACK at QoS 1, the
+ * socket write at QoS 0) and rejects when the connection it went on is gone.
+ */
+export interface LaneSink {
+  sendEvent(event: StoredEvent): Promise<void>;
+  sendBatch(batch: TelemetryBatch): Promise<void>;
+}
+
+interface CommonOptions {
   outbox: Outbox;
-  connection: PlatformConnection;
-  topics: ContractTopics;
-  gateway: string;
-  site: string;
   /** Batching in force now (it changes with the site mode). */
   batching: () => BatchingConfig;
   windows: { events: number; telemetryBatches: number };
   metrics: GatewayMetrics;
-  clock: Clock;
   log: Logger;
 }
+
+/** The v1 contract: the pump encodes telemetry envelopes and events itself, on this connection. */
+export interface ContractLaneOptions extends CommonOptions {
+  connection: Pick<PlatformConnection, 'publish' | 'currentGeneration'>;
+  topics: ContractTopics;
+  gateway: string;
+  site: string;
+  clock: Clock;
+}
+
+/** Another profile (Sparkplug B): the pump hands items to the profile's sink. */
+export interface SinkLaneOptions extends CommonOptions {
+  sink: LaneSink;
+  /** Names the profile in log lines. */
+  name: string;
+}
+
+export type LanePumpOptions = ContractLaneOptions | SinkLaneOptions;
 
 /** How often due telemetry is looked for when nothing else wakes the pump (ms). */
 const TICK_MS = 50;
 
 /**
- * Moves the outbox's two lanes to the broker. Events go first: every pass sends what events
- * the events window allows before forming any telemetry batch, and the telemetry window is
- * small, so a live event waits behind at most `telemetryBatches` batches already on the wire.
- * Messages are forgotten by the outbox only on PUBACK.
+ * Moves the outbox's two lanes to the broker, for either upstream profile. Events go first:
+ * every pass sends what events the events window allows before forming any telemetry batch, and
+ * the telemetry window is small, so a live event waits behind at most `telemetryBatches` batches
+ * already on the wire. Messages are forgotten by the outbox only when acknowledged; a new
+ * connection (or Sparkplug session, after its births) re-sends everything not acknowledged,
+ * oldest first, so the backlog is replayed in order after an outage or a kill -9.
  */
 export class LanePump {
   private generation = -1;
@@ -38,10 +63,23 @@ export class LanePump {
   private scheduled = false;
   private ticker: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  private readonly sink: LaneSink;
+  /** The connection generation now, when the pump must check it (v1); Sparkplug's sessions are the uplink's. */
+  private readonly current: (() => number) | undefined;
+  private readonly name: string;
   /** Readings and events acknowledged so far (the watchdog's progress signal). */
   delivered = 0;
 
-  constructor(private readonly o: LanePumpOptions) {}
+  constructor(private readonly o: LanePumpOptions) {
+    if ('sink' in o) {
+      this.sink = o.sink;
+      this.name = o.name;
+    } else {
+      this.sink = contractSink(o);
+      this.current = () => o.connection.currentGeneration;
+      this.name = 'platform';
+    }
+  }
 
   start(): void {
     this.unsubscribe = this.o.outbox.onCommit(() => this.schedule());
@@ -55,7 +93,7 @@ export class LanePump {
     this.generation = -1;
   }
 
-  /** A new connection: everything not acknowledged is sent again, in order. */
+  /** A new connection (Sparkplug: a new session, births sent): everything not acknowledged is sent again, in order. */
   connected(generation: number): void {
     this.generation = generation;
     this.lastSentEventSeq = 0;
@@ -76,14 +114,15 @@ export class LanePump {
       this.fill();
     } catch (err) {
       // An outbox read failing (disk, corruption) is logged by the outbox; the next tick retries.
-      this.o.log.debug({ err }, 'pump pass failed');
+      this.o.log.debug({ err, profile: this.name }, 'pump pass failed');
     }
   }
 
   private fill(): void {
-    if (this.generation < 0 || this.generation !== this.o.connection.currentGeneration) return;
+    if (this.generation < 0 || (this.current && this.generation !== this.current())) return;
     const { events, telemetryBatches } = this.o.windows;
-    while (this.eventsInFlight < events) {
+    // `generation >= 0` again in the loops: a sink may end its session while sending.
+    while (this.generation >= 0 && this.eventsInFlight < events) {
       const want = events - this.eventsInFlight;
       const next = this.o.outbox.readEvents(this.lastSentEventSeq, want);
       for (const e of next) this.sendEvent(e);
@@ -92,7 +131,7 @@ export class LanePump {
     // Events first (contract): while events still wait behind a full events window, no
     // telemetry is sent; the next PUBACK pumps again.
     if (this.eventsInFlight >= events && this.o.outbox.readEvents(this.lastSentEventSeq, 1).length > 0) return;
-    while (this.batchesInFlight < telemetryBatches) {
+    while (this.generation >= 0 && this.batchesInFlight < telemetryBatches) {
       const resent = this.resend.shift();
       if (resent) {
         this.sendBatch(resent);
@@ -111,14 +150,29 @@ export class LanePump {
     setImmediate(() => this.pump());
   }
 
+  /**
+   * A send that throws (a payload the encoder refuses) is logged and left in the outbox: it is
+   * tried again on the next connection, never skipped. Losing the connection is not an error here.
+   */
+  private guard(send: () => Promise<void>, what: string): Promise<void> {
+    let sent: Promise<void>;
+    try {
+      sent = send();
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.catch((err: unknown) => {
+      if (this.generation >= 0) this.o.log.error({ err, item: what, profile: this.name }, 'message could not be sent: it stays in the outbox');
+      throw err;
+    });
+  }
+
   private sendEvent(e: StoredEvent): void {
     const generation = this.generation;
     this.lastSentEventSeq = e.seq;
     this.eventsInFlight++;
     const started = performance.now();
-    const picture = e.snapshot ? this.o.connection.publish(this.o.topics.snapshot(e.id), e.snapshot) : Promise.resolve();
-    const event = this.o.connection.publish(this.o.topics.events, e.payload);
-    Promise.all([picture, event]).then(
+    this.guard(() => this.sink.sendEvent(e), `event seq ${e.seq}`).then(
       () => {
         this.o.metrics.publishLatency.observe({ lane: 'events' }, (performance.now() - started) / 1000);
         this.o.metrics.eventsOut.inc();
@@ -136,9 +190,8 @@ export class LanePump {
   private sendBatch(batch: TelemetryBatch): void {
     const generation = this.generation;
     this.batchesInFlight++;
-    const payload = `{"schema":"gridgate.telemetry/1","gateway":${JSON.stringify(this.o.gateway)},"site":${JSON.stringify(this.o.site)},"seq":${batch.seq},"sentAt":"${formatTime(this.o.clock.now())}","readings":[${batch.readings.join(',')}]}`;
     const started = performance.now();
-    this.o.connection.publish(this.o.topics.telemetry, payload).then(
+    this.guard(() => this.sink.sendBatch(batch), `telemetry batch seq ${batch.seq}`).then(
       () => {
         this.o.metrics.publishLatency.observe({ lane: 'telemetry' }, (performance.now() - started) / 1000);
         this.o.metrics.readingsOut.inc(batch.count);
@@ -151,4 +204,19 @@ export class LanePump {
       () => {},
     );
   }
+}
+
+/** The v1 contract's encoder: an event (after its snapshot, if any) and a telemetry envelope per batch. */
+function contractSink(o: ContractLaneOptions): LaneSink {
+  return {
+    sendEvent: (e) => {
+      const picture = e.snapshot ? o.connection.publish(o.topics.snapshot(e.id), e.snapshot) : Promise.resolve();
+      const event = o.connection.publish(o.topics.events, e.payload);
+      return Promise.all([picture, event]).then(() => {});
+    },
+    sendBatch: (batch) => {
+      const payload = `{"schema":"gridgate.telemetry/1","gateway":${JSON.stringify(o.gateway)},"site":${JSON.stringify(o.site)},"seq":${batch.seq},"sentAt":"${formatTime(o.clock.now())}","readings":[${batch.readings.join(',')}]}`;
+      return o.connection.publish(o.topics.telemetry, payload);
+    },
+  };
 }

@@ -51,7 +51,7 @@ export class Uplink {
       now: () => o.clock.now(),
     });
     this.deviceStates = new DeviceStatePublisher({
-      publish: (device, payload) => this.connection.publish(this.topics.deviceState(device), payload, true),
+      publish: (device, payload) => this.connection.publish(this.topics.deviceState(device), payload, { retain: true }),
       connected: () => this.connection.state.connected,
     });
     this.pump = new LanePump({
@@ -126,7 +126,7 @@ export class Uplink {
   /** Publishes the retained gateway state (mode, counts, backlog). */
   publishState(): void {
     if (this.stopped || !this.connection.state.connected) return;
-    this.connection.publish(this.topics.state, this.stateMessage(true), true).catch(() => {});
+    this.connection.publish(this.topics.state, this.stateMessage(true), { retain: true }).catch(() => {});
   }
 
   private async onConnected(generation: number): Promise<void> {

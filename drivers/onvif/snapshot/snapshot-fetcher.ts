@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import { DigestSession, parseDigestChallenge } from '../soap/http-digest.js';
+import { DigestSession } from '../soap/http-digest.js';
+import { sendWithDigest } from '../transport/digest-retry.js';
 import { httpRequest } from '../transport/http-request.js';
 import { OnvifError } from '../transport/onvif-error.js';
 
@@ -30,33 +31,21 @@ export class SnapshotFetcher {
     try {
       url = new URL(uri);
     } catch (err) {
-      throw new OnvifError('E_ONVIF_SNAPSHOT', `snapshot URI of ${this.o.where} is not a URL`, { cause: err });
+      throw new OnvifError('E_ONVIF_SNAPSHOT', `snapshot URI of ${this.o.where} is not a URL`, { cause: err, where: this.o.where });
     }
     // Credentials in the URI (some cameras put them there) are never sent as Basic: digest only.
     url.username = '';
     url.password = '';
     const pathAndQuery = url.pathname + url.search;
-    const get = () => {
-      const authz = this.digest.authorization('GET', pathAndQuery);
-      return httpRequest({ method: 'GET', url, headers: authz ? { authorization: authz } : {}, timeoutMs: this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal, where: `${this.o.where} snapshot` });
-    };
-    let answer = await get();
-    if (answer.status === 401) {
-      const challenge = parseDigestChallenge(answer.headers['www-authenticate']);
-      if (challenge) {
-        this.digest.accept(challenge);
-        answer = await get();
-      }
-    }
-    if (answer.status === 401) {
-      this.digest.forget();
-      throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} refused the snapshot credentials (HTTP 401)`);
-    }
-    if (answer.status !== 200) throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot answered HTTP ${answer.status}`);
+    const get = (authorization: string | undefined) =>
+      httpRequest({ method: 'GET', url, headers: authorization ? { authorization } : {}, timeoutMs: this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal, where: `${this.o.where} snapshot` });
+    // A final 401 (after at most one Digest retry) rejects E_ONVIF_AUTH there.
+    const answer = await sendWithDigest({ session: this.digest, method: 'GET', uri: pathAndQuery, send: get, where: `${this.o.where} snapshot` });
+    if (answer.status !== 200) throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot answered HTTP ${answer.status}`, { where: `${this.o.where} snapshot` });
     const b = answer.body;
     // JPEG (ITU T.81 Annex B): starts with SOI FF D8 and ends with EOI FF D9.
     if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8 || b[b.length - 2] !== 0xff || b[b.length - 1] !== 0xd9) {
-      throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot is not a JPEG (${b.length} bytes, content-type ${answer.headers['content-type'] ?? 'none'})`);
+      throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot is not a JPEG (${b.length} bytes, content-type ${answer.headers['content-type'] ?? 'none'})`, { where: `${this.o.where} snapshot` });
     }
     return b;
   }

@@ -30,7 +30,7 @@ export interface HttpRequestOptions {
 export function httpRequest(o: HttpRequestOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) {
-      reject(new OnvifError('E_ONVIF_ABORTED', `request to ${o.where} cancelled`));
+      reject(new OnvifError('E_ONVIF_ABORTED', `request to ${o.where} cancelled`, { where: o.where }));
       return;
     }
     let settled = false;
@@ -53,13 +53,13 @@ export function httpRequest(o: HttpRequestOptions): Promise<HttpAnswer> {
         let size = 0;
         const declared = Number(res.headers['content-length'] ?? 0);
         if (declared > o.maxBytes) {
-          finish(new OnvifError('E_ONVIF_TOO_LARGE', `answer from ${o.where} declares ${declared} bytes, over the ${o.maxBytes}-byte cap`));
+          finish(new OnvifError('E_ONVIF_TOO_LARGE', `answer from ${o.where} declares ${declared} bytes, over the ${o.maxBytes}-byte cap`, { where: o.where }));
           return;
         }
         res.on('data', (c: Buffer) => {
           size += c.length;
           if (size > o.maxBytes) {
-            finish(new OnvifError('E_ONVIF_TOO_LARGE', `answer from ${o.where} exceeded the ${o.maxBytes}-byte cap`));
+            finish(new OnvifError('E_ONVIF_TOO_LARGE', `answer from ${o.where} exceeded the ${o.maxBytes}-byte cap`, { where: o.where }));
             return;
           }
           chunks.push(c);
@@ -68,8 +68,8 @@ export function httpRequest(o: HttpRequestOptions): Promise<HttpAnswer> {
         res.on('error', (err) => finish(unreachable(o.where, err)));
       },
     );
-    const timer = setTimeout(() => finish(new OnvifError('E_ONVIF_TIMEOUT', `${o.where} did not answer in ${o.timeoutMs} ms`)), o.timeoutMs);
-    const onAbort = () => finish(new OnvifError('E_ONVIF_ABORTED', `request to ${o.where} cancelled`));
+    const timer = setTimeout(() => finish(new OnvifError('E_ONVIF_TIMEOUT', `${o.where} did not answer in ${o.timeoutMs} ms`, { where: o.where })), o.timeoutMs);
+    const onAbort = () => finish(new OnvifError('E_ONVIF_ABORTED', `request to ${o.where} cancelled`, { where: o.where }));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err) => finish(unreachable(o.where, err)));
     if (o.body !== undefined) req.write(o.body);
@@ -79,5 +79,5 @@ export function httpRequest(o: HttpRequestOptions): Promise<HttpAnswer> {
 
 function unreachable(where: string, err: Error): OnvifError {
   const code = (err as NodeJS.ErrnoException).code ?? 'error';
-  return new OnvifError('E_ONVIF_UNREACHABLE', `${where} unreachable (${code})`, { cause: err });
+  return new OnvifError('E_ONVIF_UNREACHABLE', `${where} unreachable (${code})`, { cause: err, where });
 }

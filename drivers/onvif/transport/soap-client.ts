@@ -1,11 +1,12 @@
 import type http from 'node:http';
 import type { ClockOffset } from '../device/clock-offset.js';
 import { addressingHeaders, isNotAuthorized, readEnvelope, soapEnvelope } from '../soap/envelope.js';
-import { DigestSession, parseDigestChallenge } from '../soap/http-digest.js';
+import { DigestSession } from '../soap/http-digest.js';
 import { usernameTokenHeader } from '../soap/ws-username-token.js';
 import { parseXml } from '../xml/safe-xml.js';
 import type { XmlElement } from '../xml/xml-element.js';
 import { deviceText } from './device-text.js';
+import { sendWithDigest } from './digest-retry.js';
 import { httpRequest } from './http-request.js';
 import { OnvifError } from './onvif-error.js';
 
@@ -52,37 +53,24 @@ export class SoapClient {
     const useDigest = this.o.auth !== 'ws-security' && this.o.username !== '';
     const headers = (useToken ? usernameTokenHeader(this.o.username, this.o.password, this.o.clock.deviceNow()) : '') + (opts.action && opts.to ? addressingHeaders(opts.action, opts.to) : '');
     const xml = soapEnvelope(body, headers);
-    const send = () => {
+    const send = (authorization: string | undefined) => {
       const h: Record<string, string> = { 'content-type': `application/soap+xml; charset=utf-8${opts.action ? `; action="${opts.action}"` : ''}` };
-      const authz = useDigest ? this.digest.authorization('POST', url.pathname + url.search) : undefined;
-      if (authz) h.authorization = authz;
+      if (authorization) h.authorization = authorization;
       return httpRequest({ method: 'POST', url, headers: h, body: xml, timeoutMs: opts.timeoutMs ?? this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal: opts.signal, where: this.o.where });
     };
-    let answer = await send();
-    if (answer.status === 401 && useDigest) {
-      const challenge = parseDigestChallenge(answer.headers['www-authenticate']);
-      // At most one retry per call, with the fresh challenge (first contact or a stale nonce,
-      // RFC 7616 §3.3). A second 401 is a wrong password: retrying would only lock the account.
-      if (challenge) {
-        this.digest.accept(challenge);
-        answer = await send();
-      }
-    }
-    if (answer.status === 401) {
-      this.digest.forget();
-      throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} refused the credentials (HTTP 401)`);
-    }
+    // A final 401 (after at most one Digest retry) rejects E_ONVIF_AUTH there.
+    const answer = await sendWithDigest({ session: useDigest ? this.digest : undefined, method: 'POST', uri: url.pathname + url.search, send, where: this.o.where });
     const contentType = String(answer.headers['content-type'] ?? '');
     if (answer.status !== 200 && !/xml/i.test(contentType)) {
-      throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status}`);
+      throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status}`, { where: this.o.where });
     }
     const { body: bodyEl, fault } = readEnvelope(parseXml(answer.body, this.o.where, this.o.maxBytes), this.o.where);
     if (fault) {
       // The reason and codes are the device's words: escaped before they reach a message or log.
-      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, { fault });
-      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`, { fault });
+      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, { fault, where: this.o.where });
+      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`, { fault, where: this.o.where });
     }
-    if (answer.status !== 200) throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status} without a fault`);
+    if (answer.status !== 200) throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status} without a fault`, { where: this.o.where });
     return bodyEl;
   }
 }

@@ -8,8 +8,8 @@ import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { Outbox, StoredEvent, TelemetryBatch } from '../../outbox/outbox.js';
 import type { GatewayBusEvents } from '../../pipeline/bus-events.js';
 import { EVENT_METRICS, LastValues, MetricCatalog, type MetricType, NODE_METRICS, NODE_SCOPE, typeOf } from './metric-catalog.js';
-import { OutboxReader } from './outbox-reader.js';
-import { SparkplugConnection } from './sparkplug-connection.js';
+import { LanePump } from '../lane-pump.js';
+import { PlatformConnection } from '../platform-connection.js';
 import { commandValue, decodePayload, encodePayload, qualityProperty, type UMetric } from './sparkplug-payloads.js';
 import { SparkplugTopics } from './sparkplug-topics.js';
 
@@ -43,12 +43,14 @@ const BDSEQ_KEY = 'sparkplug.bdSeq';
 /**
  * gridgate as a Sparkplug B 3.0 Edge Node (docs/sparkplug.md): the gateway is the node, each
  * device (and each zone) a Sparkplug device. Births carry current values; the outbox's two lanes
- * become DDATA/NDATA through an OutboxReader, flagged is_historical when older than the birth.
+ * become DDATA/NDATA through the shared LanePump (this class is its sink: the Sparkplug encoder),
+ * flagged is_historical when older than the birth. The MQTT session is the shared
+ * PlatformConnection with Sparkplug's session rules (clean session, NDEATH will, retain false).
  */
 export class SparkplugUplink {
   readonly topics: SparkplugTopics;
-  private readonly connection: SparkplugConnection;
-  private readonly reader: OutboxReader;
+  private readonly connection: PlatformConnection;
+  private readonly reader: LanePump;
   private readonly catalog = new MetricCatalog();
   private readonly last = new LastValues();
   private readonly bornDevices = new Set<string>();
@@ -67,8 +69,11 @@ export class SparkplugUplink {
     const sp = o.platform.sparkplug;
     this.qos = sp.qos;
     this.topics = new SparkplugTopics(sp.groupId ?? o.site, sp.edgeNodeId ?? o.gateway);
-    this.connection = new SparkplugConnection({
+    this.connection = new PlatformConnection({
       config: o.platform,
+      name: 'sparkplug',
+      // [tck-id-principles-persistence-clean-session-311]; [tck-id-payloads-ndeath-will-message-retain]
+      session: { clean: true, willRetain: false },
       clientId: `${this.topics.group}.${this.topics.node}`,
       password: o.password,
       will: () => {
@@ -81,8 +86,9 @@ export class SparkplugUplink {
       log: o.log,
       now: () => o.clock.now(),
     });
-    this.reader = new OutboxReader({
+    this.reader = new LanePump({
       outbox: o.outbox,
+      name: 'sparkplug',
       sink: { sendEvent: (e) => this.sendEvent(e), sendBatch: (b) => this.sendBatch(b) },
       batching: o.batching,
       windows: o.platform.inflight,
@@ -108,11 +114,12 @@ export class SparkplugUplink {
     for (const u of this.unsubscribe.splice(0)) u();
     this.reader.stop();
     this.born = false;
+    // [tck-id-operational-behavior-edge-node-intentional-disconnect-ndeath]: NDEATH (QoS 1, retain false), then DISCONNECT.
     await this.connection.stop({ topic: this.topics.nodeTopic('NDEATH'), payload: this.deathPayload() }, timeoutMs);
   }
 
   get status() {
-    return this.connection.status;
+    return this.connection.state;
   }
 
   get delivered(): number {
@@ -152,7 +159,7 @@ export class SparkplugUplink {
       this.o.log.error({ err, filters }, 'sparkplug subscription failed');
     }
     // The session may have ended while subscribing: its births would go nowhere.
-    if (generation !== this.connection.currentGeneration || !this.connection.status.connected) return;
+    if (generation !== this.connection.currentGeneration || !this.connection.state.connected) return;
     this.o.metrics.uplinkConnected.set(1);
     this.o.metrics.uplinkConnects.inc();
     // [tck-id-message-flow-edge-node-birth-publish-phid-wait]: with a primary host, the birth waits for its STATE online=true.
@@ -163,7 +170,7 @@ export class SparkplugUplink {
   private onDown(): void {
     this.born = false;
     this.bornDevices.clear();
-    this.reader.pause();
+    this.reader.disconnected();
     this.o.metrics.uplinkConnected.set(0);
   }
 
@@ -190,7 +197,7 @@ export class SparkplugUplink {
     for (const zone of this.o.zones()) void this.deviceBirth(`zone.${zone}`).catch(() => {});
     for (const scope of this.last.scopesSeen()) if (scope !== NODE_SCOPE && !this.isConfigured(scope) && !this.bornDevices.has(scope)) void this.deviceBirth(scope).catch(() => {});
     this.o.log.info({ bdSeq: this.bdSeq, devices: this.bornDevices.size, newSession }, 'sparkplug birth published');
-    if (newSession) this.reader.resume(this.session);
+    if (newSession) this.reader.connected(this.session);
   }
 
   private deviceBirth(device: string): Promise<void> {
@@ -229,7 +236,7 @@ export class SparkplugUplink {
     const seq = this.seq;
     this.seq = (this.seq + 1) % 256;
     const bytes = encodePayload({ timestamp: now, seq, metrics });
-    return this.connection.publish(topic, bytes, this.qos);
+    return this.connection.publish(topic, bytes, { qos: this.qos });
   }
 
   private deathPayload(): Buffer {
@@ -391,13 +398,13 @@ export class SparkplugUplink {
     this.hostTs = state.timestamp;
     this.hostOnline = state.online;
     this.o.log.info({ online: state.online }, 'primary host state');
-    if (state.online && !this.born && this.connection.status.connected) this.birth(true);
+    if (state.online && !this.born && this.connection.state.connected) this.birth(true);
     else if (!state.online && this.born) {
       // [tck-id-message-flow-edge-node-birth-publish-phid-offline]: NDEATH, then disconnect; the backlog waits in the outbox.
       this.born = false;
-      this.reader.pause();
+      this.reader.disconnected();
       void this.connection
-        .publish(this.topics.nodeTopic('NDEATH'), this.deathPayload(), 1)
+        .publish(this.topics.nodeTopic('NDEATH'), this.deathPayload(), { qos: 1 })
         .catch(() => {})
         .finally(() => this.connection.drop('primary host offline'));
     }
