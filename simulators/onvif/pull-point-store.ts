@@ -10,6 +10,8 @@ interface Waiter {
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
   limit: number;
+  /** A hung pull (the hangPulls fault): answers only when the fault is cleared (`unhang`). */
+  hung?: (list: SimNotification[]) => void;
 }
 
 export interface SimSubscription {
@@ -94,8 +96,19 @@ export class PullPointStore {
         },
         hang ? 24 * 3600_000 : timeoutMs,
       );
-      sub.waiter = hang ? { resolve: () => undefined, reject, timer, limit } : { resolve, reject, timer, limit };
+      sub.waiter = hang ? { resolve: () => undefined, reject, timer, limit, hung: resolve } : { resolve, reject, timer, limit };
     });
+  }
+
+  /** The hangPulls fault is cleared: hung pulls answer now with what waits (as a camera that recovers). */
+  unhang(): void {
+    for (const sub of this.subs.values()) {
+      const w = sub.waiter;
+      if (!w?.hung) continue;
+      sub.waiter = undefined;
+      clearTimeout(w.timer);
+      w.hung(sub.queue.splice(0, w.limit));
+    }
   }
 
   /**
@@ -106,6 +119,13 @@ export class PullPointStore {
   requeue(id: number, list: SimNotification[]): void {
     const sub = this.subs.get(id);
     if (sub && list.length) sub.queue.unshift(...list);
+  }
+
+  /** Messages waiting on all pull-points (for tests' diagnostics). */
+  queued(): number {
+    let n = 0;
+    for (const sub of this.subs.values()) n += sub.queue.length;
+    return n;
   }
 
   /** Subscription ids alive now (for tests: the slots a client holds). */

@@ -101,6 +101,9 @@ export class SimCamera {
     const server = http.createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 30_000;
     server.on('connection', (s) => {
+      // Down (offline or unreachable): every connection is reset at once. The listener itself stays,
+      // so the port is never released: on a busy machine another process could take it meanwhile.
+      if (this.down) return void s.resetAndDestroy();
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -130,15 +133,21 @@ export class SimCamera {
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
-  /** Changes faults; `offline` stops or restarts the listener on the same port, `unreachable` keeps the pull-points. */
+  private get down(): boolean {
+    return this.faults.offline || this.faults.unreachable;
+  }
+
+  /**
+   * Changes faults. While `offline` or `unreachable`, every connection is closed and new ones are
+   * reset; `offline` is a restart (its pull-points are gone), `unreachable` keeps them queueing.
+   */
   async setFaults(patch: Partial<SimFaults>): Promise<void> {
-    const wasDown = this.faults.offline || this.faults.unreachable;
+    const wasDown = this.down;
     const wasOffline = this.faults.offline;
     this.faults = { ...this.faults, ...patch };
-    const down = this.faults.offline || this.faults.unreachable;
-    if (this.faults.offline && !wasOffline) await this.stop();
-    else if (down && !wasDown) await this.closeListener();
-    if (!down && wasDown) await this.start();
+    if (this.faults.offline && !wasOffline) this.store.killAll();
+    if (!this.faults.hangPulls) this.store.unhang();
+    if (this.down && !wasDown) for (const sock of this.sockets) sock.destroy();
   }
 
   /** Makes the camera unreachable for `ms` (connections closed and refused) while it keeps queueing events. */
@@ -172,7 +181,7 @@ export class SimCamera {
       chunks.push(c as Buffer);
     }
     if (this.faults.slowMs > 0) await new Promise((r) => setTimeout(r, this.faults.slowMs));
-    if (!this.server) return void res.destroy();
+    if (!this.server || this.down) return void res.destroy();
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       if (req.method === 'GET' && url.pathname === '/onvif/snapshot') return this.snapshot(req, res, Number(url.searchParams.get('channel') ?? 1));
@@ -194,7 +203,7 @@ export class SimCamera {
           throw notAuthorized();
         }
       }
-      const gone = () => !this.server || res.destroyed || req.socket.destroyed;
+      const gone = () => !this.server || this.down || res.destroyed || req.socket.destroyed;
       const answer = envelope(await this.dispatch(url.pathname, op, gone));
       if (gone()) return void res.destroy();
       if (op.local === 'CreatePullPointSubscription' && this.faults.dropCreateAnswers > 0) {
@@ -204,7 +213,7 @@ export class SimCamera {
       }
       this.send(res, 200, answer);
     } catch (err) {
-      if (!this.server || res.destroyed) return void res.destroy();
+      if (!this.server || this.down || res.destroyed) return void res.destroy();
       if (err instanceof SimSoapFault) return this.send(res, err.status, err.toXml());
       this.send(res, 400, new SimSoapFault('Sender', ['ter:InvalidArgVal'], err instanceof Error ? err.message : 'bad request').toXml());
     }

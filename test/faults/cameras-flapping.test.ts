@@ -144,10 +144,15 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
       }
       return got;
     };
-    await platform.until(() => [...raised].every((id) => delivered().has(id)), 60_000, 'every raised crossing on the platform').catch((err: Error) => {
+    await platform.until(() => [...raised].every((id) => delivered().has(id)), 180_000, 'every raised crossing on the platform').catch((err: Error) => {
       const got = delivered();
       const missing = [...raised].filter((id) => !got.has(id));
-      throw new Error(`${err.message}: ${missing.length} of ${raised.size} missing, e.g. ${missing.slice(0, 20).join(' ')}`);
+      const perCamera = cameras.cameras.map((c) => {
+        const mine = missing.filter((id) => id.startsWith(`${c.o.id}-`)).map((id) => Number(id.slice(c.o.id.length + 1)));
+        const sub = (gateway.status() as unknown as { drivers: { onvif: Record<string, unknown> } }).drivers.onvif[c.o.id];
+        return `${c.o.id}: ${mine.length} missing (seq ${Math.min(...mine)}..${Math.max(...mine)}), camera queue ${c.store.queued()}, requests ${c.counters.requests}, gateway ${JSON.stringify(sub)}`;
+      });
+      throw new Error(`${err.message}: ${missing.length} of ${raised.size} missing\n${perCamera.join('\n')}`);
     });
     clearInterval(sampler);
     // Counted into readings too: each camera's in + out counters add up to what it raised.
