@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { SecretRef } from '../config/schema/common.js';
+import type { SecretRef } from '../gateway/config/schema/common.js';
 import type { Driver } from '../gateway/devices/driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
 import { MqttDriver } from './mqtt/mqtt-driver.js';

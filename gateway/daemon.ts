@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config/schema/gateway-config.js';
+import type { GatewayConfig } from './config/schema/gateway-config.js';
 import { createDrivers } from '../drivers/registry.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
 import { CommandDispatcher } from './commands/command-dispatcher.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatProblem } from '../config/config-problems.js';
 import { GatewayError } from '../core/errors.js';
 import { diffConfig } from '../ui/config-diff.js';
-import type { VersionSummary } from '../ui/config-store.js';
+import type { VersionSummary } from '../config/config-store.js';
 import { redactDoc } from '../ui/redact.js';
 import { commitSecrets, sealSecrets } from '../ui/sealed-secrets.js';
 import type { CommandDispatcher } from './command-dispatcher.js';

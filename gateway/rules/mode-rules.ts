@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import { type Clock, monotonicMs } from '../core/clock.js';
 import { MODES, type Mode } from '../core/model.js';
 import type { ModeManager } from '../modes/mode-manager.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import type { Clock } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Reading } from '../core/model.js';

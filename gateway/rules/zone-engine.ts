@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ZoneConfig } from '../../config/schema/zones.js';
+import type { ZoneConfig } from '../config/schema/zones.js';
 import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Mode, Reading } from '../core/model.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
+import { gatewayConfigSchema } from '../config/schema/gateway-config.js';
 import { BUILTIN_PROFILE_DIR, PACKAGE_ROOT } from '../config/paths.js';
 import { ProblemFormatter } from '../config/config-problems.js';
 import { loadProfiles } from '../config/profiles.js';

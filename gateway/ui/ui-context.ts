@@ -8,7 +8,7 @@ import type { Gateway } from '../daemon.js';
 import type { AuditLog } from './audit-log.js';
 import type { FailedLogins } from './failed-logins.js';
 import type { LiveSockets } from './live-sockets.js';
-import type { ConfigStore } from './config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
 import type { LiveCache } from './live-cache.js';
 import type { LiveStreams } from './live-streams.js';
 import type { LoginThrottle } from './login-throttle.js';

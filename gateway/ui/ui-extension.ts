@@ -20,7 +20,7 @@ import { AuditLog } from './audit-log.js';
 import { authRoutes } from './auth-routes.js';
 import { cameraRoutes } from './camera-routes.js';
 import { configRoutes } from './config-routes.js';
-import type { ConfigStore } from './config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { FieldData, fieldRoutes } from './field-routes.js';

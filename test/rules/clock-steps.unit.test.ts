@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { basePointSchema } from '../../config/schema/point.js';
-import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
+import { basePointSchema } from '../../gateway/config/schema/point.js';
+import { gatewayConfigSchema } from '../../gateway/config/schema/gateway-config.js';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';

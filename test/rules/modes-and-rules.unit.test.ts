@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
+import { gatewayConfigSchema } from '../../gateway/config/schema/gateway-config.js';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
