@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema/gateway-config.js';
-import { createDrivers } from '../drivers/registry.js';
+import { DRIVER_MODULES } from '../drivers/index.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
 import { CommandDispatcher } from './commands/command-dispatcher.js';
 import { readSecret } from './config/secrets.js';
@@ -12,6 +12,8 @@ import { type GatewayEvent, MODES, type Mode, type Reading } from './core/model.
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
 import type { Driver, RawSample } from './devices/driver.js';
+import { createDrivers, type DriverModule } from './devices/driver-module.js';
+import type { GatewayFacade, GatewayStatus } from './facade.js';
 import type { GatewayExtension } from './extension.js';
 import { certificateNames, httpsWanted, isLoopback } from './http/access.js';
 import { type HealthCheck, startHttpServer } from './http/http-server.js';
@@ -44,6 +46,8 @@ export interface GatewayOptions {
   log: Logger;
   clock?: Clock;
   drivers?: Map<string, Driver>;
+  /** The driver modules of this build (default: drivers/index.ts). */
+  driverModules?: readonly DriverModule[];
   env?: NodeJS.ProcessEnv;
   /** Parts beside the data path (the UI); see extension.ts. */
   extensions?: GatewayExtension[];
@@ -54,7 +58,7 @@ export interface GatewayOptions {
  * driver → bus → pipeline → outbox → uplink. Constructors only assign; `start()` opens files
  * and sockets; `stop()` closes them in the reverse order within a deadline.
  */
-export class Gateway {
+export class Gateway implements GatewayFacade {
   readonly metrics = new GatewayMetrics();
   /** Refused device input by device and reason (metrics and /api/status). */
   readonly rejections = new IngestRejections(this.metrics.ingestRejected);
@@ -231,6 +235,14 @@ export class Gateway {
     return this.require().dispatcher;
   }
 
+  get driverModules(): readonly DriverModule[] {
+    return this.o.driverModules ?? DRIVER_MODULES;
+  }
+
+  freshDrivers(readSecretRef: (ref: Parameters<typeof readSecret>[0]) => string): Map<string, Driver> {
+    return createDrivers(this.driverModules, { readSecret: readSecretRef });
+  }
+
   get logger(): Logger {
     return this.o.log;
   }
@@ -280,7 +292,7 @@ export class Gateway {
     };
   }
 
-  status() {
+  status(): GatewayStatus {
     const parts = this.require();
     return {
       gateway: this.current.gateway,
@@ -312,7 +324,7 @@ export class Gateway {
     const events = new EventFactory(ids, this.clock, () => modes.mode);
     const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
     const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
-    const drivers = this.o.drivers ?? createDrivers({ readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
+    const drivers = this.o.drivers ?? createDrivers(this.driverModules, { readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
     // Drivers' own health on /metrics (e.g. gridgate_onvif_resubscribes_total), read at each scrape.
     // Read through this.parts so a rebuilt gateway reports its current drivers.
     for (const d of drivers.values()) if (d.metricFamilies) this.metrics.addDriverMetrics(d.metricFamilies, () => [...(this.parts?.drivers.values() ?? [])].flatMap((x) => x.health?.().metrics ?? []));

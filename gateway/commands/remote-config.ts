@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import { formatProblem } from '../config/config-problems.js';
 import { errorMessage, GatewayError } from '../core/errors.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import type { GatewayExtension } from '../extension.js';
 import type { AuditLog } from '../ui/audit-log.js';
 import { writeFileAtomic } from '../core/atomic-file.js';

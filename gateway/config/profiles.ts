@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DRIVER_SCHEMAS, type ProfileConfig, profileSchema } from '../../drivers/schemas.js';
+import { DRIVER_NAMES, type ProfileConfig, profileSchema } from './schema/devices.js';
 import type { ConfigProblem, ProblemFormatter } from './config-problems.js';
 
 /** Reads every `*.yaml|*.yml|*.json` profile in the folders; later folders override earlier ones. */
@@ -27,7 +27,7 @@ export function loadProfiles(dirs: string[], formatter: ProblemFormatter): { pro
       }
       const driver = (raw as { driver?: unknown } | null)?.driver;
       // A profile for a driver this build does not have is not an error until a device uses it.
-      if (typeof driver === 'string' && !(driver in DRIVER_SCHEMAS)) continue;
+      if (typeof driver === 'string' && !DRIVER_NAMES.has(driver)) continue;
       const parsed = profileSchema.safeParse(raw);
       if (!parsed.success) {
         for (const p of formatter.fromZod(parsed.error)) problems.push({ ...p, path: `${basename(path)}: ${p.path}` });

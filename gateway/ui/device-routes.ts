@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { deviceSchema } from '../../drivers/schemas.js';
+import { deviceSchema } from '../config/schema/devices.js';
 import { guard } from './auth-guard.js';
 import { diffConfig } from './config-diff.js';
 import type { ConfigStore } from '../config/config-store.js';

@@ -6,7 +6,7 @@ import { BUILTIN_PROFILE_DIR, PACKAGE_ROOT } from '../config/paths.js';
 import { ProblemFormatter } from '../config/config-problems.js';
 import { loadProfiles } from '../config/profiles.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import { levelsFor } from '../rules/crowd-levels.js';
 import { AlarmAcks, alarmKey } from './alarm-acks.js';
 import { guard } from './auth-guard.js';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../core/errors.js';
 import type { DiscoveredDevice } from '../devices/driver.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import type { AuditLog } from './audit-log.js';
 import type { FailedLogins } from './failed-logins.js';
 import type { LiveSockets } from './live-sockets.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceSchema } from '../../../drivers/schemas.js';
+import { deviceSchema } from './devices.js';
 import { MODES } from '../../core/model.js';
 import { millisSchema, modeSchema, nameSchema, secretRefSchema, severitySchema } from './common.js';
 import { calendarSchema, rulesSchema } from './rules.js';
