@@ -7,8 +7,12 @@ import { CommandDispatcher } from './commands/command-dispatcher.js';
 import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
 import { type Clock, monotonicMs, systemClock } from './core/clock.js';
-import { createIdFactory, type IdFactory } from './core/ids.js';
-import { type GatewayEvent, MODES, type Mode, type Reading } from './core/model.js';
+import { createSinks, wireDataFlow } from './composition/data-flow.js';
+import { gatewayStatus, progressProbe, readiness, refreshMetrics } from './composition/health.js';
+import type { CoreParts, GatewayParts } from './composition/parts.js';
+import { applyConfig, type ConfigChange } from './composition/reconfigure.js';
+import { createIdFactory } from './core/ids.js';
+import type { Mode } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
 import type { Driver, RawSample } from './devices/driver.js';
@@ -16,14 +20,14 @@ import { createDrivers, type DriverModule } from './devices/driver-module.js';
 import type { GatewayFacade, GatewayStatus } from './facade.js';
 import type { GatewayExtension } from './extension.js';
 import { certificateNames, httpsWanted, isLoopback } from './http/access.js';
-import { type HealthCheck, startHttpServer } from './http/http-server.js';
+import { startHttpServer } from './http/http-server.js';
 import { ModeManager } from './modes/mode-manager.js';
 import type { ProgressProbe } from './observability/health-watchdog.js';
 import { IngestRejections } from './observability/ingest-rejections.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { DiskReserve } from './outbox/disk-reserve.js';
 import { DropReporter } from './outbox/drop-reporter.js';
-import { openGatewayDatabase } from './storage/sqlite-database.js';
+import { type OpenedDatabase, openGatewayDatabase } from './storage/sqlite-database.js';
 import { SqliteCounterStore } from './storage/sqlite-counter-store.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SqliteStateStore } from './storage/sqlite-state-store.js';
@@ -65,7 +69,7 @@ export class Gateway implements GatewayFacade {
   readonly bus: TypedBus<GatewayBusEvents>;
   private readonly clock: Clock;
   private readonly startedAt: number;
-  private parts: Awaited<ReturnType<Gateway['build']>> | undefined;
+  private parts: GatewayParts | undefined;
   /** The configuration in force: the one given, then whatever applyConfig moved to. */
   private current: Readonly<GatewayConfig>;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -101,8 +105,8 @@ export class Gateway implements GatewayFacade {
       port: config.http.port,
       log: this.o.log,
       metrics: this.metrics,
-      refreshMetrics: () => this.refreshMetrics(),
-      readiness: () => this.readiness(),
+      refreshMetrics: () => refreshMetrics(this.parts, this.metrics, this.clock),
+      readiness: () => readiness(this.parts),
       status: () => this.status(),
       plugins: (this.o.extensions ?? []).filter((e) => e.registerHttp).map((e) => (app) => e.registerHttp!(app, this)),
     });
@@ -183,51 +187,21 @@ export class Gateway implements GatewayFacade {
     return this.current;
   }
 
-  /**
-   * Moves the running gateway to a new configuration, restarting only what changed: devices are
-   * added, updated or removed one by one; zones, rules, calendar and mode policies are rebuilt;
-   * a new platform connection is made if the platform changed. Settings that need a process
-   * restart (ids, data folder, outbox, HTTP, log) are listed, not applied. If a step fails, the
-   * previous configuration is applied again and the error is thrown.
-   */
-  async applyConfig(next: Readonly<GatewayConfig>): Promise<{ changed: string[]; restartRequired: string[] }> {
-    const previous = this.current;
-    try {
-      return await this.moveTo(next);
-    } catch (err) {
-      this.o.log.error({ err }, 'configuration change failed: rolling back');
-      await this.moveTo(previous).catch((rollbackErr: unknown) => this.o.log.fatal({ err: rollbackErr }, 'rollback failed'));
-      throw err;
-    }
-  }
-
-  private async moveTo(next: Readonly<GatewayConfig>): Promise<{ changed: string[]; restartRequired: string[] }> {
-    const parts = this.require();
-    const prev = this.current;
-    const differs = (k: keyof GatewayConfig) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]);
-    const restartRequired = (['gateway', 'site', 'dataDir', 'outbox', 'http', 'log'] as const).filter(differs);
-    const changed: string[] = [];
-    this.current = next;
-    if (differs('devices')) {
-      const r = await parts.devices.apply(next.devices);
-      changed.push(...r.added.map((id) => `devices: added ${id}`), ...r.updated.map((id) => `devices: updated ${id}`), ...r.removed.map((id) => `devices: removed ${id}`));
-    }
-    if (differs('zones') || differs('rules') || differs('calendar') || differs('modes')) {
-      parts.rules.stop();
-      parts.rules = this.makeRules(parts);
-      parts.rules.start();
-      changed.push('zones, rules and modes rebuilt');
-    }
-    if (differs('platform')) {
-      const uplink = this.makeUplink(parts); // first, so a bad secret fails before anything stops
-      await parts.uplink.stop(2000);
-      parts.uplink = uplink;
-      uplink.start();
-      changed.push('platform connection restarted');
-    }
-    if (differs('batching') || differs('snapshots')) changed.push('batching and snapshot policy');
-    this.o.log.info({ changed, restartRequired }, 'configuration applied');
-    return { changed, restartRequired };
+  /** Moves the running gateway to a new configuration, restarting only what changed (composition/reconfigure.ts). */
+  applyConfig(next: Readonly<GatewayConfig>): Promise<ConfigChange> {
+    return applyConfig(
+      {
+        parts: () => this.require(),
+        current: () => this.current,
+        setCurrent: (config) => {
+          this.current = config;
+        },
+        makeRules: (parts) => this.makeRules(parts),
+        makeUplink: (parts) => this.makeUplink(parts),
+        log: this.o.log,
+      },
+      next,
+    );
   }
 
   /** Where extensions add commands (commands/remote-config.ts). */
@@ -281,40 +255,29 @@ export class Gateway implements GatewayFacade {
 
   /** What the systemd watchdog checks (see observability/health-watchdog.ts). */
   progressProbe(): ProgressProbe {
-    return {
-      delivered: () => this.parts?.uplink.delivered ?? 0,
-      backlog: () => {
-        const s = this.require().outbox.stats();
-        return s.events.count + s.telemetry.count;
-      },
-      uplinkConnected: () => this.parts?.uplink.status.connected ?? false,
-      checkOutbox: () => void this.require().outbox.stats(),
-    };
+    return progressProbe(() => this.parts, () => this.require());
   }
 
   status(): GatewayStatus {
-    const parts = this.require();
-    return {
-      gateway: this.current.gateway,
-      site: this.current.site,
-      version: GATEWAY_VERSION,
-      mode: parts.modes.mode,
-      uplink: parts.uplink.status,
-      outbox: parts.outbox.stats(),
-      overload: parts.overload.status(),
-      zones: parts.rules.zones.status(),
-      devices: parts.devices.states(),
-      ingestRejected: this.rejections.snapshot(),
-      // Per driver: device health beyond status (ONVIF: subscription open/resubscribes/lost/resumes).
-      drivers: Object.fromEntries([...parts.drivers].flatMap(([name, d]) => (d.health ? [[name, d.health().devices]] : []))),
-    };
+    return gatewayStatus(this.require(), this.current, this.rejections);
   }
 
-  private build() {
+  /** Opens the database and builds every part on it; a part that cannot be built (a platform secret that cannot be read) closes the file again. */
+  private build(): GatewayParts {
+    const config = this.current;
+    const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, this.o.log.child({ component: 'outbox' }), this.clock.now());
+    try {
+      return this.buildParts(opened);
+    } catch (err) {
+      opened.db.close();
+      throw err;
+    }
+  }
+
+  private buildParts(opened: OpenedDatabase): GatewayParts {
     const { log } = this.o;
     const config = this.current;
     const ids = createIdFactory();
-    const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, log.child({ component: 'outbox' }), this.clock.now());
     const store = new SqliteStateStore(opened.db);
     const counters = new SqliteCounterStore(opened.db);
     const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
@@ -340,16 +303,7 @@ export class Gateway implements GatewayFacade {
       committed: () => outbox.committed(),
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => monotonicMs(this.clock), log.child({ component: 'outbox' })); // its window is a duration
-    const accept = (event: GatewayEvent, snapshot?: Buffer) => {
-      outbox.appendEvent(event, snapshot);
-      if (snapshot) this.bus.emit('event-picture', { id: event.id, picture: snapshot });
-      this.bus.emit('event', event);
-    };
-    const acceptReadings = (readings: Reading[]) => {
-      outbox.appendReadings(readings);
-      this.metrics.readingsIn.inc(readings.length);
-      this.bus.emit('readings', readings);
-    };
+    const { accept, acceptReadings } = createSinks({ outbox, bus: this.bus, metrics: this.metrics });
     const gate = new EventGate({
       config: () => this.current,
       events,
@@ -393,35 +347,11 @@ export class Gateway implements GatewayFacade {
         parts.uplink.publishState();
       },
     });
-    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, acceptReadings, overload };
+    const core: CoreParts = { database: opened.db, outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, accept, acceptReadings, overload };
     // The platform connection and the site rules are rebuilt when their configuration changes.
-    const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
-
-    // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox.
-    this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
-    this.bus.on('samples', (batch) => {
-      if (!overload.admit(batch)) return;
-      const readings = normalizer.normalize(batch);
-      if (readings.length > 0) acceptReadings(readings);
-    });
-    this.bus.on('readings', (readings) => parts.rules.onReadings(readings));
-    this.bus.on('driver-event', (e) => {
-      const zone = e.zone ?? devices.config(e.device)?.zone;
-      this.raise({ ...e, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot);
-    });
-    this.bus.on('event', (e) => this.metrics.eventsIn.inc({ type: e.type }));
-    this.bus.on('device-state', (s) => parts.uplink.deviceState(s));
-    this.bus.on('device-removed', (d) => parts.uplink.deviceRemoved(d.device));
-    outbox.onDrop((d) => {
-      this.metrics.dropped.inc({ lane: d.lane, reason: d.reason }, d.count);
-      dropReporter.add(d);
-    });
-    modes.onChange((change) => {
-      this.raise({ type: 'mode.changed', state: 'pulse', severity: change.mode === 'emergency' ? 'critical' : 'info', source: {}, message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`, data: { ...change } });
-      this.bus.emit('mode-changed', change);
-      parts.rules.onModeChange();
-      parts.uplink.publishState();
-    });
+    const parts: GatewayParts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
+    // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox (composition/data-flow.ts).
+    wireDataFlow(parts, { bus: this.bus, metrics: this.metrics, raise: (e, snapshot) => this.raise(e, snapshot) });
     registerBuiltinCommands(dispatcher, {
       setMode: (mode, by, reason) => this.setMode(mode, by, reason),
       resync: () => parts.uplink.resync(),
@@ -442,7 +372,7 @@ export class Gateway implements GatewayFacade {
     return parts;
   }
 
-  private makeUplink(core: { outbox: SqliteOutbox; dispatcher: CommandDispatcher; modes: ModeManager; devices: DeviceManager; store: SqliteStateStore }): Uplink | SparkplugUplink {
+  private makeUplink(core: CoreParts): Uplink | SparkplugUplink {
     const config = this.current;
     const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
     if (config.platform.profile === 'sparkplug-b') {
@@ -469,7 +399,7 @@ export class Gateway implements GatewayFacade {
     });
   }
 
-  private makeRules(core: { modes: ModeManager; store: SqliteStateStore; ids: IdFactory; acceptReadings: (r: Reading[]) => void }): SiteRules {
+  private makeRules(core: CoreParts): SiteRules {
     return new SiteRules({
       config: this.current,
       modes: core.modes,
@@ -486,38 +416,6 @@ export class Gateway implements GatewayFacade {
   /** Accepts an event (through severity policy, storm suppression and snapshot policy); returns its id, or undefined if suppressed. */
   private raise(input: EventInput, snapshot?: Buffer): string | undefined {
     return this.require().gate.raise(input, snapshot);
-  }
-
-  private readiness(): HealthCheck[] {
-    const parts = this.parts;
-    if (!parts) return [{ name: 'gateway', ok: false, detail: 'not started' }];
-    const uplink = parts.uplink.status;
-    const stats = parts.outbox.stats();
-    const used = stats.events.bytes + stats.telemetry.bytes;
-    return [
-      { name: 'outbox', ok: used < stats.capacityBytes * 0.95, detail: `${used} of ${stats.capacityBytes} bytes used` },
-      {
-        name: 'uplink',
-        ok: uplink.connected,
-        detail: uplink.connected ? `connected since ${new Date(uplink.since).toISOString()}` : `disconnected since ${new Date(uplink.since).toISOString()}: ${uplink.lastError ?? 'connecting'}`,
-      },
-    ];
-  }
-
-  private refreshMetrics(): void {
-    const parts = this.parts;
-    if (!parts) return;
-    const s = parts.outbox.stats();
-    const now = this.clock.now();
-    for (const [lane, l] of [['events', s.events], ['telemetry', s.telemetry]] as const) {
-      this.metrics.outboxItems.set({ lane }, l.count);
-      this.metrics.outboxBytes.set({ lane }, l.bytes);
-      this.metrics.outboxOldestAge.set({ lane }, l.oldestMs === undefined ? 0 : Math.max(0, (now - l.oldestMs) / 1000));
-    }
-    this.metrics.outboxCapacity.set(s.capacityBytes);
-    const states = parts.devices.states();
-    for (const status of ['online', 'offline', 'error', 'disabled']) this.metrics.devices.set({ status }, states.filter((d) => d.status === status).length);
-    for (const m of MODES) this.metrics.siteMode.set({ mode: m }, m === parts.modes.mode ? 1 : 0);
   }
 
   private require() {
