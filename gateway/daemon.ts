@@ -9,8 +9,10 @@ import { TypedBus } from './core/bus.js';
 import { type Clock, monotonicMs, systemClock } from './core/clock.js';
 import { createSinks, wireDataFlow } from './composition/data-flow.js';
 import { gatewayStatus, progressProbe, readiness, refreshMetrics } from './composition/health.js';
+import { createOverloadGuard } from './composition/overload.js';
 import type { CoreParts, GatewayParts } from './composition/parts.js';
 import { applyConfig, type ConfigChange } from './composition/reconfigure.js';
+import { createUplink } from './composition/uplink-factory.js';
 import { createIdFactory } from './core/ids.js';
 import type { Mode } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
@@ -34,11 +36,10 @@ import { SqliteStateStore } from './storage/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
 import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
-import { OverloadGuard } from './pipeline/overload-guard.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
-import { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
-import { Uplink } from './uplink/uplink.js';
+import type { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
+import type { Uplink } from './uplink/uplink.js';
 
 /** Ballast beside the outbox, released when the disk fills up (1 MiB). */
 const RESERVE_BYTES = 1024 * 1024;
@@ -314,39 +315,7 @@ export class Gateway implements GatewayFacade {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const overload = new OverloadGuard({
-      signals: {
-        connected: () => parts.uplink.status.connected,
-        backlogAgeMs: () => {
-          const oldest = outbox.stats().telemetry.oldestMs;
-          return oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest);
-        },
-        capacityUsed: () => {
-          const st = outbox.stats();
-          return (st.events.bytes + st.telemetry.bytes) / st.capacityBytes;
-        },
-        commitBusyMs: () => outbox.commitBusyMs(),
-        kindOf: (device) => devices.config(device)?.kind,
-      },
-      log: log.child({ component: 'overload' }),
-      onShed: (count, fromMs, toMs) => {
-        this.metrics.dropped.inc({ lane: 'telemetry', reason: 'overload' }, count);
-        dropReporter.add({ lane: 'telemetry', reason: 'overload', count, bytes: 0, fromMs, toMs });
-      },
-      onChange: (status) => {
-        this.metrics.overload.set(status.keepOneIn);
-        this.raise({
-          type: 'vendor.gateway_overload',
-          state: status.overloaded ? 'active' : 'cleared',
-          severity: status.overloaded ? 'major' : 'info',
-          key: 'gateway:overload',
-          source: {},
-          message: status.overloaded ? `gateway overloaded: ${status.reason}; polls of low-priority devices thinned` : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
-          data: { ...status },
-        });
-        parts.uplink.publishState();
-      },
-    });
+    const overload = createOverloadGuard({ outbox, devices, dropReporter, uplink: () => parts.uplink, metrics: this.metrics, clock: this.clock, log: log.child({ component: 'overload' }), raise: (e) => this.raise(e) });
     const core: CoreParts = { database: opened.db, outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, accept, acceptReadings, overload };
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts: GatewayParts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
@@ -375,28 +344,7 @@ export class Gateway implements GatewayFacade {
   private makeUplink(core: CoreParts): Uplink | SparkplugUplink {
     const config = this.current;
     const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
-    if (config.platform.profile === 'sparkplug-b') {
-      const { gateway, site } = config;
-      const devices = core.devices;
-      const zones = () => this.current.zones.map((z) => z.id);
-      return new SparkplugUplink({ gateway, site, version: GATEWAY_VERSION, platform: config.platform, password, outbox: core.outbox, batching: () => core.modes.batching(this.current), mode: () => core.modes.mode, devices: () => devices.states(), deviceConfig: (id) => devices.config(id), zones, writePoint: (d, p, v) => devices.writePoint(d, p, v), store: core.store, bus: this.bus, metrics: this.metrics, clock: this.clock, log: this.o.log.child({ component: 'sparkplug' }) });
-    }
-    return new Uplink({
-      gateway: config.gateway,
-      site: config.site,
-      version: GATEWAY_VERSION,
-      startedAt: this.startedAt,
-      platform: config.platform,
-      password,
-      outbox: core.outbox,
-      commands: core.dispatcher,
-      batching: () => core.modes.batching(this.current),
-      mode: () => core.modes.mode,
-      devices: () => core.devices.states(),
-      metrics: this.metrics,
-      clock: this.clock,
-      log: this.o.log.child({ component: 'uplink' }),
-    });
+    return createUplink(core, { config: () => this.current, password, startedAt: this.startedAt, bus: this.bus, metrics: this.metrics, clock: this.clock, log: this.o.log });
   }
 
   private makeRules(core: CoreParts): SiteRules {
