@@ -8,6 +8,7 @@ const DRIVER_SDK = [
   '^gateway/core/',
   '^gateway/devices/driver\\.ts$',
   '^gateway/devices/driver-module\\.ts$',
+  '^gateway/devices/driver-error\\.ts$',
   // The configuration's building blocks a driver's device and profile schemas are made of.
   '^gateway/config/schema/(common|device|point)\\.ts$',
   // Reading a { file } / { env } secret and a shipped profile file (tools, simulators, tests).

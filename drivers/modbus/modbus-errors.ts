@@ -1,13 +1,10 @@
-import { GatewayError } from '../../gateway/core/errors.js';
+import { DriverError } from '../../gateway/devices/driver-error.js';
 import { EXCEPTION_NAMES, type ModbusErrorCode } from './error-codes.js';
 
-/** A Modbus driver error: a GatewayError with one of our codes and, for exceptions, the code. */
-export class ModbusError extends GatewayError {
-  constructor(
-    override readonly code: ModbusErrorCode,
-    message: string,
-    options?: { cause?: unknown; exceptionCode?: number },
-  ) {
+/** A Modbus driver error: one of our codes and, for exceptions, the exception code (Modbus application protocol §7). */
+export class ModbusError extends DriverError<ModbusErrorCode> {
+  readonly driver = 'modbus';
+  constructor(code: ModbusErrorCode, message: string, options?: { cause?: unknown; exceptionCode?: number }) {
     super(code, message, options);
     this.exceptionCode = options?.exceptionCode;
   }

@@ -1,14 +1,12 @@
 import { type ErrorCode, GatewayError } from '../../../gateway/core/errors.js';
+import { DriverError } from '../../../gateway/devices/driver-error.js';
 import type { OnvifErrorCode } from '../error-codes.js';
-import type { SoapFault } from '../soap/envelope.js';
+import type { SoapFault } from '../soap/soap-fault.js';
 
-/** A GatewayError with one of the ONVIF codes and, for SOAP faults, the parsed fault. */
-export class OnvifError extends GatewayError {
-  constructor(
-    override readonly code: OnvifErrorCode,
-    message: string,
-    options?: { cause?: unknown; fault?: SoapFault },
-  ) {
+/** An ONVIF driver error: one of the ONVIF codes and, for SOAP faults, the parsed fault. */
+export class OnvifError extends DriverError<OnvifErrorCode> {
+  readonly driver = 'onvif';
+  constructor(code: OnvifErrorCode, message: string, options?: { cause?: unknown; fault?: SoapFault }) {
     super(code, message, options);
     this.fault = options?.fault;
   }
