@@ -97,6 +97,13 @@ module.exports = {
       to: { path: '^config/.+\\.(ts|js|cjs|mjs)$' },
     },
     {
+      name: 'config-below-the-parts',
+      severity: 'error',
+      comment: 'Configuration sits just above the core: it reads the driver list for the device union, and nothing of the parts it configures.',
+      from: { path: '^gateway/config/' },
+      to: { path: '^gateway/', pathNot: ['^gateway/(core|config)/'] },
+    },
+    {
       name: 'state-store-in-storage',
       severity: 'error',
       comment: 'Modes and rules keep their small state in gateway/storage, not in the outbox.',

@@ -16,6 +16,7 @@ const TREE: Record<string, string> = {
   'gateway/core/model.ts': "export const x = 1;\n",
   'gateway/core/clock.ts': "import { y } from '../config/paths.js';\nexport const c = y;\n", // core → config: wrong way
   'gateway/config/paths.ts': "export const y = 2;\n",
+  'gateway/config/loader.ts': "import { s } from '../outbox/state.js';\nexport const l = s;\n", // config → a part it configures
   'gateway/devices/driver.ts': "import { x } from '../core/model.js';\nexport const d = x;\n",
   'gateway/devices/device-manager.ts': "import { m } from '../../drivers/modbus/index.js';\nexport const dm = m;\n", // core → a driver
   'gateway/daemon.ts': "import { all } from '../drivers/index.js';\nexport const g = all;\n",
@@ -59,6 +60,7 @@ describe('the layer rules', () => {
     ['ui-through-the-facade', 'gateway/ui/routes.ts -> gateway/daemon.ts'],
     ['nothing-imports-the-root', 'gateway/ui/routes.ts -> gateway/daemon.ts'],
     ['state-store-in-storage', 'gateway/modes/mode-manager.ts -> gateway/outbox/state.ts'],
+    ['config-below-the-parts', 'gateway/config/loader.ts -> gateway/outbox/state.ts'],
     ['no-test-code-in-production', 'gateway/cli/main.ts -> simulators/site.ts'],
     ['drivers-are-independent', 'drivers/modbus/index.ts -> drivers/onvif/index.ts'],
     ['drivers-see-only-the-sdk', 'drivers/onvif/index.ts -> gateway/devices/device-manager.ts'],

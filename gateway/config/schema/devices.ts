@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { DRIVER_MODULES } from '../../../drivers/index.js';
-import type { DriverModule } from '../../devices/driver-module.js';
 
 type Modules = typeof DRIVER_MODULES;
+/** What the configuration reads of a driver module (gateway/devices/driver-module.ts; config sits below devices, so structurally). */
+type DriverModule = { readonly deviceSchema: z.ZodType; readonly profileSchema: z.ZodType };
 type DeviceSchemas<T extends readonly DriverModule[]> = { -readonly [K in keyof T]: T[K] extends DriverModule ? T[K]['deviceSchema'] : never };
 type ProfileSchemas<T extends readonly DriverModule[]> = { -readonly [K in keyof T]: T[K] extends DriverModule ? T[K]['profileSchema'] : never };
 
