@@ -39,8 +39,8 @@ describe('the MQTT driver in a gateway', () => {
     const config = { ...result.loaded.config, devices: [...result.loaded.config.devices, ...(mqttDevices as unknown as DeviceConfig[])] };
     const driver = new MqttDriver({ readSecret: () => 'pw-for-gateway-test', sweepMs: 50 });
     const drivers = new Map<string, Driver>([
-      ['synthetic', new SyntheticDriver() as Driver],
-      ['mqtt', driver as unknown as Driver],
+      ['synthetic', new SyntheticDriver()],
+      ['mqtt', driver],
     ]);
     const gateway = new Gateway({ config, baseDir: process.cwd(), log: silentLogger(), env: {}, drivers });
     await gateway.start();
