@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { diffConfig } from '../ui/config-diff.js';
 import type { ConfigStore, VersionSummary } from '../config/config-store.js';
 import type { SecretStore } from '../ui/secret-store.js';
-import { registerConfigCommands } from './config-commands.js';
+import { type ConfigCommandHost, registerConfigCommands } from './config-commands.js';
 import { diffSummary } from './config-document.js';
 
 export interface RemoteConfigOptions {
@@ -49,7 +49,7 @@ export interface ChangeOutcome {
  * rolls a change that touched the platform connection back by itself when the platform is not
  * heard from within `platform.configConfirmMs`.
  */
-export class RemoteConfig implements GatewayExtension {
+export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
   readonly name = 'remote-config';
   private gateway: Gateway | undefined;
   private pending: PendingConfirmation | undefined;
