@@ -20,7 +20,7 @@ import WebSocket from 'ws';
 import { validateConfig } from '../gateway/config/load-config.js';
 import { silentLogger } from '../gateway/core/logger.js';
 import { Gateway } from '../gateway/daemon.js';
-import { ConfigStore } from '../gateway/ui/config-store.js';
+import { ConfigStore } from '../gateway/config/config-store.js';
 import { SecretStore } from '../gateway/ui/secret-store.js';
 import { TechnicianUi } from '../gateway/ui/ui-extension.js';
 import { startPlatformBroker } from '../simulators/platform/platform-broker.js';

@@ -1,38 +1,45 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config/schema/gateway-config.js';
-import { createDrivers } from '../drivers/registry.js';
+import type { GatewayConfig } from './config/schema/gateway-config.js';
+import { DRIVER_MODULES } from '../drivers/index.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
 import { CommandDispatcher } from './commands/command-dispatcher.js';
 import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
 import { type Clock, monotonicMs, systemClock } from './core/clock.js';
-import { createIdFactory, type IdFactory } from './core/ids.js';
-import { type GatewayEvent, MODES, type Mode, type Reading } from './core/model.js';
+import { createSinks, wireDataFlow } from './composition/data-flow.js';
+import { gatewayStatus, progressProbe, readiness, refreshMetrics } from './composition/health.js';
+import { createOverloadGuard } from './composition/overload.js';
+import type { CoreParts, GatewayParts } from './composition/parts.js';
+import { applyConfig, type ConfigChange } from './composition/reconfigure.js';
+import { createUplink } from './composition/uplink-factory.js';
+import { createIdFactory } from './core/ids.js';
+import type { Mode } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
 import type { Driver, RawSample } from './devices/driver.js';
+import { createDrivers, type DriverModule } from './devices/driver-module.js';
+import type { GatewayFacade, GatewayStatus } from './facade.js';
 import type { GatewayExtension } from './extension.js';
 import { certificateNames, httpsWanted, isLoopback } from './http/access.js';
-import { type HealthCheck, startHttpServer } from './http/http-server.js';
+import { startHttpServer } from './http/http-server.js';
 import { ModeManager } from './modes/mode-manager.js';
 import type { ProgressProbe } from './observability/health-watchdog.js';
 import { IngestRejections } from './observability/ingest-rejections.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { DiskReserve } from './outbox/disk-reserve.js';
 import { DropReporter } from './outbox/drop-reporter.js';
-import { openGatewayDatabase } from './outbox/sqlite-database.js';
-import { SqliteCounterStore } from './outbox/sqlite-counter-store.js';
+import { type OpenedDatabase, openGatewayDatabase } from './storage/sqlite-database.js';
+import { SqliteCounterStore } from './storage/sqlite-counter-store.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
-import { SqliteStateStore } from './outbox/sqlite-state-store.js';
+import { SqliteStateStore } from './storage/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
 import { EventFactory, type EventInput } from './pipeline/event-factory.js';
 import { Normalizer } from './pipeline/normalizer.js';
-import { OverloadGuard } from './pipeline/overload-guard.js';
 import { EventGate } from './rules/event-gate.js';
 import { SiteRules } from './rules/site-rules.js';
-import { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
-import { Uplink } from './uplink/uplink.js';
+import type { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
+import type { Uplink } from './uplink/uplink.js';
 
 /** Ballast beside the outbox, released when the disk fills up (1 MiB). */
 const RESERVE_BYTES = 1024 * 1024;
@@ -44,6 +51,8 @@ export interface GatewayOptions {
   log: Logger;
   clock?: Clock;
   drivers?: Map<string, Driver>;
+  /** The driver modules of this build (default: drivers/index.ts). */
+  driverModules?: readonly DriverModule[];
   env?: NodeJS.ProcessEnv;
   /** Parts beside the data path (the UI); see extension.ts. */
   extensions?: GatewayExtension[];
@@ -54,14 +63,14 @@ export interface GatewayOptions {
  * driver → bus → pipeline → outbox → uplink. Constructors only assign; `start()` opens files
  * and sockets; `stop()` closes them in the reverse order within a deadline.
  */
-export class Gateway {
+export class Gateway implements GatewayFacade {
   readonly metrics = new GatewayMetrics();
   /** Refused device input by device and reason (metrics and /api/status). */
   readonly rejections = new IngestRejections(this.metrics.ingestRejected);
   readonly bus: TypedBus<GatewayBusEvents>;
   private readonly clock: Clock;
   private readonly startedAt: number;
-  private parts: Awaited<ReturnType<Gateway['build']>> | undefined;
+  private parts: GatewayParts | undefined;
   /** The configuration in force: the one given, then whatever applyConfig moved to. */
   private current: Readonly<GatewayConfig>;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -97,8 +106,8 @@ export class Gateway {
       port: config.http.port,
       log: this.o.log,
       metrics: this.metrics,
-      refreshMetrics: () => this.refreshMetrics(),
-      readiness: () => this.readiness(),
+      refreshMetrics: () => refreshMetrics(this.parts, this.metrics, this.clock),
+      readiness: () => readiness(this.parts),
       status: () => this.status(),
       plugins: (this.o.extensions ?? []).filter((e) => e.registerHttp).map((e) => (app) => e.registerHttp!(app, this)),
     });
@@ -179,56 +188,34 @@ export class Gateway {
     return this.current;
   }
 
-  /**
-   * Moves the running gateway to a new configuration, restarting only what changed: devices are
-   * added, updated or removed one by one; zones, rules, calendar and mode policies are rebuilt;
-   * a new platform connection is made if the platform changed. Settings that need a process
-   * restart (ids, data folder, outbox, HTTP, log) are listed, not applied. If a step fails, the
-   * previous configuration is applied again and the error is thrown.
-   */
-  async applyConfig(next: Readonly<GatewayConfig>): Promise<{ changed: string[]; restartRequired: string[] }> {
-    const previous = this.current;
-    try {
-      return await this.moveTo(next);
-    } catch (err) {
-      this.o.log.error({ err }, 'configuration change failed: rolling back');
-      await this.moveTo(previous).catch((rollbackErr: unknown) => this.o.log.fatal({ err: rollbackErr }, 'rollback failed'));
-      throw err;
-    }
-  }
-
-  private async moveTo(next: Readonly<GatewayConfig>): Promise<{ changed: string[]; restartRequired: string[] }> {
-    const parts = this.require();
-    const prev = this.current;
-    const differs = (k: keyof GatewayConfig) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]);
-    const restartRequired = (['gateway', 'site', 'dataDir', 'outbox', 'http', 'log'] as const).filter(differs);
-    const changed: string[] = [];
-    this.current = next;
-    if (differs('devices')) {
-      const r = await parts.devices.apply(next.devices);
-      changed.push(...r.added.map((id) => `devices: added ${id}`), ...r.updated.map((id) => `devices: updated ${id}`), ...r.removed.map((id) => `devices: removed ${id}`));
-    }
-    if (differs('zones') || differs('rules') || differs('calendar') || differs('modes')) {
-      parts.rules.stop();
-      parts.rules = this.makeRules(parts);
-      parts.rules.start();
-      changed.push('zones, rules and modes rebuilt');
-    }
-    if (differs('platform')) {
-      const uplink = this.makeUplink(parts); // first, so a bad secret fails before anything stops
-      await parts.uplink.stop(2000);
-      parts.uplink = uplink;
-      uplink.start();
-      changed.push('platform connection restarted');
-    }
-    if (differs('batching') || differs('snapshots')) changed.push('batching and snapshot policy');
-    this.o.log.info({ changed, restartRequired }, 'configuration applied');
-    return { changed, restartRequired };
+  /** Moves the running gateway to a new configuration, restarting only what changed (composition/reconfigure.ts). */
+  applyConfig(next: Readonly<GatewayConfig>): Promise<ConfigChange> {
+    return applyConfig(
+      {
+        parts: () => this.require(),
+        current: () => this.current,
+        setCurrent: (config) => {
+          this.current = config;
+        },
+        makeRules: (parts) => this.makeRules(parts),
+        makeUplink: (parts) => this.makeUplink(parts),
+        log: this.o.log,
+      },
+      next,
+    );
   }
 
   /** Where extensions add commands (commands/remote-config.ts). */
   get commands(): CommandDispatcher {
     return this.require().dispatcher;
+  }
+
+  get driverModules(): readonly DriverModule[] {
+    return this.o.driverModules ?? DRIVER_MODULES;
+  }
+
+  freshDrivers(readSecretRef: (ref: Parameters<typeof readSecret>[0]) => string): Map<string, Driver> {
+    return createDrivers(this.driverModules, { readSecret: readSecretRef });
   }
 
   get logger(): Logger {
@@ -269,40 +256,29 @@ export class Gateway {
 
   /** What the systemd watchdog checks (see observability/health-watchdog.ts). */
   progressProbe(): ProgressProbe {
-    return {
-      delivered: () => this.parts?.uplink.delivered ?? 0,
-      backlog: () => {
-        const s = this.require().outbox.stats();
-        return s.events.count + s.telemetry.count;
-      },
-      uplinkConnected: () => this.parts?.uplink.status.connected ?? false,
-      checkOutbox: () => void this.require().outbox.stats(),
-    };
+    return progressProbe(() => this.parts, () => this.require());
   }
 
-  status() {
-    const parts = this.require();
-    return {
-      gateway: this.current.gateway,
-      site: this.current.site,
-      version: GATEWAY_VERSION,
-      mode: parts.modes.mode,
-      uplink: parts.uplink.status,
-      outbox: parts.outbox.stats(),
-      overload: parts.overload.status(),
-      zones: parts.rules.zones.status(),
-      devices: parts.devices.states(),
-      ingestRejected: this.rejections.snapshot(),
-      // Per driver: device health beyond status (ONVIF: subscription open/resubscribes/lost/resumes).
-      drivers: Object.fromEntries([...parts.drivers].flatMap(([name, d]) => (d.health ? [[name, d.health().devices]] : []))),
-    };
+  status(): GatewayStatus {
+    return gatewayStatus(this.require(), this.current, this.rejections);
   }
 
-  private build() {
+  /** Opens the database and builds every part on it; a part that cannot be built (a platform secret that cannot be read) closes the file again. */
+  private build(): GatewayParts {
+    const config = this.current;
+    const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, this.o.log.child({ component: 'outbox' }), this.clock.now());
+    try {
+      return this.buildParts(opened);
+    } catch (err) {
+      opened.db.close();
+      throw err;
+    }
+  }
+
+  private buildParts(opened: OpenedDatabase): GatewayParts {
     const { log } = this.o;
     const config = this.current;
     const ids = createIdFactory();
-    const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, log.child({ component: 'outbox' }), this.clock.now());
     const store = new SqliteStateStore(opened.db);
     const counters = new SqliteCounterStore(opened.db);
     const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
@@ -312,7 +288,7 @@ export class Gateway {
     const events = new EventFactory(ids, this.clock, () => modes.mode);
     const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
     const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
-    const drivers = this.o.drivers ?? createDrivers({ readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
+    const drivers = this.o.drivers ?? createDrivers(this.driverModules, { readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
     // Drivers' own health on /metrics (e.g. gridgate_onvif_resubscribes_total), read at each scrape.
     // Read through this.parts so a rebuilt gateway reports its current drivers.
     for (const d of drivers.values()) if (d.metricFamilies) this.metrics.addDriverMetrics(d.metricFamilies, () => [...(this.parts?.drivers.values() ?? [])].flatMap((x) => x.health?.().metrics ?? []));
@@ -328,16 +304,7 @@ export class Gateway {
       committed: () => outbox.committed(),
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => monotonicMs(this.clock), log.child({ component: 'outbox' })); // its window is a duration
-    const accept = (event: GatewayEvent, snapshot?: Buffer) => {
-      outbox.appendEvent(event, snapshot);
-      if (snapshot) this.bus.emit('event-picture', { id: event.id, picture: snapshot });
-      this.bus.emit('event', event);
-    };
-    const acceptReadings = (readings: Reading[]) => {
-      outbox.appendReadings(readings);
-      this.metrics.readingsIn.inc(readings.length);
-      this.bus.emit('readings', readings);
-    };
+    const { accept, acceptReadings } = createSinks({ outbox, bus: this.bus, metrics: this.metrics });
     const gate = new EventGate({
       config: () => this.current,
       events,
@@ -348,68 +315,12 @@ export class Gateway {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const overload = new OverloadGuard({
-      signals: {
-        connected: () => parts.uplink.status.connected,
-        backlogAgeMs: () => {
-          const oldest = outbox.stats().telemetry.oldestMs;
-          return oldest === undefined ? 0 : Math.max(0, this.clock.now() - oldest);
-        },
-        capacityUsed: () => {
-          const st = outbox.stats();
-          return (st.events.bytes + st.telemetry.bytes) / st.capacityBytes;
-        },
-        commitBusyMs: () => outbox.commitBusyMs(),
-        kindOf: (device) => devices.config(device)?.kind,
-      },
-      log: log.child({ component: 'overload' }),
-      onShed: (count, fromMs, toMs) => {
-        this.metrics.dropped.inc({ lane: 'telemetry', reason: 'overload' }, count);
-        dropReporter.add({ lane: 'telemetry', reason: 'overload', count, bytes: 0, fromMs, toMs });
-      },
-      onChange: (status) => {
-        this.metrics.overload.set(status.keepOneIn);
-        this.raise({
-          type: 'vendor.gateway_overload',
-          state: status.overloaded ? 'active' : 'cleared',
-          severity: status.overloaded ? 'major' : 'info',
-          key: 'gateway:overload',
-          source: {},
-          message: status.overloaded ? `gateway overloaded: ${status.reason}; polls of low-priority devices thinned` : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
-          data: { ...status },
-        });
-        parts.uplink.publishState();
-      },
-    });
-    const core = { outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, acceptReadings, overload };
+    const overload = createOverloadGuard({ outbox, devices, dropReporter, uplink: () => parts.uplink, metrics: this.metrics, clock: this.clock, log: log.child({ component: 'overload' }), raise: (e) => this.raise(e) });
+    const core: CoreParts = { database: opened.db, outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, accept, acceptReadings, overload };
     // The platform connection and the site rules are rebuilt when their configuration changes.
-    const parts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
-
-    // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox.
-    this.bus.on('device-configured', (d) => normalizer.setDevicePoints(d.id, d.points));
-    this.bus.on('samples', (batch) => {
-      if (!overload.admit(batch)) return;
-      const readings = normalizer.normalize(batch);
-      if (readings.length > 0) acceptReadings(readings);
-    });
-    this.bus.on('readings', (readings) => parts.rules.onReadings(readings));
-    this.bus.on('driver-event', (e) => {
-      const zone = e.zone ?? devices.config(e.device)?.zone;
-      this.raise({ ...e, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot);
-    });
-    this.bus.on('event', (e) => this.metrics.eventsIn.inc({ type: e.type }));
-    this.bus.on('device-state', (s) => parts.uplink.deviceState(s));
-    this.bus.on('device-removed', (d) => parts.uplink.deviceRemoved(d.device));
-    outbox.onDrop((d) => {
-      this.metrics.dropped.inc({ lane: d.lane, reason: d.reason }, d.count);
-      dropReporter.add(d);
-    });
-    modes.onChange((change) => {
-      this.raise({ type: 'mode.changed', state: 'pulse', severity: change.mode === 'emergency' ? 'critical' : 'info', source: {}, message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`, data: { ...change } });
-      this.bus.emit('mode-changed', change);
-      parts.rules.onModeChange();
-      parts.uplink.publishState();
-    });
+    const parts: GatewayParts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
+    // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox (composition/data-flow.ts).
+    wireDataFlow(parts, { bus: this.bus, metrics: this.metrics, raise: (e, snapshot) => this.raise(e, snapshot) });
     registerBuiltinCommands(dispatcher, {
       setMode: (mode, by, reason) => this.setMode(mode, by, reason),
       resync: () => parts.uplink.resync(),
@@ -430,34 +341,13 @@ export class Gateway {
     return parts;
   }
 
-  private makeUplink(core: { outbox: SqliteOutbox; dispatcher: CommandDispatcher; modes: ModeManager; devices: DeviceManager; store: SqliteStateStore }): Uplink | SparkplugUplink {
+  private makeUplink(core: CoreParts): Uplink | SparkplugUplink {
     const config = this.current;
     const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
-    if (config.platform.profile === 'sparkplug-b') {
-      const { gateway, site } = config;
-      const devices = core.devices;
-      const zones = () => this.current.zones.map((z) => z.id);
-      return new SparkplugUplink({ gateway, site, version: GATEWAY_VERSION, platform: config.platform, password, outbox: core.outbox, batching: () => core.modes.batching(this.current), mode: () => core.modes.mode, devices: () => devices.states(), deviceConfig: (id) => devices.config(id), zones, writePoint: (d, p, v) => devices.writePoint(d, p, v), store: core.store, bus: this.bus, metrics: this.metrics, clock: this.clock, log: this.o.log.child({ component: 'sparkplug' }) });
-    }
-    return new Uplink({
-      gateway: config.gateway,
-      site: config.site,
-      version: GATEWAY_VERSION,
-      startedAt: this.startedAt,
-      platform: config.platform,
-      password,
-      outbox: core.outbox,
-      commands: core.dispatcher,
-      batching: () => core.modes.batching(this.current),
-      mode: () => core.modes.mode,
-      devices: () => core.devices.states(),
-      metrics: this.metrics,
-      clock: this.clock,
-      log: this.o.log.child({ component: 'uplink' }),
-    });
+    return createUplink(core, { config: () => this.current, password, startedAt: this.startedAt, bus: this.bus, metrics: this.metrics, clock: this.clock, log: this.o.log });
   }
 
-  private makeRules(core: { modes: ModeManager; store: SqliteStateStore; ids: IdFactory; acceptReadings: (r: Reading[]) => void }): SiteRules {
+  private makeRules(core: CoreParts): SiteRules {
     return new SiteRules({
       config: this.current,
       modes: core.modes,
@@ -474,38 +364,6 @@ export class Gateway {
   /** Accepts an event (through severity policy, storm suppression and snapshot policy); returns its id, or undefined if suppressed. */
   private raise(input: EventInput, snapshot?: Buffer): string | undefined {
     return this.require().gate.raise(input, snapshot);
-  }
-
-  private readiness(): HealthCheck[] {
-    const parts = this.parts;
-    if (!parts) return [{ name: 'gateway', ok: false, detail: 'not started' }];
-    const uplink = parts.uplink.status;
-    const stats = parts.outbox.stats();
-    const used = stats.events.bytes + stats.telemetry.bytes;
-    return [
-      { name: 'outbox', ok: used < stats.capacityBytes * 0.95, detail: `${used} of ${stats.capacityBytes} bytes used` },
-      {
-        name: 'uplink',
-        ok: uplink.connected,
-        detail: uplink.connected ? `connected since ${new Date(uplink.since).toISOString()}` : `disconnected since ${new Date(uplink.since).toISOString()}: ${uplink.lastError ?? 'connecting'}`,
-      },
-    ];
-  }
-
-  private refreshMetrics(): void {
-    const parts = this.parts;
-    if (!parts) return;
-    const s = parts.outbox.stats();
-    const now = this.clock.now();
-    for (const [lane, l] of [['events', s.events], ['telemetry', s.telemetry]] as const) {
-      this.metrics.outboxItems.set({ lane }, l.count);
-      this.metrics.outboxBytes.set({ lane }, l.bytes);
-      this.metrics.outboxOldestAge.set({ lane }, l.oldestMs === undefined ? 0 : Math.max(0, (now - l.oldestMs) / 1000));
-    }
-    this.metrics.outboxCapacity.set(s.capacityBytes);
-    const states = parts.devices.states();
-    for (const status of ['online', 'offline', 'error', 'disabled']) this.metrics.devices.set({ status }, states.filter((d) => d.status === status).length);
-    for (const m of MODES) this.metrics.siteMode.set({ mode: m }, m === parts.modes.mode ? 1 : 0);
   }
 
   private require() {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Gateway } from './daemon.js';
+import type { GatewayFacade } from './facade.js';
 
 /**
  * A part of the daemon that is not on the data path: the technicians' UI, an exporter. It gets
@@ -9,11 +9,11 @@ import type { Gateway } from './daemon.js';
 export interface GatewayExtension {
   readonly name: string;
   /** Adds routes. Called before the HTTP server listens (fastify registers routes before listen). */
-  registerHttp?(app: FastifyInstance, gateway: Gateway): Promise<void>;
+  registerHttp?(app: FastifyInstance, gateway: GatewayFacade): Promise<void>;
   /** Whether the request carries this extension's login (a UI session): `/api/status` then answers. */
   authenticated?(req: FastifyRequest): boolean;
   /** Called once the gateway runs (outbox open, devices added). */
-  start?(gateway: Gateway): Promise<void>;
+  start?(gateway: GatewayFacade): Promise<void>;
   /** Called first when the gateway stops. */
   stop?(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { millisSchema, modeSchema } from '../../config/schema/common.js';
-import { baseDeviceFields, profileSchemaFor } from '../../config/schema/device.js';
-import { basePointFields, pointListSchema } from '../../config/schema/point.js';
+import { millisSchema, modeSchema } from '../../gateway/config/schema/common.js';
+import { baseDeviceFields, profileSchemaFor } from '../../gateway/config/schema/device.js';
+import { basePointFields, pointListSchema } from '../../gateway/config/schema/point.js';
 import { isBitTable, resolveAddress, TABLES } from './address.js';
 import { DATA_TYPES, integerRange, registerCount, WORD_ORDERS } from './data-types.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SecretRef } from '../../config/schema/common.js';
+import type { SecretRef } from '../../gateway/config/schema/common.js';
 import { readSecret } from '../../gateway/config/secrets.js';
 import type { Driver, DriverContext, RawSample } from '../../gateway/devices/driver.js';
 import { DeviceChannel } from './device-channel.js';

@@ -1,5 +1,5 @@
 import { BUILTIN_PROFILE_DIR } from '../../gateway/config/paths.js';
-import { readProfileFile } from '../../gateway/config/profiles.js';
+import { readProfileFile } from '../../gateway/config/profile-file.js';
 import { type MqttProfile, mqttProfileSchema } from './schema.js';
 
 /** config/profiles of this checkout, where the shipped MQTT profiles live. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { millisSchema, pointNameSchema, secretRefSchema } from '../../config/schema/common.js';
-import { baseDeviceFields, profileSchemaFor } from '../../config/schema/device.js';
-import { basePointFields, pointListSchema } from '../../config/schema/point.js';
+import { millisSchema, pointNameSchema, secretRefSchema } from '../../gateway/config/schema/common.js';
+import { baseDeviceFields, profileSchemaFor } from '../../gateway/config/schema/device.js';
+import { basePointFields, pointListSchema } from '../../gateway/config/schema/point.js';
 import { compileJsonPath } from './json-path.js';
 import { checkTopicId, checkTopicPattern } from './topic-filter.js';
 

@@ -6,7 +6,7 @@ import { type DiscoveryReport, discoverWithReport, type WsDiscoveryOptions } fro
 import { EventRegistry } from './events/event-registry.js';
 import { FileLedger, MemoryLedger, type SubscriptionLedger } from './events/subscription-ledger.js';
 import type { OnvifDeviceConfig } from './schema.js';
-import type { SecretRef } from '../../config/schema/common.js';
+import type { SecretRef } from '../../gateway/config/schema/common.js';
 import { readSecret } from '../../gateway/config/secrets.js';
 
 /** The ONVIF driver's metrics, in the order `health()` fills them. */

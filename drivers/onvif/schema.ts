@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { secretRefSchema } from '../../config/schema/common.js';
-import { baseDeviceFields, profileSchemaFor } from '../../config/schema/device.js';
-import { basePointFields, pointListSchema } from '../../config/schema/point.js';
+import { secretRefSchema } from '../../gateway/config/schema/common.js';
+import { baseDeviceFields, profileSchemaFor } from '../../gateway/config/schema/device.js';
+import { basePointFields, pointListSchema } from '../../gateway/config/schema/point.js';
 import { EVENT_TYPE_PATTERN } from '../../gateway/core/model.js';
 
 const eventType = z.string().regex(EVENT_TYPE_PATTERN, 'must be dotted lower-case, e.g. fire.smoke');

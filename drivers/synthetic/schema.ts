@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { severitySchema } from '../../config/schema/common.js';
-import { baseDeviceFields, profileSchemaFor } from '../../config/schema/device.js';
-import { basePointFields, pointListSchema } from '../../config/schema/point.js';
+import { severitySchema } from '../../gateway/config/schema/common.js';
+import { baseDeviceFields, profileSchemaFor } from '../../gateway/config/schema/device.js';
+import { basePointFields, pointListSchema } from '../../gateway/config/schema/point.js';
 
 /** A synthetic point: a waveform the driver computes, so the gateway runs without hardware. */
 export const syntheticPointSchema = z.strictObject({

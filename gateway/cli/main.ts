@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { checkConfigCommand } from './check-config-command.js';
-import { demoCommand } from './demo-command.js';
 import { passwdCommand } from './passwd-command.js';
 import { runCommand } from './run-command.js';
 import { fleetCommand } from './fleet-summary.js';
@@ -11,8 +10,6 @@ const USAGE = `usage: gridgate <command> [options]
 
 commands:
   run --config FILE        run the gateway (SIGHUP reloads the file; SIGTERM stops)
-  demo [--config FILE] [--scenario new-year-eve]
-                           run the demo site with simulators and an embedded platform broker
   check-config FILE        validate a configuration; lists every problem, exit 1 if any
   passwd USER [--config FILE | --state-dir DIR] [--role viewer|technician|admin]
                            set a web UI password (read from stdin, or asked twice on a terminal)
@@ -53,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
       }
       return runCommand((values.config ?? positionals[0])!);
     case 'demo':
-      return demoCommand({ config: values.config, scenario: values.scenario });
+      // The demo starts simulators: it runs from a checkout (simulators/demo/main.ts), not from this program.
+      console.error('gridgate demo: the demo runs from a development checkout: npm start [-- --scenario new-year-eve]');
+      return 2;
     case 'check-config':
       return checkConfigCommand(positionals[0] ?? values.config);
     case 'passwd':

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceIdSchema, modeSchema, pointNameSchema } from '../../config/schema/common.js';
+import { deviceIdSchema, modeSchema, pointNameSchema } from '../config/schema/common.js';
 import { GatewayError } from '../core/errors.js';
 import type { Mode } from '../core/model.js';
 import type { CommandDispatcher } from './command-dispatcher.js';

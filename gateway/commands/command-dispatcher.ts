@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type Clock, formatTime } from '../core/clock.js';
 import { errorMessage, GatewayError } from '../core/errors.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
+import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 
 /** command.schema.json as zod: the edge check of every command payload. */
 const commandSchema = z.strictObject({

@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { formatProblem } from '../config/config-problems.js';
 import { GatewayError } from '../core/errors.js';
 import { diffConfig } from '../ui/config-diff.js';
-import type { VersionSummary } from '../ui/config-store.js';
+import type { VersionSummary } from '../config/config-store.js';
 import { redactDoc } from '../ui/redact.js';
 import { commitSecrets, sealSecrets } from '../ui/sealed-secrets.js';
 import type { CommandDispatcher } from './command-dispatcher.js';
 import { assertSafeKeys, diffSummary, documentHash, keepRedacted, mergePatch } from './config-document.js';
-import type { RemoteConfig } from './remote-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { AuditLog } from '../ui/audit-log.js';
+import type { SecretStore } from '../ui/secret-store.js';
 
 /** How long config-apply waits for a change that cannot cut the gateway off (the dispatcher gives a command 30 s). */
 const ANSWER_WITHIN_MS = 20_000;
@@ -15,8 +18,26 @@ const ANSWER_WITHIN_MS = 20_000;
 const versionSchema = z.number().int().min(1);
 const docSchema = z.record(z.string(), z.unknown());
 
+/**
+ * What the config-* commands need of remote configuration. RemoteConfig (remote-config.ts)
+ * implements it; the interface lives here so the two files do not import each other.
+ */
+export interface ConfigCommandHost {
+  readonly store: ConfigStore;
+  readonly secrets: SecretStore;
+  readonly audit: AuditLog;
+  heardFromPlatform(command: string): void;
+  head(): number;
+  configOf(doc: Record<string, unknown>): Readonly<GatewayConfig> | undefined;
+  impact(before: Readonly<GatewayConfig> | undefined, after: Readonly<GatewayConfig>): { cutting: boolean; restart: boolean };
+  follow(
+    r: { version: VersionSummary; done: Promise<VersionSummary> },
+    meta: { base: number; command: string; by: string; before: Record<string, unknown>; after: Record<string, unknown>; cutting: boolean; confirmMs: number },
+  ): Promise<{ version: VersionSummary; devices: Array<{ device: string; status: string; error?: string }> }>;
+}
+
 /** The remote configuration commands (docs/operations.md, "Remote configuration"). */
-export function registerConfigCommands(dispatcher: CommandDispatcher, remote: RemoteConfig): void {
+export function registerConfigCommands(dispatcher: CommandDispatcher, remote: ConfigCommandHost): void {
   const { store } = remote;
 
   dispatcher.register('config-get', {
@@ -83,7 +104,7 @@ export function registerConfigCommands(dispatcher: CommandDispatcher, remote: Re
   });
 }
 
-function checkBase(remote: RemoteConfig, base: number) {
+function checkBase(remote: ConfigCommandHost, base: number) {
   const head = remote.head();
   if (base !== head) {
     const h = remote.store.get(head)!;
@@ -93,7 +114,7 @@ function checkBase(remote: RemoteConfig, base: number) {
 }
 
 /** Refuses with the validation problems in the words check-config uses; audited. */
-function refuse(remote: RemoteConfig, command: string, action: string, problems: string[]): never {
+function refuse(remote: ConfigCommandHost, command: string, action: string, problems: string[]): never {
   remote.audit.append({ who: 'platform', action, outcome: 'refused', reason: `command ${command}: invalid configuration`, diff: problems });
   throw new GatewayError('E_CONFIG_INVALID', `${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
 }
@@ -104,9 +125,9 @@ function refuse(remote: RemoteConfig, command: string, action: string, problems:
  * Any other change is answered with its outcome, devices that did not come up included.
  */
 async function answer(
-  remote: RemoteConfig,
+  remote: ConfigCommandHost,
   r: { version: VersionSummary; done: Promise<VersionSummary> },
-  m: { base: number; command: string; before: Record<string, unknown>; after: Record<string, unknown>; next: Parameters<RemoteConfig['impact']>[1] },
+  m: { base: number; command: string; before: Record<string, unknown>; after: Record<string, unknown>; next: Readonly<GatewayConfig> },
 ): Promise<Record<string, unknown>> {
   const impact = remote.impact(remote.configOf(m.before), m.next);
   const changes = diffSummary(diffConfig(m.before, m.after));

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import { formatProblem } from '../config/config-problems.js';
 import { errorMessage, GatewayError } from '../core/errors.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import type { GatewayExtension } from '../extension.js';
 import type { AuditLog } from '../ui/audit-log.js';
-import { writeFileAtomic } from '../ui/atomic-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { diffConfig } from '../ui/config-diff.js';
-import type { ConfigStore, VersionSummary } from '../ui/config-store.js';
+import type { ConfigStore, VersionSummary } from '../config/config-store.js';
 import type { SecretStore } from '../ui/secret-store.js';
-import { registerConfigCommands } from './config-commands.js';
+import { type ConfigCommandHost, registerConfigCommands } from './config-commands.js';
 import { diffSummary } from './config-document.js';
 
 export interface RemoteConfigOptions {
@@ -49,7 +49,7 @@ export interface ChangeOutcome {
  * rolls a change that touched the platform connection back by itself when the platform is not
  * heard from within `platform.configConfirmMs`.
  */
-export class RemoteConfig implements GatewayExtension {
+export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
   readonly name = 'remote-config';
   private gateway: Gateway | undefined;
   private pending: PendingConfirmation | undefined;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type GatewayConfig, gatewayConfigSchema } from '../../config/schema/gateway-config.js';
-import type { ProfileConfig } from '../../drivers/schemas.js';
+import { type GatewayConfig, gatewayConfigSchema } from './schema/gateway-config.js';
+import type { ProfileConfig } from './schema/devices.js';
 import { type ConfigProblem, ProblemFormatter } from './config-problems.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { BUILTIN_PROFILE_DIR } from './paths.js';

@@ -1,22 +1,10 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../core/package-root.js';
 
-/** The installed package's root (where package.json, config/ and docs/ live), from source or dist/. */
-export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+export { PACKAGE_ROOT };
 
 /** Profiles shipped with gridgate. */
 export const BUILTIN_PROFILE_DIR = resolve(PACKAGE_ROOT, 'config', 'profiles');
 
 /** The demo configuration `npm start` runs. */
 export const DEMO_CONFIG = resolve(PACKAGE_ROOT, 'config', 'demo.yaml');
-
-function findRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(resolve(dir, 'package.json')) || existsSync(resolve(dir, '..', 'package.json')) && dir.endsWith('dist')) {
-    const up = dirname(dir);
-    if (up === dir) return resolve(from, '..', '..');
-    dir = up;
-  }
-  return dir;
-}

@@ -1,11 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { GatewayError } from '../core/errors.js';
-import { BUILTIN_PROFILE_DIR } from './paths.js';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DRIVER_SCHEMAS, type ProfileConfig, profileSchema } from '../../drivers/schemas.js';
+import { DRIVER_NAMES, type ProfileConfig, profileSchema } from './schema/devices.js';
 import type { ConfigProblem, ProblemFormatter } from './config-problems.js';
 
 /** Reads every `*.yaml|*.yml|*.json` profile in the folders; later folders override earlier ones. */
@@ -31,7 +27,7 @@ export function loadProfiles(dirs: string[], formatter: ProblemFormatter): { pro
       }
       const driver = (raw as { driver?: unknown } | null)?.driver;
       // A profile for a driver this build does not have is not an error until a device uses it.
-      if (typeof driver === 'string' && !(driver in DRIVER_SCHEMAS)) continue;
+      if (typeof driver === 'string' && !DRIVER_NAMES.has(driver)) continue;
       const parsed = profileSchema.safeParse(raw);
       if (!parsed.success) {
         for (const p of formatter.fromZod(parsed.error)) problems.push({ ...p, path: `${basename(path)}: ${p.path}` });
@@ -41,21 +37,4 @@ export function loadProfiles(dirs: string[], formatter: ProblemFormatter): { pro
     }
   }
   return { profiles, problems };
-}
-
-/**
- * Reads and validates one profile file `<dir>/<name>.yaml` against a driver's profile schema,
- * for tools, simulators and tests (the daemon loads every profile through `loadProfiles`).
- */
-export async function readProfileFile<T>(name: string, schema: z.ZodType<T>, dir: string = BUILTIN_PROFILE_DIR): Promise<T> {
-  const path = join(dir, `${name}.yaml`);
-  let data: unknown;
-  try {
-    data = parseYaml(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new GatewayError('E_PROFILE_INVALID', `profile ${path} could not be read`, { cause });
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new GatewayError('E_PROFILE_INVALID', `profile ${path} is not valid:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
-  return parsed.data;
 }

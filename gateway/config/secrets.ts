@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SecretRef } from '../../config/schema/common.js';
+import type { SecretRef } from './schema/common.js';
 import { GatewayError } from '../core/errors.js';
 
 /**

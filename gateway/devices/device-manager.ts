@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { DeviceConfig } from '../../drivers/schemas.js';
 import type { TypedBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import { formatTime } from '../core/clock.js';
@@ -7,10 +6,10 @@ import { errorMessage, GatewayError } from '../core/errors.js';
 import type { DeviceState, Mode, ReadingValue } from '../core/model.js';
 import type { GatewayBusEvents } from '../pipeline/bus-events.js';
 import { toRawValue } from '../pipeline/normalizer.js';
-import type { CounterStateStore, DeviceStatusUpdate, Driver, DriverContext, IngestRejectReason, RawSample } from './driver.js';
+import type { CounterStateStore, DeviceConfigBase, DeviceStatusUpdate, Driver, DriverContext, IngestRejectReason, RawSample } from './driver.js';
 
 interface ManagedDevice {
-  config: DeviceConfig;
+  config: DeviceConfigBase;
   state: DeviceState;
   /** Went offline after having been online: its recovery is announced with device.online. */
   wentDown?: boolean;
@@ -43,7 +42,7 @@ export class DeviceManager {
   constructor(private readonly o: DeviceManagerOptions) {}
 
   /** Starts the drivers the devices need, then adds every device. */
-  async start(devices: readonly DeviceConfig[]): Promise<void> {
+  async start(devices: readonly DeviceConfigBase[]): Promise<void> {
     for (const d of devices) {
       this.devices.set(d.id, { config: d, state: this.initialState(d) });
       this.o.bus.emit('device-configured', d);
@@ -58,7 +57,7 @@ export class DeviceManager {
    * published as disabled), changed ones updated. Devices whose configuration is unchanged are
    * not touched. Returns the ids that changed.
    */
-  async apply(next: readonly DeviceConfig[]): Promise<{ added: string[]; updated: string[]; removed: string[] }> {
+  async apply(next: readonly DeviceConfigBase[]): Promise<{ added: string[]; updated: string[]; removed: string[] }> {
     const result = { added: [] as string[], updated: [] as string[], removed: [] as string[] };
     const nextIds = new Set(next.map((d) => d.id));
     for (const [id, device] of [...this.devices]) {
@@ -116,7 +115,7 @@ export class DeviceManager {
     return [...this.devices.values()].map((d) => d.state);
   }
 
-  config(deviceId: string): DeviceConfig | undefined {
+  config(deviceId: string): DeviceConfigBase | undefined {
     return this.devices.get(deviceId)?.config;
   }
 
@@ -196,7 +195,7 @@ export class DeviceManager {
     }
   }
 
-  private async addToDriver(config: DeviceConfig): Promise<void> {
+  private async addToDriver(config: DeviceConfigBase): Promise<void> {
     const driver = this.o.drivers.get(config.driver);
     if (!driver || !this.started.has(config.driver)) return;
     try {
@@ -285,7 +284,7 @@ export class DeviceManager {
     device.state = { device: device.config.id, kind: device.config.kind, status: 'disabled', ts: formatTime(this.o.clock.now()) };
   }
 
-  private initialState(d: DeviceConfig): DeviceState {
+  private initialState(d: DeviceConfigBase): DeviceState {
     const state: DeviceState = { device: d.id, kind: d.kind, status: d.enabled ? 'offline' : 'disabled', ts: formatTime(this.o.clock.now()) };
     if (d.enabled) state.error = 'not yet connected';
     return state;

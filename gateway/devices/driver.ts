@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { BasePoint } from '../config/schema/point.js';
 import type { Clock } from '../core/clock.js';
 import type { CounterState } from '../core/plausible-counter.js';
-import type { DeviceStatus, EventState, Mode, Quality, Severity } from '../core/model.js';
+import type { DeviceKind, DeviceStatus, EventState, Mode, Quality, Severity } from '../core/model.js';
 
 /**
  * The driver contract. A driver speaks one protocol and owns the devices configured for it.
@@ -14,7 +14,25 @@ import type { DeviceStatus, EventState, Mode, Quality, Severity } from '../core/
  * Everything a driver does for one device must be isolated from its other devices: a slow or
  * dead device never delays another.
  */
-export interface Driver<D extends DeviceConfig = DeviceConfig> {
+/**
+ * What the core reads of every device's configuration, whatever its driver (the fields of
+ * gateway/config/schema/device.ts and point.ts). A driver's own schema adds the rest; the core
+ * never needs to know which driver's device it holds.
+ */
+export interface DeviceConfigBase {
+  id: string;
+  /** The name of the driver module that owns the device. */
+  driver: string;
+  kind: DeviceKind;
+  enabled: boolean;
+  name?: string | undefined;
+  zone?: string | undefined;
+  profile?: string | undefined;
+  location?: string | undefined;
+  points: ReadonlyArray<BasePoint>;
+}
+
+export interface Driver<D extends DeviceConfigBase = DeviceConfigBase> {
   /** Matches the `driver` field of the device configuration. */
   readonly name: D['driver'];
   start(ctx: DriverContext): Promise<void>;

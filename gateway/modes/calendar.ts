@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import type { Clock } from '../core/clock.js';
 import type { Mode } from '../core/model.js';
 import { localDate, zonedToEpoch } from '../core/zoned-time.js';
-import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
+import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 import { modeRank } from '../rules/mode-rules.js';
 import type { ModeManager } from './mode-manager.js';
 

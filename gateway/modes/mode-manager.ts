@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import type { Mode } from '../core/model.js';
-import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
+import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 
 export interface ModeChange {
   mode: Mode;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import { HealthWatchdog } from './health-watchdog.js';
 import type { SdNotify } from './sd-notify.js';
 

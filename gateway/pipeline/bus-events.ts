@@ -1,6 +1,5 @@
-import type { DeviceConfig } from '../../drivers/schemas.js';
 import type { DeviceState, GatewayEvent, Reading } from '../core/model.js';
-import type { DriverEvent, RawSample } from '../devices/driver.js';
+import type { DeviceConfigBase, DriverEvent, RawSample } from '../devices/driver.js';
 import type { ModeChange } from '../modes/mode-manager.js';
 
 /**
@@ -21,6 +20,6 @@ export interface GatewayBusEvents {
   'device-state': DeviceState;
   /** A device left the configuration (its retained state is cleared at the platform). */
   'device-removed': { device: string };
-  'device-configured': DeviceConfig;
+  'device-configured': DeviceConfigBase;
   'mode-changed': ModeChange;
 }

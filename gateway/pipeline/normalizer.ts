@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { BasePoint } from '../../config/schema/point.js';
+import type { BasePoint } from '../config/schema/point.js';
 import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Quality, Reading, ReadingValue } from '../core/model.js';
 import type { RawSample } from '../devices/driver.js';
-import { converter } from './units.js';
+import { converter } from '../core/units.js';
 
 interface CompiledPoint {
   unit: string | undefined;

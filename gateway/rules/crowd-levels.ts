@@ -1,4 +1,4 @@
-import type { ZoneConfig } from '../../config/schema/zones.js';
+import type { ZoneConfig } from '../config/schema/zones.js';
 import type { Mode, Severity } from '../core/model.js';
 
 export interface Level {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { GatewayEvent, Mode } from '../core/model.js';

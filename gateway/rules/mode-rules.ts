@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import { type Clock, monotonicMs } from '../core/clock.js';
 import { MODES, type Mode } from '../core/model.js';
 import type { ModeManager } from '../modes/mode-manager.js';
-import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
+import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 
 /** Modes ordered by how much they demand; rules and the calendar only ever escalate on their own. */
 export function modeRank(mode: Mode): number {

@@ -1,4 +1,4 @@
-import type { SensorThreshold } from '../../config/schema/rules.js';
+import type { SensorThreshold } from '../config/schema/rules.js';
 import { type Clock, monotonicMs } from '../core/clock.js';
 import type { Reading } from '../core/model.js';
 import type { EventInput } from '../pipeline/event-factory.js';

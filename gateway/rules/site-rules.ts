@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../config/schema/gateway-config.js';
 import type { Clock } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Reading } from '../core/model.js';
 import { CalendarScheduler } from '../modes/calendar.js';
 import type { ModeManager } from '../modes/mode-manager.js';
-import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
+import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 import { ModeRules } from './mode-rules.js';
 import { SensorThresholds } from './sensor-thresholds.js';

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { ZoneConfig } from '../../config/schema/zones.js';
+import type { ZoneConfig } from '../config/schema/zones.js';
 import { type Clock, formatTime, monotonicMs } from '../core/clock.js';
 import type { IdFactory } from '../core/ids.js';
 import type { Mode, Reading } from '../core/model.js';
 import { lastDailyAt } from '../core/zoned-time.js';
-import type { SqliteStateStore } from '../outbox/sqlite-state-store.js';
+import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 import type { EventInput } from '../pipeline/event-factory.js';
 import { CrowdLevels, type LevelChange, levelsFor } from './crowd-levels.js';
 import { type CountChange, ZoneOccupancy, type ZoneState } from './zone-occupancy.js';

@@ -1,4 +1,4 @@
-import type { ZoneConfig } from '../../config/schema/zones.js';
+import type { ZoneConfig } from '../config/schema/zones.js';
 import { type CountLimits, type CountTime, type CounterState, DEFAULT_COUNT_LIMITS, PlausibleCounter } from '../core/plausible-counter.js';
 
 /** What one reading did to a zone. */

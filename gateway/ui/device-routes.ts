@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { deviceSchema } from '../../drivers/schemas.js';
+import { deviceSchema } from '../config/schema/devices.js';
 import { guard } from './auth-guard.js';
 import { diffConfig } from './config-diff.js';
-import type { ConfigStore } from './config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
 import { redactDoc } from './redact.js';
 import { commitSecrets, sealSecrets } from './sealed-secrets.js';
 import { refuse, type UiContext, who } from './ui-context.js';

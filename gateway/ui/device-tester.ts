@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { DeviceConfig } from '../config/schema/devices.js';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { createIdFactory } from '../core/ids.js';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
+import { gatewayConfigSchema } from '../config/schema/gateway-config.js';
 import { BUILTIN_PROFILE_DIR, PACKAGE_ROOT } from '../config/paths.js';
 import { ProblemFormatter } from '../config/config-problems.js';
 import { loadProfiles } from '../config/profiles.js';
 import { errorCode, errorMessage } from '../core/errors.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import { levelsFor } from '../rules/crowd-levels.js';
 import { AlarmAcks, alarmKey } from './alarm-acks.js';
 import { guard } from './auth-guard.js';

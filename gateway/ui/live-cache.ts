@@ -1,5 +1,5 @@
 import type { GatewayEvent, Reading } from '../core/model.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 
 export type FeedListener = (events: GatewayEvent[]) => void;
 

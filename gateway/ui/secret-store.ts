@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 
 /** Secrets the UI stores are handed to the gateway as environment variables with this prefix. */
 export const SECRET_ENV_PREFIX = 'GRIDGATE_SECRET_';

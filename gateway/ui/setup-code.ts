@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 
 /** Crockford base32 without I, L, O, U: nothing to misread on a phone at night. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

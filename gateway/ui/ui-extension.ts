@@ -7,11 +7,10 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
-import { createDrivers } from '../../drivers/registry.js';
-import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { DeviceConfig } from '../config/schema/devices.js';
 import { readSecret } from '../config/secrets.js';
 import { PACKAGE_ROOT } from '../config/paths.js';
-import type { Gateway } from '../daemon.js';
+import type { GatewayFacade as Gateway } from '../facade.js';
 import { systemClock } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import type { DiscoveredDevice, Driver, DriverContext } from '../devices/driver.js';
@@ -20,7 +19,7 @@ import { AuditLog } from './audit-log.js';
 import { authRoutes } from './auth-routes.js';
 import { cameraRoutes } from './camera-routes.js';
 import { configRoutes } from './config-routes.js';
-import type { ConfigStore } from './config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { FieldData, fieldRoutes } from './field-routes.js';
@@ -53,7 +52,7 @@ export interface TechnicianUiOptions {
   /** Prints the first-run setup code (the console / journal); never the pino log. */
   announce?: (text: string) => void;
   /**
-   * Fresh driver instances for "test before save" and discovery (default: drivers/registry.ts).
+   * Fresh driver instances for "test before save" and discovery (default: the gateway's driver modules, gateway/facade.ts).
    * `secretEnv` holds the stored secrets and, for a test, the password typed but not saved yet
    * (`GRIDGATE_SECRET_*` / `GRIDGATE_TEST_SECRET_*`): a driver resolves `{ env }` references in it.
    */
@@ -82,6 +81,8 @@ export interface TechnicianUiOptions {
 export class TechnicianUi implements GatewayExtension {
   readonly name = 'technician-ui';
   private current: Gateway | undefined;
+  /** The gateway last started (its driver modules, for test-before-save while a new one starts). */
+  private lastGateway: Gateway | undefined;
   private code: string | undefined;
   private readonly codeFile: SetupCodeFile;
   private readonly ctx: UiContext;
@@ -94,7 +95,14 @@ export class TechnicianUi implements GatewayExtension {
     const live = new LiveCache();
     // Test-before-save drivers resolve secrets as the daemon does (its configuration folder and
     // environment, with the stored secrets), plus the password typed for the test.
-    const drivers = o.drivers ?? ((env: Record<string, string>) => createDrivers({ readSecret: (ref) => (this.current ? this.current.readSecret(ref, env) : readSecret(ref, process.cwd(), { ...process.env, ...env })) }));
+    // The driver modules come from the gateway (the facade); the last one seen serves while it restarts.
+    const drivers =
+      o.drivers ??
+      ((env: Record<string, string>) => {
+        const modules = this.current ?? this.lastGateway;
+        if (!modules) throw new Error('the gateway is not running yet');
+        return modules.freshDrivers((ref) => (this.current ? this.current.readSecret(ref, env) : readSecret(ref, process.cwd(), { ...process.env, ...env })));
+      });
     const users = new UserStore(join(o.stateDir, 'users.json'));
     const sessions = new SessionStore(o.sessions ?? DEFAULT_TIMEOUTS);
     this.ctx = {
@@ -143,7 +151,8 @@ export class TechnicianUi implements GatewayExtension {
     return this.ctx;
   }
 
-  async registerHttp(app: FastifyInstance): Promise<void> {
+  async registerHttp(app: FastifyInstance, gateway?: Gateway): Promise<void> {
+    this.lastGateway ??= gateway;
     const ctx = this.ctx;
     const root = this.o.staticDir ?? resolve(PACKAGE_ROOT, 'ui');
     const jsmpeg = resolve(PACKAGE_ROOT, 'node_modules', '@cycjimmy', 'jsmpeg-player', 'dist', 'jsmpeg-player.esm.js');
@@ -183,6 +192,7 @@ export class TechnicianUi implements GatewayExtension {
 
   async start(gateway: Gateway): Promise<void> {
     this.current = gateway;
+    this.lastGateway = gateway;
     this.ctx.live.attach(gateway);
     this.ctx.sockets.start();
     registerLiveViewMetrics(gateway, this.ctx.streams);

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 
 /** The UI languages (the front end has the same two resource files). */
 export const UI_LANGUAGES = ['zh-CN', 'en'] as const;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BatchingConfig } from '../../config/schema/gateway-config.js';
+import type { BatchingConfig } from '../config/schema/gateway-config.js';
 import { type Clock, formatTime } from '../core/clock.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Outbox, StoredEvent, TelemetryBatch } from '../outbox/outbox.js';

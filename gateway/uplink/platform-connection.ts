@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { PlatformConfig } from '../../config/schema/gateway-config.js';
+import type { PlatformConfig } from '../config/schema/gateway-config.js';
 import { errorMessage } from '../core/errors.js';
 import { Backoff } from './backoff.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BatchingConfig, PlatformConfig } from '../../config/schema/gateway-config.js';
+import type { BatchingConfig, PlatformConfig } from '../config/schema/gateway-config.js';
 import { type Clock, formatTime } from '../core/clock.js';
 import type { DeviceState, Mode } from '../core/model.js';
 import type { GatewayMetrics } from '../observability/metrics.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { DeviceConfig } from '../../gateway/config/schema/devices.js';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import { TypedBus } from '../../gateway/core/bus.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { DeviceConfig } from '../../gateway/config/schema/devices.js';
 import { syntheticDeviceSchema } from '../../drivers/synthetic/schema.js';
 import { TypedBus } from '../../gateway/core/bus.js';
 import { ManualClock } from '../../gateway/core/clock.js';

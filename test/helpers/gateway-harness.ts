@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayConfigInput } from '../../config/schema/gateway-config.js';
+import type { GatewayConfigInput } from '../../gateway/config/schema/gateway-config.js';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import { createLogger, silentLogger } from '../../gateway/core/logger.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { GatewayConfigInput } from '../../config/schema/gateway-config.js';
+import type { GatewayConfigInput } from '../../gateway/config/schema/gateway-config.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttDriver } from '../../drivers/mqtt/mqtt-driver.js';
-import type { DeviceConfig } from '../../drivers/schemas.js';
+import type { DeviceConfig } from '../../gateway/config/schema/devices.js';
 import { SyntheticDriver } from '../../drivers/synthetic/synthetic-driver.js';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 /**
  * The driver inside a real gateway: core pipeline (scale, unit conversion, quality), outbox,
  * uplink to a platform broker. The MQTT devices are added to the validated configuration here
- * (merged with their profiles as the loader does), so this runs whether or not drivers/schemas.ts
+ * (merged with their profiles as the loader does), so this runs whether or not drivers/index.ts
  * lists the mqtt driver yet.
  */
 describe('the MQTT driver in a gateway', () => {
@@ -39,8 +39,8 @@ describe('the MQTT driver in a gateway', () => {
     const config = { ...result.loaded.config, devices: [...result.loaded.config.devices, ...(mqttDevices as unknown as DeviceConfig[])] };
     const driver = new MqttDriver({ readSecret: () => 'pw-for-gateway-test', sweepMs: 50 });
     const drivers = new Map<string, Driver>([
-      ['synthetic', new SyntheticDriver() as Driver],
-      ['mqtt', driver as unknown as Driver],
+      ['synthetic', new SyntheticDriver()],
+      ['mqtt', driver],
     ]);
     const gateway = new Gateway({ config, baseDir: process.cwd(), log: silentLogger(), env: {}, drivers });
     await gateway.start();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayConfigInput } from '../../config/schema/gateway-config.js';
+import type { GatewayConfigInput } from '../../gateway/config/schema/gateway-config.js';
 import { formatProblem } from '../../gateway/config/config-problems.js';
 import { validateConfig } from '../../gateway/config/load-config.js';
 import { silentLogger } from '../../gateway/core/logger.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../../gateway/config/schema/gateway-config.js';
 import { EventRegistry } from '../../drivers/onvif/events/event-registry.js';
 import { EventNormalizer } from '../../drivers/onvif/events/normalizer.js';
 import { onvifPointList } from '../../drivers/onvif/schema.js';

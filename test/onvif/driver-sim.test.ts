@@ -6,7 +6,7 @@ import { eventsOf, type Harness, startHarness, subscribed } from './sim-harness.
 
 /**
  * Compile-time check that OnvifDriver has the driver contract's shape (it becomes
- * `implements Driver<OnvifDeviceConfig>` once drivers/schemas.ts lists the onvif schema).
+ * `implements Driver<OnvifDeviceConfig>` once drivers/index.ts lists the onvif module).
  */
 type OnvifContract = Omit<Driver, 'name' | 'addDevice' | 'updateDevice'> & {
   name: 'onvif';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { basePointSchema } from '../../config/schema/point.js';
+import { basePointSchema } from '../../gateway/config/schema/point.js';
 import { ManualClock } from '../../gateway/core/clock.js';
 import type { RawSample } from '../../gateway/devices/driver.js';
 import { Normalizer } from '../../gateway/pipeline/normalizer.js';

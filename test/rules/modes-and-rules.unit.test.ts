@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
+import { gatewayConfigSchema } from '../../gateway/config/schema/gateway-config.js';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
@@ -8,8 +8,8 @@ import type { GatewayEvent, Reading } from '../../gateway/core/model.js';
 import { lastDailyAt, zonedToEpoch } from '../../gateway/core/zoned-time.js';
 import { CalendarScheduler } from '../../gateway/modes/calendar.js';
 import { ModeManager } from '../../gateway/modes/mode-manager.js';
-import { openGatewayDatabase } from '../../gateway/outbox/sqlite-database.js';
-import { SqliteStateStore } from '../../gateway/outbox/sqlite-state-store.js';
+import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
+import { SqliteStateStore } from '../../gateway/storage/sqlite-state-store.js';
 import { EventFactory, type EventInput } from '../../gateway/pipeline/event-factory.js';
 import { EventGate } from '../../gateway/rules/event-gate.js';
 import { ModeRules } from '../../gateway/rules/mode-rules.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { zoneSchema } from '../../config/schema/zones.js';
+import { zoneSchema } from '../../gateway/config/schema/zones.js';
 import { CrowdLevels, levelsFor } from '../../gateway/rules/crowd-levels.js';
 import { ZoneOccupancy } from '../../gateway/rules/zone-occupancy.js';
 

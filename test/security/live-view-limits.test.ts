@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gatewayConfigSchema } from '../../config/schema/gateway-config.js';
+import { gatewayConfigSchema } from '../../gateway/config/schema/gateway-config.js';
 import { DEFAULT_LIVE_LIMITS } from '../../gateway/ui/live-streams.js';
 import { startUi, type UiHarness } from '../ui/ui-harness.js';
 import { startRtspServer } from '../ui/rtsp-source.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { consoleLogStream } from '../../gateway/cli/demo-command.js';
+import { consoleLogStream } from '../../simulators/demo/demo-command.js';
 
 describe('the demo console', () => {
   it('on a terminal prints readable lines (time, level, message, fields), never raw JSON', async () => {

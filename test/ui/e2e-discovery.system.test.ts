@@ -1,8 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnvifDriver } from '../../drivers/onvif/onvif-driver.js';
-import { createDrivers } from '../../drivers/registry.js';
-import type { Driver } from '../../gateway/devices/driver.js';
+import { DRIVER_MODULES } from '../../drivers/index.js';
+import { createDrivers } from '../../gateway/devices/driver-module.js';
 import { type CameraSet, startCameraSet } from '../../simulators/onvif/camera-set.js';
 import { launchChromium, shot, watchPageErrors } from './browser.js';
 import { startUi, UiClient, type UiHarness } from './ui-harness.js';
@@ -19,8 +19,8 @@ describe('discovery screen in headless Chromium', () => {
 
   beforeAll(async () => {
     set = await startCameraSet({ cameras: 3, nvrChannels: 4, discovery: { port: 0, maxDelayMs: 10 } });
-    const onvif = () => new OnvifDriver({ discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: set.discoveryPort! }] } }) as unknown as Driver;
-    h = await startUi({ ui: { drivers: () => new Map([...createDrivers(), ['onvif', onvif()]]) } });
+    const onvif = () => new OnvifDriver({ discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: set.discoveryPort! }] } });
+    h = await startUi({ ui: { drivers: () => new Map([...createDrivers(DRIVER_MODULES), ['onvif', onvif()]]) } });
     await new UiClient(h.url).post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: 'discovery password' });
   });
   afterAll(async () => {
@@ -87,8 +87,8 @@ describe('an empty scan explains what was probed where, in Chinese and English',
     silent.on('message', (m) => heard.push(m.length));
     await new Promise<void>((ok) => silent.bind(0, '127.0.0.1', ok));
     port = silent.address().port;
-    const onvif = () => new OnvifDriver({ discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port }] } }) as unknown as Driver;
-    h = await startUi({ ui: { drivers: () => new Map([...createDrivers(), ['onvif', onvif()]]) } });
+    const onvif = () => new OnvifDriver({ discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port }] } });
+    h = await startUi({ ui: { drivers: () => new Map([...createDrivers(DRIVER_MODULES), ['onvif', onvif()]]) } });
     await new UiClient(h.url).post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: 'discovery password' });
   });
   afterAll(async () => {

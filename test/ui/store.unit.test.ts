@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../../gateway/config/schema/gateway-config.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import { AuditLog } from '../../gateway/ui/audit-log.js';
 import { diffConfig } from '../../gateway/ui/config-diff.js';
-import { ConfigStore } from '../../gateway/ui/config-store.js';
+import { ConfigStore } from '../../gateway/config/config-store.js';
 import { LoginThrottle } from '../../gateway/ui/login-throttle.js';
 import { LogRing } from '../../gateway/ui/log-ring.js';
 import { hashPassword, verifyPassword } from '../../gateway/ui/password-hash.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
+import type { GatewayConfig } from '../../gateway/config/schema/gateway-config.js';
 import { type Logger, silentLogger } from '../../gateway/core/logger.js';
 import { Gateway } from '../../gateway/daemon.js';
-import { ConfigStore } from '../../gateway/ui/config-store.js';
+import { ConfigStore } from '../../gateway/config/config-store.js';
 import { SecretStore } from '../../gateway/ui/secret-store.js';
 import type { SessionTimeouts } from '../../gateway/ui/sessions.js';
 import { TechnicianUi, type TechnicianUiOptions } from '../../gateway/ui/ui-extension.js';

@@ -1,5 +1,5 @@
 import type { DiscoveredDevice } from '../../../gateway/devices/driver.js';
-import type { SecretRef } from '../../../config/schema/common.js';
+import type { SecretRef } from '../../../gateway/config/schema/common.js';
 
 export interface AutoAddTemplate {
   /** Device id from the discovered endpoint: `${prefix}${last 12 hex digits of the urn:uuid}`. */

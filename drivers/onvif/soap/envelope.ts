@@ -2,6 +2,7 @@ import { deviceText } from '../transport/device-text.js';
 import { OnvifError } from '../transport/onvif-error.js';
 import { child, type XmlElement, path, resolveQName } from '../xml/xml-element.js';
 import { NS } from './namespaces.js';
+import type { SoapFault } from './soap-fault.js';
 
 /** Namespace declarations every request carries, so bodies can use these prefixes freely. */
 const DECLS = `xmlns:s="${NS.soap}" xmlns:tds="${NS.tds}" xmlns:trt="${NS.trt}" xmlns:tr2="${NS.tr2}" xmlns:tev="${NS.tev}" xmlns:tt="${NS.tt}" xmlns:wsnt="${NS.wsnt}" xmlns:wsa="${NS.wsa}"`;
@@ -20,12 +21,7 @@ function escapeText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 }
 
-/** A SOAP fault as the driver sees it: the code and subcodes resolved to namespace URIs. */
-export interface SoapFault {
-  code: string;
-  subcodes: Array<{ ns: string; local: string }>;
-  reason: string;
-}
+export type { SoapFault } from './soap-fault.js';
 
 /** The Body's first child, or the fault it carries (SOAP 1.2 part 1 §5.4). */
 export function readEnvelope(doc: XmlElement, where: string): { body: XmlElement; fault?: SoapFault } {

@@ -1,7 +1,7 @@
 import { DriverError, type DriverErrorOptions } from '../../../gateway/core/driver-error.js';
 import { type ErrorCode, GatewayError } from '../../../gateway/core/errors.js';
 import type { OnvifErrorCode } from '../error-codes.js';
-import type { SoapFault } from '../soap/envelope.js';
+import type { SoapFault } from '../soap/soap-fault.js';
 
 /** An ONVIF driver error: a DriverError with one of the ONVIF codes and, for SOAP faults, the parsed fault. */
 export class OnvifError extends DriverError<OnvifErrorCode> {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BatchingConfig, PlatformConfig } from '../../../config/schema/gateway-config.js';
+import type { BatchingConfig, PlatformConfig } from '../../config/schema/gateway-config.js';
 import type { TypedBus } from '../../core/bus.js';
 import type { Clock } from '../../core/clock.js';
 import { errorMessage, GatewayError } from '../../core/errors.js';

@@ -3,7 +3,7 @@ import { deviceIdSchema, deviceKindSchema, nameSchema, pointNameSchema } from '.
 
 /**
  * Fields every device has, whatever its driver. A driver's device schema spreads these and adds
- * its own (`driver` literal, connection, points). See drivers/schemas.ts for the union.
+ * its own (`driver` literal, connection, points). See schema/devices.ts for the union (derived from drivers/index.ts).
  */
 export const baseDeviceFields = {
   id: deviceIdSchema,

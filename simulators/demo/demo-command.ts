@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import pinoPretty from 'pino-pretty';
-import { squareCameras, startDemoSite } from '../../simulators/demo-site.js';
-import { startPlatformBroker } from '../../simulators/platform/platform-broker.js';
-import { runNewYearEve } from '../../simulators/scenarios/new-year-eve.js';
-import { DEMO_CONFIG, PACKAGE_ROOT } from '../config/paths.js';
-import { runCommand } from './run-command.js';
+import { squareCameras, startDemoSite } from '../demo-site.js';
+import { startPlatformBroker } from '../platform/platform-broker.js';
+import { runNewYearEve } from '../scenarios/new-year-eve.js';
+import { DEMO_CONFIG, PACKAGE_ROOT } from '../../gateway/config/paths.js';
+import { runCommand } from '../../gateway/cli/run-command.js';
 
 /** The demo's platform broker port (loopback), unless GRIDGATE_PLATFORM_URL names a real one. */
 const DEMO_BROKER_PORT = 18830;

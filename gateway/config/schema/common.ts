@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN, DEVICE_KINDS, MODES, NAME_PATTERN, POINT_PATTERN, SEVERITIES } from '../../gateway/core/model.js';
-import { isKnownUnit, UNIT_EXAMPLES } from '../../gateway/pipeline/units.js';
+import { DEVICE_ID_PATTERN, DEVICE_KINDS, MODES, NAME_PATTERN, POINT_PATTERN, SEVERITIES } from '../../core/model.js';
+import { isKnownUnit, UNIT_EXAMPLES } from '../../core/units.js';
 
 /** Building blocks every part of the configuration shares. */
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { deviceSchema } from '../../drivers/schemas.js';
-import { MODES } from '../../gateway/core/model.js';
+import { deviceSchema } from './devices.js';
+import { MODES } from '../../core/model.js';
 import { millisSchema, modeSchema, nameSchema, secretRefSchema, severitySchema } from './common.js';
 import { calendarSchema, rulesSchema } from './rules.js';
 import { zoneSchema } from './zones.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canConvert } from '../../gateway/pipeline/units.js';
+import { canConvert } from '../../core/units.js';
 import { pointNameSchema, unitSchema } from './common.js';
 
 /**

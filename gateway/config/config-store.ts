@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../../config/schema/gateway-config.js';
-import type { ConfigProblem } from '../config/config-problems.js';
-import { validateConfig } from '../config/load-config.js';
+import type { GatewayConfig } from './schema/gateway-config.js';
+import type { ConfigProblem } from './config-problems.js';
+import { validateConfig } from './load-config.js';
 import { errorMessage } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 
 export type VersionSource = 'import' | 'ui' | 'rollback' | 'shell' | 'auto-rollback' | 'platform';
 export type VersionStatus = 'pending' | 'applying' | 'applied' | 'failed' | 'superseded';
