@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import { type Clock, monotonicMs } from '../core/clock.js';
 import type { GatewayEvent, Reading } from '../core/model.js';
 import { DiskPressure } from './disk-pressure.js';
 import type { DiskReserve } from './disk-reserve.js';
@@ -8,6 +8,7 @@ import { DropRange } from './drop-range.js';
 import { FreeSpaceGuard } from './free-space-guard.js';
 import type { DropNotice, LaneStats, Outbox, OutboxStats, StoredEvent, TelemetryBatch } from './outbox.js';
 import { OutboxLedger } from './outbox-ledger.js';
+import { PendingRows, type TakenRows } from './pending-rows.js';
 import { INSERT_ROWS, type OutboxStatements, prepare } from './sqlite-statements.js';
 
 export interface SqliteOutboxOptions {
@@ -57,8 +58,13 @@ interface PendingEvent {
 /** Events held in memory while commits fail. */
 const MAX_HELD_EVENTS = 1000;
 
-/** Readings held before an immediate commit (~20 ms at 50,000 readings/s; a nominal site's 100 ms is ~500). */
-const MAX_PENDING_READINGS = 1000;
+/**
+ * Readings held before an immediate commit: 100 ms at 50,000 readings/s, the lazy window (a
+ * nominal site's 100 ms is ~500). They wait as row texts (pending-rows.ts), ~0.5 MB at most.
+ */
+const MAX_PENDING_READINGS = 5000;
+
+const NO_ROWS: TakenRows = Object.freeze({ texts: [], counts: [], sizes: [], count: 0, bytes: 0, since: 0 }) as TakenRows;
 
 /** The longest the group-commit window grows to on a slow disk (ms). */
 const MAX_WINDOW_MS = 30;
@@ -76,9 +82,8 @@ export class SqliteOutbox implements Outbox {
   private readonly disk: DiskPressure;
   private readonly commitListeners = new Set<() => void>();
   private readonly dropListeners = new Set<(drop: DropNotice) => void>();
-  private pendingReadings: Reading[] = [];
-  /** When the first of the pending readings was appended (ms since epoch): drop ranges of unwritten readings start there. */
-  private pendingSince = 0;
+  /** Readings accepted, not committed yet: already serialized into rows. */
+  private readonly pendingRows: PendingRows;
   private pendingEvents: PendingEvent[] = [];
   private ackedEvents: number[] = [];
   private ackedBatches: number[] = [];
@@ -100,6 +105,7 @@ export class SqliteOutbox implements Outbox {
     this.commitWindowMs = options.commitWindowMs ?? 10;
     this.lazyWindowMs = Math.max(this.commitWindowMs, options.lazyWindowMs ?? 100);
     this.rowReadings = Math.max(1, options.rowReadings ?? 100);
+    this.pendingRows = new PendingRows(this.rowReadings);
     this.stmts = prepare(this.db);
     this.ledger = new OutboxLedger(this.stmts, options.clock, options.capacityBytes);
     const freeSpace = options.freeSpace && new FreeSpaceGuard(options.freeSpace.dir, options.freeSpace.minBytes, options.clock, options.log);
@@ -108,11 +114,9 @@ export class SqliteOutbox implements Outbox {
 
   appendReadings(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
-    if (this.pendingReadings.length === 0) this.pendingSince = this.options.clock.now();
-    for (const r of readings) this.pendingReadings.push(r);
-    // Big bursts are committed at once so the buffer stays small: readings held longer than a
-    // couple of young-generation collections are promoted to the old generation (RSS).
-    if (this.pendingReadings.length >= MAX_PENDING_READINGS) this.flush();
+    this.pendingRows.add(readings, this.options.clock.now());
+    // Big bursts are committed at once so the buffer stays small.
+    if (this.pendingRows.count >= MAX_PENDING_READINGS) this.flush();
     else this.scheduleFlush(this.nextCommit ? 'waited' : 'lazy');
   }
 
@@ -128,7 +132,7 @@ export class SqliteOutbox implements Outbox {
    */
   committed(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('outbox closed'));
-    if (this.pendingReadings.length + this.pendingEvents.length === 0) return Promise.resolve();
+    if (this.pendingRows.count + this.pendingEvents.length === 0) return Promise.resolve();
     if (!this.nextCommit) {
       let resolve!: () => void;
       let reject!: (err: Error) => void;
@@ -158,13 +162,13 @@ export class SqliteOutbox implements Outbox {
     this.flushTimer = undefined;
     this.flushAt = Number.POSITIVE_INFINITY;
     if (this.closed) return false;
-    const readings = this.pendingReadings;
+    const readings = this.pendingRows.count > 0 ? this.pendingRows.take() : NO_ROWS;
     const events = this.pendingEvents;
     const ackedEvents = this.ackedEvents;
     const ackedBatches = this.ackedBatches;
     const waiter = this.nextCommit;
     this.nextCommit = undefined;
-    if (readings.length + events.length + ackedEvents.length + ackedBatches.length === 0) {
+    if (readings.count + events.length + ackedEvents.length + ackedBatches.length === 0) {
       waiter?.resolve();
       if (!extra) return true;
       try {
@@ -175,17 +179,17 @@ export class SqliteOutbox implements Outbox {
         return false;
       }
     }
-    this.pendingReadings = [];
     this.pendingEvents = [];
     this.ackedEvents = [];
     this.ackedBatches = [];
     const drops: DropNotice[] = [];
     let notStored: Error | undefined;
-    if (readings.length && this.disk.lowOnSpace()) {
+    let rows = readings;
+    if (rows.count && this.disk.lowOnSpace()) {
       // Keep the last free space for acknowledgements, events and checkpoints.
-      this.ledger.droppedTotals.telemetry += readings.length;
-      drops.push(this.unwritten(readings).notice('telemetry', 'disk_full'));
-      readings.length = 0;
+      this.ledger.droppedTotals.telemetry += rows.count;
+      drops.push(this.unwritten(rows).notice('telemetry', 'disk_full'));
+      rows = NO_ROWS;
       notStored = new Error('readings dropped: the disk under the outbox is almost full');
     }
     const started = performance.now();
@@ -195,24 +199,24 @@ export class SqliteOutbox implements Outbox {
         for (const seq of ackedEvents) this.ledger.deleteEvent(seq);
         for (const seq of ackedBatches) this.ledger.deleteBatch(seq);
         if (events.length) this.insertEvents(events, drops);
-        if (readings.length) this.insertReadings(readings, drops);
+        if (rows.count) this.insertReadings(rows, drops);
         this.stmts.setMeta.run('next_event_seq', this.ledger.nextEventSeq);
         extra?.();
       })();
     } catch (err) {
       this.ledger.unbatchedSince = unbatchedSince;
       this.noteCommitTime(performance.now() - started);
-      this.recoverFromFailedCommit(err, readings, events, ackedEvents, ackedBatches);
+      this.recoverFromFailedCommit(err, rows, events, ackedEvents, ackedBatches);
       waiter?.reject(err instanceof Error ? err : new Error(String(err)));
       return false;
     }
     this.noteCommitTime(performance.now() - started);
     if (notStored) waiter?.reject(notStored);
     else waiter?.resolve();
-    if (readings.length || events.length) this.disk.committed();
+    if (rows.count || events.length) this.disk.committed();
     this.disk.keepReserve();
     for (const d of drops) this.notifyDrop(d);
-    if (readings.length || events.length) for (const l of this.commitListeners) l();
+    if (rows.count || events.length) for (const l of this.commitListeners) l();
     return true;
   }
 
@@ -222,7 +226,10 @@ export class SqliteOutbox implements Outbox {
   }
 
   readEvents(afterSeq: number, limit: number): StoredEvent[] {
-    this.flush();
+    // Only when events or their acknowledgements wait is the commit made first: committing
+    // pending readings here made every pass of the uplink's pump (each PUBACK, every 50 ms) a
+    // commit with an fsync.
+    if (this.pendingEvents.length + this.ackedEvents.length > 0) this.flush();
     const rows = this.stmts.readEvents.all(afterSeq, limit) as Array<{ seq: number; id: string; payload: string; snapshot: Buffer | null }>;
     return rows.map((r) => (r.snapshot ? { seq: r.seq, id: r.id, payload: r.payload, snapshot: r.snapshot } : { seq: r.seq, id: r.id, payload: r.payload }));
   }
@@ -246,6 +253,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   formBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): TelemetryBatch[] {
+    // Called on every pass of the uplink's pump: when no batch can be due, commit nothing (the
+    // readings waiting keep their lazy window; a commit here was an fsync per pass).
+    if (!this.batchMayBeDue(maxReadings, maxDelayMs)) return [];
     // What waits is committed in the same transaction as the batch records: one fsync, not two.
     let formed: TelemetryBatch[] = [];
     let apply: (() => void) | undefined;
@@ -256,6 +266,15 @@ export class SqliteOutbox implements Outbox {
     if (!ok || !apply) return [];
     apply();
     return formed;
+  }
+
+  /** Whether formBatches could form a batch now, counting the readings not committed yet. */
+  private batchMayBeDue(maxReadings: number, maxDelayMs: number): boolean {
+    const l = this.ledger;
+    const waiting = l.unbatchedCount + this.pendingRows.count;
+    if (waiting === 0) return false;
+    if (waiting >= maxReadings || maxDelayMs <= 0) return true;
+    return l.unbatchedSince !== undefined && monotonicMs(this.options.clock) - l.unbatchedSince >= maxDelayMs;
   }
 
   ackBatch(seq: number): void {
@@ -322,25 +341,9 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  private insertReadings(readings: Reading[], drops: DropNotice[]): void {
-    // One pass: each run of rowReadings readings becomes one text (their JSON joined by commas,
-    // a fragment of the telemetry message's array), sized once — no per-reading arrays, so
-    // less garbage (the collector was a third of the busy time at 50,000 readings/s).
-    const per = this.rowReadings;
-    const texts: string[] = [];
-    const counts: number[] = [];
-    const sizes: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < readings.length; i += per) {
-      const end = Math.min(readings.length, i + per);
-      let text = JSON.stringify(readings[i]);
-      for (let k = i + 1; k < end; k++) text += `,${JSON.stringify(readings[k])}`;
-      const size = Buffer.byteLength(text);
-      texts.push(text);
-      counts.push(end - i);
-      sizes.push(size);
-      bytes += size;
-    }
+  private insertReadings(rows: TakenRows, drops: DropNotice[]): void {
+    const { texts, counts, sizes } = rows;
+    let bytes = rows.bytes;
     // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
     const now = this.options.clock.now();
     const roomFor = this.ledger.makeRoom(bytes, 'telemetry', drops);
@@ -349,7 +352,7 @@ export class SqliteOutbox implements Outbox {
       // Not even dropping all older telemetry makes room: drop the oldest runs of this commit too.
       const lost = new DropRange();
       while (start < texts.length && bytes - lost.bytes > roomFor) {
-        lost.add(counts[start]!, sizes[start]!, now);
+        lost.addSpan(counts[start]!, sizes[start]!, rows.since, now);
         start++;
       }
       drops.push(lost.notice('telemetry', 'capacity'));
@@ -381,12 +384,11 @@ export class SqliteOutbox implements Outbox {
   // --- failures -------------------------------------------------------------------------------
 
   /** Readings dropped before they were written: their bytes as JSON, dated by their appends. */
-  private unwritten(readings: Reading[]): DropRange {
-    const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
-    return new DropRange().addSpan(readings.length, bytes, this.pendingSince, this.options.clock.now());
+  private unwritten(rows: TakenRows): DropRange {
+    return new DropRange().addSpan(rows.count, rows.bytes, rows.since, this.options.clock.now());
   }
 
-  private recoverFromFailedCommit(err: unknown, readings: Reading[], events: PendingEvent[], ackedEvents: number[], ackedBatches: number[]): void {
+  private recoverFromFailedCommit(err: unknown, readings: TakenRows, events: PendingEvent[], ackedEvents: number[], ackedBatches: number[]): void {
     // The transaction rolled back: in-memory counters may have moved inside it, so reload them.
     this.ledger.reload();
     // Acks are idempotent and events are kept (in memory, bounded) for the next commit; the
@@ -396,8 +398,8 @@ export class SqliteOutbox implements Outbox {
     const kept = events.slice(-MAX_HELD_EVENTS);
     this.pendingEvents.unshift(...kept);
     const reason = this.disk.onWriteError(err);
-    if (readings.length) {
-      this.ledger.droppedTotals.telemetry += readings.length;
+    if (readings.count) {
+      this.ledger.droppedTotals.telemetry += readings.count;
       this.notifyDrop(this.unwritten(readings).notice('telemetry', reason));
     }
     if (events.length > kept.length) {
