@@ -326,6 +326,7 @@ export class Gateway {
       rejected: (device, reason) => this.rejections.add(device, reason),
       counters,
       committed: () => outbox.committed(),
+      pollStretch: (device) => overload.stretchFor(device),
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => monotonicMs(this.clock), log.child({ component: 'outbox' })); // its window is a duration
     const accept = (event: GatewayEvent, snapshot?: Buffer) => {

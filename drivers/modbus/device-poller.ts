@@ -143,9 +143,12 @@ export class DevicePoller {
 
   private tick(g: PollGroup): void {
     const now = performance.now();
+    // Overload policy: low-priority devices' intervals are stretched (1 = as configured), so a
+    // poll that would be dropped is not made at all.
+    const step = g.intervalMs * Math.max(1, this.ctx.pollStretch?.(this.device.id) ?? 1);
     // Keep the grid: the next tick is one interval after this one, skipping any we missed.
-    let next = g.nextAt + g.intervalMs;
-    if (next <= now) next += Math.ceil((now - next + 1) / g.intervalMs) * g.intervalMs;
+    let next = g.nextAt + step;
+    if (next <= now) next += Math.ceil((now - next + 1) / step) * step;
     this.schedule(g, next);
     if (g.running) {
       this.stats.overruns++;
