@@ -152,14 +152,28 @@ export class DevicePoller {
     this.schedule(g, next);
     if (g.running) {
       this.stats.overruns++;
+      // A cycle that runs into the next tick is often one whose answer waited behind a busy event
+      // loop (a commit, a collection): the tick fires before the answer is read. Owe that poll
+      // and make it when the cycle ends, instead of skipping it (at 100 ms on a loaded box the
+      // skips halved the poll rate). At most one is owed, and not after a catch-up, so a device
+      // slower than its interval is not polled back to back.
+      if (!g.catchUp) g.owed = true;
       return;
     }
-    if (!this.breaker.allows(now)) return;
+    this.startCycle(g, now, false);
+  }
+
+  private startCycle(g: PollGroup, now: number, catchUp: boolean): void {
+    if (this.stopped || !this.breaker.allows(now)) return;
     g.running = true;
+    g.catchUp = catchUp;
     this.cycle(g)
       .catch((err: unknown) => this.log.error({ err, group: g.name }, 'poll cycle failed'))
       .finally(() => {
         g.running = false;
+        if (!g.owed) return;
+        g.owed = false;
+        this.startCycle(g, performance.now(), true);
       });
   }
 

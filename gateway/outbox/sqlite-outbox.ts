@@ -230,6 +230,8 @@ export class SqliteOutbox implements Outbox {
     // pending readings here made every pass of the uplink's pump (each PUBACK, every 50 ms) a
     // commit with an fsync.
     if (this.pendingEvents.length + this.ackedEvents.length > 0) this.flush();
+    // Nothing stored after afterSeq (the pump asks on every pass): no query.
+    if (afterSeq >= this.ledger.nextEventSeq - 1) return [];
     const rows = this.stmts.readEvents.all(afterSeq, limit) as Array<{ seq: number; id: string; payload: string; snapshot: Buffer | null }>;
     return rows.map((r) => (r.snapshot ? { seq: r.seq, id: r.id, payload: r.payload, snapshot: r.snapshot } : { seq: r.seq, id: r.id, payload: r.payload }));
   }
