@@ -302,6 +302,7 @@ export class Gateway implements GatewayFacade {
       rejected: (device, reason) => this.rejections.add(device, reason),
       counters,
       committed: () => outbox.committed(),
+      pollStretch: (device) => overload.stretchFor(device),
     });
     const dropReporter = new DropReporter((e) => this.raise(e), () => monotonicMs(this.clock), log.child({ component: 'outbox' })); // its window is a duration
     const { accept, acceptReadings } = createSinks({ outbox, bus: this.bus, metrics: this.metrics });

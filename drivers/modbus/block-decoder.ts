@@ -3,7 +3,7 @@ import type { CounterStateStore, RawSample, RawValue } from '../../gateway/devic
 import { isBitTable } from './address.js';
 import type { Block } from './block-planner.js';
 import { type CounterState, CounterTracker } from './counter-tracker.js';
-import { decodeRegisters } from './data-types.js';
+import { decodeRegistersAt } from './data-types.js';
 import type { ResolvedPoint } from './resolved-point.js';
 
 /** A counter's state as the core's store keeps it. */
@@ -38,7 +38,7 @@ export class BlockDecoder {
     const offset = p.address - block.start;
     let raw: RawValue;
     if (isBitTable(p.table)) raw = Boolean(data[offset]);
-    else raw = decodeRegisters(data.slice(offset, offset + p.count) as number[], p);
+    else raw = decodeRegistersAt(data as readonly number[], offset, p.count, p);
     if (typeof raw === 'number' && !Number.isFinite(raw)) {
       return { device: this.device, point: p.name, ts, raw: null, quality: 'bad', error: `the device reports no value (${raw}) for ${p.name}` };
     }

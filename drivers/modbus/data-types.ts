@@ -70,6 +70,22 @@ function fromBigEndian(buf: Buffer, order: WordOrder): number[] {
   return words;
 }
 
+/**
+ * Decodes the value at `offset` of a block's registers without copying them: the one-register
+ * types (most points of a meter) read the word directly; wider ones go through decodeRegisters.
+ * Per poll this saves an array and a Buffer per point (the Modbus decode path's garbage).
+ */
+export function decodeRegistersAt(words: ArrayLike<number>, offset: number, count: number, enc: Encoding): number | boolean | string {
+  if (enc.type === 'uint16' || enc.type === 'int16') {
+    const w = words[offset]! & 0xffff;
+    // One register: only a byte swap (BADC, DCBA) changes it; CDAB swaps words, and there is one.
+    const v = enc.order === 'BADC' || enc.order === 'DCBA' ? ((w & 0xff) << 8) | (w >> 8) : w;
+    return enc.type === 'int16' ? (v << 16) >> 16 : v;
+  }
+  if (count === 1 && (enc.type === 'bool' || enc.type === 'bit')) return decodeRegisters([words[offset]!], enc);
+  return decodeRegisters(Array.prototype.slice.call(words, offset, offset + count) as number[], enc);
+}
+
 /** Decodes registers (exactly registerCount of them) into a raw value. */
 export function decodeRegisters(words: ArrayLike<number>, enc: Encoding): number | boolean | string {
   switch (enc.type) {

@@ -143,20 +143,37 @@ export class DevicePoller {
 
   private tick(g: PollGroup): void {
     const now = performance.now();
+    // Overload policy: low-priority devices' intervals are stretched (1 = as configured), so a
+    // poll that would be dropped is not made at all.
+    const step = g.intervalMs * Math.max(1, this.ctx.pollStretch?.(this.device.id) ?? 1);
     // Keep the grid: the next tick is one interval after this one, skipping any we missed.
-    let next = g.nextAt + g.intervalMs;
-    if (next <= now) next += Math.ceil((now - next + 1) / g.intervalMs) * g.intervalMs;
+    let next = g.nextAt + step;
+    if (next <= now) next += Math.ceil((now - next + 1) / step) * step;
     this.schedule(g, next);
     if (g.running) {
       this.stats.overruns++;
+      // A cycle that runs into the next tick is often one whose answer waited behind a busy event
+      // loop (a commit, a collection): the tick fires before the answer is read. Owe that poll
+      // and make it when the cycle ends, instead of skipping it (at 100 ms on a loaded box the
+      // skips halved the poll rate). At most one is owed, and not after a catch-up, so a device
+      // slower than its interval is not polled back to back.
+      if (!g.catchUp) g.owed = true;
       return;
     }
-    if (!this.breaker.allows(now)) return;
+    this.startCycle(g, now, false);
+  }
+
+  private startCycle(g: PollGroup, now: number, catchUp: boolean): void {
+    if (this.stopped || !this.breaker.allows(now)) return;
     g.running = true;
+    g.catchUp = catchUp;
     this.cycle(g)
       .catch((err: unknown) => this.log.error({ err, group: g.name }, 'poll cycle failed'))
       .finally(() => {
         g.running = false;
+        if (!g.owed) return;
+        g.owed = false;
+        this.startCycle(g, performance.now(), true);
       });
   }
 

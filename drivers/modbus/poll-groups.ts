@@ -22,6 +22,13 @@ export interface PollGroup {
   plan: PlanEntry[];
   timer: NodeJS.Timeout | undefined;
   running: boolean;
+  /**
+   * A tick found the group still running: one poll is owed, made as soon as the cycle ends
+   * (unless that cycle was itself a catch-up), so a late event loop does not halve the rate.
+   */
+  owed: boolean;
+  /** The running cycle is a catch-up of an owed poll. */
+  catchUp: boolean;
   intervalMs: number;
   /** performance.now() of the next due tick (monotonic: a wall-clock step does not move it). */
   nextAt: number;
@@ -46,6 +53,8 @@ export function buildGroups(points: readonly ResolvedPoint[], limits: PlanLimits
     plan: planBlocks(pts, limits).map((merged) => ({ merged, parts: undefined, reprobeAt: 0 })),
     timer: undefined,
     running: false,
+    owed: false,
+    catchUp: false,
     intervalMs: 0,
     nextAt: 0,
   }));

@@ -28,6 +28,8 @@ export interface DeviceManagerOptions {
   counters?: CounterStateStore;
   /** When what was handed in so far is durable (the outbox's group commit); see DriverContext.committed. */
   committed?: () => Promise<void>;
+  /** The overload policy's poll interval factor per device (DriverContext.pollStretch). */
+  pollStretch?: (deviceId: string) => number;
 }
 
 /**
@@ -228,6 +230,7 @@ export class DeviceManager {
       },
       event: (event) => this.o.bus.emit('driver-event', event),
       committed: () => this.o.committed?.() ?? Promise.resolve(),
+      pollStretch: (deviceId: string) => this.o.pollStretch?.(deviceId) ?? 1,
       status: (deviceId: string, update: DeviceStatusUpdate) => {
         const d = this.devices.get(deviceId);
         if (d) this.setStatus(d, update);

@@ -150,6 +150,12 @@ export interface DriverContext {
   rejected?(deviceId: string, reason: IngestRejectReason): void;
   /** Durable state of device counters, so continuous totals survive a gateway restart. */
   counters?: CounterStateStore;
+  /**
+   * Overload policy (pipeline/overload-guard.ts): how many times its configured interval a
+   * device's polls should now be apart (1 = as configured). A poller that asks before each
+   * scheduling stretches its interval instead of having its polls thinned after they were made.
+   */
+  pollStretch?(deviceId: string): number;
 }
 
 /** Why input from a device was refused, as counted in gridgate_ingest_rejected_total{reason}. */

@@ -2,10 +2,14 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Clock, monotonicMs } from '../core/clock.js';
 import type { GatewayEvent, Reading } from '../core/model.js';
+import { DiskPressure } from './disk-pressure.js';
 import type { DiskReserve } from './disk-reserve.js';
+import { DropRange } from './drop-range.js';
 import { FreeSpaceGuard } from './free-space-guard.js';
-import { BYTES, EVENT_BYTES, INSERT_ROWS, prepare } from './sqlite-statements.js';
 import type { DropNotice, LaneStats, Outbox, OutboxStats, StoredEvent, TelemetryBatch } from './outbox.js';
+import { OutboxLedger } from './outbox-ledger.js';
+import { PendingRows, type TakenRows } from './pending-rows.js';
+import { INSERT_ROWS, type OutboxStatements, prepare } from './sqlite-statements.js';
 
 export interface SqliteOutboxOptions {
   db: Database.Database;
@@ -54,26 +58,32 @@ interface PendingEvent {
 /** Events held in memory while commits fail. */
 const MAX_HELD_EVENTS = 1000;
 
-/** Readings held before an immediate commit (~20 ms at 50,000 readings/s; a nominal site's 100 ms is ~500). */
-const MAX_PENDING_READINGS = 1000;
+/**
+ * Readings held before an immediate commit: 100 ms at 50,000 readings/s, the lazy window (a
+ * nominal site's 100 ms is ~500). They wait as row texts (pending-rows.ts), ~0.5 MB at most.
+ */
+const MAX_PENDING_READINGS = 5000;
+
+const NO_ROWS: TakenRows = Object.freeze({ texts: [], counts: [], sizes: [], count: 0, bytes: 0, since: 0 }) as TakenRows;
 
 /** The longest the group-commit window grows to on a slow disk (ms). */
 const MAX_WINDOW_MS = 30;
 
-/** Rows dropped per statement when making room: amortizes the DELETE over many rows. */
-const DROP_CHUNK = 2000;
-
 /**
  * The outbox on SQLite (WAL). Appends are buffered for a short window (commitWindowMs) and committed
  * in one transaction (group commit), which is what makes 100k readings/s possible with fsync on.
- * Byte counts per lane are kept in memory (loaded once at open) so that capacity checks cost nothing.
+ * What it holds is counted in memory by the ledger (outbox-ledger.ts: capacity, batches); a full
+ * disk is handled by disk-pressure.ts; drop notices are built by drop-range.ts.
  */
 export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
-  private readonly stmts: ReturnType<typeof prepare>;
+  private readonly stmts: OutboxStatements;
+  private readonly ledger: OutboxLedger;
+  private readonly disk: DiskPressure;
   private readonly commitListeners = new Set<() => void>();
   private readonly dropListeners = new Set<(drop: DropNotice) => void>();
-  private pendingReadings: Reading[] = [];
+  /** Readings accepted, not committed yet: already serialized into rows. */
+  private readonly pendingRows: PendingRows;
   private pendingEvents: PendingEvent[] = [];
   private ackedEvents: number[] = [];
   private ackedBatches: number[] = [];
@@ -90,42 +100,23 @@ export class SqliteOutbox implements Outbox {
   private lastCommitMs = 0;
   private closed = false;
 
-  private nextEventSeq = 0;
-  private nextBatchSeq = 0;
-  private eventCount = 0;
-  private eventBytes = 0;
-  private readingCount = 0;
-  private readingBytes = 0;
-  /** Highest reading row already in a batch; rows above it are waiting for one. */
-  private lastBatchedRow = 0;
-  private unbatchedCount = 0;
-  /** When the oldest reading that is in no batch yet was accepted (monotonic ms), for maxDelay. */
-  private unbatchedSince: number | undefined;
-  private readonly droppedTotals = { telemetry: 0, events: 0 };
-  /** Set while commits fail for lack of disk: logged once when it starts and once when it ends. */
-  private writeFailure: string | undefined;
-  private lastReserveAttempt = Number.NEGATIVE_INFINITY; // monotonic ms
-  private readonly freeSpace: FreeSpaceGuard | undefined;
-
   constructor(private readonly options: SqliteOutboxOptions) {
     this.db = options.db;
     this.commitWindowMs = options.commitWindowMs ?? 10;
     this.lazyWindowMs = Math.max(this.commitWindowMs, options.lazyWindowMs ?? 100);
     this.rowReadings = Math.max(1, options.rowReadings ?? 100);
-    this.freeSpace = options.freeSpace && new FreeSpaceGuard(options.freeSpace.dir, options.freeSpace.minBytes, options.clock, options.log);
+    this.pendingRows = new PendingRows(this.rowReadings);
     this.stmts = prepare(this.db);
-    this.lastBatchedRow = (this.db.prepare('SELECT max(last_row) FROM batches').pluck().get() as number | null) ?? 0;
-    this.nextBatchSeq = (this.stmts.getMeta.get('next_batch_seq') as number | undefined) ?? 1;
-    this.reloadCounters();
-    this.unbatchedSince = this.unbatchedCount > 0 ? monotonicMs(options.clock) : undefined;
+    this.ledger = new OutboxLedger(this.stmts, options.clock, options.capacityBytes);
+    const freeSpace = options.freeSpace && new FreeSpaceGuard(options.freeSpace.dir, options.freeSpace.minBytes, options.clock, options.log);
+    this.disk = new DiskPressure({ db: this.db, ledger: this.ledger, reserve: options.reserve, freeSpace, rowReadings: this.rowReadings, log: options.log, clock: options.clock, notifyDrop: (d) => this.notifyDrop(d) });
   }
 
   appendReadings(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
-    for (const r of readings) this.pendingReadings.push(r);
-    // Big bursts are committed at once so the buffer stays small: readings held longer than a
-    // couple of young-generation collections are promoted to the old generation (RSS).
-    if (this.pendingReadings.length >= MAX_PENDING_READINGS) this.flush();
+    this.pendingRows.add(readings, this.options.clock.now());
+    // Big bursts are committed at once so the buffer stays small.
+    if (this.pendingRows.count >= MAX_PENDING_READINGS) this.flush();
     else this.scheduleFlush(this.nextCommit ? 'waited' : 'lazy');
   }
 
@@ -141,7 +132,7 @@ export class SqliteOutbox implements Outbox {
    */
   committed(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('outbox closed'));
-    if (this.pendingReadings.length + this.pendingEvents.length === 0) return Promise.resolve();
+    if (this.pendingRows.count + this.pendingEvents.length === 0) return Promise.resolve();
     if (!this.nextCommit) {
       let resolve!: () => void;
       let reject!: (err: Error) => void;
@@ -171,66 +162,61 @@ export class SqliteOutbox implements Outbox {
     this.flushTimer = undefined;
     this.flushAt = Number.POSITIVE_INFINITY;
     if (this.closed) return false;
-    const readings = this.pendingReadings;
+    const readings = this.pendingRows.count > 0 ? this.pendingRows.take() : NO_ROWS;
     const events = this.pendingEvents;
     const ackedEvents = this.ackedEvents;
     const ackedBatches = this.ackedBatches;
     const waiter = this.nextCommit;
     this.nextCommit = undefined;
-    if (readings.length + events.length + ackedEvents.length + ackedBatches.length === 0) {
+    if (readings.count + events.length + ackedEvents.length + ackedBatches.length === 0) {
       waiter?.resolve();
       if (!extra) return true;
       try {
         this.db.transaction(extra)();
         return true;
       } catch (err) {
-        this.onWriteError(err);
+        this.disk.onWriteError(err);
         return false;
       }
     }
-    this.pendingReadings = [];
     this.pendingEvents = [];
     this.ackedEvents = [];
     this.ackedBatches = [];
     const drops: DropNotice[] = [];
     let notStored: Error | undefined;
-    if (readings.length && this.lowOnSpace()) {
+    let rows = readings;
+    if (rows.count && this.disk.lowOnSpace()) {
       // Keep the last free space for acknowledgements, events and checkpoints.
-      const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
-      this.droppedTotals.telemetry += readings.length;
-      drops.push(dropOf('telemetry', 'disk_full', readings, bytes));
-      readings.length = 0;
+      this.ledger.droppedTotals.telemetry += rows.count;
+      drops.push(this.unwritten(rows).notice('telemetry', 'disk_full'));
+      rows = NO_ROWS;
       notStored = new Error('readings dropped: the disk under the outbox is almost full');
     }
     const started = performance.now();
-    const unbatchedSince = this.unbatchedSince;
-    if (readings.length && this.unbatchedSince === undefined) this.unbatchedSince = monotonicMs(this.options.clock);
+    const unbatchedSince = this.ledger.unbatchedSince;
     try {
       this.db.transaction(() => {
-        for (const seq of ackedEvents) this.deleteEvent(seq);
-        for (const seq of ackedBatches) this.deleteBatch(seq);
+        for (const seq of ackedEvents) this.ledger.deleteEvent(seq);
+        for (const seq of ackedBatches) this.ledger.deleteBatch(seq);
         if (events.length) this.insertEvents(events, drops);
-        if (readings.length) this.insertReadings(readings, drops);
-        this.stmts.setMeta.run('next_event_seq', this.nextEventSeq);
+        if (rows.count) this.insertReadings(rows, drops);
+        this.stmts.setMeta.run('next_event_seq', this.ledger.nextEventSeq);
         extra?.();
       })();
     } catch (err) {
-      this.unbatchedSince = unbatchedSince;
+      this.ledger.unbatchedSince = unbatchedSince;
       this.noteCommitTime(performance.now() - started);
-      this.recoverFromFailedCommit(err, readings, events, ackedEvents, ackedBatches);
+      this.recoverFromFailedCommit(err, rows, events, ackedEvents, ackedBatches);
       waiter?.reject(err instanceof Error ? err : new Error(String(err)));
       return false;
     }
     this.noteCommitTime(performance.now() - started);
     if (notStored) waiter?.reject(notStored);
     else waiter?.resolve();
-    if (this.writeFailure && (readings.length || events.length)) {
-      this.options.log.warn({ was: this.writeFailure }, 'outbox commits work again');
-      this.writeFailure = undefined;
-    }
-    this.keepReserve();
+    if (rows.count || events.length) this.disk.committed();
+    this.disk.keepReserve();
     for (const d of drops) this.notifyDrop(d);
-    if (readings.length || events.length) for (const l of this.commitListeners) l();
+    if (rows.count || events.length) for (const l of this.commitListeners) l();
     return true;
   }
 
@@ -240,7 +226,12 @@ export class SqliteOutbox implements Outbox {
   }
 
   readEvents(afterSeq: number, limit: number): StoredEvent[] {
-    this.flush();
+    // Only when events or their acknowledgements wait is the commit made first: committing
+    // pending readings here made every pass of the uplink's pump (each PUBACK, every 50 ms) a
+    // commit with an fsync.
+    if (this.pendingEvents.length + this.ackedEvents.length > 0) this.flush();
+    // Nothing stored after afterSeq (the pump asks on every pass): no query.
+    if (afterSeq >= this.ledger.nextEventSeq - 1) return [];
     const rows = this.stmts.readEvents.all(afterSeq, limit) as Array<{ seq: number; id: string; payload: string; snapshot: Buffer | null }>;
     return rows.map((r) => (r.snapshot ? { seq: r.seq, id: r.id, payload: r.payload, snapshot: r.snapshot } : { seq: r.seq, id: r.id, payload: r.payload }));
   }
@@ -264,11 +255,14 @@ export class SqliteOutbox implements Outbox {
   }
 
   formBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): TelemetryBatch[] {
+    // Called on every pass of the uplink's pump: when no batch can be due, commit nothing (the
+    // readings waiting keep their lazy window; a commit here was an fsync per pass).
+    if (!this.batchMayBeDue(maxReadings, maxDelayMs)) return [];
     // What waits is committed in the same transaction as the batch records: one fsync, not two.
     let formed: TelemetryBatch[] = [];
     let apply: (() => void) | undefined;
     const ok = this.commit(() => {
-      const plan = this.planBatches(maxReadings, maxDelayMs, maxBatches);
+      const plan = this.ledger.planBatches(maxReadings, maxDelayMs, maxBatches);
       if (plan) ({ formed, apply } = plan);
     });
     if (!ok || !apply) return [];
@@ -276,48 +270,13 @@ export class SqliteOutbox implements Outbox {
     return formed;
   }
 
-  /** Inside the commit's transaction: chooses the rows of the next batches and writes their records. */
-  private planBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): { formed: TelemetryBatch[]; apply: () => void } | undefined {
-    if (this.unbatchedCount === 0 || maxBatches < 1) return undefined;
-    const waited = monotonicMs(this.options.clock) - (this.unbatchedSince ?? 0);
-    const due = waited >= maxDelayMs;
-    if (this.unbatchedCount < maxReadings && !due) return undefined;
-    // At most maxReadings × maxBatches rows: every row holds at least one reading.
-    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings * maxBatches) as Array<{ row: number; payload: string; n: number }>;
-    if (rows.length === 0) {
-      this.unbatchedCount = 0;
-      this.unbatchedSince = undefined;
-      return undefined;
-    }
-    // Whole rows, up to maxReadings readings per batch (a single larger row is a batch alone).
-    // Full batches always; a last, partial one only when the oldest reading is due.
-    const chunks: Array<{ rows: typeof rows; count: number }> = [];
-    let current: { rows: typeof rows; count: number } = { rows: [], count: 0 };
-    for (const r of rows) {
-      if (current.count > 0 && current.count + r.n > maxReadings) {
-        chunks.push(current);
-        current = { rows: [], count: 0 };
-        if (chunks.length === maxBatches) break;
-      }
-      current.rows.push(r);
-      current.count += r.n;
-    }
-    // A batch closed because the next row did not fit is full; the trailing one goes only when due.
-    if (current.count > 0 && chunks.length < maxBatches && (due || current.count >= maxReadings)) chunks.push(current);
-    if (chunks.length === 0) return undefined;
-    const first = this.nextBatchSeq;
-    // A batch is sent only once its record is durable (the caller applies this after the commit):
-    // without it, its seq would not survive a restart. A throw here rolls the whole commit back.
-    for (const [i, c] of chunks.entries()) this.stmts.insertBatch.run(first + i, c.rows[0]!.row, c.rows.at(-1)!.row);
-    this.stmts.setMeta.run('next_batch_seq', first + chunks.length);
-    const apply = () => {
-      const taken = chunks.reduce((n, c) => n + c.count, 0);
-      this.nextBatchSeq = first + chunks.length;
-      this.lastBatchedRow = chunks.at(-1)!.rows.at(-1)!.row;
-      this.unbatchedCount -= taken;
-      this.unbatchedSince = this.unbatchedCount > 0 ? monotonicMs(this.options.clock) : undefined;
-    };
-    return { formed: chunks.map((c, i) => ({ seq: first + i, readings: c.rows.map((r) => r.payload), count: c.count })), apply };
+  /** Whether formBatches could form a batch now, counting the readings not committed yet. */
+  private batchMayBeDue(maxReadings: number, maxDelayMs: number): boolean {
+    const l = this.ledger;
+    const waiting = l.unbatchedCount + this.pendingRows.count;
+    if (waiting === 0) return false;
+    if (waiting >= maxReadings || maxDelayMs <= 0) return true;
+    return l.unbatchedSince !== undefined && monotonicMs(this.options.clock) - l.unbatchedSince >= maxDelayMs;
   }
 
   ackBatch(seq: number): void {
@@ -326,15 +285,16 @@ export class SqliteOutbox implements Outbox {
   }
 
   stats(): OutboxStats {
+    const l = this.ledger;
     const oldest = (sql: Database.Statement) => (sql.pluck().get() as number | undefined) ?? undefined;
     const lane = (count: number, bytes: number, oldestMs: number | undefined): LaneStats =>
       oldestMs === undefined ? { count, bytes } : { count, bytes, oldestMs };
     return {
-      events: lane(this.eventCount, this.eventBytes, this.eventCount ? oldest(this.stmts.oldestEvent) : undefined),
-      telemetry: lane(this.readingCount, this.readingBytes, this.readingCount ? oldest(this.stmts.oldestReading) : undefined),
+      events: lane(l.eventCount, l.eventBytes, l.eventCount ? oldest(this.stmts.oldestEvent) : undefined),
+      telemetry: lane(l.readingCount, l.readingBytes, l.readingCount ? oldest(this.stmts.oldestReading) : undefined),
       capacityBytes: this.options.capacityBytes,
-      nextSeq: { events: this.nextEventSeq, telemetry: this.nextBatchSeq },
-      dropped: { ...this.droppedTotals },
+      nextSeq: { events: l.nextEventSeq, telemetry: l.nextBatchSeq },
+      dropped: { ...l.droppedTotals },
     };
   }
 
@@ -367,7 +327,7 @@ export class SqliteOutbox implements Outbox {
 
   private insertEvents(events: PendingEvent[], drops: DropNotice[]): void {
     for (const { event, snapshot } of events) {
-      const seq = this.nextEventSeq;
+      const seq = this.ledger.nextEventSeq;
       const payload = JSON.stringify({ schema: 'gridgate.event/1', id: event.id, gateway: this.options.gateway, site: this.options.site, seq, ...withoutId(event) });
       let picture = snapshot;
       let bytes = Buffer.byteLength(payload) + (picture?.length ?? 0);
@@ -377,50 +337,31 @@ export class SqliteOutbox implements Outbox {
         picture = undefined;
         bytes = Buffer.byteLength(payload);
       }
-      this.makeRoom(bytes, 'events', drops);
+      this.ledger.makeRoom(bytes, 'events', drops);
       this.stmts.insertEvent.run(seq, event.id, this.options.clock.now(), payload, picture ?? null);
-      this.nextEventSeq = seq + 1;
-      this.eventCount++;
-      this.eventBytes += bytes;
+      this.ledger.noteEvent(bytes);
     }
   }
 
-  private insertReadings(readings: Reading[], drops: DropNotice[]): void {
-    // One pass: each run of rowReadings readings becomes one text (their JSON joined by commas,
-    // a fragment of the telemetry message's array), sized once — no per-reading arrays, so
-    // less garbage (the collector was a third of the busy time at 50,000 readings/s).
-    const per = this.rowReadings;
-    const texts: string[] = [];
-    const counts: number[] = [];
-    const sizes: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < readings.length; i += per) {
-      const end = Math.min(readings.length, i + per);
-      let text = JSON.stringify(readings[i]);
-      for (let k = i + 1; k < end; k++) text += `,${JSON.stringify(readings[k])}`;
-      const size = Buffer.byteLength(text);
-      texts.push(text);
-      counts.push(end - i);
-      sizes.push(size);
-      bytes += size;
-    }
-    const roomFor = this.makeRoom(bytes, 'telemetry', drops);
+  private insertReadings(rows: TakenRows, drops: DropNotice[]): void {
+    const { texts, counts, sizes } = rows;
+    let bytes = rows.bytes;
+    // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
+    const now = this.options.clock.now();
+    const roomFor = this.ledger.makeRoom(bytes, 'telemetry', drops);
     let start = 0;
     if (roomFor < bytes) {
       // Not even dropping all older telemetry makes room: drop the oldest runs of this commit too.
-      let freed = 0;
-      let lost = 0;
-      while (start < texts.length && bytes - freed > roomFor) {
-        freed += sizes[start]!;
-        lost += counts[start++]!;
+      const lost = new DropRange();
+      while (start < texts.length && bytes - lost.bytes > roomFor) {
+        lost.addSpan(counts[start]!, sizes[start]!, rows.since, now);
+        start++;
       }
-      drops.push(dropOf('telemetry', 'capacity', readings.slice(0, lost), freed));
-      this.droppedTotals.telemetry += lost;
-      bytes -= freed;
+      drops.push(lost.notice('telemetry', 'capacity'));
+      this.ledger.droppedTotals.telemetry += lost.count;
+      bytes -= lost.bytes;
     }
-    // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
     // Rows go in by INSERT_ROWS per statement: one native call instead of one per row.
-    const now = this.options.clock.now();
     let i = start;
     let added = 0;
     const many = this.stmts.insertManyReadings;
@@ -439,182 +380,37 @@ export class SqliteOutbox implements Outbox {
       insert.run(now, texts[i]!, counts[i]!);
       added += counts[i]!;
     }
-    this.readingCount += added;
-    this.readingBytes += bytes;
-    this.unbatchedCount += added;
-  }
-
-  /**
-   * Frees space for `bytes` more: oldest telemetry waiting for a batch first; events only when
-   * no such telemetry is left and the incoming item is an event. Returns the room there is.
-   */
-  private makeRoom(bytes: number, lane: 'telemetry' | 'events', drops: DropNotice[]): number {
-    const capacity = this.options.capacityBytes;
-    let telemetryDrop: { count: number; bytes: number; fromMs: number; toMs: number } | undefined;
-    while (this.eventBytes + this.readingBytes + bytes > capacity) {
-      const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, DROP_CHUNK) as Array<{ ts_ms: number; c: number; n: number }>;
-      if (rows.length === 0) break;
-      telemetryDrop ??= { count: 0, bytes: 0, fromMs: Number.POSITIVE_INFINITY, toMs: 0 };
-      for (const r of rows) {
-        telemetryDrop.count += r.c;
-        telemetryDrop.bytes += r.n;
-        if (r.ts_ms < telemetryDrop.fromMs) telemetryDrop.fromMs = r.ts_ms;
-        if (r.ts_ms > telemetryDrop.toMs) telemetryDrop.toMs = r.ts_ms;
-        this.readingBytes -= r.n;
-        this.readingCount -= r.c;
-        this.unbatchedCount -= r.c;
-      }
-    }
-    if (telemetryDrop) {
-      this.droppedTotals.telemetry += telemetryDrop.count;
-      drops.push({ lane: 'telemetry', reason: 'capacity', ...telemetryDrop });
-    }
-    if (lane === 'events') {
-      let eventDrop: { count: number; bytes: number; fromMs: number; toMs: number } | undefined;
-      while (this.eventBytes + this.readingBytes + bytes > capacity && this.eventCount > 0) {
-        const row = this.stmts.dropOldestEvent.get() as { ts_ms: number; n: number } | undefined;
-        if (!row) break;
-        eventDrop ??= { count: 0, bytes: 0, fromMs: row.ts_ms, toMs: row.ts_ms };
-        eventDrop.count++;
-        eventDrop.bytes += row.n;
-        eventDrop.fromMs = Math.min(eventDrop.fromMs, row.ts_ms);
-        eventDrop.toMs = Math.max(eventDrop.toMs, row.ts_ms);
-        this.eventCount--;
-        this.eventBytes -= row.n;
-      }
-      if (eventDrop) {
-        this.droppedTotals.events += eventDrop.count;
-        drops.push({ lane: 'events', reason: 'capacity', ...eventDrop });
-      }
-    }
-    return Math.max(0, capacity - this.eventBytes - this.readingBytes);
-  }
-
-  private deleteEvent(seq: number): void {
-    const row = this.stmts.deleteEvent.get(seq) as { n: number } | undefined;
-    if (!row) return; // already dropped for capacity
-    this.eventCount--;
-    this.eventBytes -= row.n;
-  }
-
-  private deleteBatch(seq: number): void {
-    const batch = this.stmts.deleteBatchRow.get(seq) as { first_row: number; last_row: number } | undefined;
-    if (!batch) return;
-    const removed = this.stmts.measureRange.get(batch.first_row, batch.last_row) as { c: number; b: number | null };
-    this.stmts.deleteRange.run(batch.first_row, batch.last_row);
-    this.readingCount -= removed.c;
-    this.readingBytes -= removed.b ?? 0;
+    this.ledger.noteReadings(added, bytes);
   }
 
   // --- failures -------------------------------------------------------------------------------
 
-  private recoverFromFailedCommit(err: unknown, readings: Reading[], events: PendingEvent[], ackedEvents: number[], ackedBatches: number[]): void {
+  /** Readings dropped before they were written: their bytes as JSON, dated by their appends. */
+  private unwritten(rows: TakenRows): DropRange {
+    return new DropRange().addSpan(rows.count, rows.bytes, rows.since, this.options.clock.now());
+  }
+
+  private recoverFromFailedCommit(err: unknown, readings: TakenRows, events: PendingEvent[], ackedEvents: number[], ackedBatches: number[]): void {
     // The transaction rolled back: in-memory counters may have moved inside it, so reload them.
-    this.reloadCounters();
+    this.ledger.reload();
     // Acks are idempotent and events are kept (in memory, bounded) for the next commit; the
     // readings of the failed commit are dropped and reported, so memory stays bounded.
     this.ackedEvents.push(...ackedEvents);
     this.ackedBatches.push(...ackedBatches);
     const kept = events.slice(-MAX_HELD_EVENTS);
     this.pendingEvents.unshift(...kept);
-    const reason = this.onWriteError(err);
-    if (readings.length) {
-      const bytes = readings.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0);
-      this.droppedTotals.telemetry += readings.length;
-      this.notifyDrop(dropOf('telemetry', reason, readings, bytes));
+    const reason = this.disk.onWriteError(err);
+    if (readings.count) {
+      this.ledger.droppedTotals.telemetry += readings.count;
+      this.notifyDrop(this.unwritten(readings).notice('telemetry', reason));
     }
     if (events.length > kept.length) {
-      this.droppedTotals.events += events.length - kept.length;
-      this.notifyDrop({ lane: 'events', reason, count: events.length - kept.length, bytes: 0, fromMs: this.options.clock.now(), toMs: this.options.clock.now() });
+      const now = this.options.clock.now();
+      this.ledger.droppedTotals.events += events.length - kept.length;
+      this.notifyDrop(new DropRange().add(events.length - kept.length, 0, now).notice('events', reason));
     }
     // Try again soon: acknowledgements and held events must not wait for new data.
     setTimeout(() => this.scheduleFlush(this.nextCommit ? 'waited' : this.pendingEvents.length > 0 ? 'event' : 'lazy'), 1000).unref();
-  }
-
-  /** Logs a write failure once, and on a full disk frees room: the ballast, then the oldest waiting telemetry. */
-  private onWriteError(err: unknown): DropNotice['reason'] {
-    const code = (err as { code?: string }).code ?? '';
-    const diskFull = code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR');
-    const what = diskFull ? 'disk full' : (err as Error).message;
-    if (this.writeFailure !== what) {
-      this.writeFailure = what;
-      this.options.log.error({ err, code }, diskFull ? 'outbox commit failed: disk full' : 'outbox commit failed');
-    }
-    if (diskFull) {
-      if (this.options.reserve?.release()) this.options.log.warn('disk full: released the reserve file to make room for deletions');
-      this.freeDiskSpace();
-    }
-    return diskFull ? 'disk_full' : 'write_error';
-  }
-
-  /**
-   * Drops the older half of the telemetry waiting for a batch, so the file has free pages again,
-   * and truncates the WAL (on a full disk it cannot grow to its usual checkpoint size).
-   */
-  private freeDiskSpace(): void {
-    const drops: DropNotice[] = [];
-    try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-      this.db.transaction(() => {
-        const waitingRows = this.db.prepare('SELECT count(*) FROM readings WHERE row > ?').pluck().get(this.lastBatchedRow) as number;
-        const target = Math.max(Math.ceil(DROP_CHUNK / this.rowReadings), Math.floor(waitingRows / 2));
-        const rows = this.stmts.dropUnbatched.all(this.lastBatchedRow, target) as Array<{ ts_ms: number; c: number; n: number }>;
-        if (rows.length === 0) return;
-        let bytes = 0;
-        let count = 0;
-        let fromMs = Number.POSITIVE_INFINITY;
-        let toMs = 0;
-        for (const r of rows) {
-          bytes += r.n;
-          count += r.c;
-          fromMs = Math.min(fromMs, r.ts_ms);
-          toMs = Math.max(toMs, r.ts_ms);
-        }
-        drops.push({ lane: 'telemetry', reason: 'disk_full', count, bytes, fromMs, toMs });
-      })();
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch (err) {
-      this.options.log.error({ err }, 'could not free space in the outbox');
-    }
-    this.reloadCounters();
-    for (const d of drops) {
-      this.droppedTotals.telemetry += d.count;
-      this.notifyDrop(d);
-    }
-  }
-
-  /** Free space under the outbox is below the configured minimum; while it is, the WAL is cut back. */
-  private lowOnSpace(): boolean {
-    const low = this.freeSpace?.low() ?? false;
-    if (low) {
-      try {
-        // Acknowledged rows free pages inside the file; cutting the WAL back gives space to the disk.
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
-        // Retried at the next check.
-      }
-    }
-    return low;
-  }
-
-  /** Puts the ballast back when there is room (at most once a minute). */
-  private keepReserve(): void {
-    const reserve = this.options.reserve;
-    const now = monotonicMs(this.options.clock);
-    if (!reserve || now - this.lastReserveAttempt < 60_000) return;
-    this.lastReserveAttempt = now;
-    if (!reserve.present && reserve.ensure()) this.options.log.info('reserve file written again');
-  }
-
-  private reloadCounters(): void {
-    this.nextEventSeq = (this.stmts.getMeta.get('next_event_seq') as number | undefined) ?? 1;
-    const ev = this.db.prepare(`SELECT count(*) AS n, coalesce(sum(${EVENT_BYTES}), 0) AS b FROM events`).get() as { n: number; b: number };
-    const rd = this.db.prepare(`SELECT coalesce(sum(n), 0) AS n, coalesce(sum(${BYTES}), 0) AS b FROM readings`).get() as { n: number; b: number };
-    this.eventCount = ev.n;
-    this.eventBytes = ev.b;
-    this.readingCount = rd.n;
-    this.readingBytes = rd.b;
-    this.unbatchedCount = this.db.prepare('SELECT coalesce(sum(n), 0) FROM readings WHERE row > ?').pluck().get(this.lastBatchedRow) as number;
   }
 
   private notifyDrop(drop: DropNotice): void {
@@ -650,15 +446,4 @@ export class SqliteOutbox implements Outbox {
 function withoutId(event: GatewayEvent): Omit<GatewayEvent, 'id'> {
   const { id: _id, ...rest } = event;
   return rest;
-}
-
-function dropOf(lane: 'telemetry' | 'events', reason: DropNotice['reason'], readings: Reading[], bytes: number): DropNotice {
-  let fromMs = Number.POSITIVE_INFINITY;
-  let toMs = 0;
-  for (const r of readings) {
-    const t = Date.parse(r.ts);
-    if (t < fromMs) fromMs = t;
-    if (t > toMs) toMs = t;
-  }
-  return { lane, reason, count: readings.length, bytes, fromMs, toMs };
 }

@@ -7,6 +7,8 @@ export const EVENT_BYTES = `${BYTES} + coalesce(length(snapshot), 0)`;
 /** Rows per multi-row INSERT (3 parameters each; SQLite allows 32,766 parameters). */
 export const INSERT_ROWS = 100;
 
+export type OutboxStatements = ReturnType<typeof prepare>;
+
 /** The outbox's prepared statements, made once per database. */
 export function prepare(db: Database.Database) {
   return {
@@ -32,5 +34,11 @@ export function prepare(db: Database.Database) {
     deleteBatchRow: db.prepare('DELETE FROM batches WHERE seq = ? RETURNING first_row, last_row'),
     measureRange: db.prepare(`SELECT sum(n) AS c, sum(${BYTES}) AS b FROM readings WHERE row BETWEEN ? AND ?`),
     deleteRange: db.prepare('DELETE FROM readings WHERE row BETWEEN ? AND ?'),
+    // The ledger's totals, read at open and after a rolled-back transaction.
+    lastBatchedRow: db.prepare('SELECT max(last_row) FROM batches').pluck(),
+    eventTotals: db.prepare(`SELECT count(*) AS n, coalesce(sum(${EVENT_BYTES}), 0) AS b FROM events`),
+    readingTotals: db.prepare(`SELECT coalesce(sum(n), 0) AS n, coalesce(sum(${BYTES}), 0) AS b FROM readings`),
+    unbatchedReadings: db.prepare('SELECT coalesce(sum(n), 0) FROM readings WHERE row > ?').pluck(),
+    unbatchedRows: db.prepare('SELECT count(*) FROM readings WHERE row > ?').pluck(),
   };
 }

@@ -27,6 +27,8 @@ export interface OverloadStatus {
   since?: string;
   /** Readings dropped at the edge by this policy since start. */
   shed: number;
+  /** Devices whose poller stretches its interval (by keepOneIn) instead of being thinned. */
+  stretched: number;
 }
 
 export interface OverloadGuardOptions {
@@ -75,6 +77,8 @@ export class OverloadGuard {
   private since: number | undefined;
   private shed = 0;
   private readonly polls = new Map<string, number>();
+  /** Devices whose driver asked for the stretch (their pollers honour it): never thinned. */
+  private readonly stretching = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private loopDelay: IntervalHistogram | undefined;
   private lastBusy = 0;
@@ -101,19 +105,34 @@ export class OverloadGuard {
   }
 
   status(): OverloadStatus {
-    const s: OverloadStatus = { overloaded: this.reason !== undefined, keepOneIn: this.keepOneIn, shed: this.shed };
+    const stretched = this.keepOneIn === 1 ? 0 : this.stretching.size;
+    const s: OverloadStatus = { overloaded: this.reason !== undefined, keepOneIn: this.keepOneIn, shed: this.shed, stretched };
     if (this.reason) s.reason = this.reason;
     if (this.since !== undefined) s.since = new Date(this.since).toISOString();
     return s;
   }
 
   /**
+   * Stretch before dropping: the factor a low-priority device's poller multiplies its interval by
+   * now (1 for other kinds, and while calm). A device whose driver asks is not thinned by admit():
+   * its polls are fewer, none is made and then dropped.
+   */
+  stretchFor(device: string): number {
+    const kind = this.o.signals.kindOf(device);
+    if (!kind || !LOW_PRIORITY.has(kind)) return 1;
+    this.stretching.add(device);
+    return this.keepOneIn;
+  }
+
+  /**
    * Whether a poll's samples go on into the pipeline; thinned polls are counted as shed. One
-   * call per driver batch (a poll or a message), so a device keeps whole polls.
+   * call per driver batch (a poll or a message), so a device keeps whole polls. Devices whose
+   * poller stretches its interval (stretchFor) are not thinned again.
    */
   admit(batch: readonly RawSample[]): boolean {
     if (this.keepOneIn === 1 || batch.length === 0) return true;
     const device = batch[0]!.device;
+    if (this.stretching.has(device)) return true;
     const kind = this.o.signals.kindOf(device);
     if (!kind || !LOW_PRIORITY.has(kind)) return true;
     const n = (this.polls.get(device) ?? 0) + 1;
@@ -149,7 +168,7 @@ export class OverloadGuard {
       if (this.reason === undefined) {
         this.reason = why;
         this.since = Date.now();
-        this.o.log.warn({ reason: why, keepOneIn: this.keepOneIn }, 'overloaded: thinning the polls of low-priority devices');
+        this.o.log.warn({ reason: why, keepOneIn: this.keepOneIn }, 'overloaded: stretching the poll intervals of low-priority devices (thinning those whose driver cannot)');
         this.o.onChange(this.status());
       } else {
         this.reason = why;

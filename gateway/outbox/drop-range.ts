@@ -1,0 +1,37 @@
+import type { DropNotice, DropReason } from './outbox.js';
+
+/**
+ * The one builder for drop notices: how many items and bytes were dropped, and the range of
+ * times at which the outbox had ACCEPTED them (ms since epoch, the rows' `ts_ms`; for data
+ * dropped before it was written, the span of its appends). Never the readings' own `ts`: a
+ * device clock or a backlog would make the range say something else than "from when to when
+ * the gateway lost data" (contract: gateway.data_dropped).
+ */
+export class DropRange {
+  count = 0;
+  bytes = 0;
+  fromMs = Number.POSITIVE_INFINITY;
+  toMs = Number.NEGATIVE_INFINITY;
+
+  /** Items accepted at one time (a stored row: `ts_ms`). */
+  add(count: number, bytes: number, acceptedMs: number): this {
+    return this.addSpan(count, bytes, acceptedMs, acceptedMs);
+  }
+
+  /** Items accepted between two times (appends not yet written). */
+  addSpan(count: number, bytes: number, fromMs: number, toMs: number): this {
+    this.count += count;
+    this.bytes += bytes;
+    if (fromMs < this.fromMs) this.fromMs = fromMs;
+    if (toMs > this.toMs) this.toMs = toMs;
+    return this;
+  }
+
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
+  notice(lane: DropNotice['lane'], reason: DropReason): DropNotice {
+    return { lane, reason, count: this.count, bytes: this.bytes, fromMs: this.fromMs, toMs: this.toMs };
+  }
+}
