@@ -59,7 +59,7 @@ describe('fault matrix', () => {
         await driver.addDevice({ ...env, points: env.points.filter((p) => p.poll.group === 'default') });
         await driver.addDevice(await deviceFromProfile('modbus-power-meter', on('healthy-a')));
         await driver.addDevice(await deviceFromProfile('modbus-water-level', on('healthy-b')));
-        await ctx.until(() => ctx.lastStatus('faulty')?.status === 'online', 10_000, 'faulty device online');
+        await ctx.until(() => ctx.lastStatus('faulty')?.status === 'online', 30_000, 'faulty device online');
 
         sim.device('faulty').setFaults(c.faults);
         const cyclesBefore = driver.stats('healthy-a').cycles;
@@ -85,8 +85,9 @@ describe('fault matrix', () => {
 
         // The healthy devices on other connections went on at their pace: no overrun, all good.
         for (const id of ['healthy-a', 'healthy-b']) {
-          // A stalled device would overrun every cycle; a loaded box may overrun a few on its own.
-          expect(driver.stats(id).overruns).toBeLessThanOrEqual(Math.ceil(driver.stats(id).cycles / 10));
+          // A stalled device would overrun every cycle; a loaded box may overrun a few on its own
+          // (seen: 2 in 10 cycles at load average 15).
+          expect(driver.stats(id).overruns).toBeLessThanOrEqual(Math.ceil(driver.stats(id).cycles / 4) + 1);
           expect(ctx.lastStatus(id)!.status).toBe('online');
           expect(last(ctx, id, id === 'healthy-a' ? 'voltage' : 'level')!.quality).toBeUndefined();
         }
