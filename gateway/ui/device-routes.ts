@@ -6,6 +6,7 @@ import { diffConfig } from './config-diff.js';
 import type { ConfigStore } from './config-store.js';
 import { redactDoc } from './redact.js';
 import { commitSecrets, sealSecrets } from './sealed-secrets.js';
+import { SECRET_ENV_PREFIX } from './secret-store.js';
 import { refuse, type UiContext, who } from './ui-context.js';
 
 type Doc = Record<string, unknown> & { devices?: Array<Record<string, unknown>> };
@@ -107,7 +108,7 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
     const checked = checkDevice(ctx.store, body.device);
     if (!checked.ok) return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: checked.problems });
     ctx.audit.append({ who: who(req), address: req.ip, action: 'device.test', target: `device ${String(body.device.id)}`, outcome: 'ok' });
-    return ctx.testDevice(checked.device, body.point);
+    return ctx.testDevice(checked.device, body.point, checked.secretEnv);
   });
 }
 
@@ -119,14 +120,11 @@ export function checkDevice(store: ConfigStore, device: Record<string, unknown>)
   const checked = store.validate(doc);
   if (!checked.ok) return { ok: false as const, problems: prefixless(checked.problems, doc, String(device.id)) };
   const valid = checked.loaded.config.devices.find((d) => d.id === device.id)!;
-  // A test may carry a password not saved yet: it is handed over in the clear, only to the test.
-  return { ok: true as const, device: { ...structuredClone(valid), ...testSecrets(device) } as Record<string, unknown> };
-}
-
-function testSecrets(device: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(device)) if (typeof v === 'object' && v !== null && typeof (v as { $secret?: unknown }).$secret === 'string') out[k] = v;
-  return out;
+  // A password typed but not saved yet (at any depth: a camera's `password`, an MQTT sensor's
+  // `auth.password`) is referenced as `{ env }` like a stored one; its value is handed over, only
+  // to the test, as that environment variable on top of the daemon's.
+  const secretEnv = Object.fromEntries(sealed.pending.map((p) => [SECRET_ENV_PREFIX + p.name, p.value]));
+  return { ok: true as const, device: structuredClone(valid) as unknown as Record<string, unknown>, secretEnv };
 }
 
 /** An edit that leaves a password field empty keeps the stored reference. */

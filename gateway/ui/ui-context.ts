@@ -43,8 +43,8 @@ export interface UiContext {
   /** Looks for devices on the network (every driver that can). */
   /** Devices found, and per driver what it probed where (`discoveryReport`), for an empty scan. */
   discover(timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }>;
-  /** Tests a device configuration before it is saved. */
-  testDevice(device: Record<string, unknown>, point?: string): Promise<unknown>;
+  /** Tests a device configuration before it is saved; `secretEnv`: the passwords typed for the test, as `{ env }` values. */
+  testDevice(device: Record<string, unknown>, point?: string, secretEnv?: Record<string, string>): Promise<unknown>;
 }
 
 export const SESSION_COOKIE = 'gridgate_session';

@@ -53,7 +53,8 @@ export interface TechnicianUiOptions {
   /** Prints the first-run setup code (the console / journal); never the pino log. */
   announce?: (text: string) => void;
   /**
-   * Fresh driver instances for "test before save" and discovery (default: drivers/registry.ts).
+   * Fresh driver instances for discovery and for testing a device whose driver has no
+   * `testDevice` (default: drivers/registry.ts); a test otherwise runs on the gateway's own driver.
    * `secretEnv` holds the stored secrets and, for a test, the password typed but not saved yet
    * (`GRIDGATE_SECRET_*` / `GRIDGATE_TEST_SECRET_*`): a driver resolves `{ env }` references in it.
    */
@@ -126,10 +127,15 @@ export class TechnicianUi implements GatewayExtension {
         this.codeFile.remove();
       },
       discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
-      testDevice: (device, point) => {
-        const typed = unsealForTest(device);
-        return testDevice(typed.device as DeviceConfig, {
-          drivers: () => drivers({ ...o.secrets.env(), ...typed.env }),
+      testDevice: (device, point, secretEnv = {}) => {
+        const gateway = this.ctx.gateway();
+        const env = { ...o.secrets.env(), ...secretEnv };
+        return testDevice(device as DeviceConfig, {
+          // The running driver takes the test (its RTU line's queue, its embedded broker); secrets
+          // resolve as the daemon resolves them, with the stored ones and the password typed for the test.
+          trial: (d, t) => gateway.testDevice(d, t),
+          readSecret: (ref) => gateway.readSecret(ref, env),
+          drivers: () => drivers(env),
           log: o.log.child({ component: 'ui-test' }),
           mode: () => this.current?.status().mode ?? 'normal',
           point,
@@ -215,21 +221,6 @@ export class TechnicianUi implements GatewayExtension {
     this.ctx.sockets.stop();
     this.current = undefined;
   }
-}
-
-/** A password typed for a test (`{ $secret }`) becomes an env reference the test's drivers can resolve. */
-function unsealForTest(device: Record<string, unknown>): { device: Record<string, unknown>; env: Record<string, string> } {
-  const env: Record<string, string> = {};
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(device)) {
-    const typed = typeof v === 'object' && v !== null ? (v as { $secret?: unknown }).$secret : undefined;
-    if (typeof typed === 'string') {
-      const name = `GRIDGATE_TEST_SECRET_${k.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
-      env[name] = typed;
-      out[k] = { env: name };
-    } else out[k] = v;
-  }
-  return { device: out, env };
 }
 
 function quietContext(log: Logger): DriverContext {
