@@ -493,6 +493,8 @@ export default {
   'field.path': 'Serial port',
   'field.baudRate': 'Baud rate',
   'field.parity': 'Parity',
+  'field.dataBits': 'Data bits',
+  'field.stopBits': 'Stop bits',
   'field.unitId': 'Unit ID (slave address)',
   'field.timeoutMs': 'Timeout (ms)',
   'field.retries': 'Retries',

@@ -492,6 +492,8 @@ export default {
   'field.path': '串口',
   'field.baudRate': '波特率',
   'field.parity': '校验位',
+  'field.dataBits': '数据位',
+  'field.stopBits': '停止位',
   'field.unitId': '从站地址',
   'field.timeoutMs': '超时（毫秒）',
   'field.retries': '重试次数',

@@ -90,12 +90,23 @@ function profilePicker(formEl, profiles) {
   show();
 }
 
+/** The kind a new device of a driver usually is (the technician may still choose another). */
+const DRIVER_KIND = { onvif: 'camera', modbus: 'modbus', mqtt: 'mqtt' };
+
 async function deviceForm(view, id, session) {
   const [schema, { profiles }] = await Promise.all([get('/api/ui/schema/device'), get('/api/ui/profiles').catch(() => ({ profiles: [] }))]);
   const current = id ? (await get(`/api/ui/devices/${encodeURIComponent(id)}`)).device : { kind: 'modbus', driver: 'modbus' };
   const msg = h('div', { id: 'device-msg' });
   const testOut = h('div', { id: 'test-result' });
-  const form = schemaForm(schema, current, { initial: current.driver, onVariant: () => profilePicker(form.el, profiles) });
+  const form = schemaForm(schema, current, {
+    initial: current.driver,
+    onVariant: (driver) => {
+      // A camera driver's device is a camera, not the kind left from the driver chosen before.
+      const kind = form.el.querySelector('select[data-path="kind"]');
+      if (kind && DRIVER_KIND[driver] && [...kind.options].some((o) => o.value === DRIVER_KIND[driver])) kind.value = DRIVER_KIND[driver];
+      profilePicker(form.el, profiles);
+    },
+  });
   profilePicker(form.el, profiles);
   const reason = h('input', { name: 'reason', placeholder: t('devices.reasonPlaceholder') });
   const read = () => {
