@@ -235,6 +235,8 @@ export default {
   'cameras.refused.loginFirst': 'live view refused: log in first',
   'cameras.refused.noChannel': 'live view refused: no such camera channel',
   'cameras.refused.other': 'live view refused: {{reason}}',
+  'cameras.channel': 'channel',
+  'cameras.channelN': 'channel {{channel}}',
   'cameras.snapshot': 'snapshot',
   'cameras.multi': '{{n}}×{{n}}',
   'cameras.multiTitle': 'Cameras {{n}}×{{n}}',
