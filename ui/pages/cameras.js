@@ -157,19 +157,33 @@ async function multiView(view, n, zone) {
     tile.dataset.device = c.device;
     tile.dataset.channel = String(c.channel);
     mount(tile, canvas, h('figcaption', { class: 'small' }, pick, ' ', badge(c.status)));
-    players.set(
-      tile,
-      new JSMpeg.Player(url, {
-        canvas,
-        audio: false,
-        disableWebAssembly: true,
-        videoBufferSize: 512 * 1024,
-        onVideoDecode: () => {
-          frames++;
-          if (frames === 1 || frames % 25 === 0) canvas.dataset.frames = String(frames);
-        },
-      }),
-    );
+    const player = new JSMpeg.Player(url, {
+      canvas,
+      audio: false,
+      disableWebAssembly: true,
+      videoBufferSize: 512 * 1024,
+      onVideoDecode: () => {
+        frames++;
+        if (frames === 1 || frames % 25 === 0) canvas.dataset.frames = String(frames);
+      },
+    });
+    let timer;
+    onRefused(player, (code, reason) => {
+      // Over a live view cap (a 3×3 wall beyond `http.liveView`): say so on the tile, and show
+      // the channel's snapshot, renewed every 5 s, rather than a black square.
+      tile.dataset.refused = String(code);
+      const src = `/api/ui/cameras/${encodeURIComponent(c.device)}/snapshot?channel=${c.channel}`;
+      const img = h('img', { class: 'live still', alt: '', title: t('cameras.alt', { device: c.name || c.device, channel: c.channel }), src: `${src}&t=${Date.now()}` });
+      canvas.replaceWith(img);
+      tile.querySelector('figcaption').append(h('div', { class: 'small error-text' }, refusal(code, reason)));
+      if (code === 4429) timer = setInterval(() => (img.src = `${src}&t=${Date.now()}`), 5000);
+    });
+    players.set(tile, {
+      destroy: () => {
+        clearInterval(timer);
+        player.destroy();
+      },
+    });
   };
   const tiles = shown.map(() => h('figure', { class: 'multi-tile' }));
   mount(
@@ -213,24 +227,12 @@ async function livePage(view, device, channel) {
       }
     },
   });
-  // A refused socket (4429: a live view limit is reached; 4401: the session ended; 4404: no such channel) says why in
-  // its close reason: show it and stop JSMpeg's reconnecting, which would only be refused again.
-  const source = player.source;
-  const onClose = source.onClose.bind(source);
-  source.onClose = (e) => {
-    if (e?.code === 4429 || e?.code === 4401 || e?.code === 4404) {
-      source.shouldAttemptReconnect = false;
-      state.textContent = refusal(e.code, e.reason || '');
-      state.dataset.refused = String(e.code);
-      // Said plainly, not in the small grey status line: the picture will not come.
-      state.className = 'notice error';
-    }
-    onClose(e);
-  };
-  if (source.socket) {
-    source.socket.onclose = source.onClose;
-    source.socket.onerror = source.onClose;
-  }
+  onRefused(player, (code, reason) => {
+    state.textContent = refusal(code, reason);
+    state.dataset.refused = String(code);
+    // Said plainly, not in the small grey status line: the picture will not come.
+    state.className = 'notice error';
+  });
   // The server says why a stream does not play (camera refused, unreachable); shown under the picture.
   const poll = setInterval(async () => {
     const s = (await get('/api/ui/cameras').catch(() => ({ streams: [] }))).streams.find((x) => x.key === `${device}/${channel}`);
@@ -240,6 +242,27 @@ async function livePage(view, device, channel) {
     clearInterval(poll);
     player.destroy();
   };
+}
+
+/**
+ * A refused socket (4429: a live view limit is reached; 4401: the session ended; 4404: no such
+ * channel) says why in its close reason: `then(code, reason)` shows it, and JSMpeg stops
+ * reconnecting, which would only be refused again.
+ */
+function onRefused(player, then) {
+  const source = player.source;
+  const onClose = source.onClose.bind(source);
+  source.onClose = (e) => {
+    if (e?.code === 4429 || e?.code === 4401 || e?.code === 4404) {
+      source.shouldAttemptReconnect = false;
+      then(e.code, e.reason || '');
+    }
+    onClose(e);
+  };
+  if (source.socket) {
+    source.socket.onclose = source.onClose;
+    source.socket.onerror = source.onClose;
+  }
 }
 
 /**
