@@ -34,9 +34,11 @@ describe('test before save in headless Chromium: a camera with a password, an RT
         { id: 'env-7', model: 'env-sensor', unitId: 7, server: 'line', transport: 'rtu', path: pty.device },
         { id: 'wl-9', model: 'water-level', unitId: 9, server: 'line' },
         { id: 'wl-10', model: 'water-level', unitId: 10, server: 'line' },
+        { id: 'wl-11', model: 'water-level', unitId: 11, server: 'line' },
+        { id: 'wl-12', model: 'water-level', unitId: 12, server: 'line' },
       ],
     });
-    cameras = await startCameraSet({ cameras: 2, credentials: CAMERA, discovery: false, soapAuth: 'ws-security' });
+    cameras = await startCameraSet({ cameras: 4, credentials: CAMERA, discovery: false, soapAuth: 'ws-security' });
     h = await startUi({
       devices: [{ id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: { transport: 'rtu', path: pty.gateway, baudRate: 115_200 }, intervalMs: 100, timeoutMs: 500 }],
     });
@@ -70,21 +72,24 @@ describe('test before save in headless Chromium: a camera with a password, an RT
     });
   }
 
-  for (const [n, lang] of [
-    [0, 'zh-CN'],
-    [1, 'en'],
+  for (const [n, lang, size, viewport] of [
+    [0, 'zh-CN', 'desktop', { width: 1366, height: 768 }],
+    [1, 'en', 'desktop', { width: 1366, height: 768 }],
+    [2, 'zh-CN', 'phone', { width: 390, height: 844 }],
+    [3, 'en', 'phone', { width: 390, height: 844 }],
   ] as const) {
-    it(`${lang}: tests and saves a camera with a typed password, and an RTU unit on the polled line`, async () => {
+    it(`${lang} on a ${size}: tests and saves a camera with a typed password, and an RTU unit on the polled line`, async () => {
       const zh = lang === 'zh-CN';
-      const chrome = await launchChromium({ viewport: { width: 1366, height: 768 }, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
+      const chrome = await launchChromium({ viewport, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
       try {
         const page = chrome.page;
         const errors = watchPageErrors(page);
+        page.on('dialog', (d) => void d.accept());
         await login(page);
         const passed = zh ? /^测试通过，用时 \d+ 毫秒。$/ : /^Test passed in \d+ ms\.$/;
 
         // The camera: a wrong password fails the test, the right one passes it, with a picture.
-        const camId = `cam-${lang}`;
+        const camId = `cam-${size}-${lang}`;
         await page.goto(`${h.url}/ui/#/devices/new`);
         await page.waitForSelector('#device-form');
         await page.selectOption('#device-form select[data-path=driver]', 'onvif');
@@ -102,7 +107,7 @@ describe('test before save in headless Chromium: a camera with a password, an RT
         await page.waitForSelector('#test-result img.preview', { timeout: 30_000 });
         expect(await page.textContent('#device-msg')).toMatch(passed);
         expect(await page.getAttribute('#test-result .badge', 'data-value')).toBe('online');
-        await shot(page, `tbs-${lang}-camera-tested`);
+        await shot(page, `tbs-${size}-${lang}-camera-tested`);
         await page.fill('#device-form input[name=reason]', zh ? '新装东门摄像机' : 'new east gate camera');
         await saved(page, camId);
         // Kept as a reference; the value is in the sealed store and the daemon's environment only.
@@ -127,13 +132,26 @@ describe('test before save in headless Chromium: a camera with a password, an RT
         // `level` moves by a few mm over minutes (a 20 min cycle): the value the unit holds now.
         expect(Math.abs(shown - Number(sim.device(`wl-${unit}`).value('level')))).toBeLessThan(0.05);
         expect(await page.textContent('#test-result')).not.toMatch(/lock/i);
-        await shot(page, `tbs-${lang}-rtu-tested`);
+        await shot(page, `tbs-${size}-${lang}-rtu-tested`);
         await page.fill('#device-form input[name=reason]', zh ? '新装水位计' : 'new sump level gauge');
         await saved(page, `wl-${unit}`);
         // The line's polls went on through the test and the save.
         expect(polls()).toBeGreaterThan(before);
         expect(h.gateway().deviceStates().find((d) => d.device === 'env-7')?.status).toBe('online');
-        await shot(page, `tbs-${lang}-devices`);
+        await shot(page, `tbs-${size}-${lang}-devices`);
+
+        // A write on the saved unit is read back through the running driver, over the same line.
+        await page.goto(`${h.url}/ui/#/values/wl-${unit}`);
+        const row = page.locator('#values tr[data-point="high-threshold"]');
+        await row.waitFor();
+        await row.locator('input').fill('2.5');
+        await row.locator('button').click();
+        await page.waitForSelector('.notice.ok', { timeout: 30_000 });
+        expect(await page.textContent('.notice.ok')).toMatch(zh ? /回读值为 2\.5/ : /reads back 2\.5/);
+        await page.waitForFunction(() => document.querySelector('#values tr[data-point="high-threshold"] .value')?.textContent === '2.5');
+        expect(sim.device(`wl-${unit}`).map.words['holding-register'][10]).toBe(2500);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+        await shot(page, `tbs-${size}-${lang}-values-read-back`);
         expect(errors).toEqual([]);
       } finally {
         await chrome.close();
