@@ -64,10 +64,15 @@ describe('NVR channel choice in headless Chromium', () => {
     page.evaluate((sel: string) => fetch(document.querySelector(sel).src).then((r: any) => r.arrayBuffer()).then((b: any) => new TextDecoder('latin1').decode(b)), selector);
   const streams = async (page: Page): Promise<string[]> => ((await page.evaluate(() => fetch('/api/ui/cameras').then((r: any) => r.json()))) as any).streams.map((s: any) => s.key);
 
-  for (const lang of ['zh-CN', 'en'] as const) {
-    it(`${lang}: picks the NVR channel for the snapshot, the live view and a multi-view tile`, async () => {
+  for (const [lang, size, viewport] of [
+    ['zh-CN', 'desktop', { width: 1366, height: 768 }],
+    ['en', 'desktop', { width: 1366, height: 768 }],
+    ['zh-CN', 'phone', { width: 390, height: 844 }],
+    ['en', 'phone', { width: 390, height: 844 }],
+  ] as const) {
+    it(`${lang} on a ${size}: picks the NVR channel for the snapshot, the live view and a multi-view tile`, async () => {
       const zh = lang === 'zh-CN';
-      const chrome = await launchChromium({ viewport: { width: 1366, height: 768 }, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
+      const chrome = await launchChromium({ viewport, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
       try {
         const page = chrome.page;
         const errors = watchPageErrors(page);
@@ -88,7 +93,7 @@ describe('NVR channel choice in headless Chromium', () => {
         await page.selectOption(`${nvr} select.channel-pick`, '5');
         await page.waitForFunction((sel: string) => document.querySelector(sel)?.dataset.channel === '5' && document.querySelector(`${sel} img`)?.naturalWidth > 0, nvr, { timeout: 30_000 });
         expect(await pictureText(page, `${nvr} img`)).toContain('nvr-01 ch5');
-        await shot(page, `nvr-${lang}-grid-channel-5`);
+        await shot(page, `nvr-${size}-${lang}-grid-channel-5`);
 
         // The snapshot button takes channel 5.
         await page.click(`${nvr} .snapshot-button`);
@@ -107,7 +112,7 @@ describe('NVR channel choice in headless Chromium', () => {
         await page.waitForFunction(() => location.hash === '#/cameras/live/nvr-01/3');
         await page.waitForFunction(() => Number(document.querySelector('#live-canvas')?.dataset.frames ?? 0) >= 10, undefined, { timeout: 60_000 });
         await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 1 && j.streams[0].key === 'nvr-01/3'), undefined, { timeout: 30_000 });
-        await shot(page, `nvr-${lang}-live-channel-3`);
+        await shot(page, `nvr-${size}-${lang}-live-channel-3`);
 
         // 2×2: the first four channels, a tile moved to NVR channel 8.
         await page.goto(`${h.url}/ui/#/cameras/multi/2/`);
@@ -120,7 +125,8 @@ describe('NVR channel choice in headless Chromium', () => {
         await page.waitForFunction((sel: string) => document.querySelector(sel)?.dataset.channel === '8' && Number(document.querySelector(`${sel} canvas`)?.dataset.frames ?? 0) >= 1, last, { timeout: 60_000 });
         await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.some((s: any) => s.key === 'nvr-01/8') && !j.streams.some((s: any) => s.key === 'nvr-01/3')), undefined, { timeout: 30_000 });
         expect(asked).toContain('nvr-01/8');
-        await shot(page, `nvr-${lang}-multi-view`);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+        await shot(page, `nvr-${size}-${lang}-multi-view`);
         await page.goto(`${h.url}/ui/#/dashboard`);
         await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0), undefined, { timeout: 30_000 });
         expect(errors).toEqual([]);

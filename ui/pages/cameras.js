@@ -201,11 +201,14 @@ async function livePage(view, device, channel) {
   const canvas = h('canvas', { class: 'live', id: 'live-canvas', width: 640, height: 360 });
   const state = h('p', { class: 'muted small', id: 'live-state' }, t('events.connecting'));
   const pickBox = h('span', { class: 'live-pick' });
-  mount(view, h('div', { class: 'row' }, h('h1', {}, t('cameras.liveTitle', { device, channel })), pickBox, h('a', { href: '#/cameras', class: 'button' }, t('common.back'))), canvas, state);
+  const title = h('h1', {}, t('cameras.liveTitle', { device, channel }));
+  mount(view, h('div', { class: 'row' }, title, pickBox, h('a', { href: '#/cameras', class: 'button' }, t('common.back'))), canvas, state);
   // An NVR: switch to another of its channels without going back to the grid.
   get('/api/ui/cameras')
     .then(({ channels }) => {
       const list = channels.filter((c) => c.device === device);
+      // The device's name, as on the grid (the id is what the address carries).
+      if (list[0]?.name) title.textContent = t('cameras.liveTitle', { device: list[0].name, channel });
       mount(pickBox, channelPicker(list, channel, (ch) => (location.hash = `#/cameras/live/${encodeURIComponent(device)}/${ch}`), 'live-channel'));
     })
     .catch(() => {});
