@@ -108,7 +108,10 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
     const checked = checkDevice(ctx.store, body.device);
     if (!checked.ok) return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: checked.problems });
     ctx.audit.append({ who: who(req), address: req.ip, action: 'device.test', target: `device ${String(body.device.id)}`, outcome: 'ok' });
-    return ctx.testDevice(checked.device, body.point, checked.secretEnv);
+    const result = await ctx.testDevice(checked.device, body.point, checked.secretEnv);
+    // Kept for the commissioning report ("last test read"); never the snapshot or a password.
+    ctx.tests.record(String(checked.device.id), who(req), result);
+    return result;
   });
 }
 

@@ -24,6 +24,7 @@ import type { ConfigStore } from './config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { FieldData, fieldRoutes } from './field-routes.js';
+import { DeviceTestLog } from './device-test-log.js';
 import { testDevice } from './device-tester.js';
 import { FailedLogins } from './failed-logins.js';
 import { LiveCache } from './live-cache.js';
@@ -111,6 +112,7 @@ export class TechnicianUi implements GatewayExtension {
       loginRate: o.loginRate ?? { max: 30, windowMs: 60_000 },
       sockets: new LiveSockets({ sessions, users, log: o.log.child({ component: 'ui-sockets' }), checkMs: o.socketCheckMs }),
       audit: new AuditLog(join(o.stateDir, 'audit.jsonl')),
+      tests: new DeviceTestLog(join(o.stateDir, 'device-tests.json')),
       secrets: o.secrets,
       live,
       streams: new LiveStreams({

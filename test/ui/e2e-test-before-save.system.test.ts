@@ -152,6 +152,19 @@ describe('test before save in headless Chromium: a camera with a password, an RT
         expect(sim.device(`wl-${unit}`).map.words['holding-register'][10]).toBe(2500);
         expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
         await shot(page, `tbs-${size}-${lang}-values-read-back`);
+
+        // The commissioning report says what the last test before save found, who ran it and when.
+        await page.goto(`${h.url}/ui/#/report`);
+        const rtuTest = `#report-devices tr[data-device="wl-${unit}"] td.last-test`;
+        await page.waitForSelector(rtuTest);
+        expect(await page.getAttribute(`${rtuTest} .badge`, 'data-value')).toBe('passed');
+        expect(await page.textContent(rtuTest)).toMatch(new RegExp(`^${zh ? '通过' : 'passed'} level = \\d`));
+        expect(await page.textContent(rtuTest)).toMatch(/admin/);
+        const camTest = `#report-devices tr[data-device="${camId}"] td.last-test`;
+        expect(await page.getAttribute(`${camTest} .badge`, 'data-value')).toBe('passed');
+        expect(await page.textContent(camTest)).toMatch(zh ? /已抓图/ : /picture taken/);
+        expect(await page.textContent('#report-devices tr[data-device="env-7"] td.last-test')).toBe(zh ? '未在此测试' : 'not tested here');
+        await shot(page, `tbs-${size}-${lang}-report`);
         expect(errors).toEqual([]);
       } finally {
         await chrome.close();
