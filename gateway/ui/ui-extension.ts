@@ -130,13 +130,13 @@ export class TechnicianUi implements GatewayExtension {
       },
       discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
       testDevice: (device, point, secretEnv = {}) => {
-        const gateway = this.ctx.gateway();
         const env = { ...o.secrets.env(), ...secretEnv };
         return testDevice(device as DeviceConfig, {
           // The running driver takes the test (its RTU line's queue, its embedded broker); secrets
-          // resolve as the daemon resolves them, with the stored ones and the password typed for the test.
-          trial: (d, t) => gateway.testDevice(d, t),
-          readSecret: (ref) => gateway.readSecret(ref, env),
+          // resolve as the daemon resolves them, with the stored ones and the password typed for the
+          // test. A gateway restarting is the test's error, said in its result.
+          trial: (d, t) => this.ctx.gateway().testDevice(d, t),
+          readSecret: (ref) => this.ctx.gateway().readSecret(ref, env),
           drivers: () => drivers(env),
           log: o.log.child({ component: 'ui-test' }),
           mode: () => this.current?.status().mode ?? 'normal',
