@@ -103,12 +103,17 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
   });
 
   app.post('/api/ui/devices/test', { preHandler: guard(ctx, 'technician', 'device.test') }, async (req, reply) => {
-    const body = (req.body ?? {}) as { device?: Record<string, unknown>; point?: string };
+    const body = (req.body ?? {}) as { device?: Record<string, unknown>; point?: string; waitMs?: unknown };
     if (!body.device) return refuse(reply, 400, 'E_UI_INVALID', 'no device in the request');
+    // How long to wait for the device's first word (a sensor that publishes every 30 s): 1..60 s.
+    const waitMs = body.waitMs === undefined ? undefined : Number(body.waitMs);
+    if (waitMs !== undefined && !(Number.isInteger(waitMs) && waitMs >= 1000 && waitMs <= 60_000)) {
+      return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: [{ path: 'waitMs', message: 'Too big or too small: expected an integer from 1000 to 60000', example: 5000 }] });
+    }
     const checked = checkDevice(ctx.store, body.device);
     if (!checked.ok) return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: checked.problems });
     ctx.audit.append({ who: who(req), address: req.ip, action: 'device.test', target: `device ${String(body.device.id)}`, outcome: 'ok' });
-    const result = await ctx.testDevice(checked.device, body.point, checked.secretEnv);
+    const result = await ctx.testDevice(checked.device, { point: body.point, waitMs, secretEnv: checked.secretEnv });
     // Kept for the commissioning report ("last test read"); never the snapshot or a password.
     ctx.tests.record(String(checked.device.id), who(req), result);
     return result;

@@ -45,8 +45,8 @@ export interface UiContext {
   /** Looks for devices on the network (every driver that can). */
   /** Devices found, and per driver what it probed where (`discoveryReport`), for an empty scan. */
   discover(timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }>;
-  /** Tests a device configuration before it is saved; `secretEnv`: the passwords typed for the test, as `{ env }` values. */
-  testDevice(device: Record<string, unknown>, point?: string, secretEnv?: Record<string, string>): Promise<DeviceTestResult>;
+  /** Tests a device configuration before it is saved; `secretEnv`: the passwords typed for the test, as `{ env }` values; `waitMs`: for the device's first word. */
+  testDevice(device: Record<string, unknown>, options: { point?: string; waitMs?: number; secretEnv?: Record<string, string> }): Promise<DeviceTestResult>;
   /** The last test before save of each device (the commissioning report). */
   tests: DeviceTestLog;
 }

@@ -129,7 +129,7 @@ export class TechnicianUi implements GatewayExtension {
         this.codeFile.remove();
       },
       discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
-      testDevice: (device, point, secretEnv = {}) => {
+      testDevice: (device, { point, waitMs, secretEnv = {} }) => {
         const env = { ...o.secrets.env(), ...secretEnv };
         return testDevice(device as DeviceConfig, {
           // The running driver takes the test (its RTU line's queue, its embedded broker); secrets
@@ -141,6 +141,7 @@ export class TechnicianUi implements GatewayExtension {
           log: o.log.child({ component: 'ui-test' }),
           mode: () => this.current?.status().mode ?? 'normal',
           point,
+          waitMs,
         });
       },
     };

@@ -40,7 +40,7 @@ describe('test before save in headless Chromium: a camera with a password, an RT
     });
     cameras = await startCameraSet({ cameras: 4, credentials: CAMERA, discovery: false, soapAuth: 'ws-security' });
     h = await startUi({
-      devices: [{ id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: { transport: 'rtu', path: pty.gateway, baudRate: 115_200 }, intervalMs: 100, timeoutMs: 500 }],
+      devices: [{ id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: { transport: 'rtu', path: pty.gateway, baudRate: 115_200 }, intervalMs: 100, timeoutMs: 2000 }],
     });
     await new UiClient(h.url).post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: PASSWORD });
     const bus = () => h.gateway().bus;

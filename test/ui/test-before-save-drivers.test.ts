@@ -32,7 +32,7 @@ describe('test before save through the running driver', () => {
     });
     h = await startUi({
       devices: [
-        { id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: line(), intervalMs: 100, timeoutMs: 500 },
+        { id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: line(), intervalMs: 100, timeoutMs: 2000 },
         { id: 'env-m1', name: 'MQTT sensor', kind: 'mqtt', driver: 'mqtt', profile: 'mqtt-env-json', connection: { mode: 'embedded', host: '127.0.0.1', port: 0 }, auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } } },
       ],
       env: { MQTT_M1_PW: 'saved sensor pw 1' },
@@ -56,7 +56,9 @@ describe('test before save through the running driver', () => {
     await vi.waitFor(() => expect(polls()).toBeGreaterThan(5), { timeout: 20_000, interval: 100 });
     sim.device('wl-9').setValue('high-threshold', 4.321);
     const before = polls();
-    const unit9 = { id: 'wl-9', name: 'Sump level', kind: 'modbus', driver: 'modbus', profile: 'modbus-water-level', unitId: 9, connection: line(), intervalMs: 100, timeoutMs: 500 };
+    const unit9 = { id: 'wl-9', name: 'Sump level', kind: 'modbus', driver: 'modbus', profile: 'modbus-water-level', unitId: 9, connection: line(), intervalMs: 100, timeoutMs: 2000 };
+    // The wait for the device's first word is bounded (1 to 60 s).
+    for (const waitMs of [999, 60_001, 'long']) expect((await admin.post('/api/ui/devices/test', { device: unit9, waitMs })).body.error?.problems?.[0]?.path).toBe('waitMs');
     const r = await admin.post('/api/ui/devices/test', { device: unit9, point: 'high-threshold' });
     expect(r.status).toBe(200);
     expect(JSON.stringify(r.body)).not.toMatch(/lock/i);
@@ -89,7 +91,7 @@ describe('test before save through the running driver', () => {
     const fresh: { client?: MqttClient } = {};
     try {
       const sensor = { id: 'env-m2', name: 'New sensor', kind: 'mqtt', driver: 'mqtt', profile: 'mqtt-env-json', connection: { mode: 'embedded', host: '127.0.0.1', port: 0 }, auth: { username: 'env-m2', password: { $secret: 'typed sensor pw 2' } } };
-      const pending = admin.post('/api/ui/devices/test', { device: sensor, point: 'temperature' });
+      const pending = admin.post('/api/ui/devices/test', { device: sensor, point: 'temperature', waitMs: 30_000 });
       // The new sensor logs in to the running broker with the typed password (refused before the test starts).
       await vi.waitFor(
         async () => {
@@ -108,7 +110,7 @@ describe('test before save through the running driver', () => {
       expect(saved.connected).toBe(true);
 
       // Testing the saved sensor listens on the same broker to what it publishes (its own login stays).
-      const pendingSaved = admin.post('/api/ui/devices/test', { device: { ...sensor, id: 'env-m1', auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } } }, point: 'humidity' });
+      const pendingSaved = admin.post('/api/ui/devices/test', { device: { ...sensor, id: 'env-m1', auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } } }, point: 'humidity', waitMs: 30_000 });
       await vi.waitFor(
         async () => {
           await saved.publishAsync('sensors/env-m1/data', JSON.stringify({ ts: Date.now(), temperature: 20, humidity: 61.5, pm25: 5, noise: 50 }), { qos: 1 });

@@ -168,6 +168,8 @@ export default {
   'devices.writable': 'writable',
   'devices.reasonPlaceholder': 'reason for the change (shown in the history)',
   'devices.testing': 'Testing the device…',
+  'devices.testWait': 'how long the test waits for the device',
+  'devices.testWaitSeconds': 'wait up to {{count}} s',
   'devices.testPassed': 'Test passed in {{ms}} ms.',
   'devices.testFailed': 'Test failed: {{errors}}',
   'devices.testResult': 'Test result',

@@ -167,6 +167,8 @@ export default {
   'devices.writable': '可写',
   'devices.reasonPlaceholder': '修改原因（记入历史）',
   'devices.testing': '正在测试设备…',
+  'devices.testWait': '测试等待设备应答的时长',
+  'devices.testWaitSeconds': '最多等 {{count}} 秒',
   'devices.testPassed': '测试通过，用时 {{ms}} 毫秒。',
   'devices.testFailed': '测试失败：{{errors}}',
   'devices.testResult': '测试结果',

@@ -109,6 +109,8 @@ async function deviceForm(view, id, session) {
   });
   profilePicker(form.el, profiles);
   const reason = h('input', { name: 'reason', placeholder: t('devices.reasonPlaceholder') });
+  // How long the test waits for the device's first word: a sensor may publish only every 30 s.
+  const wait = h('select', { id: 'test-wait', 'aria-label': t('devices.testWait') }, [5, 15, 30, 60].map((sec) => h('option', { value: String(sec * 1000) }, t('devices.testWaitSeconds', { count: sec }))));
   const read = () => {
     try {
       return form.read();
@@ -123,7 +125,7 @@ async function deviceForm(view, id, session) {
     notice(msg, 'info', t('devices.testing'));
     testOut.replaceChildren();
     try {
-      const r = await post('/api/ui/devices/test', { device });
+      const r = await post('/api/ui/devices/test', { device, waitMs: Number(wait.value) });
       showProblems(form.el, []);
       notice(msg, r.ok ? 'ok' : 'error', r.ok ? t('devices.testPassed', { ms: r.tookMs }) : t('devices.testFailed', { errors: r.errors.join('; ') }));
       mount(
@@ -186,6 +188,7 @@ async function deviceForm(view, id, session) {
       'div',
       { class: 'buttons' },
       h('button', { type: 'button', id: 'test-device', onclick: test }, t('devices.test')),
+      wait,
       h('button', { type: 'submit', class: 'primary', id: 'save-device', disabled: !session.can('technician') }, t('devices.save')),
       id ? h('button', { type: 'button', class: 'danger', onclick: remove }, t('devices.remove')) : null,
       h('a', { href: '#/devices', class: 'button' }, t('common.cancel')),
