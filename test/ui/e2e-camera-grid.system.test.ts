@@ -92,6 +92,8 @@ describe('the cameras grid: filters, paging, 3×3 over the live view caps', () =
           // 3×3 of north-square: 4 tiles play (the caps), 5 say why they do not.
           await page.selectOption('#camera-status', '');
           await page.selectOption('#camera-zone', 'north-square');
+          // Streams of a run before have stopped (their viewers count against this user's cap).
+          await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0 && j.liveView.viewers === 0), undefined, { timeout: 30_000 });
           await page.click('#multi-3');
           await page.waitForFunction(() => document.querySelectorAll('#multi-view figure.multi-tile').length === 9);
           await page.waitForFunction(
@@ -112,6 +114,6 @@ describe('the cameras grid: filters, paging, 3×3 over the live view caps', () =
       } finally {
         await chrome.close();
       }
-    });
+    }, 240_000);
   }
 });

@@ -62,7 +62,6 @@ describe('NVR channel choice in headless Chromium', () => {
   /** The bytes of an image the page shows, as text (the simulator's JPEG comment names its channel). */
   const pictureText = (page: Page, selector: string) =>
     page.evaluate((sel: string) => fetch(document.querySelector(sel).src).then((r: any) => r.arrayBuffer()).then((b: any) => new TextDecoder('latin1').decode(b)), selector);
-  const streams = async (page: Page): Promise<string[]> => ((await page.evaluate(() => fetch('/api/ui/cameras').then((r: any) => r.json()))) as any).streams.map((s: any) => s.key);
 
   for (const [lang, size, viewport] of [
     ['zh-CN', 'desktop', { width: 1366, height: 768 }],
@@ -81,6 +80,8 @@ describe('NVR channel choice in headless Chromium', () => {
         await page.fill('#login-form input[name=password]', PASSWORD);
         await page.click('#login-form button[type=submit]');
         await page.waitForSelector('#tile-uplink');
+        // Streams of a run before have stopped (its viewers count against this user's cap).
+        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0), undefined, { timeout: 30_000 });
 
         // One card per device; the NVR's card has the channel picker.
         await page.goto(`${h.url}/ui/#/cameras`);
@@ -105,7 +106,7 @@ describe('NVR channel choice in headless Chromium', () => {
         expect(await page.getAttribute(`${nvr} a.live-link`, 'href')).toBe('#/cameras/live/nvr-01/5');
         await page.click(`${nvr} a.live-link`);
         await page.waitForFunction(() => Number(document.querySelector('#live-canvas')?.dataset.frames ?? 0) >= 10, undefined, { timeout: 60_000 });
-        expect(await streams(page)).toEqual(['nvr-01/5']);
+        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 1 && j.streams[0].key === 'nvr-01/5'), undefined, { timeout: 30_000 });
         await page.waitForSelector('#live-channel');
         expect(await page.inputValue('#live-channel')).toBe('5');
         await page.selectOption('#live-channel', '3');
@@ -133,6 +134,6 @@ describe('NVR channel choice in headless Chromium', () => {
       } finally {
         await chrome.close();
       }
-    });
+    }, 240_000);
   }
 });

@@ -169,6 +169,6 @@ describe('test before save in headless Chromium: a camera with a password, an RT
       } finally {
         await chrome.close();
       }
-    });
+    }, 240_000);
   }
 });

@@ -142,7 +142,10 @@ async function multiView(view, n, zone) {
   const shown = inZone.slice(0, n * n);
   const { default: JSMpeg } = await import('/ui/vendor/jsmpeg.js');
   const players = new Map();
-  const play = (tile, c) => {
+  // A tile switched to another channel opens its new socket while the server may not yet have
+  // seen the old one close: at a cap, that first try is refused. It tries again (3 times, 0.7 s
+  // apart) before it says so.
+  const play = (tile, c, tries = 3) => {
     players.get(tile)?.destroy();
     const canvas = h('canvas', { class: 'live', width: 640, height: 360, dataset: { device: c.device, channel: c.channel } });
     let frames = 0;
@@ -156,6 +159,7 @@ async function multiView(view, n, zone) {
     pick.addEventListener('change', () => play(tile, inZone.find((x) => `${x.device}/${x.channel}` === pick.value) ?? c));
     tile.dataset.device = c.device;
     tile.dataset.channel = String(c.channel);
+    delete tile.dataset.refused;
     mount(tile, canvas, h('figcaption', { class: 'small' }, pick, ' ', badge(c.status)));
     const player = new JSMpeg.Player(url, {
       canvas,
@@ -169,6 +173,10 @@ async function multiView(view, n, zone) {
     });
     let timer;
     onRefused(player, (code, reason) => {
+      if (code === 4429 && tries > 0) {
+        timer = setTimeout(() => play(tile, c, tries - 1), 700);
+        return;
+      }
       // Over a live view cap (a 3×3 wall beyond `http.liveView`): say so on the tile, and show
       // the channel's snapshot, renewed every 5 s, rather than a black square.
       tile.dataset.refused = String(code);
@@ -181,6 +189,7 @@ async function multiView(view, n, zone) {
     players.set(tile, {
       destroy: () => {
         clearInterval(timer);
+        clearTimeout(timer);
         player.destroy();
       },
     });
