@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RawSample } from '../../gateway/devices/driver.js';
 import { type CameraSet, startCameraSet } from '../../simulators/onvif/camera-set.js';
@@ -80,6 +81,25 @@ describe('test before save through the running driver', () => {
     }
     const after = polls();
     await vi.waitFor(() => expect(polls()).toBeGreaterThan(after + 3), { timeout: 20_000, interval: 100 });
+  });
+
+  it('opens a line no saved device uses for the test only, and lets go of it after', async () => {
+    const pty2 = await openPtyPair();
+    const sim2 = await startModbusSimulator({ devices: [{ id: 'wl-3', model: 'water-level', unitId: 3, server: 'line2', transport: 'rtu', path: pty2.device }] });
+    try {
+      sim2.device('wl-3').setValue('high-threshold', 2.25);
+      const unit3 = { id: 'wl-3', name: 'River gauge', kind: 'modbus', driver: 'modbus', profile: 'modbus-water-level', unitId: 3, connection: { transport: 'rtu', path: pty2.gateway, baudRate: 115_200 }, timeoutMs: 2000 };
+      const r = await admin.post('/api/ui/devices/test', { device: unit3, point: 'high-threshold' });
+      expect(r.body.errors, JSON.stringify(r.body)).toEqual([]);
+      expect(r.body.reading).toMatchObject({ point: 'high-threshold', value: 2.25 });
+      // The port is free again: another program may lock it (it would fail with "Cannot lock port").
+      const port = new SerialPort({ path: pty2.gateway, baudRate: 115_200, autoOpen: false });
+      await new Promise<void>((ok, fail) => port.open((err) => (err ? fail(err) : ok())));
+      await new Promise<void>((ok) => port.close(() => ok()));
+    } finally {
+      await sim2.stop();
+      await pty2.close();
+    }
   });
 
   it('hears an MQTT sensor on the embedded broker already running, with the password typed for the test', async () => {
