@@ -17,7 +17,7 @@ import { createIdFactory } from './core/ids.js';
 import type { Mode } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
 import { DeviceManager } from './devices/device-manager.js';
-import type { Driver, RawSample } from './devices/driver.js';
+import type { DeviceTestContext, DeviceTrial, Driver, RawSample } from './devices/driver.js';
 import { createDrivers, type DriverModule } from './devices/driver-module.js';
 import type { GatewayFacade, GatewayStatus } from './facade.js';
 import type { GatewayExtension } from './extension.js';
@@ -237,6 +237,11 @@ export class Gateway implements GatewayFacade {
     const parts = this.require();
     const sample: RawSample = await parts.devices.read(device, point);
     return parts.normalizer.preview(sample);
+  }
+
+  /** Test before save through the running driver (its serial line's queue, its broker); see DeviceManager.testDevice. */
+  testDevice(device: Parameters<DeviceManager['testDevice']>[0], test: DeviceTestContext): Promise<DeviceTrial | undefined> {
+    return this.require().devices.testDevice(device, test);
   }
 
   /** A secret reference resolved as this daemon's drivers resolve it (its folder, its environment), `extra` on top. */

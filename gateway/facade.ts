@@ -4,7 +4,7 @@ import type { SecretRef } from './config/schema/common.js';
 import type { GatewayConfig } from './config/schema/gateway-config.js';
 import type { TypedBus } from './core/bus.js';
 import type { DeviceState, Mode, Reading } from './core/model.js';
-import type { Driver, IngestRejectReason } from './devices/driver.js';
+import type { DeviceConfigBase, DeviceTestContext, DeviceTrial, Driver, IngestRejectReason } from './devices/driver.js';
 import type { DriverModule } from './devices/driver-module.js';
 import type { ProgressProbe } from './observability/health-watchdog.js';
 import type { GatewayMetrics } from './observability/metrics.js';
@@ -66,6 +66,11 @@ export interface GatewayFacade {
   takeSnapshot(device: string, channel?: number): Promise<Buffer>;
   /** Accepts an event into the outbox (rules, UI actions); returns its id, or undefined if suppressed. */
   raiseEvent(input: EventInput, snapshot?: Buffer): string | undefined;
+  /**
+   * Test before save through the running driver (its serial line's queue, its broker, its secret
+   * resolution); undefined when the device's driver has no `testDevice` (then a fresh instance is used).
+   */
+  testDevice(device: DeviceConfigBase, test: DeviceTestContext): Promise<DeviceTrial | undefined>;
   /** A secret reference resolved as this daemon's drivers resolve it (its folder, its environment), `extra` on top. */
   readSecret(ref: SecretRef, extra?: Record<string, string>): string;
   /** Fresh driver instances of this build's modules, resolving secrets with `readSecret` (not the running ones). */

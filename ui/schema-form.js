@@ -8,8 +8,11 @@ const label = (name) => {
   const human = tx('field', name, '');
   return human ? [human, ' ', h('code', { class: 'key' }, name)] : h('code', { class: 'key' }, name);
 };
-/** The schema's description is English: shown in English, or the translated one when there is one. */
-const helpText = (name, s) => tx('fieldHelp', name, lang() === 'en' ? s.description : '');
+/**
+ * The schema's description is English: shown in English, or the translated one when there is one.
+ * No description is no help (not the key again: `tx` falls back to the key when given undefined).
+ */
+const helpText = (name, s) => tx('fieldHelp', name, lang() === 'en' ? (s.description ?? '') : '');
 
 const isSecretRef = (s) => Array.isArray(s?.anyOf) && s.anyOf.some((v) => v.properties?.env) && s.anyOf.some((v) => v.properties?.file);
 const variants = (s) => s?.oneOf || s?.anyOf;

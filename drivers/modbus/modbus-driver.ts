@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Driver, DriverContext, RawSample, RawValue } from '../../gateway/devices/driver.js';
+import type { DeviceTestContext, DeviceTrial, Driver, DriverContext, RawSample, RawValue } from '../../gateway/devices/driver.js';
 import { DeviceLink } from './device-link.js';
 import { DevicePoller } from './device-poller.js';
 import { DeviceStats, type ModbusDeviceStats } from './device-stats.js';
@@ -43,6 +43,7 @@ export class ModbusDriver implements Driver<ModbusDeviceConfig> {
   private readonly links = new Map<string, SharedLink>();
   private readonly devices = new Map<string, DeviceEntry>();
   private started = 0;
+  private trials = 0;
 
   constructor(private readonly options: ModbusDriverOptions = {}) {}
 
@@ -125,6 +126,47 @@ export class ModbusDriver implements Driver<ModbusDeviceConfig> {
   /** The read plan of one device, per poll group (what the block planner made of its points). */
   plan(deviceId: string) {
     return this.entry(deviceId).poller.plan();
+  }
+
+  /**
+   * Test before save: the device is polled on the link its connection names, through the line's
+   * shared request queue when a serial line is already open (the test's requests wait their turn
+   * with the polls; the port is never opened a second time). A link opened only for the test is
+   * closed with it. Values and status go to the test, not to the core.
+   */
+  async testDevice(device: ModbusDeviceConfig, test: DeviceTestContext): Promise<DeviceTrial> {
+    const ctx = this.ctx;
+    if (!ctx || !this.log) throw new ModbusError('E_MODBUS_STOPPED', 'the modbus driver is not started');
+    const key = linkKey(device.connection);
+    let shared = this.links.get(key);
+    if (!shared) {
+      const link = this.options.createLink?.(device.connection) ?? new ModbusSerialLink(device.connection);
+      shared = { link, lineQueue: link.serialLine ? new RequestQueue(1) : undefined, users: new Set() };
+      this.links.set(key, shared);
+    }
+    const user = `test:${++this.trials}:${device.id}`;
+    shared.users.add(user);
+    const queue = shared.lineQueue ? undefined : new RequestQueue(device.maxInFlight);
+    const log = this.log.child({ device: device.id, test: true });
+    const trialCtx: DriverContext = { log, clock: ctx.clock, samples: (b) => test.samples(b), event: () => {}, status: (_id, u) => test.status(u), mode: ctx.mode, onModeChange: () => () => {} };
+    const stats = new DeviceStats();
+    const deviceLink = new DeviceLink(shared.link, shared.lineQueue ?? queue!, device.unitId, device.timeoutMs, device.retries, stats);
+    const poller = new DevicePoller(device, device.points.map(resolvePoint), deviceLink, trialCtx, log, stats);
+    poller.start(0);
+    const held = shared;
+    return {
+      read: (point) => poller.read(point),
+      close: async () => {
+        poller.stop();
+        queue?.close();
+        held.users.delete(user);
+        if (held.users.size === 0 && this.links.get(key) === held) {
+          this.links.delete(key);
+          held.lineQueue?.close();
+          await held.link.close();
+        }
+      },
+    };
   }
 
   private entry(deviceId: string): DeviceEntry {

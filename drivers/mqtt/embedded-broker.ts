@@ -57,6 +57,8 @@ export class EmbeddedBroker {
   private readonly refusals: RateLimitedLog;
   private readonly counts: EmbeddedBrokerStats = { connections: 0, anonymousRefused: 0, unknownUserRefused: 0, oversizedPackets: 0 };
   private boundPort = 0;
+  /** Devices under test (test before save) that see the messages on their topics, whoever sent them. */
+  private readonly taps = new Set<DeviceChannel>();
   private cap = 2 * 65_536 + 4096;
   /** Refusals no device can be blamed for (anonymous, unknown user, packet over the cap), for the metrics. */
   onRefused: (reason: 'auth' | 'oversize') => void = () => {};
@@ -91,6 +93,7 @@ export class EmbeddedBroker {
       // message once it has sent PUBACK]. aedes reads the next packets of the connection only when
       // a read chunk is done, so a slow disk slows the sensor down instead of filling memory.
       this.take(account, packet.topic, packet.payload as Buffer);
+      if (this.taps.size > 0) this.tapped(account, packet.topic, packet.payload as Buffer);
       if (packet.qos === 0) return done(null);
       this.committed().then(
         () => done(null),
@@ -200,6 +203,39 @@ export class EmbeddedBroker {
       for (const c of account.clients) c.close();
     }
     this.updateCap();
+  }
+
+  /**
+   * Test before save: `channel` sees every message published on its topics on this broker, and
+   * its sensor may log in with the account under test when no device uses that username yet
+   * (a device already saved keeps its own account). Returns what undoes both.
+   */
+  admitTrial(sensor: SensorAccount): () => void {
+    const other = this.accounts.get(sensor.username);
+    if (other && other.sensor.channel.id !== sensor.channel.id) {
+      throw mqttError('E_MQTT_CONFIG', `${sensor.channel.id}: username "${sensor.username}" is already used by device ${other.sensor.channel.id} on ${this.host}:${this.port}`);
+    }
+    const account: Account | undefined = other ? undefined : { sensor, digest: digest(sensor.password), clients: new Set() };
+    if (account) this.accounts.set(sensor.username, account);
+    this.taps.add(sensor.channel);
+    return () => {
+      this.taps.delete(sensor.channel);
+      if (account && this.accounts.get(sensor.username) === account) {
+        this.accounts.delete(sensor.username);
+        for (const c of account.clients) c.close();
+      }
+    };
+  }
+
+  private tapped(account: Account, topic: string, payload: Buffer): void {
+    for (const channel of this.taps) {
+      if (channel === account.sensor.channel || !channel.mayPublish(topic, [])) continue;
+      try {
+        channel.handle(topic, payload);
+      } catch (err) {
+        this.log.error({ err, device: channel.id, topic }, 'message handling failed');
+      }
+    }
   }
 
   async stop(): Promise<void> {

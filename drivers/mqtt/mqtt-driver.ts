@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SecretRef } from '../../gateway/config/schema/common.js';
 import { readSecret } from '../../gateway/config/secrets.js';
-import type { Driver, DriverContext, RawSample } from '../../gateway/devices/driver.js';
+import type { DeviceTestContext, DeviceTrial, Driver, DriverContext, RawSample } from '../../gateway/devices/driver.js';
 import { DeviceChannel } from './device-channel.js';
 import type { MqttDeviceStats } from './device-stats.js';
 import { EmbeddedBroker, type EmbeddedBrokerStats } from './embedded-broker.js';
@@ -165,6 +165,79 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     if (!pending) throw mqttError('E_MQTT_CONFIG', `${deviceId} does not use the embedded broker`);
     const broker = await pending;
     return { host: broker.host, port: broker.listeningPort, stats: broker.stats() };
+  }
+
+  /**
+   * Test before save on the running driver: on the embedded broker already listening (started for
+   * the test when no device uses it yet, stopped after), the device's topics are watched and its
+   * sensor may log in with the account under test; on a site broker, the running connection
+   * subscribes to its topics too. What arrives is mapped like a saved device's messages and goes
+   * to the test. `read` gives the last value seen.
+   */
+  async testDevice(device: MqttDeviceConfig, test: DeviceTestContext): Promise<DeviceTrial> {
+    const ctx = this.ctx;
+    if (!ctx || !this.log) throw mqttError('E_MQTT_STOPPED', 'the mqtt driver is not started');
+    const secret = (ref: SecretRef) => (test.readSecret ? test.readSecret(ref) : this.secret(ref));
+    const mapper = new PayloadMapper(device);
+    const log = this.log.child({ device: device.id, test: true });
+    const trialCtx: DriverContext = { log, clock: ctx.clock, samples: (b) => test.samples(b), event: () => {}, status: (_id, u) => test.status(u), mode: ctx.mode, onModeChange: () => () => {} };
+    const channel = new DeviceChannel(device, mapper, trialCtx, log, this.monotonic);
+    const read = async (point: string): Promise<RawSample> => {
+      if (!mapper.has(point)) throw mqttError('E_MQTT_UNKNOWN_POINT', `${device.id} has no point "${point}"`);
+      const last = channel.lastSample(point);
+      if (!last) throw mqttError('E_MQTT_NO_VALUE', `no message carrying ${device.id}/${point} has arrived yet (topics ${mapper.filters.join(', ')})`);
+      return { ...last };
+    };
+    const c = device.connection;
+    if (c.mode === 'embedded') {
+      if (!device.auth) throw mqttError('E_MQTT_CONFIG', `${device.id}: a sensor on the embedded broker needs auth (anonymous clients are refused)`);
+      const password = secret(device.auth.password);
+      const key = `embedded:${c.host}:${c.port}`;
+      const broker = await this.broker(key, c.host, c.port, c.tls);
+      const topicId = device.topicId ?? device.id;
+      let undo: () => void;
+      try {
+        undo = broker.admitTrial({ channel, username: device.auth.username ?? device.id, password, publish: device.acl.publish.map((p) => expandPattern(p, topicId)), subscribe: device.acl.subscribe.map((p) => expandPattern(p, topicId)) });
+      } catch (err) {
+        await this.releaseBroker(key, broker);
+        throw err;
+      }
+      test.status({ status: 'offline', error: 'waiting for the first message', meta: { mqtt: { mode: 'embedded', broker: `${c.tls ? 'mqtts' : 'mqtt'}://${c.host}:${broker.listeningPort}`, topics: mapper.filters } } });
+      return {
+        read,
+        close: async () => {
+          undo();
+          await this.releaseBroker(key, broker);
+        },
+      };
+    }
+    const key = `client:${c.url}:${c.username ?? ''}:${c.clientId ?? ''}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new SiteBrokerClient(c, c.password ? secret(c.password) : undefined, this.log.child({ broker: c.url }));
+      client.start();
+      this.clients.set(key, client);
+    }
+    client.addDevice(channel);
+    test.status({ status: 'offline', error: 'waiting for the first message', meta: { mqtt: { mode: 'client', broker: c.url, topics: mapper.filters } } });
+    const held = client;
+    return {
+      read,
+      close: async () => {
+        if (held.removeDevice(channel) && this.clients.get(key) === held) {
+          this.clients.delete(key);
+          await held.stop();
+        }
+      },
+    };
+  }
+
+  /** Stops a broker no device (or test) uses any more. */
+  private async releaseBroker(key: string, broker: EmbeddedBroker): Promise<void> {
+    const pending = this.brokers.get(key);
+    if (broker.deviceCount > 0 || !pending || (await pending.catch(() => undefined)) !== broker) return;
+    this.brokers.delete(key);
+    await broker.stop();
   }
 
   private async broker(key: string, host: string, port: number, tls: { cert: string; key: string } | undefined): Promise<EmbeddedBroker> {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../../gateway/core/errors.js';
-import type { DiscoveredDevice, DiscoverOptions, Driver, DriverContext, DriverHealth, DriverMetric, DriverMetricFamily } from '../../gateway/devices/driver.js';
+import type { DeviceTestContext, DeviceTrial, DiscoveredDevice, DiscoverOptions, Driver, DriverContext, DriverHealth, DriverMetric, DriverMetricFamily } from '../../gateway/devices/driver.js';
 import { DeviceRunner, type DeviceStats } from './device/device-runner.js';
 import { type DiscoveryReport, discoverWithReport, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
 import { EventRegistry } from './events/event-registry.js';
@@ -141,6 +141,23 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
       for (const [i, f] of ONVIF_METRICS.entries()) metrics.push({ ...f, labels: { device: s.device }, value: values[i]! });
     }
     return { devices, metrics };
+  }
+
+  /**
+   * Test before save: the camera is opened by its own runner beside the saved ones (a slow camera
+   * under test delays none of them), with the password resolved as the daemon resolves it, or the
+   * one typed for the test. Its events are dropped, its pull-point is not kept in the ledger.
+   */
+  async testDevice(device: OnvifDeviceConfig, test: DeviceTestContext): Promise<DeviceTrial> {
+    const ctx = this.requireStarted();
+    const password = (test.readSecret ?? this.options.readSecret ?? ((ref) => readSecret(ref, process.cwd())))(device.password);
+    const trialCtx: DriverContext = { log: ctx.log.child({ test: true }), clock: ctx.clock, samples: (b) => test.samples(b), event: () => {}, status: (_id, u) => test.status(u), mode: ctx.mode, onModeChange: () => () => {} };
+    const runner = new DeviceRunner({ ...device, enabled: true }, { ctx: trialCtx, registry: this.registry!, password, ledger: new MemoryLedger(), onUnknownTopic: () => {} });
+    runner.start();
+    return {
+      snapshot: (channel, signal) => runner.snapshot(channel, signal),
+      close: () => runner.stop(this.options.stopDeadlineMs ?? 2000),
+    };
   }
 
   private unknownTopic(topic: string, device: string): void {

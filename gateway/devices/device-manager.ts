@@ -6,7 +6,7 @@ import { errorMessage, GatewayError } from '../core/errors.js';
 import type { DeviceState, Mode, ReadingValue } from '../core/model.js';
 import type { GatewayBusEvents } from '../pipeline/bus-events.js';
 import { toRawValue } from '../pipeline/normalizer.js';
-import type { CounterStateStore, DeviceConfigBase, DeviceStatusUpdate, Driver, DriverContext, IngestRejectReason, RawSample } from './driver.js';
+import type { CounterStateStore, DeviceConfigBase, DeviceStatusUpdate, DeviceTestContext, DeviceTrial, Driver, DriverContext, IngestRejectReason, RawSample } from './driver.js';
 
 interface ManagedDevice {
   config: DeviceConfigBase;
@@ -170,6 +170,19 @@ export class DeviceManager {
     const driver = this.o.drivers.get(device.config.driver);
     if (!driver?.snapshot) throw new GatewayError('E_UNSUPPORTED', `device ${deviceId} (${device.config.driver}) cannot take snapshots`);
     return driver.snapshot(deviceId, channel);
+  }
+
+  /**
+   * Test before save through the running driver (Driver.testDevice): its serial lines, its broker,
+   * its secret resolution. A driver no saved device uses yet is started first (as a save would).
+   * Undefined when the driver has no such entry point.
+   */
+  async testDevice(config: DeviceConfigBase, test: DeviceTestContext): Promise<DeviceTrial | undefined> {
+    const driver = this.o.drivers.get(config.driver);
+    if (!driver?.testDevice) return undefined;
+    if (!this.started.has(config.driver)) await this.startDriver(config.driver);
+    if (!this.started.has(config.driver)) throw new GatewayError('E_DRIVER', `driver ${config.driver} failed to start (see the log)`);
+    return driver.testDevice(config, test);
   }
 
   private requireDevice(deviceId: string): ManagedDevice {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SecretRef } from '../config/schema/common.js';
 import type { BasePoint } from '../config/schema/point.js';
 import type { Clock } from '../core/clock.js';
 import type { CounterState } from '../core/plausible-counter.js';
@@ -56,6 +57,29 @@ export interface Driver<D extends DeviceConfigBase = DeviceConfigBase> {
   readonly metricFamilies?: ReadonlyArray<DriverMetricFamily>;
   /** What the last `discover` probed and where (for the UI when nothing answered). */
   discoveryReport?(): Record<string, unknown> | undefined;
+  /**
+   * Tries a device before it is saved (the UI's "test before save") on this running driver's
+   * shared resources: a serial line's request queue, the embedded broker already listening. What
+   * the device says goes to `test`, never to the core; `close()` lets go of everything it used.
+   */
+  testDevice?(device: D, test: DeviceTestContext): Promise<DeviceTrial>;
+}
+
+/** Where a device under test reports (the tester's own sink; nothing reaches the outbox). */
+export interface DeviceTestContext {
+  samples(batch: RawSample[]): void;
+  status(update: DeviceStatusUpdate): void;
+  /** Resolves the device's secret references as the daemon does, plus a password typed for the test. */
+  readSecret?(ref: SecretRef): string;
+}
+
+/** A device under test on a running driver; see Driver.testDevice. */
+export interface DeviceTrial {
+  /** One on-demand read of a point. */
+  read?(point: string, signal?: AbortSignal): Promise<RawSample>;
+  /** A JPEG of the device's (channel's) picture. */
+  snapshot?(channel: number | undefined, signal?: AbortSignal): Promise<Buffer>;
+  close(): Promise<void>;
 }
 
 /** A driver's own metric sample; the core exposes it on /metrics as is (names `gridgate_<driver>_...`). */

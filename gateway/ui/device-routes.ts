@@ -6,6 +6,7 @@ import { diffConfig } from './config-diff.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { redactDoc } from './redact.js';
 import { commitSecrets, sealSecrets } from './sealed-secrets.js';
+import { SECRET_ENV_PREFIX } from './secret-store.js';
 import { refuse, type UiContext, who } from './ui-context.js';
 
 type Doc = Record<string, unknown> & { devices?: Array<Record<string, unknown>> };
@@ -102,12 +103,20 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
   });
 
   app.post('/api/ui/devices/test', { preHandler: guard(ctx, 'technician', 'device.test') }, async (req, reply) => {
-    const body = (req.body ?? {}) as { device?: Record<string, unknown>; point?: string };
+    const body = (req.body ?? {}) as { device?: Record<string, unknown>; point?: string; waitMs?: unknown };
     if (!body.device) return refuse(reply, 400, 'E_UI_INVALID', 'no device in the request');
+    // How long to wait for the device's first word (a sensor that publishes every 30 s): 1..60 s.
+    const waitMs = body.waitMs === undefined ? undefined : Number(body.waitMs);
+    if (waitMs !== undefined && !(Number.isInteger(waitMs) && waitMs >= 1000 && waitMs <= 60_000)) {
+      return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: [{ path: 'waitMs', message: 'Too big or too small: expected an integer from 1000 to 60000', example: 5000 }] });
+    }
     const checked = checkDevice(ctx.store, body.device);
     if (!checked.ok) return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: checked.problems });
     ctx.audit.append({ who: who(req), address: req.ip, action: 'device.test', target: `device ${String(body.device.id)}`, outcome: 'ok' });
-    return ctx.testDevice(checked.device, body.point);
+    const result = await ctx.testDevice(checked.device, { point: body.point, waitMs, secretEnv: checked.secretEnv });
+    // Kept for the commissioning report ("last test read"); never the snapshot or a password.
+    ctx.tests.record(String(checked.device.id), who(req), result);
+    return result;
   });
 }
 
@@ -119,14 +128,11 @@ export function checkDevice(store: ConfigStore, device: Record<string, unknown>)
   const checked = store.validate(doc);
   if (!checked.ok) return { ok: false as const, problems: prefixless(checked.problems, doc, String(device.id)) };
   const valid = checked.loaded.config.devices.find((d) => d.id === device.id)!;
-  // A test may carry a password not saved yet: it is handed over in the clear, only to the test.
-  return { ok: true as const, device: { ...structuredClone(valid), ...testSecrets(device) } as Record<string, unknown> };
-}
-
-function testSecrets(device: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(device)) if (typeof v === 'object' && v !== null && typeof (v as { $secret?: unknown }).$secret === 'string') out[k] = v;
-  return out;
+  // A password typed but not saved yet (at any depth: a camera's `password`, an MQTT sensor's
+  // `auth.password`) is referenced as `{ env }` like a stored one; its value is handed over, only
+  // to the test, as that environment variable on top of the daemon's.
+  const secretEnv = Object.fromEntries(sealed.pending.map((p) => [SECRET_ENV_PREFIX + p.name, p.value]));
+  return { ok: true as const, device: structuredClone(valid) as unknown as Record<string, unknown>, secretEnv };
 }
 
 /** An edit that leaves a password field empty keeps the stored reference. */

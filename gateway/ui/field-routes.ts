@@ -194,6 +194,7 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
           firmware: meta.firmware,
           channels,
           lastReading: latest ? { point: latest.point, value: latest.value, unit: latest.unit, quality: latest.quality, ts: latest.ts } : undefined,
+          lastTest: ctx.tests.get(d.id),
         };
       }),
     };

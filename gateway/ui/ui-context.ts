@@ -6,6 +6,8 @@ import type { ErrorCode } from '../core/errors.js';
 import type { DiscoveredDevice } from '../devices/driver.js';
 import type { GatewayFacade as Gateway } from '../facade.js';
 import type { AuditLog } from './audit-log.js';
+import type { DeviceTestLog } from './device-test-log.js';
+import type { DeviceTestResult } from './device-tester.js';
 import type { FailedLogins } from './failed-logins.js';
 import type { LiveSockets } from './live-sockets.js';
 import type { ConfigStore } from '../config/config-store.js';
@@ -43,8 +45,10 @@ export interface UiContext {
   /** Looks for devices on the network (every driver that can). */
   /** Devices found, and per driver what it probed where (`discoveryReport`), for an empty scan. */
   discover(timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }>;
-  /** Tests a device configuration before it is saved. */
-  testDevice(device: Record<string, unknown>, point?: string): Promise<unknown>;
+  /** Tests a device configuration before it is saved; `secretEnv`: the passwords typed for the test, as `{ env }` values; `waitMs`: for the device's first word. */
+  testDevice(device: Record<string, unknown>, options: { point?: string; waitMs?: number; secretEnv?: Record<string, string> }): Promise<DeviceTestResult>;
+  /** The last test before save of each device (the commissioning report). */
+  tests: DeviceTestLog;
 }
 
 export const SESSION_COOKIE = 'gridgate_session';

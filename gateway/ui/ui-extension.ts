@@ -23,6 +23,7 @@ import type { ConfigStore } from '../config/config-store.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { FieldData, fieldRoutes } from './field-routes.js';
+import { DeviceTestLog } from './device-test-log.js';
 import { testDevice } from './device-tester.js';
 import { FailedLogins } from './failed-logins.js';
 import { LiveCache } from './live-cache.js';
@@ -52,7 +53,9 @@ export interface TechnicianUiOptions {
   /** Prints the first-run setup code (the console / journal); never the pino log. */
   announce?: (text: string) => void;
   /**
-   * Fresh driver instances for "test before save" and discovery (default: the gateway's driver modules, gateway/facade.ts).
+   * Fresh driver instances for discovery and for testing a device whose driver has no
+   * `testDevice` (default: the gateway's driver modules, gateway/facade.ts); a test otherwise runs
+   * on the gateway's own driver.
    * `secretEnv` holds the stored secrets and, for a test, the password typed but not saved yet
    * (`GRIDGATE_SECRET_*` / `GRIDGATE_TEST_SECRET_*`): a driver resolves `{ env }` references in it.
    */
@@ -118,6 +121,7 @@ export class TechnicianUi implements GatewayExtension {
       loginRate: o.loginRate ?? { max: 30, windowMs: 60_000 },
       sockets: new LiveSockets({ sessions, users, log: o.log.child({ component: 'ui-sockets' }), checkMs: o.socketCheckMs }),
       audit: new AuditLog(join(o.stateDir, 'audit.jsonl')),
+      tests: new DeviceTestLog(join(o.stateDir, 'device-tests.json')),
       secrets: o.secrets,
       live,
       streams: new LiveStreams({
@@ -134,13 +138,19 @@ export class TechnicianUi implements GatewayExtension {
         this.codeFile.remove();
       },
       discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
-      testDevice: (device, point) => {
-        const typed = unsealForTest(device);
-        return testDevice(typed.device as DeviceConfig, {
-          drivers: () => drivers({ ...o.secrets.env(), ...typed.env }),
+      testDevice: (device, { point, waitMs, secretEnv = {} }) => {
+        const env = { ...o.secrets.env(), ...secretEnv };
+        return testDevice(device as DeviceConfig, {
+          // The running driver takes the test (its RTU line's queue, its embedded broker); secrets
+          // resolve as the daemon resolves them, with the stored ones and the password typed for the
+          // test. A gateway restarting is the test's error, said in its result.
+          trial: (d, t) => this.ctx.gateway().testDevice(d, t),
+          readSecret: (ref) => this.ctx.gateway().readSecret(ref, env),
+          drivers: () => drivers(env),
           log: o.log.child({ component: 'ui-test' }),
           mode: () => this.current?.status().mode ?? 'normal',
           point,
+          waitMs,
         });
       },
     };
@@ -225,21 +235,6 @@ export class TechnicianUi implements GatewayExtension {
     this.ctx.sockets.stop();
     this.current = undefined;
   }
-}
-
-/** A password typed for a test (`{ $secret }`) becomes an env reference the test's drivers can resolve. */
-function unsealForTest(device: Record<string, unknown>): { device: Record<string, unknown>; env: Record<string, string> } {
-  const env: Record<string, string> = {};
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(device)) {
-    const typed = typeof v === 'object' && v !== null ? (v as { $secret?: unknown }).$secret : undefined;
-    if (typeof typed === 'string') {
-      const name = `GRIDGATE_TEST_SECRET_${k.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
-      env[name] = typed;
-      out[k] = { env: name };
-    } else out[k] = v;
-  }
-  return { device: out, env };
 }
 
 function quietContext(log: Logger): DriverContext {

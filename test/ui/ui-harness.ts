@@ -30,7 +30,17 @@ export interface UiHarness {
  * Gateway.applyConfig); `failApply` makes the next applies throw, to test the rollback.
  */
 export async function startUi(
-  options: { devices?: unknown[]; timeouts?: SessionTimeouts; failApply?: () => boolean; ui?: Partial<TechnicianUiOptions>; overrides?: Record<string, unknown>; log?: Logger } = {},
+  options: {
+    devices?: unknown[];
+    timeouts?: SessionTimeouts;
+    failApply?: () => boolean;
+    ui?: Partial<TechnicianUiOptions>;
+    overrides?: Record<string, unknown>;
+    log?: Logger;
+    /** The daemon's own environment (not this process's) and the folder its `{ file }` secrets are read from. */
+    env?: Record<string, string>;
+    baseDir?: string;
+  } = {},
 ): Promise<UiHarness> {
   const broker = await startPlatformBroker();
   const tmp = tempDir('gridgate-ui-');
@@ -44,10 +54,11 @@ export async function startUi(
   secrets.open();
   // One env object the gateway keeps: the UI's secrets are put in before every apply, so a password
   // set through the UI is there when the new configuration reads it.
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { ...options.env };
+  const baseDir = options.baseDir ?? process.cwd();
   const run = async (config: Readonly<GatewayConfig>) => {
     Object.assign(env, secrets.env());
-    const g = new Gateway({ config: { ...config, http: { ...config.http, port } }, baseDir: process.cwd(), log, env, extensions: [ui] });
+    const g = new Gateway({ config: { ...config, http: { ...config.http, port } }, baseDir, log, env, extensions: [ui] });
     await g.start();
     port = g.httpPort!;
     gateway = g;

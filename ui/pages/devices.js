@@ -90,14 +90,27 @@ function profilePicker(formEl, profiles) {
   show();
 }
 
+/** The kind a new device of a driver usually is (the technician may still choose another). */
+const DRIVER_KIND = { onvif: 'camera', modbus: 'modbus', mqtt: 'mqtt' };
+
 async function deviceForm(view, id, session) {
   const [schema, { profiles }] = await Promise.all([get('/api/ui/schema/device'), get('/api/ui/profiles').catch(() => ({ profiles: [] }))]);
   const current = id ? (await get(`/api/ui/devices/${encodeURIComponent(id)}`)).device : { kind: 'modbus', driver: 'modbus' };
   const msg = h('div', { id: 'device-msg' });
   const testOut = h('div', { id: 'test-result' });
-  const form = schemaForm(schema, current, { initial: current.driver, onVariant: () => profilePicker(form.el, profiles) });
+  const form = schemaForm(schema, current, {
+    initial: current.driver,
+    onVariant: (driver) => {
+      // A camera driver's device is a camera, not the kind left from the driver chosen before.
+      const kind = form.el.querySelector('select[data-path="kind"]');
+      if (kind && DRIVER_KIND[driver] && [...kind.options].some((o) => o.value === DRIVER_KIND[driver])) kind.value = DRIVER_KIND[driver];
+      profilePicker(form.el, profiles);
+    },
+  });
   profilePicker(form.el, profiles);
   const reason = h('input', { name: 'reason', placeholder: t('devices.reasonPlaceholder') });
+  // How long the test waits for the device's first word: a sensor may publish only every 30 s.
+  const wait = h('select', { id: 'test-wait', 'aria-label': t('devices.testWait') }, [5, 15, 30, 60].map((sec) => h('option', { value: String(sec * 1000) }, t('devices.testWaitSeconds', { count: sec }))));
   const read = () => {
     try {
       return form.read();
@@ -112,7 +125,7 @@ async function deviceForm(view, id, session) {
     notice(msg, 'info', t('devices.testing'));
     testOut.replaceChildren();
     try {
-      const r = await post('/api/ui/devices/test', { device });
+      const r = await post('/api/ui/devices/test', { device, waitMs: Number(wait.value) });
       showProblems(form.el, []);
       notice(msg, r.ok ? 'ok' : 'error', r.ok ? t('devices.testPassed', { ms: r.tookMs }) : t('devices.testFailed', { errors: r.errors.join('; ') }));
       mount(
@@ -175,6 +188,7 @@ async function deviceForm(view, id, session) {
       'div',
       { class: 'buttons' },
       h('button', { type: 'button', id: 'test-device', onclick: test }, t('devices.test')),
+      wait,
       h('button', { type: 'submit', class: 'primary', id: 'save-device', disabled: !session.can('technician') }, t('devices.save')),
       id ? h('button', { type: 'button', class: 'danger', onclick: remove }, t('devices.remove')) : null,
       h('a', { href: '#/devices', class: 'button' }, t('common.cancel')),

@@ -55,7 +55,7 @@ export async function reportPage(view) {
       h(
         'table',
         { class: 'list-table report-devices', id: 'report-devices' },
-        h('thead', {}, h('tr', {}, [t('devices.device'), t('devices.kind'), t('devices.zone'), t('devices.status'), t('report.firmware'), t('report.lastReading')].map((x) => h('th', {}, x)))),
+        h('thead', {}, h('tr', {}, [t('devices.device'), t('devices.kind'), t('devices.zone'), t('devices.status'), t('report.firmware'), t('report.lastReading'), t('report.lastTest')].map((x) => h('th', {}, x)))),
         h(
           'tbody',
           {},
@@ -66,13 +66,14 @@ export async function reportPage(view) {
               h('td', { 'data-label': t('devices.device') }, h('strong', {}, d.name || d.id), d.name ? h('div', { class: 'small' }, h('code', {}, d.id)) : null),
               h('td', { 'data-label': t('devices.kind') }, tx('kind', d.kind)),
               h('td', { 'data-label': t('devices.zone') }, d.zone || '—'),
-              h('td', { 'data-label': t('devices.status') }, badge(d.status), d.lastSeen ? h('div', { class: 'small muted' }, since(d.lastSeen)) : null, d.reason ? h('div', { class: 'small data' }, d.reason) : null),
+              h('td', { 'data-label': t('devices.status') }, badge(d.status), d.lastSeen && d.status !== 'online' ? h('div', { class: 'small muted' }, since(d.lastSeen)) : null, d.reason ? h('div', { class: 'small data' }, d.reason) : null),
               h('td', { 'data-label': t('report.firmware') }, d.firmware ? h('span', { class: 'data' }, [d.manufacturer, d.model, d.firmware].filter(Boolean).join(' ')) : '—'),
               h(
                 'td',
                 { 'data-label': t('report.lastReading') },
                 d.lastReading ? [h('code', {}, d.lastReading.point), ' = ', num(d.lastReading.value), d.lastReading.unit ? ` ${d.lastReading.unit}` : '', h('div', { class: 'small muted' }, dateTime(d.lastReading.ts))] : '—',
               ),
+              h('td', { 'data-label': t('report.lastTest'), class: 'last-test' }, d.lastTest ? lastTest(d.lastTest) : t('report.notTested')),
             ),
           ),
         ),
@@ -94,4 +95,15 @@ export async function reportPage(view) {
       h('div', { class: 'signatures' }, h('p', {}, t('report.signInstaller')), h('p', {}, t('report.signCustomer'))),
     ),
   );
+}
+
+/** The device's last test before save: passed or not, the point read, who and when. */
+function lastTest(x) {
+  return [
+    h('span', { class: `badge ${x.ok ? 's-info' : 's-major'}`, dataset: { value: x.ok ? 'passed' : 'failed' } }, x.ok ? t('report.testPassed') : t('report.testFailed')),
+    x.reading ? [' ', h('code', {}, x.reading.point), ' = ', num(x.reading.value), x.reading.unit ? ` ${x.reading.unit}` : ''] : null,
+    x.snapshot ? [' ', t('report.testSnapshot')] : null,
+    !x.ok && x.error ? h('div', { class: 'small data' }, x.error) : null,
+    h('div', { class: 'small muted' }, t('report.testBy', { by: x.by, when: dateTime(x.at) })),
+  ];
 }
