@@ -9,7 +9,10 @@ export interface ModbusDeviceStats {
   /** Points carried per successful read request. */
   pointsPerRequest: number;
   cycles: number;
-  /** Cycles skipped because the previous one of the same group had not finished. */
+  /**
+   * Ticks that found the previous cycle of the same group still running. The first such poll is
+   * owed and made when that cycle ends (device-poller.ts); further ones are skipped.
+   */
   overruns: number;
   /** Duration of poll cycles (queue wait included), ms. */
   cycleMs: { last: number; avg: number; max: number };

@@ -99,6 +99,14 @@ export class SqliteOutbox implements Outbox {
   /** How long the last commit took (ms): the window grows with it on a slow disk. */
   private lastCommitMs = 0;
   private closed = false;
+  /** The batching the uplink asked for last (formBatches): a commit that completes a batch forms it at once. */
+  private batching: { maxReadings: number; maxDelayMs: number; maxBatches: number } | undefined;
+  /**
+   * Batches formed by a commit of readings (their records written in that commit), not yet handed
+   * to the uplink: at a nominal site the commit that completed a batch was followed by another
+   * commit, with its own fsync, only to write the batch record.
+   */
+  private formedEarly: TelemetryBatch[] = [];
 
   constructor(private readonly options: SqliteOutboxOptions) {
     this.db = options.db;
@@ -194,6 +202,9 @@ export class SqliteOutbox implements Outbox {
     }
     const started = performance.now();
     const unbatchedSince = this.ledger.unbatchedSince;
+    const b = this.batching;
+    const planEarly = !extra && rows.count > 0 && b !== undefined && this.formedEarly.length === 0;
+    let early: ReturnType<OutboxLedger['planBatches']>;
     try {
       this.db.transaction(() => {
         for (const seq of ackedEvents) this.ledger.deleteEvent(seq);
@@ -202,6 +213,7 @@ export class SqliteOutbox implements Outbox {
         if (rows.count) this.insertReadings(rows, drops);
         this.stmts.setMeta.run('next_event_seq', this.ledger.nextEventSeq);
         extra?.();
+        if (planEarly) early = this.ledger.planBatches(b.maxReadings, b.maxDelayMs, b.maxBatches);
       })();
     } catch (err) {
       this.ledger.unbatchedSince = unbatchedSince;
@@ -211,6 +223,10 @@ export class SqliteOutbox implements Outbox {
       return false;
     }
     this.noteCommitTime(performance.now() - started);
+    if (early) {
+      early.apply();
+      this.formedEarly.push(...early.formed);
+    }
     if (notStored) waiter?.reject(notStored);
     else waiter?.resolve();
     if (rows.count || events.length) this.disk.committed();
@@ -243,6 +259,8 @@ export class SqliteOutbox implements Outbox {
 
   pendingBatches(): TelemetryBatch[] {
     this.flush();
+    // Every formed batch is listed here, those formed early too.
+    this.formedEarly = [];
     const batches = this.stmts.listBatches.all() as Array<{ seq: number; first_row: number; last_row: number }>;
     return batches.map((b) => {
       const rows = this.stmts.readRange.all(b.first_row, b.last_row) as Array<{ payload: string; n: number }>;
@@ -255,6 +273,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   formBatches(maxReadings: number, maxDelayMs: number, maxBatches: number): TelemetryBatch[] {
+    this.batching = { maxReadings, maxDelayMs, maxBatches: Math.max(1, maxBatches, this.batching?.maxBatches ?? 1) };
+    // Batches a commit formed already go first (lower seq); the caller asks again for more.
+    if (this.formedEarly.length > 0) return this.formedEarly.splice(0, Math.max(0, maxBatches));
     // Called on every pass of the uplink's pump: when no batch can be due, commit nothing (the
     // readings waiting keep their lazy window; a commit here was an fsync per pass).
     if (!this.batchMayBeDue(maxReadings, maxDelayMs)) return [];
