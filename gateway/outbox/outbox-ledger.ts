@@ -56,12 +56,15 @@ export class OutboxLedger {
     this.unbatchedCount = this.stmts.unbatchedReadings.get(this.lastBatchedRow) as number;
   }
 
-  /** Readings were written: they wait for a batch from now on (if nothing older does). */
-  noteReadings(count: number, bytes: number): void {
+  /**
+   * Readings were written: they wait for a batch (if nothing older does) since they were accepted,
+   * `acceptedSince` (monotonic ms; default now), not since their commit: maxDelayMs counts from there.
+   */
+  noteReadings(count: number, bytes: number, acceptedSince?: number): void {
     this.readingCount += count;
     this.readingBytes += bytes;
     this.unbatchedCount += count;
-    if (count > 0 && this.unbatchedSince === undefined) this.unbatchedSince = monotonicMs(this.clock);
+    if (count > 0 && this.unbatchedSince === undefined) this.unbatchedSince = acceptedSince ?? monotonicMs(this.clock);
   }
 
   noteEvent(bytes: number): void {

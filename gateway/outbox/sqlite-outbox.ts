@@ -107,6 +107,8 @@ export class SqliteOutbox implements Outbox {
    * commit, with its own fsync, only to write the batch record.
    */
   private formedEarly: TelemetryBatch[] = [];
+  /** When the oldest reading not yet committed was accepted (monotonic ms; meaningful while any wait). */
+  private pendingSince = 0;
 
   constructor(private readonly options: SqliteOutboxOptions) {
     this.db = options.db;
@@ -122,6 +124,7 @@ export class SqliteOutbox implements Outbox {
 
   appendReadings(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
+    if (this.pendingRows.count === 0) this.pendingSince = monotonicMs(this.options.clock);
     this.pendingRows.add(readings, this.options.clock.now());
     // Big bursts are committed at once so the buffer stays small.
     if (this.pendingRows.count >= MAX_PENDING_READINGS) this.flush();
@@ -297,7 +300,9 @@ export class SqliteOutbox implements Outbox {
     const waiting = l.unbatchedCount + this.pendingRows.count;
     if (waiting === 0) return false;
     if (waiting >= maxReadings || maxDelayMs <= 0) return true;
-    return l.unbatchedSince !== undefined && monotonicMs(this.options.clock) - l.unbatchedSince >= maxDelayMs;
+    // The oldest waiting reading: committed ones are older than those still pending.
+    const since = l.unbatchedSince ?? (this.pendingRows.count > 0 ? this.pendingSince : undefined);
+    return since !== undefined && monotonicMs(this.options.clock) - since >= maxDelayMs;
   }
 
   ackBatch(seq: number): void {
@@ -401,7 +406,7 @@ export class SqliteOutbox implements Outbox {
       insert.run(now, texts[i]!, counts[i]!);
       added += counts[i]!;
     }
-    this.ledger.noteReadings(added, bytes);
+    this.ledger.noteReadings(added, bytes, this.pendingSince);
   }
 
   // --- failures -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { silentLogger } from '../../gateway/core/logger.js';
 import type { Reading } from '../../gateway/core/model.js';
 import { DropRange } from '../../gateway/outbox/drop-range.js';
 import type { DropNotice } from '../../gateway/outbox/outbox.js';
-import { openGatewayDatabase } from '../../gateway/outbox/sqlite-database.js';
+import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { tempDir } from '../helpers/gateway-harness.js';
 

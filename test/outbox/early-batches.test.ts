@@ -4,7 +4,7 @@ import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import type { Reading } from '../../gateway/core/model.js';
-import { openGatewayDatabase } from '../../gateway/outbox/sqlite-database.js';
+import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { tempDir } from '../helpers/gateway-harness.js';
 
