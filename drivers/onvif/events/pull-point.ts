@@ -3,14 +3,21 @@ import type { Clock } from '../../../gateway/core/clock.js';
 import { errorMessage } from '../../../gateway/core/errors.js';
 import { type BackoffPolicy, backoffDelay, REACHABILITY_BACKOFF, SUBSCRIPTION_BACKOFF, sleep } from '../backoff.js';
 import { isSubscriptionGone } from '../soap/envelope.js';
-import { formatDuration, parseTermination } from '../soap/duration.js';
-import { NS, TOPIC_DIALECT_CONCRETE_SET } from '../soap/namespaces.js';
-import { deviceText } from '../transport/device-text.js';
+import { NS } from '../soap/namespaces.js';
 import { OnvifError } from '../transport/onvif-error.js';
 import type { SoapClient } from '../transport/soap-client.js';
-import { xmlEscape } from '../xml/xml-escape.js';
-import { child, path } from '../xml/xml-element.js';
+import { child, type XmlElement } from '../xml/xml-element.js';
 import { type Notification, parseNotifications } from './notification.js';
+import {
+  createPullPoint,
+  pullMessages,
+  renewPullPoint,
+  safeUrl,
+  setSynchronizationPoint,
+  subscriptionSchedule,
+  type TopicFilter,
+  unsubscribePullPoint,
+} from './pull-point-calls.js';
 import { MemoryLedger, type SubscriptionLedger } from './subscription-ledger.js';
 
 export type SubscriptionState = 'idle' | 'subscribing' | 'active' | 'unreachable' | 'backoff' | 'stopped';
@@ -43,7 +50,7 @@ export interface PullPointOptions {
   client: SoapClient;
   eventsUrl: URL;
   /** ConcreteSet expression and the prefixes it uses. */
-  topicFilter?: { expression: string; namespaces: Readonly<Record<string, string>> };
+  topicFilter?: TopicFilter;
   /** PullMessages Timeout (ONVIF Core §9.1.3): how long the camera may hold a pull, ms. */
   pullTimeoutMs: number;
   messageLimit: number;
@@ -258,26 +265,10 @@ export class PullPointSupervisor {
     if (left.length > 0) throw new OnvifError('E_ONVIF_UNREACHABLE', `${left.length} earlier subscription(s) not yet released; not creating another`);
   }
 
-  /** ONVIF Core §9.1.1 CreatePullPointSubscription. */
+  /** ONVIF Core §9.1.1 CreatePullPointSubscription, then Renew to the full length. */
   private async subscribe(signal: AbortSignal): Promise<Subscription> {
-    const f = this.o.topicFilter;
-    const filter = f
-      ? `<tev:Filter><wsnt:TopicExpression Dialect="${TOPIC_DIALECT_CONCRETE_SET}"${Object.entries(f.namespaces)
-          .map(([p, uri]) => ` xmlns:${p}="${xmlEscape(uri)}"`)
-          .join('')}>${xmlEscape(f.expression)}</wsnt:TopicExpression></tev:Filter>`
-      : '';
     const sent = this.now();
-    const body = await this.o.client.call(
-      this.o.eventsUrl,
-      `<tev:CreatePullPointSubscription>${filter}<tev:InitialTerminationTime>${formatDuration(Math.min(this.o.terminationMs, CREATE_TERMINATION_MS))}</tev:InitialTerminationTime></tev:CreatePullPointSubscription>`,
-      { action: `${NS.tev}/EventPortType/CreatePullPointSubscriptionRequest`, signal },
-    );
-    const r = child(body, NS.tev, 'CreatePullPointSubscriptionResponse');
-    const addressText = path(r, [NS.tev, 'SubscriptionReference'], [NS.wsa, 'Address'])?.text;
-    if (!r || !addressText) throw new OnvifError('E_ONVIF_PROTOCOL', 'CreatePullPointSubscription answer has no SubscriptionReference/Address');
-    const address = safeUrl(addressText);
-    if (!address) throw new OnvifError('E_ONVIF_PROTOCOL', `subscription address ${deviceText(addressText, 100)} is not a URL`);
-    address.hostname = this.o.eventsUrl.hostname;
+    const { address, response } = await createPullPoint(this.o.client, this.o.eventsUrl, this.o.topicFilter, Math.min(this.o.terminationMs, CREATE_TERMINATION_MS), signal);
     if (this.subscriptions++ > 0) {
       this.health.resubscribes += 1;
       this.o.log.info({ resubscribes: this.health.resubscribes }, 'event subscription re-created');
@@ -285,7 +276,7 @@ export class PullPointSupervisor {
     this.hungPulls = 0;
     this.health.subscribedAt = this.o.clock.now();
     this.subscribedMono = this.now();
-    const sub = { address, ...this.schedule(r, sent) };
+    const sub = { address, ...this.schedule(response, sent) };
     this.current = sub;
     this.remember();
     // Now that we hold its address: the full length (see CREATE_TERMINATION_MS).
@@ -293,24 +284,14 @@ export class PullPointSupervisor {
     return sub;
   }
 
-  /**
-   * When to renew and when the camera ends it, in monotonic time. Camera clocks drift, so we use
-   * the span between the answer's CurrentTime and TerminationTime (both camera time).
-   */
-  private schedule(response: ReturnType<typeof child>, sentAt: number): { renewBy: number; expiresAt: number } {
-    const cur = parseTermination(child(response, NS.wsnt, 'CurrentTime')?.text ?? child(response, NS.tev, 'CurrentTime')?.text ?? '', 0);
-    const term = parseTermination(child(response, NS.wsnt, 'TerminationTime')?.text ?? child(response, NS.tev, 'TerminationTime')?.text ?? '', cur ?? 0);
-    const span = cur !== undefined && term !== undefined && term > cur ? term - cur : this.o.terminationMs;
-    // Renewed at half its life (as DHCP renews a lease at T1): an outage that spans the renew time
-    // must then last half the termination time (60 s by default) before the camera ends the
-    // pull-point and the events queued on it. Pulls never hold across renewBy.
-    return { renewBy: sentAt + span / 2, expiresAt: sentAt + span };
+  private schedule(response: XmlElement, sentAt: number): { renewBy: number; expiresAt: number } {
+    return subscriptionSchedule(response, sentAt, this.o.terminationMs);
   }
 
   /** ONVIF Core §9.1.4 SetSynchronizationPoint: the camera re-sends every property's current state. */
   private async synchronize(sub: Subscription, signal: AbortSignal): Promise<void> {
     try {
-      await this.o.client.call(sub.address, '<tev:SetSynchronizationPoint/>', { action: `${NS.tev}/PullPointSubscription/SetSynchronizationPointRequest`, to: sub.address.href, signal });
+      await setSynchronizationPoint(this.o.client, sub.address, signal);
     } catch (err) {
       // Optional for some older firmware: a fault is logged, anything else is a real failure.
       if (!(err instanceof OnvifError) || err.code !== 'E_ONVIF_FAULT' || isSubscriptionGone(err.fault!)) throw err;
@@ -335,13 +316,9 @@ export class PullPointSupervisor {
     // Never hold a pull across the renew time: a short-lived subscription would expire mid-pull.
     const hold = Math.max(500, Math.min(this.o.pullTimeoutMs, sub.renewBy - this.now()));
     const sent = this.now();
-    let body: Awaited<ReturnType<SoapClient['call']>>;
+    let r: XmlElement;
     try {
-      body = await this.o.client.call(
-        sub.address,
-        `<tev:PullMessages><tev:Timeout>${formatDuration(hold)}</tev:Timeout><tev:MessageLimit>${this.o.messageLimit}</tev:MessageLimit></tev:PullMessages>`,
-        { action: `${NS.tev}/PullPointSubscription/PullMessagesRequest`, to: sub.address.href, timeoutMs: hold + this.o.pullGraceMs, signal },
-      );
+      r = await pullMessages(this.o.client, sub.address, { holdMs: hold, messageLimit: this.o.messageLimit, timeoutMs: hold + this.o.pullGraceMs, signal });
     } catch (err) {
       if (err instanceof OnvifError && err.code === 'E_ONVIF_TIMEOUT') {
         // A silent network (no RST) also looks like a hung pull: only a device that still answers
@@ -363,8 +340,6 @@ export class PullPointSupervisor {
     }
     this.hungPulls = 0;
     this.goneInARow = 0;
-    const r = child(body, NS.tev, 'PullMessagesResponse');
-    if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'PullMessages answer has no PullMessagesResponse');
     const received = this.o.clock.now();
     this.health.lastPullAt = received;
     // The answer's TerminationTime (Core §9.1.3) may extend the subscription: keep expiry current.
@@ -384,13 +359,7 @@ export class PullPointSupervisor {
   /** WS-BaseNotification §6.1 Renew, relative termination. */
   private async renew(sub: Subscription, signal: AbortSignal): Promise<void> {
     const sent = this.now();
-    const body = await this.o.client.call(sub.address, `<wsnt:Renew><wsnt:TerminationTime>${formatDuration(this.o.terminationMs)}</wsnt:TerminationTime></wsnt:Renew>`, {
-      action: `${NS.wsnt}/SubscriptionManager/RenewRequest`,
-      to: sub.address.href,
-      signal,
-    });
-    const r = child(body, NS.wsnt, 'RenewResponse');
-    if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'Renew answer has no RenewResponse');
+    const r = await renewPullPoint(this.o.client, sub.address, this.o.terminationMs, signal);
     Object.assign(sub, this.schedule(r, sent));
     this.health.renewals += 1;
   }
@@ -402,7 +371,7 @@ export class PullPointSupervisor {
    */
   private async unsubscribe(address: URL, signal: AbortSignal): Promise<boolean> {
     try {
-      await this.o.client.call(address, '<wsnt:Unsubscribe/>', { action: `${NS.wsnt}/SubscriptionManager/UnsubscribeRequest`, to: address.href, signal, timeoutMs: RELEASE_TIMEOUT_MS });
+      await unsubscribePullPoint(this.o.client, address, RELEASE_TIMEOUT_MS, signal);
       return true;
     } catch (err) {
       this.o.log.debug({ err }, 'Unsubscribe failed');
@@ -427,12 +396,4 @@ export class PullPointSupervisor {
 
 function isTransport(e: OnvifError): boolean {
   return e.code === 'E_ONVIF_UNREACHABLE' || e.code === 'E_ONVIF_TIMEOUT';
-}
-
-function safeUrl(text: string): URL | undefined {
-  try {
-    return new URL(text.trim());
-  } catch {
-    return undefined;
-  }
 }
