@@ -72,8 +72,9 @@ describe('fault injection: 89 cameras, 10 % of them flapping', () => {
 
 /**
  * Issue 11: 20 network blips of 5-15 s on each of 10 cameras while they raise line crossings
- * throughout (also during the blips: the cameras queue them on their pull-points), 0.5-1.5 s
- * between blips: about four minutes. Each blip closes and refuses every connection while the
+ * throughout (also during the blips: the cameras queue them on their pull-points), 6-10 s up
+ * between blips (longer than the 5 s cap of the reachability probe, so each return can be seen):
+ * about six and a half minutes. Each blip closes and refuses every connection while the
  * camera keeps queueing; it is shorter than the pull-point's termination time (default 120 s),
  * so every queued crossing must be collected by resuming the same pull-point. The storm window
  * is on (10 s), so crossings are also folded by the gate.
@@ -92,7 +93,7 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
     tmp.cleanup();
   });
 
-  it('loses no queued event, holds at most one subscription per camera, and keeps RSS flat', { timeout: 600_000 }, async () => {
+  it('loses no queued event, holds at most one subscription per camera, and keeps RSS flat', { timeout: 900_000 }, async () => {
     broker = await startPlatformBroker();
     platform = new PlatformRecorder(broker.url);
     await platform.start();
@@ -128,7 +129,7 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
           await platform.until(() => gateway.deviceStates().find((d) => d.device === cam.o.id)?.status === 'online', 30_000, 'cam-001 online again');
           backOnline.push(Date.now() - back);
         }
-        await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+        await new Promise((r) => setTimeout(r, 6000 + Math.random() * 4000));
         if (cam === cameras.cameras[0] && (i === 4 || i === 19)) rss.push(process.memoryUsage().rss / 2 ** 20);
       }
     };
@@ -144,16 +145,23 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
       }
       return got;
     };
-    await platform.until(() => [...raised].every((id) => delivered().has(id)), 180_000, 'every raised crossing on the platform').catch((err: Error) => {
+    // Checked every 500 ms, not on every platform message: with ~20,000 crossings a check per
+    // message starves the gateway that shares this process (it once cost a minute of event loop).
+    const deadline = Date.now() + 180_000;
+    for (;;) {
       const got = delivered();
       const missing = [...raised].filter((id) => !got.has(id));
-      const perCamera = cameras.cameras.map((c) => {
-        const mine = missing.filter((id) => id.startsWith(`${c.o.id}-`)).map((id) => Number(id.slice(c.o.id.length + 1)));
-        const sub = (gateway.status() as unknown as { drivers: { onvif: Record<string, unknown> } }).drivers.onvif[c.o.id];
-        return `${c.o.id}: ${mine.length} missing (seq ${Math.min(...mine)}..${Math.max(...mine)}), camera queue ${c.store.queued()}, requests ${c.counters.requests}, gateway ${JSON.stringify(sub)}`;
-      });
-      throw new Error(`${err.message}: ${missing.length} of ${raised.size} missing\n${perCamera.join('\n')}`);
-    });
+      if (missing.length === 0) break;
+      if (Date.now() > deadline) {
+        const perCamera = cameras.cameras.map((c) => {
+          const mine = missing.filter((id) => id.startsWith(`${c.o.id}-`)).map((id) => Number(id.slice(c.o.id.length + 1)));
+          const sub = (gateway.status() as unknown as { drivers: { onvif: Record<string, unknown> } }).drivers.onvif[c.o.id];
+          return `${c.o.id}: ${mine.length} missing (seq ${Math.min(...mine)}..${Math.max(...mine)}), camera queue ${c.store.queued()}, requests ${c.counters.requests}, gateway ${JSON.stringify(sub)}`;
+        });
+        throw new Error(`not every raised crossing reached the platform in 180 s: ${missing.length} of ${raised.size} missing\n${perCamera.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
     clearInterval(sampler);
     // Counted into readings too: each camera's in + out counters add up to what it raised.
     const last = new Map<string, number>();
