@@ -157,6 +157,16 @@ export function describeOutboxConformance(name: string, open: OpenOutbox): void 
         expect(outbox.formBatch(100, 0)).toBeUndefined(); // nothing waits
       });
 
+      it('readings accepted but not committed yet count towards maxReadings and age towards maxDelayMs', () => {
+        const { outbox, clock } = fresh();
+        outbox.appendReadings(range(0, 10).map((v) => reading(clock, v)));
+        expect(outbox.formBatch(10, LONG)?.count).toBe(10);
+        outbox.appendReadings([reading(clock, 10)]);
+        clock.advance(1000);
+        const late = outbox.formBatch(100, 1000)!;
+        expect([late.seq, ...values([late])]).toEqual([2, 10]);
+      });
+
       it('count is the number of readings the runs hold, each reading in exactly one batch', () => {
         const { outbox, clock } = fresh();
         appendValues(outbox, clock, 0, 37, 7);
@@ -315,6 +325,36 @@ export function describeOutboxConformance(name: string, open: OpenOutbox): void 
         expect(values([outbox.formBatch(1000, 0)!])).toEqual(range(dropped, 100 - dropped));
         // The first drop took the oldest: it starts when the first readings were accepted.
         expect(drops[0]!.fromMs).toBe(START);
+      });
+
+      it('keeps a formed batch whole when full: its seq and readings are sent again as they were', () => {
+        const capacityBytes = 4000;
+        const { outbox, clock } = fresh(capacityBytes);
+        appendValues(outbox, clock, 0, 10, 1);
+        const batch = outbox.formBatch(10, LONG)!;
+        appendValues(outbox, clock, 10, 100, 1);
+        expect(outbox.pendingBatches()[0]).toEqual(batch);
+        const stats = outbox.stats();
+        expect(stats.events.bytes + stats.telemetry.bytes).toBeLessThanOrEqual(capacityBytes);
+        expect(stats.dropped.telemetry).toBeGreaterThan(0);
+      });
+
+      it('drops the oldest events only when events alone fill it, and reports them on the events lane', () => {
+        const capacityBytes = 4000;
+        const { outbox, clock } = fresh(capacityBytes);
+        const drops: DropNotice[] = [];
+        outbox.onDrop((d) => drops.push(d));
+        for (let i = 0; i < 10; i++) {
+          outbox.appendEvent(event(clock), Buffer.alloc(1000, i));
+          outbox.flush();
+        }
+        const seqs = outbox.readEvents(0, 100).map((e) => e.seq);
+        expect(seqs.length).toBeGreaterThan(0);
+        expect(seqs).toEqual(range(11 - seqs.length, seqs.length)); // the newest, no hole
+        const dropped = drops.reduce((n, d) => n + d.count, 0);
+        expect(dropped).toBe(10 - seqs.length);
+        for (const d of drops) expect(d).toMatchObject({ lane: 'events', reason: 'capacity' });
+        expect(outbox.stats().dropped).toEqual({ telemetry: 0, events: dropped });
       });
     });
   });
