@@ -18,12 +18,18 @@ export class DropRange {
     return this.addSpan(count, bytes, acceptedMs, acceptedMs);
   }
 
-  /** Items accepted between two times (appends not yet written). */
+  /**
+   * Items accepted between two wall times (appends not yet written). A wall-clock step back
+   * between them makes `toMs` earlier than `fromMs`: the range is then taken the right way round,
+   * so a drop report never says from > to.
+   */
   addSpan(count: number, bytes: number, fromMs: number, toMs: number): this {
     this.count += count;
     this.bytes += bytes;
-    if (fromMs < this.fromMs) this.fromMs = fromMs;
-    if (toMs > this.toMs) this.toMs = toMs;
+    const lo = Math.min(fromMs, toMs);
+    const hi = Math.max(fromMs, toMs);
+    if (lo < this.fromMs) this.fromMs = lo;
+    if (hi > this.toMs) this.toMs = hi;
     return this;
   }
 

@@ -48,4 +48,20 @@ describe('drop ranges', () => {
     }
     outbox.close();
   });
+
+  it('a wall-clock step back between acceptance and commit never makes a report with from after to', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const clock = new ManualClock(Date.parse('2026-11-30T00:00:00.000Z'));
+    const { db } = openGatewayDatabase(join(t.dir, 'gridgate.db'), 'FULL', silentLogger());
+    const outbox = new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes: 2000, log: silentLogger(), clock, rowReadings: 1 });
+    const drops: DropNotice[] = [];
+    outbox.onDrop((d) => drops.push(d));
+    outbox.appendReadings(Array.from({ length: 100 }, (_, i) => ({ id: ids(), device: 'm', point: `r${i}`, ts: new Date(clock.now()).toISOString(), value: i, quality: 'good' as const })));
+    clock.step(-5000);
+    outbox.flush();
+    expect(drops.length).toBeGreaterThan(0);
+    for (const d of drops) expect(d.fromMs).toBeLessThanOrEqual(d.toMs);
+    outbox.close();
+  });
 });
