@@ -63,7 +63,8 @@ module.exports = {
     {
       name: 'driver-list-for-config-and-root-only',
       severity: 'error',
-      comment: 'Only the configuration schema (the device union) and the composition root import the list of driver modules; the UI gets it through the facade.',
+      comment:
+        'Only the configuration schema (the device union) and the composition root import the list of driver modules; the UI gets it through the facade.',
       from: { path: '^gateway/', pathNot: ['^gateway/config/schema/', '^gateway/daemon\\.ts$', '^gateway/composition/'] },
       to: { path: '^drivers/index\\.ts$' },
     },

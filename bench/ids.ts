@@ -3,7 +3,11 @@ import { loadavg } from 'node:os';
 import { monotonicFactory } from 'ulid';
 import { createIdFactory } from '../gateway/core/ids.js';
 
-console.log(`# bench:ids — node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `# bench:ids — node ${process.version}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (const [name, make] of [
   ['ulid monotonicFactory', monotonicFactory()],
   ['gridgate createIdFactory', createIdFactory()],

@@ -107,7 +107,10 @@ function totals(driver: ModbusDriver, ids: string[]) {
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 async function fleet(intervalMs: number, seconds: number, label: string): Promise<void> {
   const sim = await startSimulator(['power-meter-3p:50'], 50);
@@ -208,8 +211,14 @@ async function profileRatios(): Promise<void> {
     const points = p.points.map(resolvePoint);
     const groups = new Set(points.map((x) => x.group));
     let requests = 0;
-    for (const g of groups) requests += planBlocks(points.filter((x) => x.group === g), { maxRegisters: 125, maxBits: 2000, gapFill: 16 }).length;
-    console.log(`  ${name.padEnd(24)} ${String(points.length).padStart(4)} points  ${String(requests).padStart(2)} requests  ${fmt(requests / points.length, 3)} per point`);
+    for (const g of groups)
+      requests += planBlocks(
+        points.filter((x) => x.group === g),
+        { maxRegisters: 125, maxBits: 2000, gapFill: 16 },
+      ).length;
+    console.log(
+      `  ${name.padEnd(24)} ${String(points.length).padStart(4)} points  ${String(requests).padStart(2)} requests  ${fmt(requests / points.length, 3)} per point`,
+    );
   }
 }
 
@@ -236,10 +245,20 @@ async function holes(): Promise<void> {
   const peer = await startPymodbus('tcp');
   try {
     const points = [100, 101, 102, 104, 105, 106, 108].map((a) => ({ name: `r${a}`, table: 'holding-register', address: a }));
-    const d = modbusDeviceSchema.parse({ id: 'py', kind: 'modbus', driver: 'modbus', unitId: 7, connection: { transport: 'tcp', host: '127.0.0.1', port: peer.port }, intervalMs: 50, points });
+    const d = modbusDeviceSchema.parse({
+      id: 'py',
+      kind: 'modbus',
+      driver: 'modbus',
+      unitId: 7,
+      connection: { transport: 'tcp', host: '127.0.0.1', port: peer.port },
+      intervalMs: 50,
+      points,
+    });
     const r = await holeRun(d, 3, 40);
     console.log('  pymodbus 3.0 (Debian), holding 100..108 with holes at 103 and 107, 7 points, one coalesced block:');
-    console.log(`    hole-aware:          ${fmt(r.perCycle, 2)} requests per poll-group cycle over 40 cycles (${r.blocks} blocks; the first 3 cycles, learning included: ${r.firstCycles} requests)`);
+    console.log(
+      `    hole-aware:          ${fmt(r.perCycle, 2)} requests per poll-group cycle over 40 cycles (${r.blocks} blocks; the first 3 cycles, learning included: ${r.firstCycles} requests)`,
+    );
     console.log(`    split point by point (before): 7 requests per poll-group cycle; without holes: 1`);
   } finally {
     await peer.stop();
@@ -248,14 +267,24 @@ async function holes(): Promise<void> {
   try {
     const profile = await readModbusProfile('power-meter-3p');
     const ep = sim.endpoints[0]!;
-    const base = modbusDeviceSchema.parse({ id: 'pm3', kind: 'modbus', driver: 'modbus', unitId: ep.unit, connection: { transport: 'tcp', host: '127.0.0.1', port: ep.port }, intervalMs: 50, points: profile.points });
+    const base = modbusDeviceSchema.parse({
+      id: 'pm3',
+      kind: 'modbus',
+      driver: 'modbus',
+      unitId: ep.unit,
+      connection: { transport: 'tcp', host: '127.0.0.1', port: ep.port },
+      intervalMs: 50,
+      points: profile.points,
+    });
     const whole = await holeRun(base, 3, 40);
     // Reserved registers inside the filled gaps (44, 50, 58), as a firmware without them would have.
     for (const a of [44, 50, 58]) sim.child.stdin!.write(`fault ${ep.id} hole=input-register/${a}\n`);
     const holed = await holeRun({ ...base, id: 'pm3' }, 3, 40);
     console.log(`  simulator power-meter-3p, ${profile.points.length} points in ${whole.blocks} blocks:`);
     console.log(`    no holes:            ${fmt(whole.perCycle, 2)} requests per poll-group cycle`);
-    console.log(`    holes at input 45, 51, 59 (in filled gaps): ${fmt(holed.perCycle, 2)} requests per poll-group cycle (${holed.blocks} blocks; first 3 cycles: ${holed.firstCycles} requests), bad readings ${holed.bad}`);
+    console.log(
+      `    holes at input 45, 51, 59 (in filled gaps): ${fmt(holed.perCycle, 2)} requests per poll-group cycle (${holed.blocks} blocks; first 3 cycles: ${holed.firstCycles} requests), bad readings ${holed.bad}`,
+    );
   } finally {
     await sim.stop();
   }

@@ -39,7 +39,12 @@ interface Scenario {
 const T0 = Date.now() - 3 * 86_400_000;
 const SCENARIOS: Scenario[] = [
   { name: 'env sensor, flat JSON, 6 points (~120 B)', profile: 'mqtt-env-json', topic: (id) => `sensors/${id}/data`, payload: 'env' },
-  { name: 'people counter, Xovis-like live counts, 2 counters + 2 deltas (~200 B)', profile: 'mqtt-xovis-live', topic: (id) => `xovis/${id}/live`, payload: 'xovis' },
+  {
+    name: 'people counter, Xovis-like live counts, 2 counters + 2 deltas (~200 B)',
+    profile: 'mqtt-xovis-live',
+    topic: (id) => `xovis/${id}/live`,
+    payload: 'xovis',
+  },
 ];
 
 function payloadOf(kind: string, i: number): string {
@@ -78,7 +83,13 @@ function publishPacket(topic: string, payload: string): Buffer {
 }
 
 async function publisher(): Promise<void> {
-  const { port, ids, perSensor, kind, topicKind } = JSON.parse(process.argv[3]!) as { port: number; ids: string[]; perSensor: number; kind: string; topicKind: string };
+  const { port, ids, perSensor, kind, topicKind } = JSON.parse(process.argv[3]!) as {
+    port: number;
+    ids: string[];
+    perSensor: number;
+    kind: string;
+    topicKind: string;
+  };
   const scenario = SCENARIOS.find((s) => s.payload === topicKind)!;
   const sockets: Socket[] = [];
   for (const id of ids) {
@@ -149,14 +160,31 @@ async function run(scenario: Scenario, perSensor: number): Promise<void> {
   const ids = Array.from({ length: SENSORS }, (_, i) => `s-${String(i).padStart(3, '0')}`);
   for (const id of ids) {
     await driver.addDevice(
-      mqttDeviceSchema.parse({ id, kind: 'mqtt', driver: 'mqtt', profile: profile.name, connection: { mode: 'embedded', host: '127.0.0.1', port: 0 }, auth: { password: { env: 'X' } }, points: profile.points }),
+      mqttDeviceSchema.parse({
+        id,
+        kind: 'mqtt',
+        driver: 'mqtt',
+        profile: profile.name,
+        connection: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+        auth: { password: { env: 'X' } },
+        points: profile.points,
+      }),
     );
   }
   const { port } = await driver.brokerAddress(ids[0]!);
   const total = SENSORS * perSensor;
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--publisher', JSON.stringify({ port, ids, perSensor, kind: scenario.payload, topicKind: scenario.payload })], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--publisher',
+      JSON.stringify({ port, ids, perSensor, kind: scenario.payload, topicKind: scenario.payload }),
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   await new Promise<void>((resolve) => child.once('message', () => resolve()));
   const done = new Promise<void>((resolve) => {
     ctx.onMessage = () => {
@@ -177,7 +205,9 @@ async function run(scenario: Scenario, perSensor: number): Promise<void> {
   const cpuPct = ((cpu.user + cpu.system) / 1000 / ms) * 100;
   console.log(`\n${scenario.name}`);
   console.log(`  ${total.toLocaleString('en')} messages from ${SENSORS} sensors (${perSensor.toLocaleString('en')} each), QoS 0, 1 connection per sensor`);
-  console.log(`  into ctx.samples: ${Math.round(total / (ms / 1000)).toLocaleString('en')} messages/s, ${Math.round(ctx.samplesSeen / (ms / 1000)).toLocaleString('en')} samples/s (${ms.toFixed(0)} ms)`);
+  console.log(
+    `  into ctx.samples: ${Math.round(total / (ms / 1000)).toLocaleString('en')} messages/s, ${Math.round(ctx.samplesSeen / (ms / 1000)).toLocaleString('en')} samples/s (${ms.toFixed(0)} ms)`,
+  );
   console.log(`  gateway process CPU: ${cpuPct.toFixed(0)}% of one core; publishers finished writing after ${sentMs.toFixed(0)} ms`);
   // Per CPU-second of this process: the rate one core would sustain, less sensitive to a busy machine.
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -188,7 +218,9 @@ async function run(scenario: Scenario, perSensor: number): Promise<void> {
 async function main(): Promise<void> {
   const [l1, l5] = loadavg();
   console.log('MQTT driver benchmark: sensors -> embedded broker (aedes) -> MqttDriver -> ctx.samples');
-  console.log(`  node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load average ${l1!.toFixed(2)} / ${l5!.toFixed(2)} (1 / 5 min, machine shared)`);
+  console.log(
+    `  node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load average ${l1!.toFixed(2)} / ${l5!.toFixed(2)} (1 / 5 min, machine shared)`,
+  );
   console.log('  publishers in a child process; the gateway side (this process) is single-threaded');
   // Warm-up: JIT and the broker's first allocations are not part of the figure.
   await run(SCENARIOS[0]!, 2_000).catch((err: unknown) => console.error('warm-up failed', err));

@@ -93,7 +93,11 @@ async function startSimulator(): Promise<{ child: ChildProcess; control: string 
 }
 
 async function control(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return res.json();
 }
 
@@ -104,8 +108,15 @@ async function simRequests(base: string): Promise<number> {
 
 async function main(): Promise<void> {
   console.log(`# ONVIF driver benchmark`);
-  console.log(`host: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`setup: ${CAMERAS} simulated cameras (child process, one HTTP port each on 127.0.0.1), driver in this process; GC exposed: ${gc ? 'yes' : 'no (run with --expose-gc for stable RSS figures)'}`);
+  console.log(
+    `host: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `setup: ${CAMERAS} simulated cameras (child process, one HTTP port each on 127.0.0.1), driver in this process; GC exposed: ${gc ? 'yes' : 'no (run with --expose-gc for stable RSS figures)'}`,
+  );
   gc?.();
   const baseline = process.memoryUsage();
   console.log(`process before any camera: RSS ${mb(baseline.rss)} MB, heap ${mb(baseline.heapUsed)} MB (node + tsx loader + modules)`);
@@ -117,7 +128,16 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   for (const d of devices) {
     await driver.addDevice(
-      onvifDeviceSchema.parse({ id: d.id, kind: 'camera', driver: 'onvif', url: d.url, username: 'admin', password: { env: 'BENCH_CAMERA_PASSWORD' }, snapshots: { types: [] }, events: { resubscribeFloorMs: 5000 } }),
+      onvifDeviceSchema.parse({
+        id: d.id,
+        kind: 'camera',
+        driver: 'onvif',
+        url: d.url,
+        username: 'admin',
+        password: { env: 'BENCH_CAMERA_PASSWORD' },
+        snapshots: { types: [] },
+        events: { resubscribeFloorMs: 5000 },
+      }),
     );
   }
   while (driver.stats().filter((s) => s.subscription?.state === 'active').length < devices.length) await sleep(50);
@@ -144,15 +164,24 @@ async function main(): Promise<void> {
     console.log(`events delivered: ${ctx.events - events0} (${((ctx.events - events0) / (wall / 1000)).toFixed(0)}/s; offered ${CAMERAS * RATE}/s)`);
     console.log(`latency event→ctx.event: p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${lat.at(-1)} ms (target p99 < 100 ms)`);
     const m = process.memoryUsage();
-    console.log(`driver CPU: ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1)} % of one core; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`RSS max ${mb(rssMax)} MB (target < 150 MB), of which ${mb(rssMax - baseline.rss)} MB above the process baseline; heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB`);
+    console.log(
+      `driver CPU: ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(1)} % of one core; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      `RSS max ${mb(rssMax)} MB (target < 150 MB), of which ${mb(rssMax - baseline.rss)} MB above the process baseline; heap ${mb(m.heapUsed)} MB, external ${mb(m.external)} MB`,
+    );
   }
 
   if (phases.includes('flap')) {
     const seconds = Number(values['flap-s']);
     const period = Number(values['flap-period-s']) * 1000;
     const fraction = Number(values['flap-fraction']);
-    console.log(`\n## flap: ${(fraction * 100).toFixed(0)} % of cameras offline/online every ${period / 1000} s and ${(fraction * 100).toFixed(0)} % with subscriptions killed every ${period / 1000} s, 1 event/s per camera, ${seconds} s`);
+    console.log(
+      `\n## flap: ${(fraction * 100).toFixed(0)} % of cameras offline/online every ${period / 1000} s and ${(fraction * 100).toFixed(0)} % with subscriptions killed every ${period / 1000} s, 1 event/s per camera, ${seconds} s`,
+    );
     await control(sim.control, 'POST', '/scenarios/load', { ratePerCamera: 1 });
     await control(sim.control, 'POST', '/scenarios/flap', { fraction, intervalMs: period });
     const killers = devices.filter((_, i) => i % Math.round(1 / fraction) === 1).map((d) => d.id);
@@ -185,10 +214,17 @@ async function main(): Promise<void> {
     const resubs = driver.stats().reduce((s, d) => s + (d.subscription?.resubscribes ?? 0), 0);
     await control(sim.control, 'DELETE', '/scenarios/flap');
     await control(sim.control, 'DELETE', '/scenarios/load');
-    console.log(`RSS after warm-up ${mb(rssStart)} MB → end ${mb(rssEnd)} MB: growth ${mb(rssEnd - rssStart)} MB (target < 5 MB); heap ${mb(heapStart)} → ${mb(heapEnd)} MB`);
+    console.log(
+      `RSS after warm-up ${mb(rssStart)} MB → end ${mb(rssEnd)} MB: growth ${mb(rssEnd - rssStart)} MB (target < 5 MB); heap ${mb(heapStart)} → ${mb(heapEnd)} MB`,
+    );
     console.log(`RSS/heap/external MB at the end of each quarter after warm-up: ${memory.join(', ')}`);
     console.log(`driver requests/s per quarter after warm-up: ${rates.join(', ')} (bounded: flat, not climbing)`);
-    console.log(`resubscribes in total: ${resubs}; status reports: ${ctx.statuses}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `resubscribes in total: ${resubs}; status reports: ${ctx.statuses}; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   }
 
   await driver.stop(AbortSignal.timeout(10_000));

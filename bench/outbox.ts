@@ -41,7 +41,15 @@ function bareSqlite(dir: string): number {
   db.pragma('synchronous = FULL');
   db.exec('CREATE TABLE r (row INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER, payload TEXT)');
   const insert = db.prepare('INSERT INTO r (ts_ms, payload) VALUES (?, ?)');
-  const payload = JSON.stringify({ id: '01HK0ZQ7A1B2C3D4E5F6G7H8J9', device: 'env-07', point: 'pm25', ts: new Date().toISOString(), value: 35.2, unit: 'ug/m3', quality: 'good' });
+  const payload = JSON.stringify({
+    id: '01HK0ZQ7A1B2C3D4E5F6G7H8J9',
+    device: 'env-07',
+    point: 'pm25',
+    ts: new Date().toISOString(),
+    value: 35.2,
+    unit: 'ug/m3',
+    quality: 'good',
+  });
   const rows = 200_000;
   const started = performance.now();
   const tx = db.transaction((n: number) => {
@@ -55,7 +63,11 @@ function bareSqlite(dir: string): number {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gridgate-bench-'));
-  console.log(`# bench:outbox — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `# bench:outbox — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`  readings: ${TOTAL} through the pipeline, ${BACKLOG} as backlog; ${POINTS} points per sample batch; outbox synchronous=FULL`);
 
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -69,7 +81,15 @@ async function main() {
     platform: { url, reconnect: { minDelayMs: 200, maxDelayMs: 1000 } },
     http: { port: 0 },
     log: { level: 'error' },
-    devices: [{ id: 'bench-1', kind: 'other', driver: 'synthetic', intervalMs: 3_600_000, points: Array.from({ length: POINTS }, (_, i) => ({ name: `p${i}`, unit: 'Cel' })) }],
+    devices: [
+      {
+        id: 'bench-1',
+        kind: 'other',
+        driver: 'synthetic',
+        intervalMs: 3_600_000,
+        points: Array.from({ length: POINTS }, (_, i) => ({ name: `p${i}`, unit: 'Cel' })),
+      },
+    ],
   };
   const result = validateConfig(raw, { baseDir: dir, env: {} });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -95,12 +115,16 @@ async function main() {
   let seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   console.log(`\n## 2. bus → outbox → PUBACK, default batching (1000 readings, 1 s)`);
-  console.log(`  ${Math.round(TOTAL / seconds).toLocaleString('en')} readings/s (${TOTAL} in ${seconds.toFixed(2)} s), gateway CPU ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)} % of one core`);
+  console.log(
+    `  ${Math.round(TOTAL / seconds).toLocaleString('en')} readings/s (${TOTAL} in ${seconds.toFixed(2)} s), gateway CPU ${(((cpu.user + cpu.system) / 1e6 / seconds) * 100).toFixed(0)} % of one core`,
+  );
 
   if (BACKLOG === 0) {
     await gateway.stop();
     await broker.stop();
-    console.log(`\n## 1. bare better-sqlite3 batched insert, same process (WAL, FULL, 1000 rows per transaction)\n  ${Math.round(bareSqlite(dir)).toLocaleString('en')} rows/s`);
+    console.log(
+      `\n## 1. bare better-sqlite3 batched insert, same process (WAL, FULL, 1000 rows per transaction)\n  ${Math.round(bareSqlite(dir)).toLocaleString('en')} rows/s`,
+    );
     return;
   }
   // 3 + 4. outage: backlog, then drain with a live event mid-way
@@ -121,7 +145,9 @@ async function main() {
   gc?.();
   const mem = process.memoryUsage();
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-  console.log(`\n## 4. RSS with a ${BACKLOG.toLocaleString('en')}-reading backlog waiting: ${mb(mem.rss)} (V8 heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, external ${mb(mem.external)}; RSS of the started gateway before any data: ${mb(baselineRss)}; right after the fill, before settling: ${mb(rssRightAfterFill)}); filled at ${Math.round(BACKLOG / fillSeconds).toLocaleString('en')} readings/s while offline`);
+  console.log(
+    `\n## 4. RSS with a ${BACKLOG.toLocaleString('en')}-reading backlog waiting: ${mb(mem.rss)} (V8 heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, external ${mb(mem.external)}; RSS of the started gateway before any data: ${mb(baselineRss)}; right after the fill, before settling: ${mb(rssRightAfterFill)}); filled at ${Math.round(BACKLOG / fillSeconds).toLocaleString('en')} readings/s while offline`,
+  );
 
   broker = await startBroker(port, dir);
   const watcher = mqtt.connect(url, { clientId: 'bench-watch' });
@@ -147,9 +173,15 @@ async function main() {
   await gateway.stop();
   await broker.stop();
   // Last, so its allocations do not count in the RSS figures above.
-  console.log(`\n## 1. bare better-sqlite3 batched insert, same process (WAL, FULL, 1000 rows per transaction)\n  ${Math.round(bareSqlite(dir)).toLocaleString('en')} rows/s`);
+  console.log(
+    `\n## 1. bare better-sqlite3 batched insert, same process (WAL, FULL, 1000 rows per transaction)\n  ${Math.round(bareSqlite(dir)).toLocaleString('en')} rows/s`,
+  );
   rmSync(dir, { recursive: true, force: true });
-  console.log(`\n  load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\n  load after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {

@@ -23,11 +23,16 @@ interface Line {
   storage?: Record<string, unknown>;
 }
 
-const lines = readFileSync(process.argv[2]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+const lines = readFileSync(process.argv[2]!, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Line);
 const storage = lines.find((l) => l.storage);
 if (storage) console.log(`Storage limits (same run): ${JSON.stringify(storage.storage)}\n`);
 const f = (x: number | undefined, d = 0) => (x === undefined || x === null ? 'n/a' : x.toFixed(d));
-console.log('| load (interval × devices × 100 regs) | nominal readings/s | delivered/s NR / gg | CPU % of a core NR / gg (ratio) | RSS MB end NR / gg (max gg) | latency p50/p99 ms NR / gg | load avg (1 min) NR / gg |');
+console.log(
+  '| load (interval × devices × 100 regs) | nominal readings/s | delivered/s NR / gg | CPU % of a core NR / gg (ratio) | RSS MB end NR / gg (max gg) | latency p50/p99 ms NR / gg | load avg (1 min) NR / gg |',
+);
 console.log('|---|---|---|---|---|---|---|');
 const keys = [...new Set(lines.filter((l) => l.peer).map((l) => `${l.interval_ms}:${l.devices}`))];
 for (const k of keys) {

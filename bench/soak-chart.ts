@@ -17,7 +17,12 @@ export function svgChart(title: string, series: Series[], spans: Array<[number, 
   const height = top + series.length * (panel + 30) + 20;
   const tMax = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
   const x = (t: number) => left + ((width - left - right) * Math.min(t, tMax)) / tMax;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`, `<title>${escapeXml(title)}</title>`, `<rect width="100%" height="100%" fill="white"/>`, `<text x="${left}" y="24" font-size="16">${escapeXml(title)}</text>`];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="24" font-size="16">${escapeXml(title)}</text>`,
+  ];
   series.forEach((s, i) => {
     const y0 = top + i * (panel + 30);
     const vMax = Math.max(1e-9, ...s.points.map((p) => p[1])) * 1.1;
@@ -29,8 +34,13 @@ export function svgChart(title: string, series: Series[], spans: Array<[number, 
       if (i === 0) parts.push(`<text x="${x(t) + 3}" y="${y0 + panel - 4}" fill="#d1242f">${escapeXml(label)}</text>`);
     }
     parts.push(`<text x="${left + 6}" y="${y0 + 14}">${escapeXml(`${s.name} (${s.unit}), max ${round(Math.max(0, ...s.points.map((p) => p[1])))}`)}</text>`);
-    parts.push(`<text x="${left - 6}" y="${y0 + 10}" text-anchor="end">${round(vMax)}</text><text x="${left - 6}" y="${y0 + panel}" text-anchor="end">0</text>`);
-    if (s.points.length > 1) parts.push(`<polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="${s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(
+      `<text x="${left - 6}" y="${y0 + 10}" text-anchor="end">${round(vMax)}</text><text x="${left - 6}" y="${y0 + panel}" text-anchor="end">0</text>`,
+    );
+    if (s.points.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="#1f6feb" stroke-width="1.5" points="${s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+      );
     parts.push(`<text x="${width - right}" y="${y0 + panel + 14}" text-anchor="end">${round(tMax)} min</text>`);
   });
   parts.push('</svg>');

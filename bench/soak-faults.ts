@@ -92,21 +92,33 @@ export async function modbusNoise(site: DemoSite, device: string, fault: 'garble
  * another poll interval (PUT /api/ui/devices/:id with the session cookie and CSRF token). Returns
  * the HTTP status of the save (202: accepted, applied by the gateway) and how long the round took.
  */
-export async function uiConfigChange(httpPort: number, user: string, password: string, device: string, intervalMs: number): Promise<{ status: number; ms: number; version?: number; applied?: string; error?: string }> {
+export async function uiConfigChange(
+  httpPort: number,
+  user: string,
+  password: string,
+  device: string,
+  intervalMs: number,
+): Promise<{ status: number; ms: number; version?: number; applied?: string; error?: string }> {
   const base = `http://127.0.0.1:${httpPort}`;
   const t0 = performance.now();
   try {
-    const login = await fetch(`${base}/api/ui/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+    const login = await fetch(`${base}/api/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user, password }),
+    });
     if (login.status !== 200) return { status: login.status, ms: performance.now() - t0, error: `login ${login.status}: ${await login.text()}` };
     const { csrf } = (await login.json()) as { csrf: string };
-    const cookie = (login.headers.getSetCookie?.() ?? [])
-      .map((c) => c.split(';')[0])
-      .join('; ');
+    const cookie = (login.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
     const headers = { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' };
     const got = await fetch(`${base}/api/ui/devices/${device}`, { headers });
     if (got.status !== 200) return { status: got.status, ms: performance.now() - t0, error: `read ${got.status}` };
     const { device: doc } = (await got.json()) as { device: Record<string, unknown> };
-    const put = await fetch(`${base}/api/ui/devices/${device}`, { method: 'PUT', headers, body: JSON.stringify({ device: { ...doc, intervalMs }, reason: `soak: poll every ${intervalMs} ms` }) });
+    const put = await fetch(`${base}/api/ui/devices/${device}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ device: { ...doc, intervalMs }, reason: `soak: poll every ${intervalMs} ms` }),
+    });
     const body = (await put.json().catch(() => ({}))) as { version?: { version?: number }; error?: { message?: string } };
     // 202 means saved; the store applies it behind: wait (30 s at most) for the version's status.
     let status: string | undefined;

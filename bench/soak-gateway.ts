@@ -29,7 +29,11 @@ export class GatewayChild {
 
   /** Creates the UI user the config changes log in with (`gridgate passwd`, password on stdin). */
   async createUser(): Promise<void> {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'gateway/cli/main.ts'), 'passwd', this.uiUser, '--config', this.config], { cwd: this.root, env: this.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'gateway/cli/main.ts'), 'passwd', this.uiUser, '--config', this.config], {
+      cwd: this.root,
+      env: this.env,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (d) => (err += String(d)));
     p.stdin.end(this.uiPassword);
@@ -50,7 +54,8 @@ export class GatewayChild {
     });
     this.child = child;
     while (performance.now() - t0 < 120_000) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`gateway exited at start (${child.exitCode ?? child.signalCode}):\n${this.tail.join('\n')}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`gateway exited at start (${child.exitCode ?? child.signalCode}):\n${this.tail.join('\n')}`);
       try {
         const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(2000) });
         if (res.status === 200) return performance.now() - t0;

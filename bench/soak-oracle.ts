@@ -131,7 +131,15 @@ export class PlatformOracle {
         byCause[cause] = (byCause[cause] ?? 0) + 1;
       }
       const gaps = t.gaps();
-      return { messages: t.messages, lastSeq: t.maxSeq, gaps: gaps.length, firstGaps: gaps.slice(0, 10), reordered: t.reordered, repeats: t.repeats.length, repeatsByCause: byCause };
+      return {
+        messages: t.messages,
+        lastSeq: t.maxSeq,
+        gaps: gaps.length,
+        firstGaps: gaps.slice(0, 10),
+        reordered: t.reordered,
+        repeats: t.repeats.length,
+        repeatsByCause: byCause,
+      };
     };
     // An event raised in the last seconds before a kill -9 may not have been accepted yet: the
     // gateway pulls it from the camera (pull-point, ~1 s) and takes its snapshot (up to 3 s) before
@@ -150,8 +158,20 @@ export class PlatformOracle {
       readings: this.readings,
       invalidMessages: this.invalid,
       dataDroppedEvents: dataDropped,
-      marks: { raised: this.marks.size, arrived: this.marks.size - notArrived.length, missing: missingMarks.slice(0, 20), inFlightAtKill: inFlightAtKill.length },
-      ok: telemetry.gaps === 0 && events.gaps === 0 && telemetry.reordered === 0 && events.reordered === 0 && missingMarks.length === 0 && !telemetry.repeatsByCause.elsewhere && !events.repeatsByCause.elsewhere,
+      marks: {
+        raised: this.marks.size,
+        arrived: this.marks.size - notArrived.length,
+        missing: missingMarks.slice(0, 20),
+        inFlightAtKill: inFlightAtKill.length,
+      },
+      ok:
+        telemetry.gaps === 0 &&
+        events.gaps === 0 &&
+        telemetry.reordered === 0 &&
+        events.reordered === 0 &&
+        missingMarks.length === 0 &&
+        !telemetry.repeatsByCause.elsewhere &&
+        !events.repeatsByCause.elsewhere,
     };
   }
 }

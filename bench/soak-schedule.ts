@@ -67,7 +67,12 @@ export function planDay(runMs: number, compress: number): Planned[] {
   return DAY.map(([dayHour, what]) => {
     const atMs = Math.round(((dayHour - 6) / 24) * runMs);
     // The surge's climb is part of the day's shape (20:00 → midnight), so it follows the schedule.
-    const durationMs = what.kind === 'ui-config' ? 0 : what.kind === 'surge' ? Math.round((what.nominalS / 86_400) * runMs) : Math.max(1000, Math.round((what.nominalS * 1000) / compress));
+    const durationMs =
+      what.kind === 'ui-config'
+        ? 0
+        : what.kind === 'surge'
+          ? Math.round((what.nominalS / 86_400) * runMs)
+          : Math.max(1000, Math.round((what.nominalS * 1000) / compress));
     return { dayHour, atMs, durationMs, what };
   }).sort((a, b) => a.atMs - b.atMs);
 }

@@ -27,7 +27,15 @@ import { autoCompress, clock, type Planned, planDay } from './soak-schedule.js';
 import { procStat, type Sample, scrapeMetrics } from './soak-sampling.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { hours: { type: 'string' }, minutes: { type: 'string' }, compress: { type: 'string' }, 'sample-seconds': { type: 'string' }, 'keep-data': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    hours: { type: 'string' },
+    minutes: { type: 'string' },
+    compress: { type: 'string' },
+    'sample-seconds': { type: 'string' },
+    'keep-data': { type: 'boolean', default: false },
+  },
+});
 const RUN_MS = values.hours ? Number(values.hours) * 3_600_000 : Number(values.minutes ?? '10') * 60_000;
 if (!(RUN_MS >= 60_000)) throw new Error('give --hours H or --minutes M (at least 1 minute)');
 const COMPRESS = values.compress ? Number(values.compress) : autoCompress(RUN_MS);
@@ -43,8 +51,25 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'gridgate-soak-'));
   const plan = planDay(RUN_MS, COMPRESS);
-  const log: RunLog = { startedAt: Date.now(), runMs: RUN_MS, compress: COMPRESS, sampleMs: SAMPLE_MS, loadAtStart: loadavg(), happenings: [], outages: [], windows: [], latencyExcluded: [], starts: [], stops: [], uiChanges: [] };
-  console.log(`# gridgate soak: a compressed day in ${(RUN_MS / 60_000).toFixed(0)} min (1 day hour = ${(RUN_MS / 24 / 60_000).toFixed(2)} run min), durations / ${COMPRESS.toFixed(2)}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const log: RunLog = {
+    startedAt: Date.now(),
+    runMs: RUN_MS,
+    compress: COMPRESS,
+    sampleMs: SAMPLE_MS,
+    loadAtStart: loadavg(),
+    happenings: [],
+    outages: [],
+    windows: [],
+    latencyExcluded: [],
+    starts: [],
+    stops: [],
+    uiChanges: [],
+  };
+  console.log(
+    `# gridgate soak: a compressed day in ${(RUN_MS / 60_000).toFixed(0)} min (1 day hour = ${(RUN_MS / 24 / 60_000).toFixed(2)} run min), durations / ${COMPRESS.toFixed(2)}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const p of plan) console.log(`  ${clock(p.dayHour)}  +${(p.atMs / 60_000).toFixed(1)} min  ${describe(p)}`);
 
   const broker = await startPlatformBroker();
@@ -56,7 +81,13 @@ async function main() {
   const site = await startDemoSite({ host: '127.0.0.1', portOffset });
   const siteConfig = writeSiteConfig(ROOT, dataDir, portOffset);
   const httpPort = await freePort();
-  const env = { ...process.env, GRIDGATE_PLATFORM_URL: `mqtt://127.0.0.1:${link.port}`, GRIDGATE_DATA_DIR: dataDir, GRIDGATE_HTTP_PORT: String(httpPort), GRIDGATE_LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    GRIDGATE_PLATFORM_URL: `mqtt://127.0.0.1:${link.port}`,
+    GRIDGATE_DATA_DIR: dataDir,
+    GRIDGATE_HTTP_PORT: String(httpPort),
+    GRIDGATE_LOG_LEVEL: 'warn',
+  };
   const gw = new GatewayChild(ROOT, env, httpPort, siteConfig);
   if (portOffset) console.log(`  demo site ports moved by +${portOffset} (config/demo.yaml's ports are in use): ${siteConfig}`);
   await gw.createUser();
@@ -102,7 +133,14 @@ async function main() {
       link.restore();
       const end = Date.now();
       const drainMs = await drained(baseline, 30 * 60_000);
-      log.outages.push({ dayHour: p.dayHour, fromMin: (at - t0) / 60_000, toMin: (end - t0) / 60_000, nominalS: w.nominalS, runS: p.durationMs / 1000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
+      log.outages.push({
+        dayHour: p.dayHour,
+        fromMin: (at - t0) / 60_000,
+        toMin: (end - t0) / 60_000,
+        nominalS: w.nominalS,
+        runS: p.durationMs / 1000,
+        drainS: drainMs === undefined ? undefined : drainMs / 1000,
+      });
       log.windows.push({ cause: 'outage', from: at, to: Date.now() + 5000 });
     } else if (w.kind === 'camera-flap') {
       // Events a camera holds during a blip arrive late by design: not counted in the latency.
@@ -118,10 +156,22 @@ async function main() {
     } else if (w.kind === 'modbus-noise') {
       await modbusNoise(site, w.device, w.fault, p.durationMs);
     } else if (w.kind === 'ui-config') {
-      const r = gatewayUp ? await uiConfigChange(httpPort, gw.uiUser, gw.uiPassword, 'wl-underpass-01', w.interval) : { status: 0, ms: 0, error: 'gateway down' };
+      const r = gatewayUp
+        ? await uiConfigChange(httpPort, gw.uiUser, gw.uiPassword, 'wl-underpass-01', w.interval)
+        : { status: 0, ms: 0, error: 'gateway down' };
       log.uiChanges.push({ min: runMin(), intervalMs: w.interval, ...r });
     } else if (w.kind === 'surge') {
-      runNewYearEve({ modbus: site.modbus, cameras: squareCameras(site.cameras), counters: [{ device: 'pc-cbd-01', in: 'in', out: 'out' }, { device: 'pc-gate-02', in: 'in-total', out: 'out-total' }], zone: 'cbd-square', rampMs: p.durationMs, settleMs: 0 });
+      runNewYearEve({
+        modbus: site.modbus,
+        cameras: squareCameras(site.cameras),
+        counters: [
+          { device: 'pc-cbd-01', in: 'in', out: 'out' },
+          { device: 'pc-gate-02', in: 'in-total', out: 'out-total' },
+        ],
+        zone: 'cbd-square',
+        rampMs: p.durationMs,
+        settleMs: 0,
+      });
     } else if (w.kind === 'kill-9' || w.kind === 'restart') {
       // One stop/start at a time: on a very short run the restart can fall inside the kill's start.
       const previous = lifecycle;
@@ -179,13 +229,27 @@ async function main() {
     if (proc && m) {
       // 100 clock ticks per second (USER_HZ on Linux).
       const cpuPct = pid === last.pid ? ((proc.cpuTicks - last.ticks) / 100 / seconds) * 100 : undefined;
-      samples.push({ min: runMin(), life: gw.life, rssMiB: proc.rssMiB, heapUsedMiB: m.heapUsedMiB, heapTotalMiB: m.heapTotalMiB, cpuPct, backlogTelemetry: m.backlogTelemetry, backlogEvents: m.backlogEvents, uplinkConnected: m.uplinkConnected, readingsPerS: oracle.readingsSinceTick / seconds, load1: loadavg()[0]! });
+      samples.push({
+        min: runMin(),
+        life: gw.life,
+        rssMiB: proc.rssMiB,
+        heapUsedMiB: m.heapUsedMiB,
+        heapTotalMiB: m.heapTotalMiB,
+        cpuPct,
+        backlogTelemetry: m.backlogTelemetry,
+        backlogEvents: m.backlogEvents,
+        uplinkConnected: m.uplinkConnected,
+        readingsPerS: oracle.readingsSinceTick / seconds,
+        load1: loadavg()[0]!,
+      });
       last = { pid, ticks: proc.cpuTicks, at: now };
       oracle.readingsSinceTick = 0;
       const s = samples.at(-1)!;
       if (now - printed >= 60_000) {
         printed = now;
-        console.log(`  ${s.min.toFixed(1).padStart(6)} min  RSS ${s.rssMiB.toFixed(0)} MiB  heap ${s.heapUsedMiB.toFixed(1)} MiB  CPU ${s.cpuPct?.toFixed(0) ?? '-'} %  backlog ${s.backlogTelemetry} readings / ${s.backlogEvents} events  ${s.uplinkConnected ? 'up' : 'DOWN'}  ${s.readingsPerS.toFixed(0)} readings/s  load ${s.load1.toFixed(1)}`);
+        console.log(
+          `  ${s.min.toFixed(1).padStart(6)} min  RSS ${s.rssMiB.toFixed(0)} MiB  heap ${s.heapUsedMiB.toFixed(1)} MiB  CPU ${s.cpuPct?.toFixed(0) ?? '-'} %  backlog ${s.backlogTelemetry} readings / ${s.backlogEvents} events  ${s.uplinkConnected ? 'up' : 'DOWN'}  ${s.readingsPerS.toFixed(0)} readings/s  load ${s.load1.toFixed(1)}`,
+        );
       }
     }
   }
@@ -204,7 +268,11 @@ async function main() {
   const left = new AcceptedSet();
   left.addOutbox(join(dataDir, 'gridgate.db'));
   const verdict = oracle.verdict(log.windows);
-  const report = writeReport(outDir, log, samples, oracle, verdict, { finalDrainS: finalDrainMs === undefined ? undefined : finalDrainMs / 1000, leftInOutbox: { readings: left.readings.size, events: left.events.size }, gatewayTail: gw.tail.slice(-10) });
+  const report = writeReport(outDir, log, samples, oracle, verdict, {
+    finalDrainS: finalDrainMs === undefined ? undefined : finalDrainMs / 1000,
+    leftInOutbox: { readings: left.readings.size, events: left.events.size },
+    gatewayTail: gw.tail.slice(-10),
+  });
   await oracle.stop();
   await link.stop();
   await broker.stop();

@@ -26,7 +26,14 @@ try {
 
   // Bare better-sqlite3: 100 readings per row is what gridgate stores; here one reading per row
   // (the classic loop) and 100 per row, each in transactions of 5,000 readings.
-  const reading = JSON.stringify({ id: '01HK0ZQ7A1B2C3D4E5F6G7H8J9', device: 'dev001', point: 'r17', ts: new Date().toISOString(), value: 35, quality: 'good' });
+  const reading = JSON.stringify({
+    id: '01HK0ZQ7A1B2C3D4E5F6G7H8J9',
+    device: 'dev001',
+    point: 'r17',
+    ts: new Date().toISOString(),
+    value: 35,
+    quality: 'good',
+  });
   const rates: Record<string, number> = {};
   for (const perRow of [1, 100]) {
     const db = new Database(join(dir, `bare-${perRow}.db`));

@@ -39,7 +39,13 @@ function percentile(sorted: number[], p: number): number {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gridgate-bench-ui-'));
   const broker = await startPlatformBroker();
-  const cameras = Array.from({ length: 89 }, (_, i) => ({ id: `cam-${String(i + 1).padStart(3, '0')}`, kind: 'camera', driver: 'synthetic', intervalMs: 5000, points: [] }));
+  const cameras = Array.from({ length: 89 }, (_, i) => ({
+    id: `cam-${String(i + 1).padStart(3, '0')}`,
+    kind: 'camera',
+    driver: 'synthetic',
+    intervalMs: 5000,
+    points: [],
+  }));
   // 20 sensors × 100 points = 2,000 points, each read every second.
   const sensors = Array.from({ length: 20 }, (_, d) => ({
     id: `sensor-${d + 1}`,
@@ -57,7 +63,20 @@ async function main() {
     outbox: { synchronous: 'NORMAL' },
     log: { level: 'error' },
     devices: [...cameras, ...sensors, { id: 'gate-1', kind: 'people-counter', driver: 'synthetic', profile: 'synthetic-people-counter', intervalMs: 1000 }],
-    zones: [{ id: 'cbd-square', name: 'CBD square', lines: [{ device: 'gate-1', in: 'people.in', out: 'people.out' }], thresholds: { default: [{ level: 3, at: 30_000 }, { level: 2, at: 40_000 }, { level: 1, at: 50_000 }] } }],
+    zones: [
+      {
+        id: 'cbd-square',
+        name: 'CBD square',
+        lines: [{ device: 'gate-1', in: 'people.in', out: 'people.out' }],
+        thresholds: {
+          default: [
+            { level: 3, at: 30_000 },
+            { level: 2, at: 40_000 },
+            { level: 1, at: 50_000 },
+          ],
+        },
+      },
+    ],
   };
   const log = silentLogger();
   const secrets = new SecretStore({ file: join(dir, 'data', 'ui', 'secrets.json'), keyFile: join(dir, 'secret.key') });
@@ -65,13 +84,23 @@ async function main() {
   const store = new ConfigStore({ dir: join(dir, 'data', 'config-store'), baseDir: dir, env: {}, log, apply: async () => {} });
   store.open({ doc, by: 'bench', reason: 'bench' });
   let code = '';
-  const ui = new TechnicianUi({ stateDir: join(dir, 'data', 'ui'), store, secrets, log, announce: (t) => (code = /setup code ([0-9A-Z-]+)/.exec(t)?.[1] ?? '') });
+  const ui = new TechnicianUi({
+    stateDir: join(dir, 'data', 'ui'),
+    store,
+    secrets,
+    log,
+    announce: (t) => (code = /setup code ([0-9A-Z-]+)/.exec(t)?.[1] ?? ''),
+  });
   const checked = validateConfig(doc, { baseDir: dir, env: {} });
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const gateway = new Gateway({ config: checked.loaded.config, baseDir: dir, log, env: {}, extensions: [ui] });
   await gateway.start();
   const base = `http://127.0.0.1:${gateway.httpPort}`;
-  const setup = await fetch(`${base}/api/ui/setup`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ code, user: 'bench', password: 'benchmark password' }) });
+  const setup = await fetch(`${base}/api/ui/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ code, user: 'bench', password: 'benchmark password' }),
+  });
   const cookie = setup.headers.get('set-cookie')!.split(';')[0]!;
 
   // Let every point report once.
@@ -80,12 +109,23 @@ async function main() {
 
   // A day of occupancy for the zone (one bucket a minute), as after 24 h of running.
   const dayStart = Date.now() - 86_400_000;
-  for (let at = dayStart; at < Date.now() - 120_000; at += 60_000) ui.field.zones.record('cbd-square', 'occupancy', Math.round(45_000 * Math.exp(-((((at - dayStart) / 86_400_000 - 0.7) / 0.1) ** 2))), at);
+  for (let at = dayStart; at < Date.now() - 120_000; at += 60_000)
+    ui.field.zones.record('cbd-square', 'occupancy', Math.round(45_000 * Math.exp(-((((at - dayStart) / 86_400_000 - 0.7) / 0.1) ** 2))), at);
 
   console.log('gridgate UI benchmark');
-  console.log(`  setup: ${cameras.length} camera channels, ${sensors.length * 100} points (${ui.context.live.pointCount()} with a value), node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(
+    `  setup: ${cameras.length} camera channels, ${sensors.length * 100} points (${ui.context.live.pointCount()} with a value), node ${process.version}, ${process.platform}/${process.arch}`,
+  );
 
-  for (const path of ['/api/ui/dashboard', '/api/ui/devices', '/api/ui/cameras', '/api/ui/values/sensor-1', '/api/ui/values/sensor-1/trend', '/api/ui/zones', '/api/ui/zones/cbd-square/history?range=day']) {
+  for (const path of [
+    '/api/ui/dashboard',
+    '/api/ui/devices',
+    '/api/ui/cameras',
+    '/api/ui/values/sensor-1',
+    '/api/ui/values/sensor-1/trend',
+    '/api/ui/zones',
+    '/api/ui/zones/cbd-square/history?range=day',
+  ]) {
     const times: number[] = [];
     for (let i = 0; i < 50; i++) await (await fetch(base + path, { headers: { cookie } })).arrayBuffer();
     const n = path === '/api/ui/dashboard' ? REQUESTS : Math.min(REQUESTS, 500);
@@ -97,7 +137,9 @@ async function main() {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    console.log(`  GET ${path.padEnd(40)} n=${n}  p50 ${percentile(times, 50).toFixed(2)} ms  p95 ${percentile(times, 95).toFixed(2)} ms  p99 ${percentile(times, 99).toFixed(2)} ms  max ${times.at(-1)!.toFixed(2)} ms`);
+    console.log(
+      `  GET ${path.padEnd(40)} n=${n}  p50 ${percentile(times, 50).toFixed(2)} ms  p95 ${percentile(times, 95).toFixed(2)} ms  p99 ${percentile(times, 99).toFixed(2)} ms  max ${times.at(-1)!.toFixed(2)} ms`,
+    );
   }
 
   await zonesScreen(base, cookie);
@@ -132,7 +174,14 @@ async function main() {
       while (raised < due) {
         raised++;
         // A key of its own: the core's storm suppression (one event per key per window) lets all through.
-        gateway.raiseEvent({ type: 'vendor.bench_tick', key: `bench-${raised}`, state: 'pulse', severity: 'info', source: { device: `cam-${String((raised % 89) + 1).padStart(3, '0')}`, channel: 1 }, message: `tick ${raised}` });
+        gateway.raiseEvent({
+          type: 'vendor.bench_tick',
+          key: `bench-${raised}`,
+          state: 'pulse',
+          severity: 'info',
+          source: { device: `cam-${String((raised % 89) + 1).padStart(3, '0')}`, channel: 1 },
+          message: `tick ${raised}`,
+        });
       }
       if (raised >= SECONDS * RATE) {
         clearInterval(tick);
@@ -148,11 +197,17 @@ async function main() {
   const elapsed = (performance.now() - start) / 1000;
   await new Promise((r) => setTimeout(r, 1000));
   sample(Math.round(elapsed + 1));
-  console.log(`  live feed: raised ${raised} events in ${elapsed.toFixed(1)} s (${(raised / elapsed).toFixed(0)}/s); 1 s later websocket client got ${benchReceived} of them (${received} events in all) in ${frames} frames, ${skipped} skipped`);
+  console.log(
+    `  live feed: raised ${raised} events in ${elapsed.toFixed(1)} s (${(raised / elapsed).toFixed(0)}/s); 1 s later websocket client got ${benchReceived} of them (${received} events in all) in ${frames} frames, ${skipped} skipped`,
+  );
   console.log('  memory after GC (t s: heap MB / RSS MB / raised / delivered):');
-  for (const s of samples) console.log(`    ${String(s.t).padStart(4)}: ${s.heapMB.toFixed(1).padStart(6)} / ${s.rssMB.toFixed(1).padStart(6)} / ${String(s.raised).padStart(6)} / ${String(s.delivered).padStart(6)}`);
+  for (const s of samples)
+    console.log(
+      `    ${String(s.t).padStart(4)}: ${s.heapMB.toFixed(1).padStart(6)} / ${s.rssMB.toFixed(1).padStart(6)} / ${String(s.raised).padStart(6)} / ${String(s.delivered).padStart(6)}`,
+    );
   const steady = samples.filter((s) => s.t >= 10);
-  if (steady.length >= 2) console.log(`  heap from t=${steady[0]!.t} s to t=${steady.at(-1)!.t} s: ${(steady.at(-1)!.heapMB - steady[0]!.heapMB).toFixed(1)} MB`);
+  if (steady.length >= 2)
+    console.log(`  heap from t=${steady[0]!.t} s to t=${steady.at(-1)!.t} s: ${(steady.at(-1)!.heapMB - steady[0]!.heapMB).toFixed(1)} MB`);
 
   ws.close();
   await gateway.stop();
@@ -162,7 +217,10 @@ async function main() {
 
 /** The zones screen with a day of occupancy, in headless Chromium: uPlot's drawing time and navigation → chart drawn. */
 async function zonesScreen(base: string, cookie: string): Promise<void> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const [name, value] = cookie.split('=') as [string, string];
@@ -177,7 +235,9 @@ async function zonesScreen(base: string, cookie: string): Promise<void> {
       await page.goto(`${base}/ui/#/zones/cbd-square/day`);
       await page.waitForSelector('.chart[data-chart="cbd-square"][data-render-ms]');
       const r = await page.evaluate(() => {
-        const el = (globalThis as unknown as { document: { querySelector(s: string): { dataset: Record<string, string> } } }).document.querySelector('.chart[data-chart="cbd-square"]');
+        const el = (globalThis as unknown as { document: { querySelector(s: string): { dataset: Record<string, string> } } }).document.querySelector(
+          '.chart[data-chart="cbd-square"]',
+        );
         return { draw: Number(el.dataset.renderMs), points: Number(el.dataset.points), ready: performance.now() };
       });
       points = r.points;
@@ -207,8 +267,12 @@ async function zonesScreen(base: string, cookie: string): Promise<void> {
     draw.sort((a, b) => a - b);
     ready.sort((a, b) => a - b);
     console.log(`  zones screen, a day of occupancy (${points} buckets, 3 level lines), Chromium ${browser.version()}, 1366×768, 10 loads:`);
-    console.log(`    uPlot draw: median ${percentile(draw, 50).toFixed(1)} ms, max ${draw.at(-1)!.toFixed(1)} ms; full page load → chart drawn: median ${percentile(ready, 50).toFixed(0)} ms, max ${ready.at(-1)!.toFixed(0)} ms`);
-    console.log(`    in the app, tap on Zones → day chart drawn (2 API calls, render): median ${percentile(screen, 50).toFixed(1)} ms, max ${screen.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `    uPlot draw: median ${percentile(draw, 50).toFixed(1)} ms, max ${draw.at(-1)!.toFixed(1)} ms; full page load → chart drawn: median ${percentile(ready, 50).toFixed(0)} ms, max ${ready.at(-1)!.toFixed(0)} ms`,
+    );
+    console.log(
+      `    in the app, tap on Zones → day chart drawn (2 API calls, render): median ${percentile(screen, 50).toFixed(1)} ms, max ${screen.at(-1)!.toFixed(1)} ms`,
+    );
   } finally {
     await browser.close();
   }

@@ -91,17 +91,23 @@ export class Gateway implements GatewayFacade {
     // Loaded only when HTTPS is on: the certificate library costs several MB of memory.
     // HTTPS by default beyond loopback (docs/security.md). Loaded only when on: the certificate library costs several MB of memory.
     const tls = httpsWanted(config.http)
-      ? await (await import('./ui/tls-certificate.js')).ensureSelfSignedCertificate(join(config.dataDir, 'ui'), certificateNames(config.http.host, config.http.allowedHosts))
+      ? await (await import('./ui/tls-certificate.js')).ensureSelfSignedCertificate(
+          join(config.dataDir, 'ui'),
+          certificateNames(config.http.host, config.http.allowedHosts),
+        )
       : undefined;
     if (tls) this.o.log.info({ fingerprint: tls.fingerprint }, 'HTTPS with a self-signed certificate: compare this fingerprint when the browser asks');
-    else if (!isLoopback(config.http.host)) this.o.log.warn({ host: config.http.host }, 'plain HTTP beyond loopback (http.tls: false): passwords cross the network in clear');
+    else if (!isLoopback(config.http.host))
+      this.o.log.warn({ host: config.http.host }, 'plain HTTP beyond loopback (http.tls: false): passwords cross the network in clear');
     this.tlsFingerprint = tls?.fingerprint;
     const metricsToken = config.http.metrics.token && readSecret(config.http.metrics.token, this.o.baseDir, this.o.env ?? process.env);
     this.http = await startHttpServer({
       https: tls && { key: tls.key, cert: tls.cert },
       allowedHosts: config.http.allowedHosts,
       metricsToken,
-      authenticated: this.o.extensions?.some((e) => e.authenticated) ? (req) => (this.o.extensions ?? []).some((e) => e.authenticated?.(req) === true) : undefined,
+      authenticated: this.o.extensions?.some((e) => e.authenticated)
+        ? (req) => (this.o.extensions ?? []).some((e) => e.authenticated?.(req) === true)
+        : undefined,
       host: config.http.host,
       port: config.http.port,
       log: this.o.log,
@@ -113,7 +119,14 @@ export class Gateway implements GatewayFacade {
     });
     parts.uplink.start();
     parts.overload.start();
-    this.raise({ type: 'gateway.started', state: 'pulse', severity: 'info', source: {}, message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`, data: { version: GATEWAY_VERSION } });
+    this.raise({
+      type: 'gateway.started',
+      state: 'pulse',
+      severity: 'info',
+      source: {},
+      message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`,
+      data: { version: GATEWAY_VERSION },
+    });
     parts.counters.start();
     await parts.devices.start(config.devices);
     parts.rules.start();
@@ -124,7 +137,10 @@ export class Gateway implements GatewayFacade {
         this.o.log.error({ err, extension: extension.name }, 'extension failed to start');
       }
     }
-    this.o.log.info({ http: `${tls ? 'https' : 'http'}://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode }, 'gridgate started');
+    this.o.log.info(
+      { http: `${tls ? 'https' : 'http'}://${config.http.host}:${this.http.port}`, devices: config.devices.length, mode: parts.modes.mode },
+      'gridgate started',
+    );
   }
 
   /**
@@ -261,7 +277,10 @@ export class Gateway implements GatewayFacade {
 
   /** What the systemd watchdog checks (see observability/health-watchdog.ts). */
   progressProbe(): ProgressProbe {
-    return progressProbe(() => this.parts, () => this.require());
+    return progressProbe(
+      () => this.parts,
+      () => this.require(),
+    );
   }
 
   status(): GatewayStatus {
@@ -271,7 +290,12 @@ export class Gateway implements GatewayFacade {
   /** Opens the database and builds every part on it; a part that cannot be built (a platform secret that cannot be read) closes the file again. */
   private build(): GatewayParts {
     const config = this.current;
-    const opened = openGatewayDatabase(join(config.dataDir, 'gridgate.db'), config.outbox.synchronous, this.o.log.child({ component: 'outbox' }), this.clock.now());
+    const opened = openGatewayDatabase(
+      join(config.dataDir, 'gridgate.db'),
+      config.outbox.synchronous,
+      this.o.log.child({ component: 'outbox' }),
+      this.clock.now(),
+    );
     try {
       return this.buildParts(opened);
     } catch (err) {
@@ -288,15 +312,28 @@ export class Gateway implements GatewayFacade {
     const counters = new SqliteCounterStore(opened.db);
     const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
     reserve.ensure();
-    const outbox = new SqliteOutbox({ db: opened.db, reserve, freeSpace: { dir: config.dataDir, minBytes: config.outbox.minFreeBytes }, gateway: config.gateway, site: config.site, capacityBytes: config.outbox.capacityBytes, log: log.child({ component: 'outbox' }), clock: this.clock });
+    const outbox = new SqliteOutbox({
+      db: opened.db,
+      reserve,
+      freeSpace: { dir: config.dataDir, minBytes: config.outbox.minFreeBytes },
+      gateway: config.gateway,
+      site: config.site,
+      capacityBytes: config.outbox.capacityBytes,
+      log: log.child({ component: 'outbox' }),
+      clock: this.clock,
+    });
     const modes = new ModeManager(store, config.modes.initial, log.child({ component: 'modes' }), this.clock.now());
     const events = new EventFactory(ids, this.clock, () => modes.mode);
     const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
     const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
-    const drivers = this.o.drivers ?? createDrivers(this.driverModules, { readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
+    const drivers =
+      this.o.drivers ??
+      createDrivers(this.driverModules, { readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
     // Drivers' own health on /metrics (e.g. gridgate_onvif_resubscribes_total), read at each scrape.
     // Read through this.parts so a rebuilt gateway reports its current drivers.
-    for (const d of drivers.values()) if (d.metricFamilies) this.metrics.addDriverMetrics(d.metricFamilies, () => [...(this.parts?.drivers.values() ?? [])].flatMap((x) => x.health?.().metrics ?? []));
+    for (const d of drivers.values())
+      if (d.metricFamilies)
+        this.metrics.addDriverMetrics(d.metricFamilies, () => [...(this.parts?.drivers.values() ?? [])].flatMap((x) => x.health?.().metrics ?? []));
     const devices = new DeviceManager({
       drivers,
       bus: this.bus,
@@ -309,7 +346,11 @@ export class Gateway implements GatewayFacade {
       committed: () => outbox.committed(),
       pollStretch: (device) => overload.stretchFor(device),
     });
-    const dropReporter = new DropReporter((e) => this.raise(e), () => monotonicMs(this.clock), log.child({ component: 'outbox' })); // its window is a duration
+    const dropReporter = new DropReporter(
+      (e) => this.raise(e),
+      () => monotonicMs(this.clock),
+      log.child({ component: 'outbox' }),
+    ); // its window is a duration
     const { accept, acceptReadings } = createSinks({ outbox, bus: this.bus, metrics: this.metrics });
     const gate = new EventGate({
       config: () => this.current,
@@ -321,8 +362,34 @@ export class Gateway implements GatewayFacade {
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
     });
-    const overload = createOverloadGuard({ outbox, devices, dropReporter, uplink: () => parts.uplink, metrics: this.metrics, clock: this.clock, log: log.child({ component: 'overload' }), raise: (e) => this.raise(e) });
-    const core: CoreParts = { database: opened.db, outbox, store, counters, modes, events, normalizer, dispatcher, devices, drivers, dropReporter, gate, ids, accept, acceptReadings, overload };
+    const overload = createOverloadGuard({
+      outbox,
+      devices,
+      dropReporter,
+      uplink: () => parts.uplink,
+      metrics: this.metrics,
+      clock: this.clock,
+      log: log.child({ component: 'overload' }),
+      raise: (e) => this.raise(e),
+    });
+    const core: CoreParts = {
+      database: opened.db,
+      outbox,
+      store,
+      counters,
+      modes,
+      events,
+      normalizer,
+      dispatcher,
+      devices,
+      drivers,
+      dropReporter,
+      gate,
+      ids,
+      accept,
+      acceptReadings,
+      overload,
+    };
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts: GatewayParts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
     // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox (composition/data-flow.ts).
@@ -334,14 +401,28 @@ export class Gateway implements GatewayFacade {
       snapshot: async (device, channel) => {
         const picture = await devices.snapshot(device, channel);
         // A requested picture is never suppressed: it bypasses the gate.
-        const event = events.create({ type: 'vendor.snapshot', state: 'pulse', severity: 'info', source: { device, channel }, message: `snapshot of ${device}${channel === undefined ? '' : ` channel ${channel}`} on request`, snapshot: { contentType: 'image/jpeg', bytes: picture.length } });
+        const event = events.create({
+          type: 'vendor.snapshot',
+          state: 'pulse',
+          severity: 'info',
+          source: { device, channel },
+          message: `snapshot of ${device}${channel === undefined ? '' : ` channel ${channel}`} on request`,
+          snapshot: { contentType: 'image/jpeg', bytes: picture.length },
+        });
         accept(event, picture);
         return { eventId: event.id };
       },
     });
     if (opened.movedAside) {
       const { path, reason } = opened.movedAside;
-      const event = events.create({ type: 'gateway.data_dropped', state: 'pulse', severity: 'critical', source: {}, message: `outbox database was corrupt and was replaced; the old file is ${path}`, data: { lane: 'all', reason: 'outbox_corrupt', movedTo: path, detail: reason } });
+      const event = events.create({
+        type: 'gateway.data_dropped',
+        state: 'pulse',
+        severity: 'critical',
+        source: {},
+        message: `outbox database was corrupt and was replaced; the old file is ${path}`,
+        data: { lane: 'all', reason: 'outbox_corrupt', movedTo: path, detail: reason },
+      });
       accept(event);
     }
     return parts;
@@ -350,7 +431,15 @@ export class Gateway implements GatewayFacade {
   private makeUplink(core: CoreParts): Uplink | SparkplugUplink {
     const config = this.current;
     const password = config.platform.password ? readSecret(config.platform.password, this.o.baseDir, this.o.env) : undefined;
-    return createUplink(core, { config: () => this.current, password, startedAt: this.startedAt, bus: this.bus, metrics: this.metrics, clock: this.clock, log: this.o.log });
+    return createUplink(core, {
+      config: () => this.current,
+      password,
+      startedAt: this.startedAt,
+      bus: this.bus,
+      metrics: this.metrics,
+      clock: this.clock,
+      log: this.o.log,
+    });
   }
 
   private makeRules(core: CoreParts): SiteRules {

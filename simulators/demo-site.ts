@@ -52,7 +52,13 @@ export async function startDemoSite(options: { host?: string; portOffset?: numbe
   // Real video for the live view: one RTSP server the cameras' stream URIs point at.
   let video: RtspVideo | undefined;
   try {
-    video = await startRtspVideo({ host: options.host ?? '127.0.0.1', port: options.rtspPort ?? 0, username: 'gridgate', password: process.env[DEMO_CAMERA_PASSWORD_ENV]!, paths: ['/ch1/main', '/ch1/sub'] });
+    video = await startRtspVideo({
+      host: options.host ?? '127.0.0.1',
+      port: options.rtspPort ?? 0,
+      username: 'gridgate',
+      password: process.env[DEMO_CAMERA_PASSWORD_ENV]!,
+      paths: ['/ch1/main', '/ch1/sub'],
+    });
   } catch (err) {
     (options.say ?? ((line: string) => process.stderr.write(`${line}\n`)))(`gridgate demo: cameras without video: ${(err as Error).message}`);
   }

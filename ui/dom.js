@@ -73,7 +73,14 @@ export function problemList(problems) {
     'ul',
     { class: 'problems' },
     (problems || []).map((p) =>
-      h('li', {}, h('code', {}, p.field || p.path), ': ', problemText(p.message), p.example !== undefined ? h('span', { class: 'muted' }, ` ${t('problem.example', { example: JSON.stringify(p.example) })}`) : null),
+      h(
+        'li',
+        {},
+        h('code', {}, p.field || p.path),
+        ': ',
+        problemText(p.message),
+        p.example !== undefined ? h('span', { class: 'muted' }, ` ${t('problem.example', { example: JSON.stringify(p.example) })}`) : null,
+      ),
     ),
   );
 }

@@ -86,7 +86,12 @@ function fmt(kind, options) {
 
 const toDate = (v) => (v instanceof Date ? v : new Date(typeof v === 'number' ? v : Date.parse(v)));
 /** Date and time in the site's time zone, the user's order of fields ("2026/11/29 20:41:07"). */
-export const dateTime = (v) => (v ? fmt('dt', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(toDate(v)) : '—');
+export const dateTime = (v) =>
+  v
+    ? fmt('dt', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(
+        toDate(v),
+      )
+    : '—';
 export const timeOnly = (v) => (v ? fmt('t', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(toDate(v)) : '—');
 export const hourMinute = (v) => fmt('hm', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(toDate(v));
 /** A count of people or things: grouped (50,000). */
@@ -94,6 +99,8 @@ export const count = (n) => (typeof n === 'number' ? fmt('n-count', { maximumFra
 /** A reading: at most 6 significant digits, no grouping (a technician copies it). */
 export const reading = (n) => {
   if (typeof n !== 'number') return n === null || n === undefined ? '—' : String(n);
-  return Number.isInteger(n) ? fmt('n-int', { useGrouping: false, maximumFractionDigits: 0 }).format(n) : fmt('n-read', { useGrouping: false, maximumSignificantDigits: 6 }).format(n);
+  return Number.isInteger(n)
+    ? fmt('n-int', { useGrouping: false, maximumFractionDigits: 0 }).format(n)
+    : fmt('n-read', { useGrouping: false, maximumSignificantDigits: 6 }).format(n);
 };
 export const siteTimeZone = () => timeZone;

@@ -41,7 +41,11 @@ export function schemaForm(schema, value = {}, options = {}) {
   if (key) {
     const names = alts.map((v) => v.properties[key].const);
     const prefix = options.prefix ? `${options.prefix}.` : '';
-    const select = h('select', { name: key, dataset: { path: prefix + key } }, names.map((n) => h('option', { value: n }, n)));
+    const select = h(
+      'select',
+      { name: key, dataset: { path: prefix + key } },
+      names.map((n) => h('option', { value: n }, n)),
+    );
     select.value = names.includes(value[key]) ? value[key] : options.initial && names.includes(options.initial) ? options.initial : names[0];
     const body = h('div');
     const draw = () => {
@@ -79,7 +83,10 @@ function objectFields(schema, value, prefix, { skip, fold }) {
     }
     const { el, read } = control(name, s, value?.[name], path, required.has(name));
     // Required settings and the common ones first; the rest under "More settings".
-    (!fold || required.has(name) || ['name', 'zone', 'profile', 'enabled', 'username', 'password', 'points', 'intervalMs', 'unitId'].includes(name) ? main : more).append(el);
+    (!fold || required.has(name) || ['name', 'zone', 'profile', 'enabled', 'username', 'password', 'points', 'intervalMs', 'unitId'].includes(name)
+      ? main
+      : more
+    ).append(el);
     readers.push(() => [name, read()]);
   }
   const el = h('div', {}, main, more.childElementCount ? h('details', { class: 'more' }, h('summary', {}, t('form.more')), more) : null);
@@ -97,13 +104,26 @@ function objectFields(schema, value, prefix, { skip, fold }) {
 }
 
 function field(labelContent, input, required, help) {
-  return h('label', { class: 'field' }, h('span', { class: 'label' }, labelContent, required ? h('b', { class: 'req', title: t('form.required') }, ' *') : null), input, help ? h('small', { class: 'help' }, help) : null, h('small', { class: 'field-error', dataset: { errorFor: input.dataset.path } }));
+  return h(
+    'label',
+    { class: 'field' },
+    h('span', { class: 'label' }, labelContent, required ? h('b', { class: 'req', title: t('form.required') }, ' *') : null),
+    input,
+    help ? h('small', { class: 'help' }, help) : null,
+    h('small', { class: 'field-error', dataset: { errorFor: input.dataset.path } }),
+  );
 }
 
 function control(name, s, value, path, required) {
   const help = helpText(name, s);
   if (isSecretRef(s)) {
-    const input = h('input', { type: 'password', name, autocomplete: 'new-password', dataset: { path }, placeholder: value ? t('form.secretStored') : t('form.password') });
+    const input = h('input', {
+      type: 'password',
+      name,
+      autocomplete: 'new-password',
+      dataset: { path },
+      placeholder: value ? t('form.secretStored') : t('form.password'),
+    });
     return { el: field(label(name), input, required && !value, t('form.secretHelp')), read: () => (input.value ? { $secret: input.value } : undefined) };
   }
   const alts = variants(s);
@@ -129,7 +149,11 @@ function control(name, s, value, path, required) {
   if (type === 'array' && s.items?.properties?.name) return pointsTable(name, s, value, path, required, help);
   if (type === 'array' || type === 'object') {
     const sample = type === 'array' ? [exampleItem(s.items)] : example(s);
-    const input = h('textarea', { name, rows: 4, spellcheck: 'false', dataset: { path }, placeholder: JSON.stringify(sample ?? {}, null, 1) }, value === undefined ? '' : JSON.stringify(value, null, 2));
+    const input = h(
+      'textarea',
+      { name, rows: 4, spellcheck: 'false', dataset: { path }, placeholder: JSON.stringify(sample ?? {}, null, 1) },
+      value === undefined ? '' : JSON.stringify(value, null, 2),
+    );
     return {
       el: field(label(name), input, required, `${help ? `${help}; ` : ''}${t('form.json')}`),
       read: () => {
@@ -144,14 +168,22 @@ function control(name, s, value, path, required) {
   }
   if (type === 'enum') {
     const values = s.enum || alts.map((v) => v.const);
-    const select = h('select', { name, dataset: { path } }, required ? null : h('option', { value: '' }, s.default !== undefined ? t('form.defaultOption', { value: tx('enum', s.default) }) : '—'), values.map((v) => h('option', { value: String(v) }, name === 'kind' ? tx('kind', v) : tx('enum', v))));
+    const select = h(
+      'select',
+      { name, dataset: { path } },
+      required ? null : h('option', { value: '' }, s.default !== undefined ? t('form.defaultOption', { value: tx('enum', s.default) }) : '—'),
+      values.map((v) => h('option', { value: String(v) }, name === 'kind' ? tx('kind', v) : tx('enum', v))),
+    );
     select.value = value === undefined ? (required ? String(values[0]) : '') : String(value);
     return { el: field(label(name), select, required, help), read: () => (select.value === '' ? undefined : values.find((v) => String(v) === select.value)) };
   }
   if (type === 'boolean') {
     const box = h('input', { type: 'checkbox', name, dataset: { path } });
     box.checked = value === undefined ? s.default === true : Boolean(value);
-    return { el: h('label', { class: 'field check' }, box, h('span', {}, label(name)), help ? h('small', { class: 'help' }, help) : null), read: () => box.checked };
+    return {
+      el: h('label', { class: 'field check' }, box, h('span', {}, label(name)), help ? h('small', { class: 'help' }, help) : null),
+      read: () => box.checked,
+    };
   }
   const numeric = type === 'integer' || type === 'number';
   const ex = example(s);
@@ -171,7 +203,14 @@ function control(name, s, value, path, required) {
   if (value !== undefined && value !== null) input.value = typeof value === 'object' ? JSON.stringify(value) : String(value);
   const limits = numeric && (s.minimum !== undefined || s.maximum !== undefined) ? `${s.minimum ?? ''}..${s.maximum ?? ''}` : '';
   return {
-    el: field(label(name), input, required, [help, limits && !help?.includes(limits) ? limits : '', s.default !== undefined ? t('form.default', { value: s.default }) : ''].filter(Boolean).join(' · ')),
+    el: field(
+      label(name),
+      input,
+      required,
+      [help, limits && !help?.includes(limits) ? limits : '', s.default !== undefined ? t('form.default', { value: s.default }) : '']
+        .filter(Boolean)
+        .join(' · '),
+    ),
     read: () => {
       const raw = input.value.trim();
       if (raw === '') return undefined;
@@ -219,11 +258,23 @@ function pointsTable(name, s, value, path, required, help) {
       let input;
       if (type === 'enum') {
         const values = ps.enum || variants(ps).map((v) => v.const);
-        input = h('select', { name: k, 'aria-label': k }, h('option', { value: '' }, '—'), values.map((v) => h('option', { value: String(v) }, tx('enum', v))));
+        input = h(
+          'select',
+          { name: k, 'aria-label': k },
+          h('option', { value: '' }, '—'),
+          values.map((v) => h('option', { value: String(v) }, tx('enum', v))),
+        );
         input.value = item[k] === undefined ? '' : String(item[k]);
       } else {
         const numeric = type === 'integer' || type === 'number';
-        input = h('input', { name: k, 'aria-label': k, size: numeric ? 6 : 10, inputmode: numeric ? 'decimal' : undefined, autocomplete: 'off', autocapitalize: 'off' });
+        input = h('input', {
+          name: k,
+          'aria-label': k,
+          size: numeric ? 6 : 10,
+          inputmode: numeric ? 'decimal' : undefined,
+          autocomplete: 'off',
+          autocapitalize: 'off',
+        });
         input.value = item[k] === undefined ? '' : String(item[k]);
       }
       return { k, ps, input };
@@ -231,7 +282,12 @@ function pointsTable(name, s, value, path, required, help) {
     const rest = Object.fromEntries(Object.entries(item).filter(([k]) => !cols.includes(k)));
     const more = h('input', { class: 'more-json', name: 'more', 'aria-label': t('form.pointMore'), placeholder: '{ }', autocomplete: 'off' });
     more.value = Object.keys(rest).length ? JSON.stringify(rest) : '';
-    const tr = h('tr', { class: 'point-row' }, cells.map((c) => h('td', { 'data-label': tx('field', c.k, c.k) }, c.input)), h('td', { 'data-label': t('form.pointMore') }, more));
+    const tr = h(
+      'tr',
+      { class: 'point-row' },
+      cells.map((c) => h('td', { 'data-label': tx('field', c.k, c.k) }, c.input)),
+      h('td', { 'data-label': t('form.pointMore') }, more),
+    );
     tr.append(h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => tr.remove() }, t('form.removePoint'))));
     tr.read = (i) => {
       const o = {};
@@ -255,7 +311,26 @@ function pointsTable(name, s, value, path, required, help) {
   const table = h(
     'div',
     { dataset: { path } },
-    h('div', { class: 'table-wrap points-table' }, h('table', { class: 'compact' }, h('thead', {}, h('tr', {}, cols.map((k) => h('th', {}, label(k))), h('th', {}, t('form.pointMore')), h('th', {}))), body)),
+    h(
+      'div',
+      { class: 'table-wrap points-table' },
+      h(
+        'table',
+        { class: 'compact' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            cols.map((k) => h('th', {}, label(k))),
+            h('th', {}, t('form.pointMore')),
+            h('th', {}),
+          ),
+        ),
+        body,
+      ),
+    ),
     h('button', { type: 'button', class: 'add-point', onclick: () => addRow() }, t('form.addPoint')),
   );
   return {

@@ -56,14 +56,19 @@ export class DeviceLink {
     writeRegisters: (address, values) => {
       // Modbus app. protocol 6.12: 1..123 registers per write.
       if (values.length < 1 || values.length > 123) {
-        throw new ModbusError('E_MODBUS_BAD_REQUEST', `cannot write ${values.length} registers in one request (1..123) at ${this.describe('holding-register', address, values.length)}`);
+        throw new ModbusError(
+          'E_MODBUS_BAD_REQUEST',
+          `cannot write ${values.length} registers in one request (1..123) at ${this.describe('holding-register', address, values.length)}`,
+        );
       }
       return this.timed('holding-register', address, values.length, 0, () => this.link.writeRegisters(this.unit, address, values, this.timeoutMs));
     },
   };
 
   private readOnce(table: Table, start: number, count: number): Promise<boolean[] | number[]> {
-    return isBitTable(table) ? this.link.readBits(this.unit, table, start, count, this.timeoutMs) : this.link.readRegisters(this.unit, table, start, count, this.timeoutMs);
+    return isBitTable(table)
+      ? this.link.readBits(this.unit, table, start, count, this.timeoutMs)
+      : this.link.readRegisters(this.unit, table, start, count, this.timeoutMs);
   }
 
   private async withRetries<T>(table: Table, start: number, count: number, points: number, urgent: boolean, op: () => Promise<T>): Promise<T> {

@@ -60,7 +60,10 @@ export class DevicePoller {
       g.intervalMs = groupInterval(g, this.device, mode);
       this.schedule(g, now + Math.floor(stagger * g.intervalMs));
     }
-    this.log.debug({ groups: this.groups.map((g) => ({ name: g.name, intervalMs: g.intervalMs, blocks: g.plan.length, points: g.points.length })) }, 'polling planned');
+    this.log.debug(
+      { groups: this.groups.map((g) => ({ name: g.name, intervalMs: g.intervalMs, blocks: g.plan.length, points: g.points.length })) },
+      'polling planned',
+    );
   }
 
   stop(): void {
@@ -102,7 +105,8 @@ export class DevicePoller {
   async write(pointName: string, raw: RawValue): Promise<void> {
     const p = this.point(pointName);
     const value = checkWriteValue(this.device.id, p, raw);
-    if (this.breaker.isOpen) throw new ModbusError('E_MODBUS_DEVICE_OFFLINE', `${this.device.id} is offline (${this.lastError ?? 'no answer'}); not writing ${p.name}`);
+    if (this.breaker.isOpen)
+      throw new ModbusError('E_MODBUS_DEVICE_OFFLINE', `${this.device.id} is offline (${this.lastError ?? 'no answer'}); not writing ${p.name}`);
     await this.link.exclusive(async (bus) => {
       let words: number[] | undefined;
       if (p.table === 'coil') {
@@ -193,7 +197,8 @@ export class DevicePoller {
       }
       const refused = await this.readBlock(entry.merged, ts, samples, outcome, true);
       if (!refused) {
-        if (entry.parts) this.log.info({ block: this.link.describe(entry.merged.table, entry.merged.start, entry.merged.count) }, 'holes closed: block read whole again');
+        if (entry.parts)
+          this.log.info({ block: this.link.describe(entry.merged.table, entry.merged.start, entry.merged.count) }, 'holes closed: block read whole again');
         entry.parts = undefined;
         return;
       }
@@ -285,7 +290,11 @@ export class DevicePoller {
     if (learned.refused.length === 0 && learned.read.length === 0) this.decoder.fail(block, refused.message, ts, out);
     entry.parts = learned.parts;
     this.log.info(
-      { block: refused.message, reads: learned.parts.map((b) => this.link.describe(b.table, b.start, b.count)), refusedPoints: learned.refused.flatMap((r) => r.block.points.map((p) => p.name)) },
+      {
+        block: refused.message,
+        reads: learned.parts.map((b) => this.link.describe(b.table, b.start, b.count)),
+        refusedPoints: learned.refused.flatMap((r) => r.block.points.map((p) => p.name)),
+      },
       'holes learned: block split around them',
     );
   }

@@ -35,7 +35,13 @@ export async function learnHoles(block: Block, probe: (b: Block) => Promise<Prob
   // The whole block was refused already: start with its halves.
   if (block.points.length === 1) return { parts: [block], read, refused: [] };
   for (const half of halves(block)) await visit(half);
-  const parts = [...mergeValid(read.map((r) => r.block), limits), ...refused.map((r) => r.block)].sort((a, b) => a.start - b.start);
+  const parts = [
+    ...mergeValid(
+      read.map((r) => r.block),
+      limits,
+    ),
+    ...refused.map((r) => r.block),
+  ].sort((a, b) => a.start - b.start);
   return { parts, read, refused };
 }
 

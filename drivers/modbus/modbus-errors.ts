@@ -20,7 +20,13 @@ export class ModbusError extends DriverError<ModbusErrorCode> {
  */
 export function normaliseError(err: unknown, where: string, timeoutMs: number): ModbusError {
   if (err instanceof ModbusError) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { name?: unknown; message?: unknown; modbusCode?: unknown; code?: unknown; errno?: unknown };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: unknown;
+    message?: unknown;
+    modbusCode?: unknown;
+    code?: unknown;
+    errno?: unknown;
+  };
   if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT') {
     return new ModbusError('E_MODBUS_TIMEOUT', `no answer in ${timeoutMs} ms from ${where}`, { cause: err, where });
   }

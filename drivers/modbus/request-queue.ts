@@ -21,7 +21,8 @@ export class RequestQueue {
   /** Runs `fn` when a slot is free; `urgent` puts it at the head of the line (writes). */
   run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
     if (this.closed) return Promise.reject(new ModbusError('E_MODBUS_STOPPED', 'the bus was closed'));
-    if (this.waiting.length >= this.capacity) return Promise.reject(new ModbusError('E_MODBUS_BAD_REQUEST', `bus queue full (${this.capacity} requests waiting)`));
+    if (this.waiting.length >= this.capacity)
+      return Promise.reject(new ModbusError('E_MODBUS_BAD_REQUEST', `bus queue full (${this.capacity} requests waiting)`));
     return new Promise<T>((resolve, reject) => {
       const job: Job = { run: () => fn().then(resolve, reject), reject };
       if (urgent) this.waiting.unshift(job);

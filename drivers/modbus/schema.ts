@@ -12,7 +12,10 @@ const intervalByModeSchema = z
 
 /** When and with whom a point is polled. Points of one group are read together, in one cycle. */
 export const pollSchema = z.strictObject({
-  group: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes').default('default'),
+  group: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes')
+    .default('default'),
   intervalMs: millisSchema(50, 86_400_000, 1000).optional(),
   modes: intervalByModeSchema.optional(),
 });
@@ -46,7 +49,8 @@ export const modbusPointSchema = z
       return;
     }
     const bits = isBitTable(resolved.table);
-    if (bits && p.type !== 'bool') ctx.addIssue({ code: 'custom', path: ['type'], message: `the ${resolved.table} table holds single bits: type must be bool` });
+    if (bits && p.type !== 'bool')
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `the ${resolved.table} table holds single bits: type must be bool` });
     if (p.type === 'string' && p.length === undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'a string needs length (registers)' });
     if (p.type !== 'string' && p.length !== undefined) ctx.addIssue({ code: 'custom', path: ['length'], message: 'length applies to type string only' });
     if (p.type === 'bit' && p.bit === undefined) ctx.addIssue({ code: 'custom', path: ['bit'], message: 'type bit needs bit (0..15)' });
@@ -54,16 +58,25 @@ export const modbusPointSchema = z
     if (!bits && resolved.address + registerCount(p) > 65_536) {
       ctx.addIssue({ code: 'custom', path: ['address'], message: 'the value runs past register 65535' });
     }
-    if (p.counter && !integerRange(p.type)) ctx.addIssue({ code: 'custom', path: ['counter'], message: 'a counter must be an integer type (uint16, uint32, int16, int32)' });
+    if (p.counter && !integerRange(p.type))
+      ctx.addIssue({ code: 'custom', path: ['counter'], message: 'a counter must be an integer type (uint16, uint32, int16, int32)' });
     if (p.writable && (resolved.table === 'discrete-input' || resolved.table === 'input-register')) {
-      ctx.addIssue({ code: 'custom', path: ['writable'], message: `the ${resolved.table} table is read-only in Modbus: only coils and holding registers can be written` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['writable'],
+        message: `the ${resolved.table} table is read-only in Modbus: only coils and holding registers can be written`,
+      });
     }
   });
 export type ModbusPoint = z.infer<typeof modbusPointSchema>;
 
 export const modbusPointList = pointListSchema(modbusPointSchema);
 
-const hostSchema = z.string().min(1).max(253).meta({ examples: ['10.0.0.7'] });
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .meta({ examples: ['10.0.0.7'] });
 const portSchema = z.number().int().min(1).max(65_535);
 
 /** How the gateway reaches the device. Devices with the same connection share it (several unit ids). */
@@ -80,7 +93,10 @@ export const modbusConnectionSchema = z.discriminatedUnion('transport', [
   }),
   z.strictObject({
     transport: z.literal('rtu'),
-    path: z.string().min(1).meta({ examples: ['/dev/ttyUSB0'] }),
+    path: z
+      .string()
+      .min(1)
+      .meta({ examples: ['/dev/ttyUSB0'] }),
     baudRate: z.number().int().min(300).max(921_600).default(9600),
     parity: z.enum(['none', 'even', 'odd']).default('none'),
     dataBits: z.union([z.literal(7), z.literal(8)]).default(8),

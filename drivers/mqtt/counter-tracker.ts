@@ -1,4 +1,11 @@
-import { type CountLimits, type CountResult, type CounterState, type CountTime, DEFAULT_COUNT_LIMITS, PlausibleCounter } from '../../gateway/core/plausible-counter.js';
+import {
+  type CountLimits,
+  type CountResult,
+  type CounterState,
+  type CountTime,
+  DEFAULT_COUNT_LIMITS,
+  PlausibleCounter,
+} from '../../gateway/core/plausible-counter.js';
 
 /** Why a counter reading was not applied. */
 export type CounterSkip = 'duplicate' | 'out-of-order';

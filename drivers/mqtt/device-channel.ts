@@ -186,7 +186,16 @@ export class DeviceChannel {
    * One point of a message. `deviceTs` only when the device time is trusted; `untrusted` says why
    * the device time was not (the sample then has the receive time and quality uncertain).
    */
-  private point(p: MappedPoint, doc: object, topic: string, ts: number, deviceTs: number | undefined, untrusted: string | undefined, mono: number, out: RawSample[]): void {
+  private point(
+    p: MappedPoint,
+    doc: object,
+    topic: string,
+    ts: number,
+    deviceTs: number | undefined,
+    untrusted: string | undefined,
+    mono: number,
+    out: RawSample[],
+  ): void {
     const found = evaluate(p.path!, doc);
     if (!found.found) {
       if (p.optional) return;
@@ -219,7 +228,10 @@ export class DeviceChannel {
     }
     if (step === 'out-of-order') {
       this.count('outOfOrder');
-      this.warnings.warn({ kind: 'outOfOrder', topic, point: p.name, code: 'E_MQTT_PAYLOAD', problem: `payload on ${topic}: ${p.name} is older than the last one taken` }, 'message rejected');
+      this.warnings.warn(
+        { kind: 'outOfOrder', topic, point: p.name, code: 'E_MQTT_PAYLOAD', problem: `payload on ${topic}: ${p.name} is older than the last one taken` },
+        'message rejected',
+      );
       return;
     }
     this.ctx.counters?.set(this.id, p.name, tracker.state);
@@ -238,14 +250,23 @@ export class DeviceChannel {
         point: p.name,
         topic,
         message: `${this.id} ${p.name}: ${step.reason}`.slice(0, 1000),
-        data: { raw: step.raw, last: step.last, change: step.change, allowed: step.allowed, elapsedMs: Math.round(step.elapsedMs), total: step.total, payload: preview(JSON.stringify(doc)) },
+        data: {
+          raw: step.raw,
+          last: step.last,
+          change: step.change,
+          allowed: step.allowed,
+          elapsedMs: Math.round(step.elapsedMs),
+          total: step.total,
+          payload: preview(JSON.stringify(doc)),
+        },
       });
       return;
     }
     if (step.event === 'wrap') this.stats.counterWraps++;
     if (step.event === 'reset' || step.event === 'rebased') this.stats.counterResets++;
     if (step.event) {
-      const note = step.event === 'wrap' ? 'counter wrapped' : step.event === 'reset' ? 'counter reset by the device' : 'counter re-based on a confirmed new level';
+      const note =
+        step.event === 'wrap' ? 'counter wrapped' : step.event === 'reset' ? 'counter reset by the device' : 'counter re-based on a confirmed new level';
       this.warnings.info({ kind: `counter-${step.event}`, point: p.name, raw: count, total: step.total, event: step.event }, note);
     }
     out.push({ device: this.id, point: p.name, ts, raw: step.total, ...flag });
@@ -282,7 +303,10 @@ export class DeviceChannel {
     const ms = parseDeviceTime(found.value, p.timeFormat);
     if (typeof ms !== 'number') {
       this.count('badTime');
-      this.warnings.warn({ kind: 'badTime', topic, code: 'E_MQTT_PAYLOAD', problem: `payload on ${topic}: ${p.time!.text}: ${ms}; the receive time is used` }, 'device time rejected');
+      this.warnings.warn(
+        { kind: 'badTime', topic, code: 'E_MQTT_PAYLOAD', problem: `payload on ${topic}: ${p.time!.text}: ${ms}; the receive time is used` },
+        'device time rejected',
+      );
       return { ts: undefined };
     }
     const { maxFutureMs, maxAgeMs } = this.config.deviceTime;

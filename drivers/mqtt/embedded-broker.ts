@@ -99,7 +99,10 @@ export class EmbeddedBroker {
         () => done(null),
         (err: unknown) => {
           // Not stored: no PUBACK; the connection is closed and the sensor sends it again after reconnecting.
-          this.refusals.warn({ kind: 'not-stored', device: account.sensor.channel.id, problem: `message on ${packet.topic} not acknowledged: ${(err as Error).message}` }, 'message not stored');
+          this.refusals.warn(
+            { kind: 'not-stored', device: account.sensor.channel.id, problem: `message on ${packet.topic} not acknowledged: ${(err as Error).message}` },
+            'message not stored',
+          );
           done(err as Error);
         },
       );
@@ -178,7 +181,10 @@ export class EmbeddedBroker {
   addSensor(sensor: SensorAccount): void {
     const other = this.accounts.get(sensor.username);
     if (other && other.sensor.channel.id !== sensor.channel.id) {
-      throw mqttError('E_MQTT_CONFIG', `${sensor.channel.id}: username "${sensor.username}" is already used by device ${other.sensor.channel.id} on ${this.host}:${this.port}`);
+      throw mqttError(
+        'E_MQTT_CONFIG',
+        `${sensor.channel.id}: username "${sensor.username}" is already used by device ${other.sensor.channel.id} on ${this.host}:${this.port}`,
+      );
     }
     this.accounts.set(sensor.username, { sensor, digest: digest(sensor.password), clients: other?.clients ?? new Set() });
     this.updateCap();
@@ -213,7 +219,10 @@ export class EmbeddedBroker {
   admitTrial(sensor: SensorAccount): () => void {
     const other = this.accounts.get(sensor.username);
     if (other && other.sensor.channel.id !== sensor.channel.id) {
-      throw mqttError('E_MQTT_CONFIG', `${sensor.channel.id}: username "${sensor.username}" is already used by device ${other.sensor.channel.id} on ${this.host}:${this.port}`);
+      throw mqttError(
+        'E_MQTT_CONFIG',
+        `${sensor.channel.id}: username "${sensor.username}" is already used by device ${other.sensor.channel.id} on ${this.host}:${this.port}`,
+      );
     }
     const account: Account | undefined = other ? undefined : { sensor, digest: digest(sensor.password), clients: new Set() };
     if (account) this.accounts.set(sensor.username, account);
@@ -258,7 +267,12 @@ export class EmbeddedBroker {
     }
   }
 
-  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
     if (!username) {
       this.counts.anonymousRefused++;
       this.onRefused('auth');
@@ -274,7 +288,10 @@ export class EmbeddedBroker {
       else {
         this.counts.unknownUserRefused++;
         this.onRefused('auth');
-        this.refusals.warn({ kind: 'unknownUser', clientId: client.id, username, code: 'E_MQTT_AUTH', problem: `unknown username "${username}"` }, 'sensor refused');
+        this.refusals.warn(
+          { kind: 'unknownUser', clientId: client.id, username, code: 'E_MQTT_AUTH', problem: `unknown username "${username}"` },
+          'sensor refused',
+        );
       }
       done(Object.assign(mqttError('E_MQTT_AUTH', 'bad username or password'), { returnCode: 4 as const }), false);
       return;

@@ -67,7 +67,11 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
       await this.removeDevice(id);
     }
     for (const client of this.clients.values()) await client.stop();
-    for (const broker of this.brokers.values()) await broker.then((b) => b.stop(), () => undefined);
+    for (const broker of this.brokers.values())
+      await broker.then(
+        (b) => b.stop(),
+        () => undefined,
+      );
     this.clients.clear();
     this.brokers.clear();
     this.devices.clear();
@@ -89,7 +93,10 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
       const key = `embedded:${c.host}:${c.port}`;
       const broker = await this.broker(key, c.host, c.port, c.tls);
       if (broker.tls?.cert !== c.tls?.cert || broker.tls?.key !== c.tls?.key) {
-        throw mqttError('E_MQTT_CONFIG', `${device.id}: the embedded broker on ${c.host}:${c.port} is already running with other tls settings; give all its devices the same connection`);
+        throw mqttError(
+          'E_MQTT_CONFIG',
+          `${device.id}: the embedded broker on ${c.host}:${c.port} is already running with other tls settings; give all its devices the same connection`,
+        );
       }
       const topicId = device.topicId ?? device.id;
       broker.addSensor({
@@ -100,7 +107,11 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
         subscribe: device.acl.subscribe.map((p) => expandPattern(p, topicId)),
       });
       this.devices.set(device.id, { channel, key });
-      ctx.status(device.id, { status: 'offline', error: 'waiting for the first message', meta: { mqtt: { mode: 'embedded', broker: `${c.tls ? 'mqtts' : 'mqtt'}://${c.host}:${broker.listeningPort}`, topics: mapper.filters } } });
+      ctx.status(device.id, {
+        status: 'offline',
+        error: 'waiting for the first message',
+        meta: { mqtt: { mode: 'embedded', broker: `${c.tls ? 'mqtts' : 'mqtt'}://${c.host}:${broker.listeningPort}`, topics: mapper.filters } },
+      });
       return;
     }
     const key = `client:${c.url}:${c.username ?? ''}:${c.clientId ?? ''}`;
@@ -112,7 +123,11 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     }
     client.addDevice(channel);
     this.devices.set(device.id, { channel, key });
-    ctx.status(device.id, { status: 'offline', error: 'waiting for the first message', meta: { mqtt: { mode: 'client', broker: c.url, topics: mapper.filters } } });
+    ctx.status(device.id, {
+      status: 'offline',
+      error: 'waiting for the first message',
+      meta: { mqtt: { mode: 'client', broker: c.url, topics: mapper.filters } },
+    });
   }
 
   async updateDevice(device: MqttDeviceConfig): Promise<void> {
@@ -180,7 +195,15 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     const secret = (ref: SecretRef) => (test.readSecret ? test.readSecret(ref) : this.secret(ref));
     const mapper = new PayloadMapper(device);
     const log = this.log.child({ device: device.id, test: true });
-    const trialCtx: DriverContext = { log, clock: ctx.clock, samples: (b) => test.samples(b), event: () => {}, status: (_id, u) => test.status(u), mode: ctx.mode, onModeChange: () => () => {} };
+    const trialCtx: DriverContext = {
+      log,
+      clock: ctx.clock,
+      samples: (b) => test.samples(b),
+      event: () => {},
+      status: (_id, u) => test.status(u),
+      mode: ctx.mode,
+      onModeChange: () => () => {},
+    };
     const channel = new DeviceChannel(device, mapper, trialCtx, log, this.monotonic);
     const read = async (point: string): Promise<RawSample> => {
       if (!mapper.has(point)) throw mqttError('E_MQTT_UNKNOWN_POINT', `${device.id} has no point "${point}"`);
@@ -197,12 +220,22 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
       const topicId = device.topicId ?? device.id;
       let undo: () => void;
       try {
-        undo = broker.admitTrial({ channel, username: device.auth.username ?? device.id, password, publish: device.acl.publish.map((p) => expandPattern(p, topicId)), subscribe: device.acl.subscribe.map((p) => expandPattern(p, topicId)) });
+        undo = broker.admitTrial({
+          channel,
+          username: device.auth.username ?? device.id,
+          password,
+          publish: device.acl.publish.map((p) => expandPattern(p, topicId)),
+          subscribe: device.acl.subscribe.map((p) => expandPattern(p, topicId)),
+        });
       } catch (err) {
         await this.releaseBroker(key, broker);
         throw err;
       }
-      test.status({ status: 'offline', error: 'waiting for the first message', meta: { mqtt: { mode: 'embedded', broker: `${c.tls ? 'mqtts' : 'mqtt'}://${c.host}:${broker.listeningPort}`, topics: mapper.filters } } });
+      test.status({
+        status: 'offline',
+        error: 'waiting for the first message',
+        meta: { mqtt: { mode: 'embedded', broker: `${c.tls ? 'mqtts' : 'mqtt'}://${c.host}:${broker.listeningPort}`, topics: mapper.filters } },
+      });
       return {
         read,
         close: async () => {

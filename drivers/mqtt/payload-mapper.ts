@@ -49,7 +49,10 @@ export class PayloadMapper {
       if (p.deltaOf !== undefined) continue;
       const pattern = p.topic ?? device.topic;
       if (pattern === undefined) {
-        throw mqttError('E_MQTT_CONFIG', `${device.id}: point ${p.name} names no topic and the device has no default topic (set topic on the point or the device)`);
+        throw mqttError(
+          'E_MQTT_CONFIG',
+          `${device.id}: point ${p.name} names no topic and the device has no default topic (set topic on the point or the device)`,
+        );
       }
       mapped.set(p.name, {
         name: p.name,

@@ -19,7 +19,7 @@ const jsonPathSchema = z
     const compiled = compileJsonPath(v);
     if (typeof compiled === 'string') ctx.addIssue({ code: 'custom', message: `JSON path ${compiled}` });
   })
-  .meta({ examples: ['$.pm25', 'data[0].value', "$.counts[?name=fw].value"] });
+  .meta({ examples: ['$.pm25', 'data[0].value', '$.counts[?name=fw].value'] });
 
 export const TIME_FORMATS = ['auto', 'iso', 'epoch-s', 'epoch-ms'] as const;
 export const VALUE_TYPES = ['number', 'boolean', 'string'] as const;
@@ -43,7 +43,13 @@ export const mqttPointSchema = z
      * the running total of the intervals. Both skip duplicate and out-of-order messages.
      */
     counter: z.enum(COUNTER_KINDS).optional(),
-    wrapAt: z.number().int().min(2).max(Number.MAX_SAFE_INTEGER).optional().meta({ description: 'a cumulative counter wraps to 0 at this value (65536, 4294967296)' }),
+    wrapAt: z
+      .number()
+      .int()
+      .min(2)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .meta({ description: 'a cumulative counter wraps to 0 at this value (65536, 4294967296)' }),
     /**
      * The most people per second this counting line can count (a property of the counter and
      * where it hangs, so set in the profile): an increase beyond it is not counted but reported.
@@ -53,18 +59,27 @@ export const mqttPointSchema = z
     deltaOf: pointNameSchema.optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.deltaOf === undefined && p.path === undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: 'a point needs a JSON path (or deltaOf for a derived delta)' });
-    if (p.deltaOf !== undefined && p.path !== undefined) ctx.addIssue({ code: 'custom', path: ['deltaOf'], message: 'a deltaOf point is derived: it has no path of its own' });
-    if (p.deltaOf !== undefined && p.counter !== undefined) ctx.addIssue({ code: 'custom', path: ['counter'], message: 'a deltaOf point cannot itself be a counter' });
+    if (p.deltaOf === undefined && p.path === undefined)
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'a point needs a JSON path (or deltaOf for a derived delta)' });
+    if (p.deltaOf !== undefined && p.path !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['deltaOf'], message: 'a deltaOf point is derived: it has no path of its own' });
+    if (p.deltaOf !== undefined && p.counter !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['counter'], message: 'a deltaOf point cannot itself be a counter' });
     if (p.counter !== undefined && p.type !== 'number') ctx.addIssue({ code: 'custom', path: ['type'], message: 'a counter is a number' });
-    if (p.maxRatePerSec !== undefined && p.counter === undefined) ctx.addIssue({ code: 'custom', path: ['maxRatePerSec'], message: 'maxRatePerSec applies to counters only' });
-    if (p.wrapAt !== undefined && p.counter !== 'cumulative') ctx.addIssue({ code: 'custom', path: ['wrapAt'], message: 'wrapAt applies to cumulative counters only' });
+    if (p.maxRatePerSec !== undefined && p.counter === undefined)
+      ctx.addIssue({ code: 'custom', path: ['maxRatePerSec'], message: 'maxRatePerSec applies to counters only' });
+    if (p.wrapAt !== undefined && p.counter !== 'cumulative')
+      ctx.addIssue({ code: 'custom', path: ['wrapAt'], message: 'wrapAt applies to cumulative counters only' });
   });
 export type MqttPoint = z.infer<typeof mqttPointSchema>;
 
 export const mqttPointList = pointListSchema(mqttPointSchema);
 
-const hostSchema = z.string().min(1).max(253).meta({ examples: ['127.0.0.1', '0.0.0.0'] });
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .meta({ examples: ['127.0.0.1', '0.0.0.0'] });
 
 /**
  * Where the device's messages come from. Devices with the same `embedded` host and port share
@@ -80,8 +95,14 @@ export const mqttConnectionSchema = z.discriminatedUnion('mode', [
     /** MQTT over TLS (usually port 8883): the broker's certificate and key, PEM files. */
     tls: z
       .strictObject({
-        cert: z.string().min(1).meta({ examples: ['/etc/gridgate/mqtt-broker.crt'] }),
-        key: z.string().min(1).meta({ examples: ['/etc/gridgate/mqtt-broker.key'] }),
+        cert: z
+          .string()
+          .min(1)
+          .meta({ examples: ['/etc/gridgate/mqtt-broker.crt'] }),
+        key: z
+          .string()
+          .min(1)
+          .meta({ examples: ['/etc/gridgate/mqtt-broker.key'] }),
       })
       .optional(),
   }),
@@ -142,7 +163,9 @@ export const mqttDeviceSchema = z
     deviceTime: z
       .strictObject({
         maxFutureMs: millisSchema(0, 86_400_000, 300_000).default(300_000).meta({ description: 'default 5 min' }),
-        maxAgeMs: millisSchema(60_000, 366 * 86_400_000, 7 * 86_400_000).default(7 * 86_400_000).meta({ description: 'default 7 days (sensors that buffer offline)' }),
+        maxAgeMs: millisSchema(60_000, 366 * 86_400_000, 7 * 86_400_000)
+          .default(7 * 86_400_000)
+          .meta({ description: 'default 7 days (sensors that buffer offline)' }),
       })
       .prefault({}),
     /** Byte-identical messages on a topic within this window are dropped as duplicates even without a device time. */
@@ -151,7 +174,11 @@ export const mqttDeviceSchema = z
   })
   .superRefine((d, ctx) => {
     if (d.connection.mode === 'embedded' && !d.auth) {
-      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'a sensor on the embedded broker needs auth: { username, password: { env | file } } (anonymous clients are refused)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: 'a sensor on the embedded broker needs auth: { username, password: { env | file } } (anonymous clients are refused)',
+      });
     }
   });
 export type MqttDeviceConfig = z.infer<typeof mqttDeviceSchema>;

@@ -120,12 +120,18 @@ export class SiteBrokerClient {
     if (filters.length === 0 || !this.client) return;
     this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
       if (err) {
-        this.log.warn({ url: this.connection.url, code: 'E_MQTT_CONNECTION', problem: `subscribing to ${filters.join(', ')} failed: ${err.message}` }, 'subscribe failed');
+        this.log.warn(
+          { url: this.connection.url, code: 'E_MQTT_CONNECTION', problem: `subscribing to ${filters.join(', ')} failed: ${err.message}` },
+          'subscribe failed',
+        );
         return;
       }
       const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
       if (refused.length > 0) {
-        this.log.warn({ url: this.connection.url, code: 'E_MQTT_ACL', problem: `the site broker refused the subscription to ${refused.join(', ')}` }, 'subscribe refused');
+        this.log.warn(
+          { url: this.connection.url, code: 'E_MQTT_ACL', problem: `the site broker refused the subscription to ${refused.join(', ')}` },
+          'subscribe refused',
+        );
       }
     });
   }

@@ -23,7 +23,12 @@ export function parseStrictJson(text: string): StrictParse {
   // visited to find which name it is.
   if (countMembers(doc) === countNamesInText(text)) return { ok: true, doc };
   const duplicate = findDuplicate(text);
-  if (duplicate) return { ok: false, kind: 'duplicateKey', problem: `member "${duplicate.name.slice(0, 40)}" appears twice in one object (at character ${duplicate.offset})` };
+  if (duplicate)
+    return {
+      ok: false,
+      kind: 'duplicateKey',
+      problem: `member "${duplicate.name.slice(0, 40)}" appears twice in one object (at character ${duplicate.offset})`,
+    };
   return { ok: true, doc };
 }
 

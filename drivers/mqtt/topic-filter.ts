@@ -35,7 +35,10 @@ export function checkTopicId(id: string): string | undefined {
 
 /** The filter a device subscribes to / is allowed to publish on. */
 export function expandPattern(pattern: string, topicId: string): string {
-  return pattern.split('/').map((l) => (l === DEVICE_PLACEHOLDER ? topicId : l)).join('/');
+  return pattern
+    .split('/')
+    .map((l) => (l === DEVICE_PLACEHOLDER ? topicId : l))
+    .join('/');
 }
 
 export function hasWildcard(filter: string): boolean {

@@ -1,6 +1,16 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../../gateway/core/errors.js';
-import type { DeviceTestContext, DeviceTrial, DiscoveredDevice, DiscoverOptions, Driver, DriverContext, DriverHealth, DriverMetric, DriverMetricFamily } from '../../gateway/devices/driver.js';
+import type {
+  DeviceTestContext,
+  DeviceTrial,
+  DiscoveredDevice,
+  DiscoverOptions,
+  Driver,
+  DriverContext,
+  DriverHealth,
+  DriverMetric,
+  DriverMetricFamily,
+} from '../../gateway/devices/driver.js';
 import { DeviceRunner, type DeviceStats } from './device/device-runner.js';
 import { type DiscoveryReport, discoverWithReport, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
 import { EventRegistry } from './events/event-registry.js';
@@ -12,7 +22,11 @@ import { readSecret } from '../../gateway/config/secrets.js';
 /** The ONVIF driver's metrics, in the order `health()` fills them. */
 const ONVIF_METRICS: readonly DriverMetricFamily[] = [
   { name: 'gridgate_onvif_resubscribes_total', help: 'ONVIF pull-point subscriptions re-created after one was lost', type: 'counter' },
-  { name: 'gridgate_onvif_subscriptions_lost_total', help: 'ONVIF subscriptions given up (dropped by the camera, expired during an outage, replaced)', type: 'counter' },
+  {
+    name: 'gridgate_onvif_subscriptions_lost_total',
+    help: 'ONVIF subscriptions given up (dropped by the camera, expired during an outage, replaced)',
+    type: 'counter',
+  },
   { name: 'gridgate_onvif_subscription_resumes_total', help: 'ONVIF pull-points taken up again after an outage (their queue collected)', type: 'counter' },
   { name: 'gridgate_onvif_open_subscriptions', help: 'ONVIF pull-point subscriptions gridgate holds on the device now (at most 1)', type: 'gauge' },
   { name: 'gridgate_onvif_clock_offset_seconds', help: 'Camera clock minus gateway clock, seconds', type: 'gauge' },
@@ -135,7 +149,19 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
         events: s.events,
         snapshots: s.snapshots,
         snapshotsSkipped: s.snapshotsSkipped,
-        ...(sub ? { subscription: { state: sub.state, open: sub.open, resubscribes: sub.resubscribes, lost: sub.lost, resumes: sub.resumes, renewals: sub.renewals, lastError: sub.lastError } } : {}),
+        ...(sub
+          ? {
+              subscription: {
+                state: sub.state,
+                open: sub.open,
+                resubscribes: sub.resubscribes,
+                lost: sub.lost,
+                resumes: sub.resumes,
+                renewals: sub.renewals,
+                lastError: sub.lastError,
+              },
+            }
+          : {}),
       };
       const values = [sub?.resubscribes ?? 0, sub?.lost ?? 0, sub?.resumes ?? 0, sub?.open ?? 0, s.clockOffsetMs / 1000];
       for (const [i, f] of ONVIF_METRICS.entries()) metrics.push({ ...f, labels: { device: s.device }, value: values[i]! });
@@ -151,8 +177,19 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
   async testDevice(device: OnvifDeviceConfig, test: DeviceTestContext): Promise<DeviceTrial> {
     const ctx = this.requireStarted();
     const password = (test.readSecret ?? this.options.readSecret ?? ((ref) => readSecret(ref, process.cwd())))(device.password);
-    const trialCtx: DriverContext = { log: ctx.log.child({ test: true }), clock: ctx.clock, samples: (b) => test.samples(b), event: () => {}, status: (_id, u) => test.status(u), mode: ctx.mode, onModeChange: () => () => {} };
-    const runner = new DeviceRunner({ ...device, enabled: true }, { ctx: trialCtx, registry: this.registry!, password, ledger: new MemoryLedger(), onUnknownTopic: () => {} });
+    const trialCtx: DriverContext = {
+      log: ctx.log.child({ test: true }),
+      clock: ctx.clock,
+      samples: (b) => test.samples(b),
+      event: () => {},
+      status: (_id, u) => test.status(u),
+      mode: ctx.mode,
+      onModeChange: () => () => {},
+    };
+    const runner = new DeviceRunner(
+      { ...device, enabled: true },
+      { ctx: trialCtx, registry: this.registry!, password, ledger: new MemoryLedger(), onUnknownTopic: () => {} },
+    );
     runner.start();
     return {
       snapshot: (channel, signal) => runner.snapshot(channel, signal),

@@ -21,13 +21,25 @@ export const onvifDeviceSchema = z.strictObject({
   /** The device service URL (ONVIF Core §5.1.1: http://host[:port]/onvif/device_service). */
   // http only for now: HTTPS (ONVIF Core §5.1.2 TLS) is not implemented in transport/http-request.ts.
   url: z.url({ protocol: /^http$/ }).meta({ examples: ['http://10.20.0.31/onvif/device_service'] }),
-  username: z.string().min(1).max(64).meta({ examples: ['gridgate'] }),
+  username: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ examples: ['gridgate'] }),
   password: secretRefSchema,
-  auth: z.enum(['auto', 'ws-security', 'http-digest', 'both']).default('auto').meta({ description: 'how SOAP calls authenticate; auto = WS-UsernameToken, and HTTP Digest when challenged' }),
+  auth: z
+    .enum(['auto', 'ws-security', 'http-digest', 'both'])
+    .default('auto')
+    .meta({ description: 'how SOAP calls authenticate; auto = WS-UsernameToken, and HTTP Digest when challenged' }),
   /** Use Media2 (ver20) when the device offers it. */
   media2: z.boolean().default(true),
   requestTimeoutMs: z.number().int().min(500).max(60_000).default(5_000).meta({ description: 'per SOAP request, ms' }),
-  maxResponseBytes: z.number().int().min(16_384).max(16 * 1024 * 1024).default(1024 * 1024),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(16_384)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
   events: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -36,7 +48,13 @@ export const onvifDeviceSchema = z.strictObject({
       pullTimeoutMs: z.number().int().min(1000).max(60_000).default(10_000),
       messageLimit: z.number().int().min(1).max(1000).default(100),
       terminationMs: z.number().int().min(10_000).max(3_600_000).default(120_000),
-      silenceMs: z.number().int().min(0).max(86_400_000).default(900_000).meta({ description: 'resubscribe after this long without any notification (0 = never)' }),
+      silenceMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(86_400_000)
+        .default(900_000)
+        .meta({ description: 'resubscribe after this long without any notification (0 = never)' }),
       resubscribeFloorMs: z.number().int().min(5_000).max(600_000).default(5_000),
       resubscribeCapMs: z.number().int().min(5_000).max(3_600_000).default(300_000),
     })
@@ -45,7 +63,12 @@ export const onvifDeviceSchema = z.strictObject({
     .strictObject({
       /** Event types that get a picture; default: the registry's `snapshot: true` rules. */
       types: z.array(eventType).optional(),
-      maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(8 * 1024 * 1024)
+        .default(1024 * 1024),
       timeoutMs: z.number().int().min(500).max(30_000).default(3_000),
       minIntervalMs: z.number().int().min(100).max(3_600_000).default(2_000),
       burst: z.number().int().min(1).max(20).default(3).meta({ description: 'event pictures per channel at once, then one per minIntervalMs' }),

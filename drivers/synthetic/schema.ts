@@ -33,7 +33,13 @@ export const syntheticPointList = pointListSchema(syntheticPointSchema);
 export const syntheticDeviceSchema = z.strictObject({
   ...baseDeviceFields,
   driver: z.literal('synthetic'),
-  intervalMs: z.number().int().min(10).max(3_600_000).default(1000).meta({ examples: [1000] }),
+  intervalMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(1000)
+    .meta({ examples: [1000] }),
   points: syntheticPointList.default([]),
   events: z.array(syntheticEventSchema).default([]),
 });

@@ -20,7 +20,16 @@ export function fleetEntry(prefix: string, topic: string, payload: Buffer): Flee
   try {
     const doc = JSON.parse(payload.toString('utf8')) as Omit<FleetEntry, 'site' | 'gateway'>;
     if (typeof doc.online !== 'boolean') return undefined;
-    return { site: parts[0]!, gateway: parts[1]!, online: doc.online, mode: doc.mode, devices: doc.devices, outbox: doc.outbox, version: doc.version, ts: doc.ts };
+    return {
+      site: parts[0]!,
+      gateway: parts[1]!,
+      online: doc.online,
+      mode: doc.mode,
+      devices: doc.devices,
+      outbox: doc.outbox,
+      version: doc.version,
+      ts: doc.ts,
+    };
   } catch {
     return undefined;
   }

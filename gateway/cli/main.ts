@@ -58,7 +58,12 @@ async function main(argv: string[]): Promise<number> {
     case 'passwd':
       return passwdCommand(positionals[0], { config: values.config, stateDir: values['state-dir'], role: values.role });
     case 'tail':
-      if (values.fleet) return fleetCommand({ url: values.url ?? process.env.GRIDGATE_PLATFORM_URL ?? 'mqtt://127.0.0.1:18830', prefix: values.prefix ?? 'gridgate/v1', site: values.site });
+      if (values.fleet)
+        return fleetCommand({
+          url: values.url ?? process.env.GRIDGATE_PLATFORM_URL ?? 'mqtt://127.0.0.1:18830',
+          prefix: values.prefix ?? 'gridgate/v1',
+          site: values.site,
+        });
       return tailCommand({
         url: values.url ?? process.env.GRIDGATE_PLATFORM_URL ?? 'mqtt://127.0.0.1:18830',
         prefix: values.prefix ?? 'gridgate/v1',

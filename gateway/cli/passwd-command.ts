@@ -48,7 +48,13 @@ export async function passwdCommand(user: string | undefined, options: { config?
   const users = new UserStore(join(stateDir, 'users.json'));
   const existed = Boolean(users.get(user));
   await users.setPassword(user, password, (options.role as Role | undefined) ?? (existed ? undefined : 'admin'));
-  new AuditLog(join(stateDir, 'audit.jsonl')).append({ who: 'shell', action: existed ? 'user.password-reset' : 'user.create', target: `user ${user}`, outcome: 'ok', reason: 'gridgate passwd' });
+  new AuditLog(join(stateDir, 'audit.jsonl')).append({
+    who: 'shell',
+    action: existed ? 'user.password-reset' : 'user.create',
+    target: `user ${user}`,
+    outcome: 'ok',
+    reason: 'gridgate passwd',
+  });
   console.error(`gridgate passwd: ${existed ? 'password set' : 'user created'} for ${user}; their open sessions are ended`);
   return 0;
 }

@@ -46,7 +46,15 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   const { config: fileConfig, baseDir } = first.loaded;
   const logs = new LogRing();
   const level = fileConfig.log.level;
-  const log = options.log ?? createLogger({ level, destination: pino.multistream([{ level, stream: options.logStream ?? pino.destination({ sync: true }) }, { level, stream: logs }]) });
+  const log =
+    options.log ??
+    createLogger({
+      level,
+      destination: pino.multistream([
+        { level, stream: options.logStream ?? pino.destination({ sync: true }) },
+        { level, stream: logs },
+      ]),
+    });
   // A bug that escapes every handler: say so in the journal, exit non-zero, systemd restarts us.
   process.once('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception: exiting');
@@ -54,7 +62,10 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   });
 
   const uiDir = join(fileConfig.dataDir, 'ui');
-  const secrets = new SecretStore({ file: join(uiDir, 'secrets.json'), keyFile: options.secretKeyFile ?? process.env.GRIDGATE_SECRET_KEY_FILE ?? join(fileConfig.dataDir, 'secret.key') });
+  const secrets = new SecretStore({
+    file: join(uiDir, 'secrets.json'),
+    keyFile: options.secretKeyFile ?? process.env.GRIDGATE_SECRET_KEY_FILE ?? join(fileConfig.dataDir, 'secret.key'),
+  });
   secrets.open();
   // One long-lived environment, refreshed with the stored secrets before each apply: a password
   // saved in the UI is read when the part that needs it is (re)built.
@@ -86,7 +97,13 @@ export async function runCommand(file: string, options: RunOptions = {}): Promis
   const readFile = () => parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
   store.open({ doc: readFile(), by: 'installer', reason: `imported ${file} at first start` });
   const ui = new TechnicianUi({ stateDir: uiDir, store, secrets, log, logs });
-  const remote = new RemoteConfig({ store, secrets, audit: ui.context.audit, stateFile: join(fileConfig.dataDir, 'config-store', 'confirm-pending.json'), log: log.child({ component: 'remote-config' }) });
+  const remote = new RemoteConfig({
+    store,
+    secrets,
+    audit: ui.context.audit,
+    stateFile: join(fileConfig.dataDir, 'config-store', 'confirm-pending.json'),
+    log: log.child({ component: 'remote-config' }),
+  });
   importIfChanged(store, file, readFile(), log);
   await store.idle();
 
@@ -171,7 +188,11 @@ function importIfChanged(store: ConfigStore, file: string, doc: Record<string, u
     if (reload) log.info({ file }, 'configuration reload: the file has not changed');
     return { result: 'unchanged' };
   }
-  const result = store.propose(doc, { by: 'shell', reason: reload ? `SIGHUP: reload of ${file}` : `${file} changed since it was last imported`, source: 'shell' });
+  const result = store.propose(doc, {
+    by: 'shell',
+    reason: reload ? `SIGHUP: reload of ${file}` : `${file} changed since it was last imported`,
+    source: 'shell',
+  });
   if (!result.ok) {
     log.error({ file, problems: result.problems.map(formatProblem) }, 'configuration reload refused: keeping the running configuration');
     return { result: 'refused', problems: result.problems.length };

@@ -22,7 +22,9 @@ export async function tailCommand(o: TailOptions): Promise<number> {
   client.on('error', (err) => console.error(`tail: ${err.message}`));
   client.on('message', (topic, payload, packet) => {
     if (o.json) {
-      console.log(JSON.stringify({ topic, retained: packet.retain, payload: topic.includes('/snapshots/') ? `<${payload.length} bytes jpeg>` : payload.toString() }));
+      console.log(
+        JSON.stringify({ topic, retained: packet.retain, payload: topic.includes('/snapshots/') ? `<${payload.length} bytes jpeg>` : payload.toString() }),
+      );
       return;
     }
     console.log(describe(topic.slice(o.prefix.length + 1), payload, packet.retain));

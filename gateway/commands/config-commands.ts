@@ -55,14 +55,22 @@ export function registerConfigCommands(dispatcher: CommandDispatcher, remote: Co
   dispatcher.register('config-apply', {
     args: z
       .strictObject({ baseVersion: versionSchema, doc: docSchema.optional(), patch: docSchema.optional(), reason: z.string().max(500).optional() })
-      .refine((a) => (a.doc === undefined) !== (a.patch === undefined), { message: 'give either doc (the whole document) or patch (RFC 7386 merge patch), not both' }),
+      .refine((a) => (a.doc === undefined) !== (a.patch === undefined), {
+        message: 'give either doc (the whole document) or patch (RFC 7386 merge patch), not both',
+      }),
     run: async (args, meta) => {
       remote.heardFromPlatform(meta.id);
       assertSafeKeys(args.doc ?? args.patch, args.doc ? 'args.doc' : 'args.patch');
       const current = checkBase(remote, args.baseVersion);
       const raw = args.doc ?? mergePatch(current.doc, args.patch);
       const kept = keepRedacted(raw, current.doc);
-      if (kept.missing.length) refuse(remote, meta.id, 'config.apply', kept.missing.map((p) => `${p}: is [redacted] but the current document has no value there to keep`));
+      if (kept.missing.length)
+        refuse(
+          remote,
+          meta.id,
+          'config.apply',
+          kept.missing.map((p) => `${p}: is [redacted] but the current document has no value there to keep`),
+        );
       // Write-only values ({ "$secret": "…" }) become references to the encrypted store, as in the UI.
       const sealed = sealSecrets(kept.doc, ['cfg']);
       const doc = sealed.doc as Record<string, unknown>;
@@ -73,7 +81,14 @@ export function registerConfigCommands(dispatcher: CommandDispatcher, remote: Co
       const r = store.propose(doc, { by: 'platform', reason: `command ${meta.id}${args.reason ? `: ${args.reason}` : ''}`, source: 'platform' });
       if (!r.ok) refuse(remote, meta.id, 'config.apply', r.problems.map(formatProblem));
       commitSecrets(remote.secrets, sealed.pending);
-      remote.audit.append({ who: 'platform', action: 'config.apply', target: `version ${r.version.version}`, outcome: 'ok', reason: `command ${meta.id}${args.reason ? `: ${args.reason}` : ''}`, diff });
+      remote.audit.append({
+        who: 'platform',
+        action: 'config.apply',
+        target: `version ${r.version.version}`,
+        outcome: 'ok',
+        reason: `command ${meta.id}${args.reason ? `: ${args.reason}` : ''}`,
+        diff,
+      });
       return answer(remote, r, { base: current.version, command: meta.id, before: current.doc, after: doc, next: checked.loaded.config });
     },
   });
@@ -90,7 +105,14 @@ export function registerConfigCommands(dispatcher: CommandDispatcher, remote: Co
       const reason = `command ${meta.id}: ${args.reason ?? `rollback to version ${args.version}`}`;
       const r = store.propose(target.doc, { by: 'platform', reason, source: 'rollback', restores: args.version });
       if (!r.ok) refuse(remote, meta.id, 'config.rollback', r.problems.map(formatProblem));
-      remote.audit.append({ who: 'platform', action: 'config.rollback', target: `version ${args.version}`, outcome: 'ok', reason, diff: diffConfig(current.doc, target.doc) });
+      remote.audit.append({
+        who: 'platform',
+        action: 'config.rollback',
+        target: `version ${args.version}`,
+        outcome: 'ok',
+        reason,
+        diff: diffConfig(current.doc, target.doc),
+      });
       return answer(remote, r, { base: current.version, command: meta.id, before: current.doc, after: target.doc, next: checked.loaded.config });
     },
   });
@@ -108,7 +130,10 @@ function checkBase(remote: ConfigCommandHost, base: number) {
   const head = remote.head();
   if (base !== head) {
     const h = remote.store.get(head)!;
-    throw new GatewayError('E_CONFIG_STALE', `baseVersion ${base} is not the current version ${head} (made by ${h.by} at ${h.at}): config-get, make the change again on version ${head} and send it with baseVersion ${head}`);
+    throw new GatewayError(
+      'E_CONFIG_STALE',
+      `baseVersion ${base} is not the current version ${head} (made by ${h.by} at ${h.at}): config-get, make the change again on version ${head} and send it with baseVersion ${head}`,
+    );
   }
   return remote.store.get(head)!;
 }
@@ -135,10 +160,21 @@ async function answer(
   const outcome = remote.follow(r, { base: m.base, command: m.command, by: 'platform', before: m.before, after: m.after, cutting: impact.cutting, confirmMs });
   outcome.catch(() => {});
   if (impact.cutting || impact.restart) {
-    return { version: r.version.version, previous: m.base, status: 'applying', changes, ...(impact.cutting ? { confirmWithinMs: confirmMs, confirmBy: 'config-confirm (or any config-* command with a new id) over the new connection' } : {}), restart: impact.restart };
+    return {
+      version: r.version.version,
+      previous: m.base,
+      status: 'applying',
+      changes,
+      ...(impact.cutting ? { confirmWithinMs: confirmMs, confirmBy: 'config-confirm (or any config-* command with a new id) over the new connection' } : {}),
+      restart: impact.restart,
+    };
   }
   const settled = await Promise.race([outcome, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ANSWER_WITHIN_MS).unref())]);
   if (!settled) return { version: r.version.version, previous: m.base, status: 'applying', changes };
-  if (settled.version.status !== 'applied') throw new GatewayError('E_CONFIG_FAILED', `version ${settled.version.version} failed to apply, version ${m.base} is in force again: ${settled.version.error ?? 'unknown error'}`);
+  if (settled.version.status !== 'applied')
+    throw new GatewayError(
+      'E_CONFIG_FAILED',
+      `version ${settled.version.version} failed to apply, version ${m.base} is in force again: ${settled.version.error ?? 'unknown error'}`,
+    );
   return { version: settled.version.version, previous: m.base, status: 'applied', changes, applied: settled.version.applied, devices: settled.devices };
 }

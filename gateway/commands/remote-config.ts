@@ -117,7 +117,10 @@ export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
   head(): number {
     const newest = this.o.store.list()[0];
     if (newest && (newest.status === 'pending' || newest.status === 'applying')) {
-      throw new GatewayError('E_CONFIG_BUSY', `version ${newest.version} is being applied; wait for its vendor.config.changed event, then config-get and try again`);
+      throw new GatewayError(
+        'E_CONFIG_BUSY',
+        `version ${newest.version} is being applied; wait for its vendor.config.changed event, then config-get and try again`,
+      );
     }
     return this.o.store.current().version;
   }
@@ -144,7 +147,11 @@ export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
   ): Promise<ChangeOutcome> {
     this.followed.add(r.version.version);
     // On disk before the change runs: a crash between applying and arming must still roll back.
-    if (meta.cutting) writeFileAtomic(this.o.stateFile, `${JSON.stringify({ version: r.version.version, base: meta.base, deadline: Date.now() + meta.confirmMs, command: meta.command })}\n`);
+    if (meta.cutting)
+      writeFileAtomic(
+        this.o.stateFile,
+        `${JSON.stringify({ version: r.version.version, base: meta.base, deadline: Date.now() + meta.confirmMs, command: meta.command })}\n`,
+      );
     return r.done.then(async (version) => {
       if (meta.cutting && version.status !== 'applied') this.disarm();
       if (version.status === 'applied') this.lastSeen = version.version;
@@ -156,7 +163,17 @@ export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
         message: applied
           ? `configuration version ${version.version} applied (by ${meta.by}${meta.command ? `, command ${meta.command}` : ''}): ${summary}${devices.length ? `; ${devices.length} device(s) not online: ${devices.map((d) => d.device).join(', ')}` : ''}`
           : `configuration version ${version.version} failed and version ${meta.base} was applied again: ${version.error ?? 'unknown error'}`,
-        data: { by: meta.by, command: meta.command, version: version.version, previous: meta.base, status: version.status, source: version.source, summary, devices, ...(version.error ? { error: version.error } : {}) },
+        data: {
+          by: meta.by,
+          command: meta.command,
+          version: version.version,
+          previous: meta.base,
+          status: version.status,
+          source: version.source,
+          summary,
+          devices,
+          ...(version.error ? { error: version.error } : {}),
+        },
       });
       if (applied && meta.cutting) this.arm({ version: version.version, base: meta.base, deadline: Date.now() + meta.confirmMs, command: meta.command });
       return { version, devices };
@@ -216,9 +233,21 @@ export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
       this.o.log.fatal({ problems: r.problems.map(formatProblem) }, 'automatic rollback refused: the earlier version no longer validates');
       return;
     }
-    this.o.audit.append({ who: 'gridgate', action: 'config.auto-rollback', target: `version ${r.version.version}`, outcome: 'ok', reason, diff: diffConfig(current.doc, base.doc) });
+    this.o.audit.append({
+      who: 'gridgate',
+      action: 'config.auto-rollback',
+      target: `version ${r.version.version}`,
+      outcome: 'ok',
+      reason,
+      diff: diffConfig(current.doc, base.doc),
+    });
     void this.follow(r, { base: p.version, command: p.command, by: 'gridgate', before: current.doc, after: base.doc, cutting: false, confirmMs: 0 }).then(
-      (o) => this.raise({ severity: 'major', message: reason, data: { by: 'gridgate', command: p.command, version: o.version.version, previous: p.version, restores: p.base, status: 'rolled-back', reason } }),
+      (o) =>
+        this.raise({
+          severity: 'major',
+          message: reason,
+          data: { by: 'gridgate', command: p.command, version: o.version.version, previous: p.version, restores: p.base, status: 'rolled-back', reason },
+        }),
       (err: unknown) => this.o.log.error({ err }, 'automatic rollback failed'),
     );
   }
@@ -230,7 +259,9 @@ export class RemoteConfig implements GatewayExtension, ConfigCommandHost {
         .map((d) => /^devices\[id=([^\]]+)\]/.exec(d.path)?.[1])
         .filter((id): id is string => Boolean(id)),
     );
-    const wanted = ((after.devices as Array<{ id: string; enabled?: boolean }> | undefined) ?? []).filter((d) => ids.has(d.id) && d.enabled !== false).map((d) => d.id);
+    const wanted = ((after.devices as Array<{ id: string; enabled?: boolean }> | undefined) ?? [])
+      .filter((d) => ids.has(d.id) && d.enabled !== false)
+      .map((d) => d.id);
     if (wanted.length === 0) return [];
     const settleUntil = performance.now() + (this.o.deviceSettleMs ?? 5000);
     const notUp = () => (this.gateway?.deviceStates() ?? []).filter((s) => wanted.includes(s.device) && s.status !== 'online');

@@ -75,7 +75,14 @@ export function wireDataFlow(parts: GatewayParts, o: DataFlowOptions): void {
 
   // A mode change is an event, a bus message, a rules input and a new retained gateway state.
   modes.onChange((change) => {
-    raise({ type: 'mode.changed', state: 'pulse', severity: change.mode === 'emergency' ? 'critical' : 'info', source: {}, message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`, data: { ...change } });
+    raise({
+      type: 'mode.changed',
+      state: 'pulse',
+      severity: change.mode === 'emergency' ? 'critical' : 'info',
+      source: {},
+      message: `site mode ${change.previous} → ${change.mode} by ${change.by}: ${change.reason}`,
+      data: { ...change },
+    });
     bus.emit('mode-changed', change);
     parts.rules.onModeChange();
     parts.uplink.publishState();

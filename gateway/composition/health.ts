@@ -40,7 +40,9 @@ export function readiness(parts: GatewayParts | undefined): HealthCheck[] {
     {
       name: 'uplink',
       ok: uplink.connected,
-      detail: uplink.connected ? `connected since ${new Date(uplink.since).toISOString()}` : `disconnected since ${new Date(uplink.since).toISOString()}: ${uplink.lastError ?? 'connecting'}`,
+      detail: uplink.connected
+        ? `connected since ${new Date(uplink.since).toISOString()}`
+        : `disconnected since ${new Date(uplink.since).toISOString()}: ${uplink.lastError ?? 'connecting'}`,
     },
   ];
 }
@@ -50,7 +52,10 @@ export function refreshMetrics(parts: GatewayParts | undefined, metrics: Gateway
   if (!parts) return;
   const s = parts.outbox.stats();
   const now = clock.now();
-  for (const [lane, l] of [['events', s.events], ['telemetry', s.telemetry]] as const) {
+  for (const [lane, l] of [
+    ['events', s.events],
+    ['telemetry', s.telemetry],
+  ] as const) {
     metrics.outboxItems.set({ lane }, l.count);
     metrics.outboxBytes.set({ lane }, l.bytes);
     metrics.outboxOldestAge.set({ lane }, l.oldestMs === undefined ? 0 : Math.max(0, (now - l.oldestMs) / 1000));

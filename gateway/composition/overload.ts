@@ -55,7 +55,9 @@ export function createOverloadGuard(w: OverloadWiring): OverloadGuard {
         severity: status.overloaded ? 'major' : 'info',
         key: 'gateway:overload',
         source: {},
-        message: status.overloaded ? `gateway overloaded: ${status.reason}; polls of low-priority devices thinned` : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
+        message: status.overloaded
+          ? `gateway overloaded: ${status.reason}; polls of low-priority devices thinned`
+          : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
         data: { ...status },
       });
       w.uplink().publishState();

@@ -49,7 +49,11 @@ async function moveTo(g: Reconfigurable, next: Readonly<GatewayConfig>): Promise
   g.setCurrent(next);
   if (differs('devices')) {
     const r = await parts.devices.apply(next.devices);
-    changed.push(...r.added.map((id) => `devices: added ${id}`), ...r.updated.map((id) => `devices: updated ${id}`), ...r.removed.map((id) => `devices: removed ${id}`));
+    changed.push(
+      ...r.added.map((id) => `devices: added ${id}`),
+      ...r.updated.map((id) => `devices: updated ${id}`),
+      ...r.removed.map((id) => `devices: removed ${id}`),
+    );
   }
   if (differs('zones') || differs('rules') || differs('calendar') || differs('modes')) {
     parts.rules.stop();

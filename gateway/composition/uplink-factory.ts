@@ -29,7 +29,25 @@ export function createUplink(core: CoreParts, w: UplinkWiring): Uplink | Sparkpl
     const { gateway, site } = config;
     const devices = core.devices;
     const zones = () => w.config().zones.map((z) => z.id);
-    return new SparkplugUplink({ gateway, site, version: GATEWAY_VERSION, platform: config.platform, password, outbox: core.outbox, batching: () => core.modes.batching(w.config()), mode: () => core.modes.mode, devices: () => devices.states(), deviceConfig: (id) => devices.config(id), zones, writePoint: (d, p, v) => devices.writePoint(d, p, v), store: core.store, bus: w.bus, metrics: w.metrics, clock: w.clock, log: w.log.child({ component: 'sparkplug' }) });
+    return new SparkplugUplink({
+      gateway,
+      site,
+      version: GATEWAY_VERSION,
+      platform: config.platform,
+      password,
+      outbox: core.outbox,
+      batching: () => core.modes.batching(w.config()),
+      mode: () => core.modes.mode,
+      devices: () => devices.states(),
+      deviceConfig: (id) => devices.config(id),
+      zones,
+      writePoint: (d, p, v) => devices.writePoint(d, p, v),
+      store: core.store,
+      bus: w.bus,
+      metrics: w.metrics,
+      clock: w.clock,
+      log: w.log.child({ component: 'sparkplug' }),
+    });
   }
   return new Uplink({
     gateway: config.gateway,

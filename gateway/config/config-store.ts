@@ -109,7 +109,16 @@ export class ConfigStore {
     const checked = this.validate(doc);
     if (!checked.ok) return { ok: false, problems: checked.problems };
     const number = Math.max(0, ...this.versions.keys()) + 1;
-    const saved = this.write({ version: number, at: this.iso(), by: meta.by, reason: meta.reason, source: meta.source, restores: meta.restores, status: 'pending', doc: structuredClone(doc) });
+    const saved = this.write({
+      version: number,
+      at: this.iso(),
+      by: meta.by,
+      reason: meta.reason,
+      source: meta.source,
+      restores: meta.restores,
+      status: 'pending',
+      doc: structuredClone(doc),
+    });
     const done = this.queue.then(() => this.applyVersion(saved.version));
     this.queue = done.catch(() => undefined);
     return { ok: true, version: summary(saved), done };

@@ -50,7 +50,10 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 /** Validates a configuration document (parsed YAML/JSON, or a UI submission). */
 export function validateConfig(raw: unknown, options: { baseDir: string; env?: NodeJS.ProcessEnv; sourcePath?: string }): ConfigResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, problems: [{ path: '(top level)', message: 'must be a mapping of settings', example: { gateway: 'gw-cbd-01', site: 'zhengdong-cbd' } }] };
+    return {
+      ok: false,
+      problems: [{ path: '(top level)', message: 'must be a mapping of settings', example: { gateway: 'gw-cbd-01', site: 'zhengdong-cbd' } }],
+    };
   }
   const overridden = applyEnvOverrides(raw, options.env ?? {});
   const parsed = gatewayConfigSchema.safeParse(overridden.raw);

@@ -11,7 +11,9 @@ export function loadProfiles(dirs: string[], formatter: ProblemFormatter): { pro
   for (const dir of dirs) {
     let files: string[];
     try {
-      files = readdirSync(dir).filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f))).sort();
+      files = readdirSync(dir)
+        .filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f)))
+        .sort();
     } catch (err) {
       problems.push({ path: dir, message: `profile folder cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
       continue;

@@ -7,7 +7,7 @@ export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findRoot(from: string): string {
   let dir = from;
-  while (!existsSync(resolve(dir, 'package.json')) || existsSync(resolve(dir, '..', 'package.json')) && dir.endsWith('dist')) {
+  while (!existsSync(resolve(dir, 'package.json')) || (existsSync(resolve(dir, '..', 'package.json')) && dir.endsWith('dist'))) {
     const up = dirname(dir);
     if (up === dir) return resolve(from, '..', '..');
     dir = up;

@@ -6,7 +6,17 @@ import { errorMessage, GatewayError } from '../core/errors.js';
 import type { DeviceState, Mode, ReadingValue } from '../core/model.js';
 import type { GatewayBusEvents } from '../pipeline/bus-events.js';
 import { toRawValue } from '../pipeline/normalizer.js';
-import type { CounterStateStore, DeviceConfigBase, DeviceStatusUpdate, DeviceTestContext, DeviceTrial, Driver, DriverContext, IngestRejectReason, RawSample } from './driver.js';
+import type {
+  CounterStateStore,
+  DeviceConfigBase,
+  DeviceStatusUpdate,
+  DeviceTestContext,
+  DeviceTrial,
+  Driver,
+  DriverContext,
+  IngestRejectReason,
+  RawSample,
+} from './driver.js';
 
 interface ManagedDevice {
   config: DeviceConfigBase;
@@ -129,7 +139,8 @@ export class DeviceManager {
     if (!point.writable) throw new GatewayError('E_NOT_WRITABLE', `point ${deviceId}/${pointName} is not writable`);
     const driver = this.o.drivers.get(device.config.driver);
     if (!driver?.write) throw new GatewayError('E_UNSUPPORTED', `driver ${device.config.driver} cannot write`);
-    if (device.state.status !== 'online') throw new GatewayError('E_DEVICE_OFFLINE', `device ${deviceId} is ${device.state.status}${device.state.error ? `: ${device.state.error}` : ''}`);
+    if (device.state.status !== 'online')
+      throw new GatewayError('E_DEVICE_OFFLINE', `device ${deviceId} is ${device.state.status}${device.state.error ? `: ${device.state.error}` : ''}`);
     let raw: ReadingValue = value;
     if (typeof value === 'number') {
       const { min, max } = point.writable;
@@ -149,7 +160,8 @@ export class DeviceManager {
     if (own && canSnap(own)) out.push(own.config.id);
     if (source.zone) {
       for (const d of this.devices.values()) {
-        if (d.config.zone === source.zone && (d.config.kind === 'camera' || d.config.kind === 'nvr') && canSnap(d) && !out.includes(d.config.id)) out.push(d.config.id);
+        if (d.config.zone === source.zone && (d.config.kind === 'camera' || d.config.kind === 'nvr') && canSnap(d) && !out.includes(d.config.id))
+          out.push(d.config.id);
       }
     }
     return out;
@@ -288,7 +300,13 @@ export class DeviceManager {
     const wasUp = previous === 'online';
     const isUp = state.status === 'online';
     if (wasUp && !isUp) {
-      this.o.bus.emit('driver-event', { ...base, type: 'device.offline', state: 'active', severity: 'major', message: `${state.device} is ${state.status === 'error' ? 'in error' : state.status}: ${state.error ?? 'no reason given'}` });
+      this.o.bus.emit('driver-event', {
+        ...base,
+        type: 'device.offline',
+        state: 'active',
+        severity: 'major',
+        message: `${state.device} is ${state.status === 'error' ? 'in error' : state.status}: ${state.error ?? 'no reason given'}`,
+      });
     } else if (!wasUp && isUp && device.wentDown) {
       this.o.bus.emit('driver-event', { ...base, type: 'device.online', state: 'cleared', severity: 'info', message: `${state.device} is online again` });
     }

@@ -28,9 +28,11 @@ export interface DriverModule<Name extends string = string, DeviceSchema extends
 }
 
 /** Checks a module's parts against each other (the schema's output is a device of that driver) and keeps its literal types. */
-export function defineDriverModule<const Name extends string, DeviceSchema extends z.ZodType<DeviceConfigBase & { driver: Name }>, ProfileSchema extends z.ZodType>(
-  module: DriverModule<Name, DeviceSchema, ProfileSchema>,
-): DriverModule<Name, DeviceSchema, ProfileSchema> {
+export function defineDriverModule<
+  const Name extends string,
+  DeviceSchema extends z.ZodType<DeviceConfigBase & { driver: Name }>,
+  ProfileSchema extends z.ZodType,
+>(module: DriverModule<Name, DeviceSchema, ProfileSchema>): DriverModule<Name, DeviceSchema, ProfileSchema> {
   return module;
 }
 

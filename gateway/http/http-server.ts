@@ -41,7 +41,11 @@ export interface HttpServerOptions {
  */
 export async function startHttpServer(o: HttpServerOptions): Promise<{ app: FastifyInstance; port: number }> {
   // Requests are not logged one by one (warn level): /metrics is scraped every few seconds.
-  const app = Fastify({ ...(o.https ? { https: o.https } : {}), loggerInstance: o.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    ...(o.https ? { https: o.https } : {}),
+    loggerInstance: o.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+  });
   // First, so that even refusals carry the headers.
   await registerSecurityHeaders(app, { https: Boolean(o.https) });
   const hosts = new HostAllowList({ bind: o.host, extra: o.allowedHosts ?? [] });
@@ -65,7 +69,14 @@ export async function startHttpServer(o: HttpServerOptions): Promise<{ app: Fast
   app.get('/metrics', async (req, reply) => {
     if (!trusted(req)) {
       reply.header('www-authenticate', 'Bearer realm="gridgate-metrics"');
-      return deny(reply, 401, 'E_HTTP_METRICS_AUTH', o.metricsToken ? 'send the metrics token (Authorization: Bearer)' : 'metrics are served to loopback only: set http.metrics.token to scrape from the network');
+      return deny(
+        reply,
+        401,
+        'E_HTTP_METRICS_AUTH',
+        o.metricsToken
+          ? 'send the metrics token (Authorization: Bearer)'
+          : 'metrics are served to loopback only: set http.metrics.token to scrape from the network',
+      );
     }
     o.refreshMetrics();
     reply.header('content-type', o.metrics.registry.contentType);

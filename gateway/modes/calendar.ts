@@ -33,7 +33,12 @@ export class CalendarScheduler {
     private readonly log: Logger,
     private readonly baseMode: Mode,
   ) {
-    this.windows = calendar.events.map((e) => ({ name: e.name, start: zonedToEpoch(e.start, calendar.timeZone), end: zonedToEpoch(e.end, calendar.timeZone), mode: e.mode }));
+    this.windows = calendar.events.map((e) => ({
+      name: e.name,
+      start: zonedToEpoch(e.start, calendar.timeZone),
+      end: zonedToEpoch(e.end, calendar.timeZone),
+      mode: e.mode,
+    }));
   }
 
   start(): void {
@@ -66,7 +71,11 @@ export class CalendarScheduler {
     // regular day in the middle of a scheduled event, no second start); boundaries past the
     // high-water mark fire at their wall times as usual. A step forward just passes boundaries.
     if (now < this.highWater) {
-      if (!this.steppedBack) this.log.warn({ now: new Date(now).toISOString(), actedUpTo: new Date(this.highWater).toISOString() }, 'wall clock stepped back: calendar holds until it passes the time already acted on');
+      if (!this.steppedBack)
+        this.log.warn(
+          { now: new Date(now).toISOString(), actedUpTo: new Date(this.highWater).toISOString() },
+          'wall clock stepped back: calendar holds until it passes the time already acted on',
+        );
       this.steppedBack = true;
       return;
     }

@@ -55,7 +55,8 @@ export class HealthWatchdog {
     }
     this.stalledSince ??= this.now();
     // Two periods without progress while connected with a backlog: the pipeline is stuck.
-    if (this.now() - this.stalledSince > 2 * this.periodMs) return `no delivery progress for ${Math.round((this.now() - this.stalledSince) / 1000)} s while connected with a backlog`;
+    if (this.now() - this.stalledSince > 2 * this.periodMs)
+      return `no delivery progress for ${Math.round((this.now() - this.stalledSince) / 1000)} s while connected with a backlog`;
     return undefined;
   }
 }

@@ -119,7 +119,16 @@ export class SqliteOutbox implements Outbox {
     this.stmts = prepare(this.db);
     this.ledger = new OutboxLedger(this.stmts, options.clock, options.capacityBytes);
     const freeSpace = options.freeSpace && new FreeSpaceGuard(options.freeSpace.dir, options.freeSpace.minBytes, options.clock, options.log);
-    this.disk = new DiskPressure({ db: this.db, ledger: this.ledger, reserve: options.reserve, freeSpace, rowReadings: this.rowReadings, log: options.log, clock: options.clock, notifyDrop: (d) => this.notifyDrop(d) });
+    this.disk = new DiskPressure({
+      db: this.db,
+      ledger: this.ledger,
+      reserve: options.reserve,
+      freeSpace,
+      rowReadings: this.rowReadings,
+      log: options.log,
+      clock: options.clock,
+      notifyDrop: (d) => this.notifyDrop(d),
+    });
   }
 
   appendReadings(readings: readonly Reading[]): void {
@@ -354,7 +363,14 @@ export class SqliteOutbox implements Outbox {
   private insertEvents(events: PendingEvent[], drops: DropNotice[]): void {
     for (const { event, snapshot } of events) {
       const seq = this.ledger.nextEventSeq;
-      const payload = JSON.stringify({ schema: 'gridgate.event/1', id: event.id, gateway: this.options.gateway, site: this.options.site, seq, ...withoutId(event) });
+      const payload = JSON.stringify({
+        schema: 'gridgate.event/1',
+        id: event.id,
+        gateway: this.options.gateway,
+        site: this.options.site,
+        seq,
+        ...withoutId(event),
+      });
       let picture = snapshot;
       let bytes = Buffer.byteLength(payload) + (picture?.length ?? 0);
       if (bytes > this.options.capacityBytes && picture) {

@@ -17,9 +17,7 @@ export function prepare(db: Database.Database) {
     insertEvent: db.prepare('INSERT INTO events (seq, id, ts_ms, payload, snapshot) VALUES (?, ?, ?, ?, ?)'),
     readEvents: db.prepare('SELECT seq, id, payload, snapshot FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     deleteEvent: db.prepare(`DELETE FROM events WHERE seq = ? RETURNING ${EVENT_BYTES} AS n`),
-    dropOldestEvent: db.prepare(
-      `DELETE FROM events WHERE seq = (SELECT min(seq) FROM events) RETURNING ts_ms, ${EVENT_BYTES} AS n`,
-    ),
+    dropOldestEvent: db.prepare(`DELETE FROM events WHERE seq = (SELECT min(seq) FROM events) RETURNING ts_ms, ${EVENT_BYTES} AS n`),
     oldestEvent: db.prepare('SELECT ts_ms FROM events ORDER BY seq LIMIT 1'),
     insertReading: db.prepare('INSERT INTO readings (ts_ms, payload, n) VALUES (?, ?, ?)'),
     insertManyReadings: db.prepare(`INSERT INTO readings (ts_ms, payload, n) VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`),

@@ -120,7 +120,9 @@ export class Normalizer {
     const quality = s.quality ?? 'good';
     if (s.error !== undefined) {
       const error = s.error.slice(0, 500);
-      return unit ? { id, device: s.device, point: s.point, ts: time, value, unit, quality, error } : { id, device: s.device, point: s.point, ts: time, value, quality, error };
+      return unit
+        ? { id, device: s.device, point: s.point, ts: time, value, unit, quality, error }
+        : { id, device: s.device, point: s.point, ts: time, value, quality, error };
     }
     return unit ? { id, device: s.device, point: s.point, ts: time, value, unit, quality } : { id, device: s.device, point: s.point, ts: time, value, quality };
   }

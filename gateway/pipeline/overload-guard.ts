@@ -168,7 +168,10 @@ export class OverloadGuard {
       if (this.reason === undefined) {
         this.reason = why;
         this.since = Date.now();
-        this.o.log.warn({ reason: why, keepOneIn: this.keepOneIn }, 'overloaded: stretching the poll intervals of low-priority devices (thinning those whose driver cannot)');
+        this.o.log.warn(
+          { reason: why, keepOneIn: this.keepOneIn },
+          'overloaded: stretching the poll intervals of low-priority devices (thinning those whose driver cannot)',
+        );
         this.o.onChange(this.status());
       } else {
         this.reason = why;
@@ -192,7 +195,8 @@ export class OverloadGuard {
     const s = this.o.signals;
     if (this.memoryLimit !== undefined) {
       const rss = process.memoryUsage.rss();
-      if (rss > this.memoryLimit * 0.8) return `memory ${Math.round(rss / 1048576)} MiB is over 80 % of the limit (${Math.round(this.memoryLimit / 1048576)} MiB)`;
+      if (rss > this.memoryLimit * 0.8)
+        return `memory ${Math.round(rss / 1048576)} MiB is over 80 % of the limit (${Math.round(this.memoryLimit / 1048576)} MiB)`;
     }
     if (commitShare > COMMIT_BUSY_LIMIT) return `the outbox spends ${Math.round(commitShare * 100)} % of the time committing`;
     if (loopDelayMs > LOOP_DELAY_LIMIT_MS) return `the event loop is ${Math.round(loopDelayMs)} ms late (CPU saturated)`;
@@ -209,7 +213,9 @@ export class OverloadGuard {
 function cgroupMemoryMax(): number | undefined {
   try {
     // "0::/system.slice/gridgate.service" (cgroup v2: one line with hierarchy 0).
-    const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    const line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
     const text = readFileSync(`/sys/fs/cgroup${line ? line.slice(3) : ''}/memory.max`, 'utf8').trim();
     const n = Number(text);
     return Number.isFinite(n) && n > 0 ? n : undefined;

@@ -109,7 +109,10 @@ export class EventGate {
     f.count += 1;
     if (f.items.length < FOLD_KEEP) {
       const id = input.data?.objectId;
-      f.items.push({ ts: formatTime(input.ts ?? this.o.clock.now()), ...(typeof id === 'string' || typeof id === 'number' ? { objectId: String(id).slice(0, 64) } : {}) });
+      f.items.push({
+        ts: formatTime(input.ts ?? this.o.clock.now()),
+        ...(typeof id === 'string' || typeof id === 'number' ? { objectId: String(id).slice(0, 64) } : {}),
+      });
     }
   }
 
@@ -157,5 +160,7 @@ export class EventGate {
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no picture in ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no picture in ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

@@ -114,7 +114,14 @@ export class ZoneEngine {
     else {
       const held = seen?.held ?? 0;
       this.anomalyLogged.set(key, { at: mono, held: 0 });
-      const message = a.kind === 'implausible' ? 'count not taken' : a.kind === 'reset' ? 'counter reset' : a.kind === 'wrap' ? 'counter wrapped' : 'counter re-based on a confirmed new level';
+      const message =
+        a.kind === 'implausible'
+          ? 'count not taken'
+          : a.kind === 'reset'
+            ? 'counter reset'
+            : a.kind === 'wrap'
+              ? 'counter wrapped'
+              : 'counter re-based on a confirmed new level';
       this.o.log.warn({ zone: id, ...a, ...(held > 0 ? { suppressed: held } : {}) }, message);
     }
     if (a.kind !== 'implausible') return;
@@ -137,7 +144,14 @@ export class ZoneEngine {
   }
 
   status() {
-    return this.zones.map((z) => ({ zone: z.config.id, name: z.config.name, occupancy: z.occupancy.occupancy, ...this.rates(z), level: z.levels.current, since: formatTime(z.occupancy.resetAt) }));
+    return this.zones.map((z) => ({
+      zone: z.config.id,
+      name: z.config.name,
+      occupancy: z.occupancy.occupancy,
+      ...this.rates(z),
+      level: z.levels.current,
+      since: formatTime(z.occupancy.resetAt),
+    }));
   }
 
   private evaluate(zone: RunningZone, now: number): void {
@@ -190,7 +204,10 @@ export class ZoneEngine {
   private dailyReset(zone: RunningZone, now: number, mono: number): void {
     const resetAt = lastDailyAt(now, zone.config.dailyResetAt, this.o.timeZone);
     if (zone.occupancy.resetAt > now) {
-      this.o.log.warn({ zone: zone.config.id, lastReset: formatTime(zone.occupancy.resetAt), now: formatTime(now) }, 'wall clock is before the last daily reset (stepped back): next reset re-based');
+      this.o.log.warn(
+        { zone: zone.config.id, lastReset: formatTime(zone.occupancy.resetAt), now: formatTime(now) },
+        'wall clock is before the last daily reset (stepped back): next reset re-based',
+      );
       zone.occupancy.resetAt = resetAt;
       return;
     }

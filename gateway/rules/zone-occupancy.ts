@@ -10,7 +10,17 @@ export interface CountChange {
    * counted from 0), `wrap`, `rebased` (a new level the following readings confirmed: counted
    * from there), or `implausible` (not counted; `reason` says why, with the raw values).
    */
-  anomaly?: { device: string; point: string; kind: 'reset' | 'wrap' | 'rebased' | 'implausible'; from: number | undefined; to: number; change?: number; allowed?: number; elapsedMs?: number; reason?: string };
+  anomaly?: {
+    device: string;
+    point: string;
+    kind: 'reset' | 'wrap' | 'rebased' | 'implausible';
+    from: number | undefined;
+    to: number;
+    change?: number;
+    allowed?: number;
+    elapsedMs?: number;
+    reason?: string;
+  };
 }
 
 export interface ZoneState {
@@ -56,7 +66,8 @@ export class ZoneOccupancy {
         if (!point) return;
         const key = `${line.device}/${point}`;
         let s = saved[key];
-        if (!s || s.kind !== line.counts) s = old[key] === undefined || line.counts !== 'cumulative' ? { kind: line.counts, total: 0 } : { kind: 'cumulative', last: old[key], total: 0 };
+        if (!s || s.kind !== line.counts)
+          s = old[key] === undefined || line.counts !== 'cumulative' ? { kind: line.counts, total: 0 } : { kind: 'cumulative', last: old[key], total: 0 };
         lines[key] = s;
         this.lines.set(key, { direction, counter: new PlausibleCounter(s, limits) });
       };
@@ -85,7 +96,17 @@ export class ZoneOccupancy {
     const from = line.counter.state.last;
     const r = line.counter.next(value, at);
     if (r.kind === 'implausible') {
-      change.anomaly = { device, point, kind: 'implausible', from, to: value, change: r.change, allowed: r.allowed, elapsedMs: Math.round(r.elapsedMs), reason: r.reason };
+      change.anomaly = {
+        device,
+        point,
+        kind: 'implausible',
+        from,
+        to: value,
+        change: r.change,
+        allowed: r.allowed,
+        elapsedMs: Math.round(r.elapsedMs),
+        reason: r.reason,
+      };
       return change;
     }
     if (r.event) change.anomaly = { device, point, kind: r.event, from, to: value };

@@ -23,7 +23,15 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     const session = ctx.sessions.get(req.cookies[SESSION_COOKIE]);
     const user = session && !sessionProblem(ctx.users, session) ? ctx.users.get(session.user) : undefined;
     if (!session || !user) return { setupNeeded: ctx.users.count() === 0 };
-    return { setupNeeded: false, user: user.name, role: user.role, csrf: session.csrf, site: ctx.gateway().config.site, gateway: ctx.gateway().config.gateway, failedSinceLastLogin: session.failedSinceLastLogin };
+    return {
+      setupNeeded: false,
+      user: user.name,
+      role: user.role,
+      csrf: session.csrf,
+      site: ctx.gateway().config.site,
+      gateway: ctx.gateway().config.gateway,
+      failedSinceLastLogin: session.failedSinceLastLogin,
+    };
   });
 
   app.post<{ Body: { code?: unknown; user?: unknown; password?: unknown } }>('/api/ui/setup', { config: rateLimit }, async (req, reply) => {
@@ -40,7 +48,8 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
       return refuse(reply, 403, 'E_UI_SETUP_CODE', 'wrong setup code: it is printed in the gateway log (journalctl -u gridgate) when it is made');
     }
     const name = body.user;
-    if (typeof name !== 'string' || !USER_NAME.test(name)) return refuse(reply, 400, 'E_UI_INVALID', 'user: 2..32 lower-case letters, digits, . _ - starting with a letter', { field: 'user' });
+    if (typeof name !== 'string' || !USER_NAME.test(name))
+      return refuse(reply, 400, 'E_UI_INVALID', 'user: 2..32 lower-case letters, digits, . _ - starting with a letter', { field: 'user' });
     const problem = passwordProblem(body.password);
     if (problem) return refuse(reply, 400, 'E_UI_INVALID', `password: ${problem}`, { field: 'password' });
     await ctx.users.setPassword(name, body.password as string, 'admin');
@@ -94,14 +103,22 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
 
   app.post<{ Body: { name?: unknown; role?: unknown; password?: unknown } }>('/api/ui/users', { preHandler: guard(ctx, 'admin') }, async (req, reply) => {
     const { name, role, password } = req.body ?? {};
-    if (typeof name !== 'string' || !USER_NAME.test(name)) return refuse(reply, 400, 'E_UI_INVALID', 'name: 2..32 lower-case letters, digits, . _ - starting with a letter', { field: 'name' });
+    if (typeof name !== 'string' || !USER_NAME.test(name))
+      return refuse(reply, 400, 'E_UI_INVALID', 'name: 2..32 lower-case letters, digits, . _ - starting with a letter', { field: 'name' });
     if (!ROLES.includes(role as Role)) return refuse(reply, 400, 'E_UI_INVALID', `role: one of ${ROLES.join(', ')}`, { field: 'role' });
     const problem = passwordProblem(password);
     if (problem) return refuse(reply, 400, 'E_UI_INVALID', `password: ${problem}`, { field: 'password' });
     const existed = Boolean(ctx.users.get(name));
     await ctx.users.setPassword(name, password as string, role as Role);
     ctx.sessions.destroyUser(name);
-    ctx.audit.append({ who: who(req), address: req.ip, action: existed ? 'user.update' : 'user.create', target: `user ${name}`, outcome: 'ok', diff: { role } });
+    ctx.audit.append({
+      who: who(req),
+      address: req.ip,
+      action: existed ? 'user.update' : 'user.create',
+      target: `user ${name}`,
+      outcome: 'ok',
+      diff: { role },
+    });
     return { ok: true };
   });
 
@@ -114,7 +131,9 @@ export async function authRoutes(app: FastifyInstance, ctx: UiContext): Promise<
     return { ok: true };
   });
 
-  app.get<{ Querystring: { limit?: string } }>('/api/ui/audit', { preHandler: guard(ctx, 'admin') }, async (req) => ({ entries: ctx.audit.recent(Math.min(1000, Number(req.query.limit ?? 200) || 200)) }));
+  app.get<{ Querystring: { limit?: string } }>('/api/ui/audit', { preHandler: guard(ctx, 'admin') }, async (req) => ({
+    entries: ctx.audit.recent(Math.min(1000, Number(req.query.limit ?? 200) || 200)),
+  }));
 }
 
 function tooMany(reply: FastifyReply, waitMs: number) {

@@ -23,23 +23,29 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
           status: s?.status ?? 'not running',
           reason: s?.error,
           lastSeen: s?.lastSeen,
-          events: ctx.live.recentEvents({ device: d.id, channel: list.length > 1 ? c.channel : undefined, limit: 3 }).map((e) => ({ ts: e.ts, type: e.type, severity: e.severity, state: e.state })),
+          events: ctx.live
+            .recentEvents({ device: d.id, channel: list.length > 1 ? c.channel : undefined, limit: 3 })
+            .map((e) => ({ ts: e.ts, type: e.type, severity: e.severity, state: e.state })),
         });
       }
     }
     return { channels, streams: ctx.streams.stats(), liveView: ctx.streams.totals() };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { channel?: string } }>('/api/ui/cameras/:id/snapshot', { preHandler: guard(ctx, 'viewer') }, async (req, reply) => {
-    const channel = req.query.channel === undefined ? undefined : Number(req.query.channel);
-    try {
-      const jpeg = await ctx.gateway().takeSnapshot(req.params.id, channel);
-      reply.header('cache-control', 'no-store');
-      return reply.type('image/jpeg').send(jpeg);
-    } catch (err) {
-      return refuse(reply, 502, errorCode(err, 'E_UI_SNAPSHOT'), errorMessage(err));
-    }
-  });
+  app.get<{ Params: { id: string }; Querystring: { channel?: string } }>(
+    '/api/ui/cameras/:id/snapshot',
+    { preHandler: guard(ctx, 'viewer') },
+    async (req, reply) => {
+      const channel = req.query.channel === undefined ? undefined : Number(req.query.channel);
+      try {
+        const jpeg = await ctx.gateway().takeSnapshot(req.params.id, channel);
+        reply.header('cache-control', 'no-store');
+        return reply.type('image/jpeg').send(jpeg);
+      } catch (err) {
+        return refuse(reply, 502, errorCode(err, 'E_UI_SNAPSHOT'), errorMessage(err));
+      }
+    },
+  );
 
   // Filed under its session (live-sockets.ts): logout or a user change closes it. A cap reached
   // closes it with 4429 and the reason (at most 123 bytes, RFC 6455 5.5) the page shows.
@@ -54,10 +60,15 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
     }
     let leave: () => void;
     try {
-      leave = ctx.streams.join(device.id, channel, (chunk) => {
-        // A viewer on a slow link skips video rather than growing the server's memory.
-        if (socket.bufferedAmount < 2 * 1024 * 1024) socket.send(chunk);
-      }, session.user);
+      leave = ctx.streams.join(
+        device.id,
+        channel,
+        (chunk) => {
+          // A viewer on a slow link skips video rather than growing the server's memory.
+          if (socket.bufferedAmount < 2 * 1024 * 1024) socket.send(chunk);
+        },
+        session.user,
+      );
     } catch (err) {
       socket.close(CLOSE_LIMIT, closeReason(errorMessage(err)));
       return;
@@ -69,5 +80,10 @@ export async function cameraRoutes(app: FastifyInstance, ctx: UiContext): Promis
 /** A websocket close reason is at most 123 bytes (RFC 6455 5.5: 125 minus the 2-byte code). */
 function closeReason(text: string): string {
   const b = Buffer.from(text);
-  return b.length <= 123 ? text : `${b.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`;
+  return b.length <= 123
+    ? text
+    : `${b
+        .subarray(0, 120)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '')}...`;
 }

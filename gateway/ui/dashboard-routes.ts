@@ -48,9 +48,18 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: UiContext): Pro
   app.post<{ Body: { mode?: unknown; reason?: unknown } }>('/api/ui/mode', { preHandler: guard(ctx, 'technician', 'mode.set') }, async (req, reply) => {
     const { mode, reason } = req.body ?? {};
     if (!MODES.includes(mode as Mode)) return refuse(reply, 400, 'E_UI_INVALID', `mode: one of ${MODES.join(', ')}`, { field: 'mode' });
-    if (typeof reason !== 'string' || reason.trim().length < 3) return refuse(reply, 400, 'E_UI_INVALID', 'reason: say why (at least 3 characters)', { field: 'reason' });
+    if (typeof reason !== 'string' || reason.trim().length < 3)
+      return refuse(reply, 400, 'E_UI_INVALID', 'reason: say why (at least 3 characters)', { field: 'reason' });
     const r = ctx.gateway().setMode(mode as Mode, `ui:${who(req)}`, reason.trim().slice(0, 500));
-    ctx.audit.append({ who: who(req), address: req.ip, action: 'mode.set', target: 'site mode', outcome: 'ok', reason: reason.trim(), diff: [{ path: 'mode', kind: 'changed', before: r.previous, after: r.mode }] });
+    ctx.audit.append({
+      who: who(req),
+      address: req.ip,
+      action: 'mode.set',
+      target: 'site mode',
+      outcome: 'ok',
+      reason: reason.trim(),
+      diff: [{ path: 'mode', kind: 'changed', before: r.previous, after: r.mode }],
+    });
     return r;
   });
 }

@@ -23,7 +23,12 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
   app.get('/api/ui/schema/device', { preHandler: guard(ctx, 'viewer') }, async () => deviceFormSchema());
 
   app.get('/api/ui/devices', { preHandler: guard(ctx, 'viewer') }, async () => {
-    const states = new Map(ctx.gateway().deviceStates().map((s) => [s.device, s]));
+    const states = new Map(
+      ctx
+        .gateway()
+        .deviceStates()
+        .map((s) => [s.device, s]),
+    );
     // Input each device had refused (malformed, duplicate-key, stale-time, implausible, …): gridgate_ingest_rejected_total.
     const rejected = ctx.gateway().status().ingestRejected;
     const docs = (ctx.store.current().doc as Doc).devices ?? [];
@@ -53,7 +58,12 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
     return { device: redactDoc(d) };
   });
 
-  const change = async (req: { body: unknown; ip: string; session?: { user: string } }, action: string, target: string, edit: (devices: Array<Record<string, unknown>>, device?: Record<string, unknown>) => string | undefined) => {
+  const change = async (
+    req: { body: unknown; ip: string; session?: { user: string } },
+    action: string,
+    target: string,
+    edit: (devices: Array<Record<string, unknown>>, device?: Record<string, unknown>) => string | undefined,
+  ) => {
     const body = (req.body ?? {}) as { device?: Record<string, unknown>; reason?: string };
     const current = ctx.store.current();
     const sealed = body.device ? sealSecrets(body.device, ['dev', String(body.device.id ?? target)]) : { doc: undefined, pending: [] };
@@ -65,7 +75,16 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
     const result = ctx.store.propose(next, { by, reason: String(body.reason ?? '') || `${action} ${target}`, source: 'ui' });
     if (!result.ok) {
       ctx.audit.append({ who: by, address: req.ip, action, target, outcome: 'refused', reason: 'invalid configuration', diff: result.problems });
-      return { status: 400, body: { error: { code: 'E_UI_INVALID', message: 'the configuration would not be valid', problems: prefixless(result.problems, next, target.replace(/^device /, '')) } } };
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: 'E_UI_INVALID',
+            message: 'the configuration would not be valid',
+            problems: prefixless(result.problems, next, target.replace(/^device /, '')),
+          },
+        },
+      };
     }
     commitSecrets(ctx.secrets, sealed.pending);
     ctx.audit.append({ who: by, address: req.ip, action, target, outcome: 'ok', diff: diffConfig(current.doc, next) });
@@ -108,7 +127,9 @@ export async function deviceRoutes(app: FastifyInstance, ctx: UiContext): Promis
     // How long to wait for the device's first word (a sensor that publishes every 30 s): 1..60 s.
     const waitMs = body.waitMs === undefined ? undefined : Number(body.waitMs);
     if (waitMs !== undefined && !(Number.isInteger(waitMs) && waitMs >= 1000 && waitMs <= 60_000)) {
-      return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: [{ path: 'waitMs', message: 'Too big or too small: expected an integer from 1000 to 60000', example: 5000 }] });
+      return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', {
+        problems: [{ path: 'waitMs', message: 'Too big or too small: expected an integer from 1000 to 60000', example: 5000 }],
+      });
     }
     const checked = checkDevice(ctx.store, body.device);
     if (!checked.ok) return refuse(reply, 400, 'E_UI_INVALID', 'the device settings are not valid', { problems: checked.problems });

@@ -36,7 +36,15 @@ export type TrialFactory = (device: DeviceConfig, test: DeviceTestContext) => Pr
  */
 export async function testDevice(
   device: DeviceConfig,
-  o: { trial?: TrialFactory; readSecret?: (ref: SecretRef) => string; drivers: () => Map<string, Driver>; log: Logger; mode: () => Mode; point?: string; waitMs?: number },
+  o: {
+    trial?: TrialFactory;
+    readSecret?: (ref: SecretRef) => string;
+    drivers: () => Map<string, Driver>;
+    log: Logger;
+    mode: () => Mode;
+    point?: string;
+    waitMs?: number;
+  },
 ): Promise<DeviceTestResult> {
   const started = performance.now(); // a duration (tookMs): monotonic
   const errors: string[] = [];
@@ -104,7 +112,11 @@ export async function testDevice(
 }
 
 /** A fresh driver instance holding just this device (drivers without Driver.testDevice). */
-async function freshTrial(device: DeviceConfig, sink: DeviceTestContext, o: { drivers: () => Map<string, Driver>; log: Logger; mode: () => Mode }): Promise<DeviceTrial | undefined> {
+async function freshTrial(
+  device: DeviceConfig,
+  sink: DeviceTestContext,
+  o: { drivers: () => Map<string, Driver>; log: Logger; mode: () => Mode },
+): Promise<DeviceTrial | undefined> {
   const driver = o.drivers().get(device.driver);
   if (!driver) return undefined;
   const ctx: DriverContext = {

@@ -97,38 +97,49 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
     };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { range?: string } }>('/api/ui/zones/:id/history', { preHandler: guard(ctx, 'viewer') }, async (req, reply) => {
-    const range = (req.query.range ?? 'hour') as HistoryRange;
-    if (!(range in HISTORY_RANGES)) return refuse(reply, 400, 'E_UI_INVALID', 'range: hour or day', { field: 'range' });
-    const g = ctx.gateway();
-    const config = g.config.zones.find((c) => c.id === req.params.id);
-    if (!config) return refuse(reply, 404, 'E_UI_NOT_FOUND', `no zone ${req.params.id}`);
-    const { bucketMs, samples } = field.zones.history(config.id, range);
-    // Columns, ready for the chart: seconds, highest and last occupancy, rates.
-    return {
-      zone: config.id,
-      range,
-      bucketMs,
-      thresholds: levelsFor(config, g.status().mode).map((t) => ({ level: t.level, at: t.at, severity: t.severity })),
-      t: samples.map((s) => s.at / 1000),
-      max: samples.map((s) => s.max),
-      last: samples.map((s) => s.last),
-      inflow: samples.map((s) => s.inflow),
-      outflow: samples.map((s) => s.outflow),
-    };
-  });
+  app.get<{ Params: { id: string }; Querystring: { range?: string } }>(
+    '/api/ui/zones/:id/history',
+    { preHandler: guard(ctx, 'viewer') },
+    async (req, reply) => {
+      const range = (req.query.range ?? 'hour') as HistoryRange;
+      if (!(range in HISTORY_RANGES)) return refuse(reply, 400, 'E_UI_INVALID', 'range: hour or day', { field: 'range' });
+      const g = ctx.gateway();
+      const config = g.config.zones.find((c) => c.id === req.params.id);
+      if (!config) return refuse(reply, 404, 'E_UI_NOT_FOUND', `no zone ${req.params.id}`);
+      const { bucketMs, samples } = field.zones.history(config.id, range);
+      // Columns, ready for the chart: seconds, highest and last occupancy, rates.
+      return {
+        zone: config.id,
+        range,
+        bucketMs,
+        thresholds: levelsFor(config, g.status().mode).map((t) => ({ level: t.level, at: t.at, severity: t.severity })),
+        t: samples.map((s) => s.at / 1000),
+        max: samples.map((s) => s.max),
+        last: samples.map((s) => s.last),
+        inflow: samples.map((s) => s.inflow),
+        outflow: samples.map((s) => s.outflow),
+      };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/api/ui/values/:id/trend', { preHandler: guard(ctx, 'viewer') }, async (req) => ({ device: req.params.id, points: field.trend.forDevice(req.params.id) }));
+  app.get<{ Params: { id: string } }>('/api/ui/values/:id/trend', { preHandler: guard(ctx, 'viewer') }, async (req) => ({
+    device: req.params.id,
+    points: field.trend.forDevice(req.params.id),
+  }));
 
   // A read through the running driver (its line queue, its broker), normalized: the value a write left.
-  app.post<{ Params: { id: string; point: string } }>('/api/ui/values/:id/:point/read', { preHandler: guard(ctx, 'technician', 'point.read') }, async (req, reply) => {
-    try {
-      const r = await ctx.gateway().readPoint(req.params.id, req.params.point);
-      return { reading: r };
-    } catch (err) {
-      return refuse(reply, 409, errorCode(err, 'E_UI_READ_FAILED'), errorMessage(err));
-    }
-  });
+  app.post<{ Params: { id: string; point: string } }>(
+    '/api/ui/values/:id/:point/read',
+    { preHandler: guard(ctx, 'technician', 'point.read') },
+    async (req, reply) => {
+      try {
+        const r = await ctx.gateway().readPoint(req.params.id, req.params.point);
+        return { reading: r };
+      } catch (err) {
+        return refuse(reply, 409, errorCode(err, 'E_UI_READ_FAILED'), errorMessage(err));
+      }
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/ui/events/:id/picture', { preHandler: guard(ctx, 'viewer') }, async (req, reply) => {
     const picture = field.pictures.get(req.params.id);
@@ -148,12 +159,21 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
   app.post<{ Body: { key?: unknown; note?: unknown } }>('/api/ui/alarms/ack', { preHandler: guard(ctx, 'technician', 'alarm.ack') }, async (req, reply) => {
     const { key, note } = req.body ?? {};
     if (typeof key !== 'string' || !key) return refuse(reply, 400, 'E_UI_INVALID', 'key: the alarm to acknowledge', { field: 'key' });
-    if (note !== undefined && (typeof note !== 'string' || note.length > 500)) return refuse(reply, 400, 'E_UI_INVALID', 'note: text of at most 500 characters', { field: 'note' });
+    if (note !== undefined && (typeof note !== 'string' || note.length > 500))
+      return refuse(reply, 400, 'E_UI_INVALID', 'note: text of at most 500 characters', { field: 'note' });
     const alarm = ctx.live.activeAlerts().find((e) => alarmKey(e) === key);
     if (!alarm) return refuse(reply, 404, 'E_UI_NOT_FOUND', `no active alarm ${key} (cleared already?)`);
     const ack = { by: who(req), at: new Date().toISOString(), note: typeof note === 'string' && note.trim() ? note.trim() : undefined };
     field.acks.ack(key, ack);
-    ctx.audit.append({ who: who(req), address: req.ip, action: 'alarm.ack', target: key, outcome: 'ok', reason: ack.note, diff: { event: alarm.id, type: alarm.type } });
+    ctx.audit.append({
+      who: who(req),
+      address: req.ip,
+      action: 'alarm.ack',
+      target: key,
+      outcome: 'ok',
+      reason: ack.note,
+      diff: { event: alarm.id, type: alarm.type },
+    });
     return { ack };
   });
 
@@ -172,7 +192,12 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
       version: s.version,
       configVersion: ctx.store.current().version,
       mode: s.mode,
-      uplink: { connected: uplink.connected, since: new Date(uplink.since).toISOString(), lastError: uplink.lastError, broker: new URL(g.config.platform.url).host },
+      uplink: {
+        connected: uplink.connected,
+        since: new Date(uplink.since).toISOString(),
+        lastError: uplink.lastError,
+        broker: new URL(g.config.platform.url).host,
+      },
       outbox: { events: s.outbox.events.count, telemetry: s.outbox.telemetry.count },
       zones: s.zones.map((z) => ({ zone: z.zone, name: z.name, occupancy: z.occupancy, level: z.level })),
       devices: g.config.devices.map((d) => {
@@ -212,7 +237,11 @@ export async function fieldRoutes(app: FastifyInstance, ctx: UiContext, field: F
         driver: p.driver,
         kind: (p as { kind?: string }).kind,
         description: (p as { description?: string }).description,
-        points: ((p as { points?: Array<{ name: string; unit?: string; writable?: unknown }> }).points ?? []).map((x) => ({ name: x.name, unit: x.unit, writable: x.writable !== undefined })),
+        points: ((p as { points?: Array<{ name: string; unit?: string; writable?: unknown }> }).points ?? []).map((x) => ({
+          name: x.name,
+          unit: x.unit,
+          writable: x.writable !== undefined,
+        })),
       })),
     };
   });

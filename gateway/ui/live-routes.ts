@@ -19,7 +19,16 @@ export async function liveRoutes(app: FastifyInstance, ctx: UiContext): Promise<
       now: new Date(now).toISOString(),
       points: device.points.map((p) => {
         const r = latest.get(p.name);
-        return { name: p.name, unit: p.unit, writable: p.writable ?? null, value: r?.value ?? null, quality: r?.quality, error: r?.error, ts: r?.ts, ageMs: r ? now - Date.parse(r.ts) : null };
+        return {
+          name: p.name,
+          unit: p.unit,
+          writable: p.writable ?? null,
+          value: r?.value ?? null,
+          quality: r?.quality,
+          error: r?.error,
+          ts: r?.ts,
+          ageMs: r ? now - Date.parse(r.ts) : null,
+        };
       }),
     };
   });
@@ -31,7 +40,8 @@ export async function liveRoutes(app: FastifyInstance, ctx: UiContext): Promise<
       const { value, confirm } = req.body ?? {};
       const target = `${req.params.id}/${req.params.point}`;
       if (confirm !== true) return refuse(reply, 400, 'E_UI_CONFIRM', 'a write must be confirmed (confirm: true)');
-      if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string') return refuse(reply, 400, 'E_UI_INVALID', 'value: a number, true/false or text', { field: 'value' });
+      if (typeof value !== 'number' && typeof value !== 'boolean' && typeof value !== 'string')
+        return refuse(reply, 400, 'E_UI_INVALID', 'value: a number, true/false or text', { field: 'value' });
       try {
         await ctx.gateway().writePoint(req.params.id, req.params.point, value);
       } catch (err) {

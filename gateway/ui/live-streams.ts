@@ -61,9 +61,34 @@ interface Stream {
  */
 export function ffmpegArgs(width: number): string[] {
   // prettier-ignore
-  return ['-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-protocol_whitelist', 'pipe,tcp,tls', '-f', 'concat', '-safe', '0', '-i', 'pipe:0',
-    '-an', '-vf', `scale=${width}:-2`, '-f', 'mpegts', '-codec:v', 'mpeg1video', '-b:v', '800k', '-bf', '0', '-r', '25', 'pipe:1'];
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-protocol_whitelist',
+    'pipe,tcp,tls',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    'pipe:0',
+    '-an',
+    '-vf',
+    `scale=${width}:-2`,
+    '-f',
+    'mpegts',
+    '-codec:v',
+    'mpeg1video',
+    '-b:v',
+    '800k',
+    '-bf',
+    '0',
+    '-r',
+    '25',
+    'pipe:1',
+  ];
 }
 
 /**
@@ -120,12 +145,16 @@ export class LiveStreams {
       this.o.log.warn({ stream: key, owner, limits }, 'live view refused: limit reached');
       return new GatewayError('E_LIVE_LIMIT', message);
     };
-    if (mine >= limits.maxViewersPerUser) throw refuse(`live view limit reached: you already watch ${mine} live views (at most ${limits.maxViewersPerUser}); close one first`);
-    if (total >= limits.maxViewers) throw refuse(`live view limit reached: ${total} live views are open on this gateway (at most ${limits.maxViewers}); try again later`);
+    if (mine >= limits.maxViewersPerUser)
+      throw refuse(`live view limit reached: you already watch ${mine} live views (at most ${limits.maxViewersPerUser}); close one first`);
+    if (total >= limits.maxViewers)
+      throw refuse(`live view limit reached: ${total} live views are open on this gateway (at most ${limits.maxViewers}); try again later`);
     let s = this.streams.get(key);
     if (!s) {
       if (this.streams.size >= limits.maxTranscodes)
-        throw refuse(`live view limit reached: ${this.streams.size} cameras are streamed live on this gateway (at most ${limits.maxTranscodes}); watch one of those or close one`);
+        throw refuse(
+          `live view limit reached: ${this.streams.size} cameras are streamed live on this gateway (at most ${limits.maxTranscodes}); watch one of those or close one`,
+        );
       s = { key, viewers: new Set(), attempt: 0, startedAt: 0, restarts: 0, cpu: { seconds: 0, percent: 0, at: 0 } };
       this.streams.set(key, s);
     }
@@ -188,7 +217,10 @@ export class LiveStreams {
     }
     if (s.viewers.size === 0 || s.child) return;
     // No environment but PATH: nothing of the daemon's (secrets) reaches a process other tools inspect.
-    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', ffmpegArgs(this.o.width ?? 640), { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn(this.o.ffmpegPath ?? 'ffmpeg', ffmpegArgs(this.o.width ?? 640), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     s.child = child;
     s.startedAt = performance.now();
     s.cpu = { seconds: 0, percent: 0, at: performance.now() };

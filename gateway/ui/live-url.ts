@@ -18,7 +18,8 @@ export function checkStreamUrl(raw: string): string {
   } catch {
     throw new GatewayError('E_LIVE_URL', 'the stream address is not a URL: not opened');
   }
-  if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:') throw new GatewayError('E_LIVE_URL', `live view opens rtsp:// and rtsps:// addresses only, not ${url.protocol.slice(0, 20)}`);
+  if (url.protocol !== 'rtsp:' && url.protocol !== 'rtsps:')
+    throw new GatewayError('E_LIVE_URL', `live view opens rtsp:// and rtsps:// addresses only, not ${url.protocol.slice(0, 20)}`);
   if (!url.hostname) throw new GatewayError('E_LIVE_URL', 'the stream address has no host: not opened');
   return url.toString().replace(/'/g, '%27').replace(/\\/g, '%5C');
 }

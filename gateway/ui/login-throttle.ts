@@ -12,7 +12,14 @@ export interface ThrottleOptions {
   forgetMs: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { freePerPair: 5, freePerAddress: 20, freePerSubject: 10, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetMs: 60 * 60_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = {
+  freePerPair: 5,
+  freePerAddress: 20,
+  freePerSubject: 10,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+  forgetMs: 60 * 60_000,
+};
 
 interface Count {
   count: number;

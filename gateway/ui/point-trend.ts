@@ -8,7 +8,14 @@ export class PointTrend {
   private readonly series = new Map<string, Map<string, { t: number[]; v: number[] }>>();
   private points = 0;
 
-  constructor(private readonly o: { perPoint: number; minGapMs: number; spanMs: number; maxPoints: number } = { perPoint: 60, minGapMs: 5_000, spanMs: 600_000, maxPoints: 5_000 }) {}
+  constructor(
+    private readonly o: { perPoint: number; minGapMs: number; spanMs: number; maxPoints: number } = {
+      perPoint: 60,
+      minGapMs: 5_000,
+      spanMs: 600_000,
+      maxPoints: 5_000,
+    },
+  ) {}
 
   onReadings(readings: ReadonlyArray<{ device: string; point: string; value: unknown; ts: string; quality?: string }>): void {
     for (const r of readings) {

@@ -114,7 +114,8 @@ export class SessionStore {
 
   private sweep(): void {
     const t = this.mono();
-    for (const [k, s] of this.sessions) if (t - s.lastSeenMono > this.timeouts.idleMs || t - s.createdMono > this.timeouts.absoluteMs) this.end(k, s, 'expired');
+    for (const [k, s] of this.sessions)
+      if (t - s.lastSeenMono > this.timeouts.idleMs || t - s.createdMono > this.timeouts.absoluteMs) this.end(k, s, 'expired');
   }
 
   private end(key: string, s: Session, why: SessionEnd): void {

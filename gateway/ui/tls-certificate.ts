@@ -31,7 +31,10 @@ export async function ensureSelfSignedCertificate(dir: string, names: { hosts: s
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [...names.hosts.map((h) => ({ type: 2 as const, value: h })), ...names.ips.map((ip) => ({ type: 7 as const, ip }))] },
+        {
+          name: 'subjectAltName',
+          altNames: [...names.hosts.map((h) => ({ type: 2 as const, value: h })), ...names.ips.map((ip) => ({ type: 7 as const, ip }))],
+        },
       ],
     });
     writeFileAtomic(keyFile, pems.private, 0o600);

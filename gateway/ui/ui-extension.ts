@@ -137,7 +137,9 @@ export class TechnicianUi implements GatewayExtension {
         this.code = undefined;
         this.codeFile.remove();
       },
-      discover: o.discover ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] }) : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
+      discover: o.discover
+        ? async (timeoutMs) => ({ found: await o.discover!(timeoutMs), reports: [] })
+        : (timeoutMs) => discoverAll(() => drivers(o.secrets.env()), o.log, timeoutMs),
       testDevice: (device, { point, waitMs, secretEnv = {} }) => {
         const env = { ...o.secrets.env(), ...secretEnv };
         return testDevice(device as DeviceConfig, {
@@ -172,7 +174,14 @@ export class TechnicianUi implements GatewayExtension {
       // Only routes that ask for it (login, setup) are rate limited; answers keep the UI's error shape.
       await scope.register(fastifyRateLimit, {
         global: false,
-        errorResponseBuilder: (_req, r) => ({ statusCode: 429, error: { code: 'E_UI_THROTTLED', message: `too many requests from this address: try again in ${r.after}`, retryAfterSeconds: Math.ceil(r.ttl / 1000) } }),
+        errorResponseBuilder: (_req, r) => ({
+          statusCode: 429,
+          error: {
+            code: 'E_UI_THROTTLED',
+            message: `too many requests from this address: try again in ${r.after}`,
+            retryAfterSeconds: Math.ceil(r.ttl / 1000),
+          },
+        }),
       });
       // Security headers come from gateway/http/security-headers.ts (every route of the server).
       scope.addHook('onSend', async (req, reply, payload) => {
@@ -216,7 +225,9 @@ export class TechnicianUi implements GatewayExtension {
       this.code = code;
       const { scheme, fingerprint } = gateway.httpInfo;
       const url = `${scheme}://${gateway.config.http.host}:${gateway.httpPort}/ui/`;
-      const tls = fingerprint ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.` : '';
+      const tls = fingerprint
+        ? ` The browser will warn about the self-signed certificate: continue only if it shows the SHA-256 fingerprint ${fingerprint}.`
+        : '';
       // The code is printed once, when it is made, so `journalctl -u gridgate | grep 'setup code'`
       // finds exactly the one that holds. Later starts remind without the code (and without the
       // words "setup code"); the file keeps it for root.
@@ -238,10 +249,22 @@ export class TechnicianUi implements GatewayExtension {
 }
 
 function quietContext(log: Logger): DriverContext {
-  return { log: log.child({ component: 'ui-discovery' }), clock: systemClock, samples: () => {}, event: () => {}, status: () => {}, mode: () => 'normal', onModeChange: () => () => {} };
+  return {
+    log: log.child({ component: 'ui-discovery' }),
+    clock: systemClock,
+    samples: () => {},
+    event: () => {},
+    status: () => {},
+    mode: () => 'normal',
+    onModeChange: () => () => {},
+  };
 }
 
-async function discoverAll(drivers: () => Map<string, Driver>, log: Logger, timeoutMs: number): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }> {
+async function discoverAll(
+  drivers: () => Map<string, Driver>,
+  log: Logger,
+  timeoutMs: number,
+): Promise<{ found: DiscoveredDevice[]; reports: DiscoveryReports }> {
   const found: DiscoveredDevice[] = [];
   const reports: DiscoveryReports = [];
   // Fresh driver instances, started with a context that goes nowhere: discovery offers, never adds.
@@ -274,12 +297,15 @@ export function defaultStreamUrl(secrets: SecretStore) {
     const channels = (state?.meta?.channels as Array<{ channel: number; stream?: string }> | undefined) ?? [];
     const stream = channels.find((c) => c.channel === channel)?.stream;
     if (!stream) throw new Error(`device ${device} channel ${channel} has no stream address (is it online?)`);
-    const cfg = gateway.config.devices.find((d) => d.id === device) as { url?: string; username?: string; password?: { env: string } | { file: string } } | undefined;
+    const cfg = gateway.config.devices.find((d) => d.id === device) as
+      | { url?: string; username?: string; password?: { env: string } | { file: string } }
+      | undefined;
     // The address comes from the device: data, never trusted (issue 12, finding 3). Only rtsp(s),
     // and only on the device's own host, so the camera's password is never sent anywhere else.
     const url = new URL(checkStreamUrl(stream.replace(/:\/\/[^@/]*@/, '://')));
     const own = cfg?.url ? new URL(cfg.url).hostname : undefined;
-    if (own !== undefined && url.hostname !== own) throw new GatewayError('E_LIVE_URL', `the camera reports its stream on another host (${url.hostname.slice(0, 64)}), not its own address: not opened`);
+    if (own !== undefined && url.hostname !== own)
+      throw new GatewayError('E_LIVE_URL', `the camera reports its stream on another host (${url.hostname.slice(0, 64)}), not its own address: not opened`);
     if (cfg?.username && cfg.password) {
       url.username = encodeURIComponent(cfg.username);
       // The daemon's own secret resolution (its configuration folder and environment, with the

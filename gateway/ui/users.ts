@@ -51,7 +51,13 @@ export class UserStore {
     this.refresh();
     const now = new Date().toISOString();
     const old = this.users.get(name);
-    const user: User = { name, role: role ?? old?.role ?? 'viewer', hash: await hashPassword(password), createdAt: old?.createdAt ?? now, passwordChangedAt: now };
+    const user: User = {
+      name,
+      role: role ?? old?.role ?? 'viewer',
+      hash: await hashPassword(password),
+      createdAt: old?.createdAt ?? now,
+      passwordChangedAt: now,
+    };
     this.users.set(name, user);
     this.save();
     return user;

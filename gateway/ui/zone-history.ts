@@ -89,7 +89,8 @@ export class ZoneHistory {
       if (r.point !== 'occupancy') this.record(r.device.slice(5), r.point, r.value, Date.parse(r.ts));
     }
     for (const r of readings) {
-      if (r.device.startsWith('zone.') && r.point === 'occupancy' && typeof r.value === 'number') this.record(r.device.slice(5), r.point, r.value, Date.parse(r.ts));
+      if (r.device.startsWith('zone.') && r.point === 'occupancy' && typeof r.value === 'number')
+        this.record(r.device.slice(5), r.point, r.value, Date.parse(r.ts));
     }
   }
 

@@ -176,7 +176,10 @@ export class PlatformConnection {
       if (wasConnected) this.onDown(reason);
       if (this.stopped) return;
       const delay = this.backoff.next();
-      this.options.log.warn({ reason, retryInMs: delay, attempt: this.backoff.attempts }, wasConnected ? `${this.name} connection lost` : `${this.name} connection failed`);
+      this.options.log.warn(
+        { reason, retryInMs: delay, attempt: this.backoff.attempts },
+        wasConnected ? `${this.name} connection lost` : `${this.name} connection failed`,
+      );
       this.retryTimer = setTimeout(() => this.attempt(), delay);
     };
     this.dropFn = fail;

@@ -43,7 +43,7 @@ export async function demoCommand(options: { config?: string; scenario?: string 
           `  metrics and health:                http://127.0.0.1:${gateway.httpPort}/metrics  /readyz  (/api/status: after a UI login)`,
           `  the technicians' UI:               http://127.0.0.1:${gateway.httpPort}/ui/  (中文 / English; Cameras → live view${site.rtspPort ? `: video from rtsp://127.0.0.1:${site.rtspPort}` : ': no video, see above'})`,
           `  switch the site mode:              mosquitto_pub -h 127.0.0.1 -p ${new URL(url).port} -t gridgate/v1/zhengdong-cbd/gw-demo-01/cmd/set-mode -m '{"id":"demo-1","args":{"mode":"emergency","reason":"demo"}}'`,
-          '  the New Year\'s Eve crowd:          npm start -- --scenario new-year-eve',
+          "  the New Year's Eve crowd:          npm start -- --scenario new-year-eve",
           '  stop: Ctrl-C',
           '',
         ].join('\n'),

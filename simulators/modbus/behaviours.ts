@@ -30,7 +30,14 @@ export class Random {
 }
 
 /** The next value of a point after `dtMs`, from its previous value. */
-export function step(b: Behaviour, previous: number | boolean | string | undefined, dtMs: number, nowMs: number, rnd: Random, values: ReadonlyMap<string, number | boolean | string>): number | boolean | string {
+export function step(
+  b: Behaviour,
+  previous: number | boolean | string | undefined,
+  dtMs: number,
+  nowMs: number,
+  rnd: Random,
+  values: ReadonlyMap<string, number | boolean | string>,
+): number | boolean | string {
   switch (b.kind) {
     case 'walk': {
       const prev = typeof previous === 'number' ? previous : b.mean + (rnd.next() - 0.5) * b.spread;

@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     },
   });
   if (positionals.length === 0) {
-    console.error(`usage: cli.ts [--host H] [--port P] [--rtu-over-tcp] [--pty PATH] [--fault id:kind[=v]] model[:count[:unitId]]...\nmodels: ${Object.keys(DEVICE_MODELS).join(', ')}`);
+    console.error(
+      `usage: cli.ts [--host H] [--port P] [--rtu-over-tcp] [--pty PATH] [--fault id:kind[=v]] model[:count[:unitId]]...\nmodels: ${Object.keys(DEVICE_MODELS).join(', ')}`,
+    );
     process.exit(2);
   }
   const shared = values.port !== undefined || values.pty !== undefined;

@@ -20,7 +20,9 @@ export async function openPtyPair(socat = '/usr/bin/socat'): Promise<PtyPair> {
   const dir = await mkdtemp(join(tmpdir(), 'gridgate-pty-'));
   const device = join(dir, 'device');
   const gateway = join(dir, 'gateway');
-  const child: ChildProcess = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${gateway}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${gateway}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

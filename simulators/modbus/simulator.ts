@@ -112,7 +112,12 @@ export async function startModbusSimulator(options: SimulatorOptions): Promise<M
   };
 }
 
-async function serveTcp(host: string, port: number, framing: Framing, lookup: (unit: number) => SimulatedDevice | undefined): Promise<{ port: number; close(): Promise<void> }> {
+async function serveTcp(
+  host: string,
+  port: number,
+  framing: Framing,
+  lookup: (unit: number) => SimulatedDevice | undefined,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

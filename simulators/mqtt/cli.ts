@@ -52,7 +52,9 @@ export function parseSensorFault(text: string): SensorFault {
       return { kind, count };
     }
     default:
-      throw new Error(`unknown fault "${kind}" (not-json, wrong-type, missing-field, oversized, wrong-topic, subscribe, burst=N, duplicate, reset, duplicate-key[=N], future-time, jump[=N])`);
+      throw new Error(
+        `unknown fault "${kind}" (not-json, wrong-type, missing-field, oversized, wrong-topic, subscribe, burst=N, duplicate, reset, duplicate-key[=N], future-time, jump[=N])`,
+      );
   }
 }
 

@@ -54,7 +54,14 @@ export async function startMqttDemo(options: { host?: string; port?: number; int
   }));
   const sensors = startMqttSensors({
     url: `mqtt://${host}:${port}`,
-    sensors: DEMO_SENSORS.map((s) => ({ id: s.id, shape: s.shape, password, topicId: s.topicId, startCount: s.startCount, intervalMs: options.intervalMs ?? 2000 })),
+    sensors: DEMO_SENSORS.map((s) => ({
+      id: s.id,
+      shape: s.shape,
+      password,
+      topicId: s.topicId,
+      startCount: s.startCount,
+      intervalMs: options.intervalMs ?? 2000,
+    })),
   });
   return { host, port, devices, sensors, stop: () => sensors.stop() };
 }

@@ -99,16 +99,14 @@ export function corruptValue(doc: unknown, replacement: unknown, remove = false)
         if (typeof v === 'number') {
           target = { parent: node, key: i };
           first ??= target;
-        }
-        else walk(v);
+        } else walk(v);
       });
     } else if (typeof node === 'object' && node !== null) {
       for (const [k, v] of Object.entries(node)) {
         if (typeof v === 'number' && !META_KEYS.has(k)) {
           target = { parent: node as Record<string, unknown>, key: k };
           first ??= target;
-        }
-        else walk(v);
+        } else walk(v);
       }
     }
   };

@@ -116,7 +116,13 @@ export const SHAPES: Record<SensorShape, PayloadShape> = {
     lines: 1,
     wrapAt: 2 ** 32,
     topic: (id) => `axis/${id}/people-counter`,
-    build: ({ now, topicId, people }) => ({ serial: topicId, name: 'Main door', timestamp: isoWithOffset(now), in: people.lines[0]!.in, out: people.lines[0]!.out }),
+    build: ({ now, topicId, people }) => ({
+      serial: topicId,
+      name: 'Main door',
+      timestamp: isoWithOffset(now),
+      in: people.lines[0]!.in,
+      out: people.lines[0]!.out,
+    }),
   },
   'axis-occupancy': {
     profile: 'mqtt-axis-occupancy',

@@ -33,8 +33,24 @@ export type AnalyticsKind =
   | 'unknown-vendor';
 
 export const ANALYTICS_KINDS: readonly AnalyticsKind[] = [
-  'motion', 'cell-motion', 'line-crossed', 'intrusion', 'loitering', 'object-left', 'tamper', 'scene-change', 'video-loss',
-  'people-count', 'occupancy', 'crowd-density', 'illegal-parking', 'street-vendor', 'floating-object', 'fireworks', 'smoke', 'unknown-vendor',
+  'motion',
+  'cell-motion',
+  'line-crossed',
+  'intrusion',
+  'loitering',
+  'object-left',
+  'tamper',
+  'scene-change',
+  'video-loss',
+  'people-count',
+  'occupancy',
+  'crowd-density',
+  'illegal-parking',
+  'street-vendor',
+  'floating-object',
+  'fireworks',
+  'smoke',
+  'unknown-vendor',
 ];
 
 export interface AnalyticsArgs {
@@ -61,10 +77,22 @@ const b = (a: AnalyticsArgs) => String(a.on ?? true);
 const SPECS: Record<AnalyticsKind, Spec> = {
   motion: { ns: NS.tns1, path: 'VideoSource/MotionAlarm', property: true, data: (a) => ({ State: b(a) }) },
   'cell-motion': { ns: NS.tns1, path: 'RuleEngine/CellMotionDetector/Motion', property: true, data: (a) => ({ IsMotion: b(a) }), rule: 'MyMotionDetectorRule' },
-  'line-crossed': { ns: NS.tns1, path: 'RuleEngine/LineDetector/Crossed', property: false, data: (a) => ({ ObjectId: a.objectId ?? '1', ...(a.direction ? { Direction: a.direction } : {}) }), rule: 'Line1' },
+  'line-crossed': {
+    ns: NS.tns1,
+    path: 'RuleEngine/LineDetector/Crossed',
+    property: false,
+    data: (a) => ({ ObjectId: a.objectId ?? '1', ...(a.direction ? { Direction: a.direction } : {}) }),
+    rule: 'Line1',
+  },
   intrusion: { ns: NS.tns1, path: 'RuleEngine/FieldDetector/ObjectsInside', property: true, data: (a) => ({ IsInside: b(a) }), rule: 'Field1' },
   loitering: { ns: NS.tns1, path: 'RuleEngine/LoiteringDetector/ObjectIsLoitering', property: true, data: (a) => ({ IsLoitering: b(a) }), rule: 'Loiter1' },
-  'object-left': { ns: NS.tns1, path: 'RuleEngine/ObjectAbandoned/ObjectIsAbandoned', property: true, data: (a) => ({ IsAbandoned: b(a) }), rule: 'Abandoned1' },
+  'object-left': {
+    ns: NS.tns1,
+    path: 'RuleEngine/ObjectAbandoned/ObjectIsAbandoned',
+    property: true,
+    data: (a) => ({ IsAbandoned: b(a) }),
+    rule: 'Abandoned1',
+  },
   tamper: { ns: NS.tns1, path: 'RuleEngine/TamperDetector/Tamper', property: true, data: (a) => ({ IsTamper: b(a) }), rule: 'Tamper1' },
   'scene-change': { ns: NS.tns1, path: 'VideoSource/GlobalSceneChange/ImagingService', property: true, data: (a) => ({ State: b(a) }) },
   'video-loss': { ns: NS.tns1, path: 'VideoSource/SignalLoss', property: true, data: (a) => ({ State: b(a) }) },
@@ -75,9 +103,27 @@ const SPECS: Record<AnalyticsKind, Spec> = {
     data: (a) => ({ In: String(a.in ?? 0), Out: String(a.out ?? 0), Count: String(a.count ?? (a.in ?? 0) - (a.out ?? 0)) }),
     rule: 'Counter1',
   },
-  occupancy: { ns: NS.tns1, path: 'RuleEngine/CountAggregation/OccupancyCounter', property: false, data: (a) => ({ Occupancy: String(a.occupancy ?? 0) }), rule: 'Occupancy1' },
-  'crowd-density': { ns: AXIS_TOPICS, path: acap('CrowdDensity'), acap: true, property: false, data: (a) => ({ Density: String(a.density ?? 0), Count: String(a.count ?? 0) }) },
-  'illegal-parking': { ns: AXIS_TOPICS, path: acap('IllegalParking'), acap: true, property: true, data: (a) => ({ active: active(a), ObjectId: a.objectId ?? '1' }) },
+  occupancy: {
+    ns: NS.tns1,
+    path: 'RuleEngine/CountAggregation/OccupancyCounter',
+    property: false,
+    data: (a) => ({ Occupancy: String(a.occupancy ?? 0) }),
+    rule: 'Occupancy1',
+  },
+  'crowd-density': {
+    ns: AXIS_TOPICS,
+    path: acap('CrowdDensity'),
+    acap: true,
+    property: false,
+    data: (a) => ({ Density: String(a.density ?? 0), Count: String(a.count ?? 0) }),
+  },
+  'illegal-parking': {
+    ns: AXIS_TOPICS,
+    path: acap('IllegalParking'),
+    acap: true,
+    property: true,
+    data: (a) => ({ active: active(a), ObjectId: a.objectId ?? '1' }),
+  },
   'street-vendor': { ns: AXIS_TOPICS, path: acap('StreetVendor'), acap: true, property: true, data: (a) => ({ active: active(a) }) },
   'floating-object': { ns: AXIS_TOPICS, path: acap('FloatingObject'), acap: true, property: false, data: (a) => ({ ObjectId: a.objectId ?? '1' }) },
   fireworks: { ns: AXIS_TOPICS, path: acap('Fireworks'), acap: true, property: false, data: () => ({ Confidence: '0.9' }) },
@@ -91,7 +137,14 @@ export function analyticsNotification(kind: AnalyticsKind, a: AnalyticsArgs = {}
   if (!spec) throw new Error(`unknown analytics kind ${kind}; one of ${ANALYTICS_KINDS.join(', ')}`);
   const ch = a.channel ?? 1;
   // An ACAP app's profile is the last topic segment; its source instance names the video source.
-  if (spec.acap) return { topicNs: spec.ns, topicPath: `${spec.path}/Camera${ch}Profile1`, source: { VideoSourceConfigurationToken: `VSC_${ch}` }, data: { ...spec.data(a), ...a.extra }, property: spec.property };
+  if (spec.acap)
+    return {
+      topicNs: spec.ns,
+      topicPath: `${spec.path}/Camera${ch}Profile1`,
+      source: { VideoSourceConfigurationToken: `VSC_${ch}` },
+      data: { ...spec.data(a), ...a.extra },
+      property: spec.property,
+    };
   const source: Record<string, string> = { VideoSourceConfigurationToken: `VSC_${ch}`, VideoAnalyticsConfigurationToken: `VAC_${ch}` };
   if (spec.rule || a.rule) source.Rule = a.rule ?? spec.rule!;
   if (spec.path.startsWith('VideoSource/')) {

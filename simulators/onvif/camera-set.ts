@@ -81,10 +81,14 @@ export async function startCameraSet(options: CameraSetOptions = {}): Promise<Ca
   });
   const cams: SimCamera[] = [];
   for (let i = 0; i < n; i++) {
-    cams.push(new SimCamera({ ...common(i), id: `${prefix}${String(i + 1).padStart(3, '0')}`, channels: 1, port: options.basePort ? options.basePort + i : 0 }));
+    cams.push(
+      new SimCamera({ ...common(i), id: `${prefix}${String(i + 1).padStart(3, '0')}`, channels: 1, port: options.basePort ? options.basePort + i : 0 }),
+    );
   }
   if (options.nvrChannels) {
-    cams.push(new SimCamera({ ...common(n), id: 'nvr-01', channels: options.nvrChannels, model: 'GS-NVR-64', port: options.basePort ? options.basePort + n : 0 }));
+    cams.push(
+      new SimCamera({ ...common(n), id: 'nvr-01', channels: options.nvrChannels, model: 'GS-NVR-64', port: options.basePort ? options.basePort + n : 0 }),
+    );
   }
   const started: SimCamera[] = [];
   let responder: DiscoveryResponder | undefined;
@@ -109,7 +113,10 @@ export async function startCameraSet(options: CameraSetOptions = {}): Promise<Ca
       started.push(c);
     }
     if (options.discovery !== false && options.discovery !== undefined) {
-      responder = new DiscoveryResponder({ host, port: options.discovery.port ?? 0, multicastInterface: options.discovery.multicastInterface, maxDelayMs: options.discovery.maxDelayMs ?? 100 }, () => cams);
+      responder = new DiscoveryResponder(
+        { host, port: options.discovery.port ?? 0, multicastInterface: options.discovery.multicastInterface, maxDelayMs: options.discovery.maxDelayMs ?? 100 },
+        () => cams,
+      );
       await responder.start();
     }
   } catch (err) {

@@ -53,7 +53,11 @@ function pairs(list: string[] | undefined): Record<string, unknown> {
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${values.control}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${values.control}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   console.log(JSON.stringify(await res.json(), null, 2));
   if (!res.ok) process.exitCode = 1;
 }
@@ -83,7 +87,12 @@ switch (cmd) {
     break;
   }
   case 'emit':
-    await call('POST', `/devices/${device}/events`, { kind: values.kind, ...(values.channel ? { channel: Number(values.channel) } : {}), ...(values.on ? { on: values.on === 'true' } : {}), ...pairs(values.set) });
+    await call('POST', `/devices/${device}/events`, {
+      kind: values.kind,
+      ...(values.channel ? { channel: Number(values.channel) } : {}),
+      ...(values.on ? { on: values.on === 'true' } : {}),
+      ...pairs(values.set),
+    });
     break;
   case 'fault':
     await call('POST', `/devices/${device}/faults`, pairs(values.set));

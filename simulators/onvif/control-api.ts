@@ -28,7 +28,18 @@ export async function startControlApi(set: CameraSet, host: string, port: number
         const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
         const parts = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
         if (req.method === 'GET' && parts[0] === 'devices' && parts.length === 1) {
-          return reply(200, set.cameras.map((c) => ({ id: c.o.id, url: c.url, uuid: c.uuid, channels: c.o.channels, faults: c.faults, counters: c.counters, subscriptions: c.store.size })));
+          return reply(
+            200,
+            set.cameras.map((c) => ({
+              id: c.o.id,
+              url: c.url,
+              uuid: c.uuid,
+              channels: c.o.channels,
+              faults: c.faults,
+              counters: c.counters,
+              subscriptions: c.store.size,
+            })),
+          );
         }
         if (req.method === 'POST' && parts[0] === 'devices' && parts.length === 3) {
           const id = parts[1]!;

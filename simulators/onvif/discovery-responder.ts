@@ -71,10 +71,13 @@ export class DiscoveryResponder {
     for (const cam of this.cameras()) {
       if (cam.faults.offline) continue;
       const reply = Buffer.from(
-        probeMatchesMessage(probe.messageId, { endpoint: cam.uuid, types: ['dn:NetworkVideoTransmitter', 'tds:Device'], scopes: cam.scopes, xaddrs: [cam.url], metadataVersion: 1 }).replace(
-          '<s:Envelope ',
-          `<s:Envelope xmlns:tds="${NS.tds}" `,
-        ),
+        probeMatchesMessage(probe.messageId, {
+          endpoint: cam.uuid,
+          types: ['dn:NetworkVideoTransmitter', 'tds:Device'],
+          scopes: cam.scopes,
+          xaddrs: [cam.url],
+          metadataVersion: 1,
+        }).replace('<s:Envelope ', `<s:Envelope xmlns:tds="${NS.tds}" `),
       );
       const t = setTimeout(() => {
         this.timers.delete(t);

@@ -103,7 +103,7 @@ export function testCardJpeg(seed: number, label: string): Buffer {
   for (let y = 0; y < bhigh; y++) {
     for (let x = 0; x < bwide; x++) {
       const bar = y >= 9 && y <= 10 && x >= 1 && x < 1 + (seed % 18) + 1;
-      means.push(bar ? 250 : 40 + ((x + y + seed) * 7) % 160);
+      means.push(bar ? 250 : 40 + (((x + y + seed) * 7) % 160));
     }
   }
   return encodeBlockJpeg(means, bwide, bhigh, label);

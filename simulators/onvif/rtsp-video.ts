@@ -16,7 +16,11 @@ export interface RtspVideo {
  */
 export async function startRtspVideo(options: { host: string; port?: number; username: string; password: string; paths: string[] }): Promise<RtspVideo> {
   const script = fileURLToPath(new URL('./rtsp-video-server.py', import.meta.url));
-  const child: ChildProcess = spawn('/usr/bin/python3', [script, options.host, String(options.port ?? 0), options.username, options.password, options.paths.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(
+    '/usr/bin/python3',
+    [script, options.host, String(options.port ?? 0), options.username, options.password, options.paths.join(',')],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const port = await new Promise<number>((ok, fail) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -26,7 +30,13 @@ export async function startRtspVideo(options: { host: string; port?: number; use
     child.stdout?.once('data', (d: Buffer) => ok(Number(d.toString().trim())));
     child.once('exit', (code) => {
       const missing = /No module named 'gi'|Namespace GstRtspServer not available|Namespace Gst not available/.test(err);
-      fail(new Error(missing ? `live video: GStreamer's RTSP server is not installed; install: apt-get install ${RTSP_VIDEO_PACKAGES}` : `live video: the RTSP server exited (${code}): ${err.trim().split('\n').at(-1) ?? ''}`));
+      fail(
+        new Error(
+          missing
+            ? `live video: GStreamer's RTSP server is not installed; install: apt-get install ${RTSP_VIDEO_PACKAGES}`
+            : `live video: the RTSP server exited (${code}): ${err.trim().split('\n').at(-1) ?? ''}`,
+        ),
+      );
     });
   });
   return {

@@ -79,7 +79,18 @@ export class DigestVerifier {
     const t = p.nonce.slice(0, -24);
     const mac = createHmac('sha256', this.key).update(t).digest('hex').slice(0, 24);
     if (!safeEqual(mac, p.nonce.slice(-24))) return 'bad';
-    const expected = digestResponse({ algorithm: p.algorithm ?? 'MD5', username: p.username, realm: this.realm, password: this.creds.password, method: req.method ?? 'GET', uri: p.uri, nonce: p.nonce, nc: p.nc, cnonce: p.cnonce, qop: p.qop });
+    const expected = digestResponse({
+      algorithm: p.algorithm ?? 'MD5',
+      username: p.username,
+      realm: this.realm,
+      password: this.creds.password,
+      method: req.method ?? 'GET',
+      uri: p.uri,
+      nonce: p.nonce,
+      nc: p.nc,
+      cnonce: p.cnonce,
+      qop: p.qop,
+    });
     if (!safeEqual(expected, p.response)) return 'bad';
     if (Date.now() - Number.parseInt(t, 16) > this.nonceTtlMs) return 'stale';
     return 'ok';

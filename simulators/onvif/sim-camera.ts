@@ -65,7 +65,11 @@ export class SimCamera {
     this.serial = `SIM-${o.id.toUpperCase()}`;
     this.boundPort = o.port;
     this.store = new PullPointStore(() => this.deviceNow(), o.maxPullPoints);
-    this.tokens = new UsernameTokenVerifier(o.credentials, () => this.deviceNow(), () => o.tokenWindowMs);
+    this.tokens = new UsernameTokenVerifier(
+      o.credentials,
+      () => this.deviceNow(),
+      () => o.tokenWindowMs,
+    );
     this.digest = new DigestVerifier(o.credentials, `gridgate-sim-${o.id}`);
   }
 

@@ -23,7 +23,9 @@ export function canonicalOf(n: SimNotification): string {
 
 /** Identity of a property instance (topic + source) for the SetSynchronizationPoint replay. */
 export function propertyKey(n: SimNotification): string {
-  return `${canonicalOf(n)}|${Object.entries(n.source).map(([k, v]) => `${k}=${v}`).join('&')}`;
+  return `${canonicalOf(n)}|${Object.entries(n.source)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')}`;
 }
 
 /**
@@ -32,7 +34,10 @@ export function propertyKey(n: SimNotification): string {
  */
 export function notificationXml(n: SimNotification, prefixFor: (ns: string) => string): string {
   const prefix = prefixFor(n.topicNs);
-  const items = (rec: Record<string, string>) => Object.entries(rec).map(([k, v]) => `<tt:SimpleItem Name="${xmlEscape(k)}" Value="${xmlEscape(v)}"/>`).join('');
+  const items = (rec: Record<string, string>) =>
+    Object.entries(rec)
+      .map(([k, v]) => `<tt:SimpleItem Name="${xmlEscape(k)}" Value="${xmlEscape(v)}"/>`)
+      .join('');
   const op = n.property ? ` PropertyOperation="${n.operation ?? 'Changed'}"` : '';
   return (
     `<wsnt:NotificationMessage><wsnt:Topic Dialect="${TOPIC_DIALECT_CONCRETE_SET}" xmlns:${prefix}="${xmlEscape(n.topicNs)}">${prefix}:${xmlEscape(n.topicPath)}</wsnt:Topic>` +
@@ -40,4 +45,3 @@ export function notificationXml(n: SimNotification, prefixFor: (ns: string) => s
     `<tt:Source>${items(n.source)}</tt:Source><tt:Data>${items(n.data)}</tt:Data></tt:Message></wsnt:Message></wsnt:NotificationMessage>`
   );
 }
-

@@ -25,7 +25,9 @@ export class SimSoapFault extends Error {
   toXml(): string {
     let sub = '';
     for (const s of [...this.subcodes].reverse()) sub = `<s:Subcode><s:Value>${s}</s:Value>${sub}</s:Subcode>`;
-    return envelope(`<s:Fault><s:Code><s:Value>s:${this.code}</s:Value>${sub}</s:Code><s:Reason><s:Text xml:lang="en">${xmlEscape(this.message)}</s:Text></s:Reason></s:Fault>`);
+    return envelope(
+      `<s:Fault><s:Code><s:Value>s:${this.code}</s:Value>${sub}</s:Code><s:Reason><s:Text xml:lang="en">${xmlEscape(this.message)}</s:Text></s:Reason></s:Fault>`,
+    );
   }
 }
 

@@ -20,8 +20,21 @@ describe('soak oracle', () => {
     await oracle.start();
     const gw = mqtt.connect(broker.url);
     await new Promise((r) => gw.once('connect', r));
-    for (const seq of telemetry) await gw.publishAsync('gridgate/v1/site/gw/telemetry', JSON.stringify({ seq, readings: [{ id: `r${seq}` }, { id: `s${seq}` }] }), { qos: 1 });
-    for (const e of events) await gw.publishAsync('gridgate/v1/site/gw/events', JSON.stringify({ seq: e.seq, id: `e${e.seq}`, type: 'fire.smoke', ts: new Date().toISOString(), source: { device: 'cam-080' }, data: e.mark ? { SoakMark: e.mark } : {} }), { qos: 1 });
+    for (const seq of telemetry)
+      await gw.publishAsync('gridgate/v1/site/gw/telemetry', JSON.stringify({ seq, readings: [{ id: `r${seq}` }, { id: `s${seq}` }] }), { qos: 1 });
+    for (const e of events)
+      await gw.publishAsync(
+        'gridgate/v1/site/gw/events',
+        JSON.stringify({
+          seq: e.seq,
+          id: `e${e.seq}`,
+          type: 'fire.smoke',
+          ts: new Date().toISOString(),
+          source: { device: 'cam-080' },
+          data: e.mark ? { SoakMark: e.mark } : {},
+        }),
+        { qos: 1 },
+      );
     await gw.endAsync();
     const o = oracle;
     await vi.waitFor(() => expect(o.lanes.telemetry.messages + o.lanes.events.messages).toBe(telemetry.length + events.length));
@@ -29,7 +42,13 @@ describe('soak oracle', () => {
   };
 
   it('passes gap-free, ordered lanes with every mark arrived', async () => {
-    const o = await feed([1, 2, 3], [{ seq: 1, mark: '1' }, { seq: 2, mark: '1-off' }]);
+    const o = await feed(
+      [1, 2, 3],
+      [
+        { seq: 1, mark: '1' },
+        { seq: 2, mark: '1-off' },
+      ],
+    );
     o.expectMark({ mark: 1, camera: 'cam-080', raisedAt: Date.now(), during: 'normal' });
     const v = o.verdict([]);
     expect(v.ok).toBe(true);
@@ -82,7 +101,13 @@ describe('soak schedule and figures', () => {
   });
 
   it('fits a slope and takes quantiles', () => {
-    expect(linearFit([[0, 100], [1, 101], [2, 102]])?.slope).toBeCloseTo(1);
+    expect(
+      linearFit([
+        [0, 100],
+        [1, 101],
+        [2, 102],
+      ])?.slope,
+    ).toBeCloseTo(1);
     expect(linearFit([[0, 1]])).toBeUndefined();
     expect(quantile([5, 1, 4, 2, 3], 0.99)).toBe(5);
     expect(quantile([], 0.5)).toBeUndefined();

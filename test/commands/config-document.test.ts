@@ -26,9 +26,21 @@ describe('config documents (pure)', () => {
 
   it('keeps current values where a document says [redacted], and names places with nothing to keep', () => {
     const current = { platform: { password: { env: 'X' }, url: 'mqtt://a' }, devices: [{ id: 'c', token: 's3cret' }] };
-    const next = { platform: { password: '[redacted]', url: 'mqtt://b' }, devices: [{ id: 'c', token: '[redacted]' }, { id: 'd', token: '[redacted]' }] };
+    const next = {
+      platform: { password: '[redacted]', url: 'mqtt://b' },
+      devices: [
+        { id: 'c', token: '[redacted]' },
+        { id: 'd', token: '[redacted]' },
+      ],
+    };
     const r = keepRedacted(next, current);
-    expect(r.doc).toEqual({ platform: { password: { env: 'X' }, url: 'mqtt://b' }, devices: [{ id: 'c', token: 's3cret' }, { id: 'd', token: '[redacted]' }] });
+    expect(r.doc).toEqual({
+      platform: { password: { env: 'X' }, url: 'mqtt://b' },
+      devices: [
+        { id: 'c', token: 's3cret' },
+        { id: 'd', token: '[redacted]' },
+      ],
+    });
     expect(r.missing).toEqual(['devices[1].token']);
   });
 

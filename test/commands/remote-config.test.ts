@@ -89,7 +89,10 @@ describe('remote configuration commands', () => {
     const again = await send('config-apply', args, 'apply-1');
     expect(again).toEqual(r);
     expect((await current()).version.version).toBe(r.result.version);
-    const audit = readFileSync(join(dataDir, 'ui', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(join(dataDir, 'ui', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(audit.filter((a) => a.who === 'platform' && a.action === 'config.apply' && a.outcome === 'ok')).toHaveLength(1);
   });
 
@@ -99,7 +102,11 @@ describe('remote configuration commands', () => {
     doc.batching = { ...doc.batching, maxReadings: 400 };
     writeFileSync(gw.configPath, stringify(doc));
     gw.child!.kill('SIGHUP');
-    await platform.until(() => changed().some((e) => e.data.by === 'shell' && e.data.version === cur.version.version + 1), 15_000, 'event for the shell change');
+    await platform.until(
+      () => changed().some((e) => e.data.by === 'shell' && e.data.version === cur.version.version + 1),
+      15_000,
+      'event for the shell change',
+    );
     const event = changed().find((e) => e.data.by === 'shell');
     expect(event.data).toMatchObject({ source: 'shell', previous: cur.version.version, status: 'applied' });
     expect(event.data.summary).toContain('batching.maxReadings');
@@ -118,7 +125,10 @@ describe('remote configuration commands', () => {
     const r = await send('config-apply', { baseVersion: cur.version.version, patch });
     expect(r.ok).toBe(false);
     expect(r.error.code).toBe('E_CONFIG_INVALID');
-    const expected = validateConfig({ ...testConfig('mqtt://127.0.0.1:1', dataDir), ...patch, batching: { maxReadings: 500, maxDelayMs: -5 } }, { baseDir: process.cwd(), env: {} });
+    const expected = validateConfig(
+      { ...testConfig('mqtt://127.0.0.1:1', dataDir), ...patch, batching: { maxReadings: 500, maxDelayMs: -5 } },
+      { baseDir: process.cwd(), env: {} },
+    );
     expect(expected.ok).toBe(false);
     for (const p of expected.ok ? [] : expected.problems) expect(r.error.message).toContain(formatProblem(p));
     expect((await current()).version.version).toBe(cur.version.version);
@@ -126,7 +136,11 @@ describe('remote configuration commands', () => {
 
   it('refuses hostile arguments with a clear error and changes nothing', async () => {
     const cur = await current();
-    const proto = await platform.command(TEST_ROOT, 'config-apply', `{"id":"h-1","args":{"baseVersion":${cur.version.version},"patch":{"batching":{"__proto__":{"maxDelayMs":1}}}}}`);
+    const proto = await platform.command(
+      TEST_ROOT,
+      'config-apply',
+      `{"id":"h-1","args":{"baseVersion":${cur.version.version},"patch":{"batching":{"__proto__":{"maxDelayMs":1}}}}}`,
+    );
     expect(proto.error).toMatchObject({ code: 'E_BAD_ARGS', message: 'args.patch.batching: the key "__proto__" is not allowed' });
     const both = await send('config-apply', { baseVersion: cur.version.version, doc: {}, patch: {} });
     expect(both.error.code).toBe('E_BAD_ARGS');
@@ -149,7 +163,20 @@ describe('remote configuration commands', () => {
   it('reports a device that does not come up, per device', async () => {
     const cur = await current();
     const port = await freePort();
-    const devices = [...cur.doc.devices, { id: 'meter-x', kind: 'modbus', driver: 'modbus', profile: 'modbus-power-meter', connection: { transport: 'tcp', host: '127.0.0.1', port }, unitId: 1, intervalMs: 200, timeoutMs: 200, retries: 0 }];
+    const devices = [
+      ...cur.doc.devices,
+      {
+        id: 'meter-x',
+        kind: 'modbus',
+        driver: 'modbus',
+        profile: 'modbus-power-meter',
+        connection: { transport: 'tcp', host: '127.0.0.1', port },
+        unitId: 1,
+        intervalMs: 200,
+        timeoutMs: 200,
+        retries: 0,
+      },
+    ];
     const r = await send('config-apply', { baseVersion: cur.version.version, patch: { devices } });
     expect(r.ok).toBe(true);
     expect(r.result.devices).toEqual([expect.objectContaining({ device: 'meter-x', status: expect.stringMatching(/offline|error/) })]);
@@ -162,7 +189,15 @@ describe('remote configuration commands', () => {
     expect(r.ok).toBe(true);
     expect(r.result).toMatchObject({ status: 'applying', confirmWithinMs: CONFIRM_MS });
     // The new connection says online; the platform's next command confirms the change.
-    await platform.until(() => platform.of('state').slice(states).some((m) => m.doc?.online === true), 15_000, 'reconnect');
+    await platform.until(
+      () =>
+        platform
+          .of('state')
+          .slice(states)
+          .some((m) => m.doc?.online === true),
+      15_000,
+      'reconnect',
+    );
     const got = await send('config-get', {});
     expect(got.result.version.version).toBe(r.result.version);
     expect(got.result.doc.platform.password).toEqual({ env: 'GRIDGATE_SECRET_CFG_PLATFORM_PASSWORD' });
@@ -204,7 +239,11 @@ describe('remote configuration commands', () => {
     expect(existsSync(join(dataDir, 'config-store', 'confirm-pending.json'))).toBe(true);
     await gw.kill('SIGKILL');
     gw.start(env());
-    await platform.until(() => changed().some((e) => e.data.status === 'rolled-back' && e.data.previous === r.result.version), 60_000, 'automatic rollback after the restart');
+    await platform.until(
+      () => changed().some((e) => e.data.status === 'rolled-back' && e.data.previous === r.result.version),
+      60_000,
+      'automatic rollback after the restart',
+    );
     const now = await current();
     expect(now.version).toMatchObject({ source: 'auto-rollback', restores: cur.version.version });
     expect(now.doc.platform.url).toBe(broker.url);

@@ -30,7 +30,9 @@ describe('applying a new configuration to a running gateway', () => {
     const connectsBefore = gateway.status().uplink.connects;
 
     const next = testConfig(site.broker.url, tmp.dir, {
-      devices: [{ id: 'env-2', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'noise', unit: 'dB', wave: 'random-walk', min: 50, max: 80 }] }],
+      devices: [
+        { id: 'env-2', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'noise', unit: 'dB', wave: 'random-walk', min: 50, max: 80 }] },
+      ],
     });
     const result = await gateway.applyConfig(validated(next));
     expect(result.changed).toEqual(['devices: added env-2', 'devices: removed env-1']);

@@ -41,8 +41,16 @@ describe('configuration validation', () => {
     ['prefix with wildcard', (d) => ((d.platform as any).prefix = 'a/#'), /^platform\.prefix: must be an MQTT topic/],
     ['protocol version 3', (d) => ((d.platform as any).protocolVersion = 3), /^platform\.protocolVersion/],
     ['tls without mqtts', (d) => ((d.platform as any).tls = { ca: '/ca.pem' }), /^platform\.url: tls is set, so the URL must be mqtts:\/\//],
-    ['cert without key', (d) => ((d.platform as any) = { url: 'mqtts://x:8883', tls: { cert: '/c.pem' } }), /^platform\.tls: a client certificate needs both cert and key/],
-    ['reconnect max below min', (d) => ((d.platform as any).reconnect = { minDelayMs: 5000, maxDelayMs: 1000 }), /^platform\.reconnect\.maxDelayMs: must be at least minDelayMs/],
+    [
+      'cert without key',
+      (d) => ((d.platform as any) = { url: 'mqtts://x:8883', tls: { cert: '/c.pem' } }),
+      /^platform\.tls: a client certificate needs both cert and key/,
+    ],
+    [
+      'reconnect max below min',
+      (d) => ((d.platform as any).reconnect = { minDelayMs: 5000, maxDelayMs: 1000 }),
+      /^platform\.reconnect\.maxDelayMs: must be at least minDelayMs/,
+    ],
     ['outbox capacity too small', (d) => (d.outbox = { capacityBytes: 1000 }), /^outbox\.capacityBytes: .*e\.g\. 536870912/],
     ['unknown synchronous', (d) => (d.outbox = { synchronous: 'OFF' }), /^outbox\.synchronous: must be one of "FULL", "NORMAL"/],
     ['batch larger than the contract allows', (d) => (d.batching = { maxReadings: 6000 }), /^batching\.maxReadings/],
@@ -54,9 +62,17 @@ describe('configuration validation', () => {
     ['bad device id', (d) => (d.devices[0]!.id = 'cam 31'), /^devices\[0\]\.id: must be letters, digits/],
     ['duplicate device id', (d) => d.devices.push({ ...d.devices[0]! }), /^devices\[1\]\.id: device id "env-1" is already used by devices\[0\]/],
     ['unknown unit', (d) => (d.devices[0]!.points[0]!.unit = 'Celsius'), /^devices\[0\]\.points\[0\]\.unit: is not a UCUM unit/],
-    ['units that do not convert', (d) => ((d.devices[0]!.points[0] as any).sourceUnit = 'kW'), /^devices\[0\]\.points\[0\]\.sourceUnit: cannot convert kW to Cel/],
+    [
+      'units that do not convert',
+      (d) => ((d.devices[0]!.points[0] as any).sourceUnit = 'kW'),
+      /^devices\[0\]\.points\[0\]\.sourceUnit: cannot convert kW to Cel/,
+    ],
     ['duplicate point', (d) => d.devices[0]!.points.push({ name: 't', unit: 'Cel' }), /^devices\[0\]\.points\[1\]\.name: point "t" is defined twice/],
-    ['unknown profile', (d) => ((d.devices[0] as any).profile = 'no-such-profile'), /^devices\[0\]\.profile: no profile named "no-such-profile" \(known for synthetic: /],
+    [
+      'unknown profile',
+      (d) => ((d.devices[0] as any).profile = 'no-such-profile'),
+      /^devices\[0\]\.profile: no profile named "no-such-profile" \(known for synthetic: /,
+    ],
     ['not a mapping', (d) => ((d as any).devices = 'all'), /^devices: .*expected array/],
     ['bad port from the environment', () => {}, /^\$GRIDGATE_HTTP_PORT: must be a TCP port number/, { GRIDGATE_HTTP_PORT: 'http' }],
     ['bad site from the environment', () => {}, /^site: must be lower-case/, { GRIDGATE_SITE: 'Bad Site' }],
@@ -64,7 +80,10 @@ describe('configuration validation', () => {
 
   it.each(cases)('reports %s with path, reason and an example', (_name, mutate, expected, env) => {
     const found = problems(mutate, env);
-    expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => expected.test(p)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   it('lists every problem at once, not only the first', () => {
@@ -77,10 +96,25 @@ describe('configuration validation', () => {
   });
 
   it('applies environment overrides', () => {
-    const r = validateConfig(valid(), { baseDir: '/tmp', env: { GRIDGATE_PLATFORM_URL: 'mqtts://p:8883', GRIDGATE_HTTP_PORT: '9090', GRIDGATE_DATA_DIR: '/var/lib/x', GRIDGATE_SITE: 'other-site', GRIDGATE_GATEWAY: 'gw-9' } });
+    const r = validateConfig(valid(), {
+      baseDir: '/tmp',
+      env: {
+        GRIDGATE_PLATFORM_URL: 'mqtts://p:8883',
+        GRIDGATE_HTTP_PORT: '9090',
+        GRIDGATE_DATA_DIR: '/var/lib/x',
+        GRIDGATE_SITE: 'other-site',
+        GRIDGATE_GATEWAY: 'gw-9',
+      },
+    });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.loaded.config).toMatchObject({ platform: { url: 'mqtts://p:8883' }, http: { port: 9090 }, dataDir: '/var/lib/x', site: 'other-site', gateway: 'gw-9' });
+    expect(r.loaded.config).toMatchObject({
+      platform: { url: 'mqtts://p:8883' },
+      http: { port: 9090 },
+      dataDir: '/var/lib/x',
+      site: 'other-site',
+      gateway: 'gw-9',
+    });
     expect(Object.isFrozen(r.loaded.config.platform)).toBe(true);
   });
 
@@ -98,7 +132,8 @@ describe('configuration validation', () => {
   it('gridgate check-config exits 0 on a valid file and 1 listing the problems', () => {
     const t = tempDir();
     writeFileSync(join(t.dir, 'bad.yaml'), 'gateway: GW\nsite: s\nplatform: { url: "ftp://x" }\n');
-    const cli = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'check-config', file], { cwd: ROOT, encoding: 'utf8' });
+    const cli = (file: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'check-config', file], { cwd: ROOT, encoding: 'utf8' });
     const ok = cli(join(ROOT, 'config/demo.yaml'));
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/valid — gateway gw-demo-01/);

@@ -25,8 +25,12 @@ describe('contract/ (the project copy of the platform contract)', () => {
   });
 
   it.runIf(existsSync(REFERENCE))('equals ../shared/contract, file by file', () => {
-    const ours = filesBelow(CONTRACT_DIR).map((f) => relative(CONTRACT_DIR, f)).sort();
-    const reference = filesBelow(REFERENCE).map((f) => relative(REFERENCE, f)).sort();
+    const ours = filesBelow(CONTRACT_DIR)
+      .map((f) => relative(CONTRACT_DIR, f))
+      .sort();
+    const reference = filesBelow(REFERENCE)
+      .map((f) => relative(REFERENCE, f))
+      .sort();
     expect(ours).toEqual(reference);
     for (const name of reference) {
       expect(readFileSync(join(CONTRACT_DIR, name), 'utf8'), name).toBe(readFileSync(join(REFERENCE, name), 'utf8'));

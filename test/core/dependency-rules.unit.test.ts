@@ -13,22 +13,22 @@ const config = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') a
 
 /** file → its source; relative imports only (the rules are about our own folders). */
 const TREE: Record<string, string> = {
-  'gateway/core/model.ts': "export const x = 1;\n",
+  'gateway/core/model.ts': 'export const x = 1;\n',
   'gateway/core/clock.ts': "import { y } from '../config/paths.js';\nexport const c = y;\n", // core → config: wrong way
-  'gateway/config/paths.ts': "export const y = 2;\n",
+  'gateway/config/paths.ts': 'export const y = 2;\n',
   'gateway/config/loader.ts': "import { s } from '../outbox/state.js';\nexport const l = s;\n", // config → a part it configures
   'gateway/devices/driver.ts': "import { x } from '../core/model.js';\nexport const d = x;\n",
   'gateway/devices/device-manager.ts': "import { m } from '../../drivers/modbus/index.js';\nexport const dm = m;\n", // core → a driver
   'gateway/daemon.ts': "import { all } from '../drivers/index.js';\nexport const g = all;\n",
   'gateway/ui/routes.ts': "import { g } from '../daemon.js';\nexport const r = g;\n", // UI → the root
   'gateway/modes/mode-manager.ts': "import { s } from '../outbox/state.js';\nexport const mm = s;\n", // state via the outbox
-  'gateway/outbox/state.ts': "export const s = 3;\n",
+  'gateway/outbox/state.ts': 'export const s = 3;\n',
   'gateway/cli/main.ts': "import { sim } from '../../simulators/site.js';\nexport const cli = sim;\n", // production → simulators
-  'simulators/site.ts': "export const sim = 4;\n",
+  'simulators/site.ts': 'export const sim = 4;\n',
   'drivers/index.ts': "import { m } from './modbus/index.js';\nexport const all = [m];\n",
   'drivers/modbus/index.ts': "import { d } from '../../gateway/devices/driver.js';\nimport { o } from '../onvif/index.js';\nexport const m = d + o;\n", // driver → another driver
   'drivers/onvif/index.ts': "import { dm } from '../../gateway/devices/device-manager.js';\nexport const o = 5;\nexport const odm = dm;\n", // driver → beyond the SDK
-  'config/schema/old.ts': "export const old = 6;\n",
+  'config/schema/old.ts': 'export const old = 6;\n',
   'gateway/rules/zone.ts': "import { old } from '../../config/schema/old.js';\nimport { z2 } from './zone-b.js';\nexport const z1 = old + z2;\n", // code in config/; a cycle
   'gateway/rules/zone-b.ts': "import { z1 } from './zone.js';\nexport const z2 = 1;\nexport const again = () => z1;\n",
 };
@@ -44,7 +44,13 @@ beforeAll(async () => {
   }
   const { tsConfig: _tsConfig, ...options } = config.options ?? {};
   // baseDir: the rules' paths are relative to the repository root, here the made-up one.
-  const out = await cruise(['gateway', 'drivers', 'config', 'simulators'], { ...options, baseDir: root, ruleSet: { forbidden: config.forbidden }, validate: true, outputType: 'json' } as never);
+  const out = await cruise(['gateway', 'drivers', 'config', 'simulators'], {
+    ...options,
+    baseDir: root,
+    ruleSet: { forbidden: config.forbidden },
+    validate: true,
+    outputType: 'json',
+  } as never);
   result = (typeof out.output === 'string' ? JSON.parse(out.output) : out.output) as ICruiseResult;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -52,7 +52,12 @@ describe('device states at the platform', () => {
     const config = validated(testConfig(broker.url, tmp.dir, { devices: manyDevices(DEVICES) }));
 
     const states = (from = 0) => platform.of('device-state').slice(from);
-    const onlineDevices = (from = 0) => new Set(states(from).filter((m) => m.doc?.status === 'online').map((m) => m.doc.device));
+    const onlineDevices = (from = 0) =>
+      new Set(
+        states(from)
+          .filter((m) => m.doc?.status === 'online')
+          .map((m) => m.doc.device),
+      );
     // Connected first, then 500 devices come up one after another (as polls answer at a site):
     // each change used to republish every device whose state was not yet acknowledged.
     let gateway = new Gateway({ config: validated(testConfig(broker.url, tmp.dir, { devices: [] })), baseDir: process.cwd(), log: silentLogger(), env: {} });
@@ -112,7 +117,14 @@ describe('device states at the platform', () => {
         updateDevice: async () => {},
         removeDevice: async () => {},
       };
-      const manager = new DeviceManager({ drivers: new Map([['synthetic', driver]]), bus, clock: systemClock, log: silentLogger(), mode: () => 'normal', onModeChange: () => () => {} });
+      const manager = new DeviceManager({
+        drivers: new Map([['synthetic', driver]]),
+        bus,
+        clock: systemClock,
+        log: silentLogger(),
+        mode: () => 'normal',
+        onModeChange: () => () => {},
+      });
       const device = validated(testConfig('mqtt://127.0.0.1:1', '/tmp')).devices[0] as DeviceConfig;
       await manager.start([device]);
       return { ctx: ctx!, published, id: device.id };

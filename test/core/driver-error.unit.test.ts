@@ -36,7 +36,11 @@ describe('driver errors on one base', () => {
     const timeout = { name: 'TransactionTimedOutError', errno: 'ETIMEDOUT' };
     const err = normaliseError(timeout, 'holding 101 on unit 3 @ 10.0.0.7:502', 1000);
     expect(err).toBeInstanceOf(DriverError);
-    expect(err).toMatchObject({ code: 'E_MODBUS_TIMEOUT', where: 'holding 101 on unit 3 @ 10.0.0.7:502', message: 'no answer in 1000 ms from holding 101 on unit 3 @ 10.0.0.7:502' });
+    expect(err).toMatchObject({
+      code: 'E_MODBUS_TIMEOUT',
+      where: 'holding 101 on unit 3 @ 10.0.0.7:502',
+      message: 'no answer in 1000 ms from holding 101 on unit 3 @ 10.0.0.7:502',
+    });
     expect(err.cause).toBe(timeout);
     expect(normaliseError(err, 'elsewhere', 5)).toBe(err);
   });

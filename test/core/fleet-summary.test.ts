@@ -5,7 +5,11 @@ const state = (doc: Record<string, unknown>) => Buffer.from(JSON.stringify(doc))
 
 describe('tail --fleet lines (pure)', () => {
   it('reads only gateway state topics, and refuses what is not a state', () => {
-    expect(fleetEntry('gridgate/v1', 'gridgate/v1/s/g/state', state({ online: true, mode: 'normal' }))).toMatchObject({ site: 's', gateway: 'g', online: true });
+    expect(fleetEntry('gridgate/v1', 'gridgate/v1/s/g/state', state({ online: true, mode: 'normal' }))).toMatchObject({
+      site: 's',
+      gateway: 'g',
+      online: true,
+    });
     expect(fleetEntry('gridgate/v1', 'gridgate/v1/s/g/devices/d/state', state({ online: true }))).toBeUndefined();
     expect(fleetEntry('gridgate/v1', 'gridgate/v1/s/g/state', Buffer.from('{nope'))).toBeUndefined();
     expect(fleetEntry('gridgate/v1', 'gridgate/v1/s/g/state', state({ mode: 'normal' }))).toBeUndefined();
@@ -16,7 +20,15 @@ describe('tail --fleet lines (pure)', () => {
     const lines = fleetLines(
       [
         { site: 'b', gateway: 'gw-2', online: false, ts: '2026-01-01T00:00:00.000Z' },
-        { site: 'a', gateway: 'gw-1', online: true, mode: 'emergency', devices: { online: 3, total: 4 }, outbox: { events: 2, telemetry: 10 }, ts: '2026-01-01T00:00:08.000Z' },
+        {
+          site: 'a',
+          gateway: 'gw-1',
+          online: true,
+          mode: 'emergency',
+          devices: { online: 3, total: 4 },
+          outbox: { events: 2, telemetry: 10 },
+          ts: '2026-01-01T00:00:08.000Z',
+        },
       ],
       now,
     );

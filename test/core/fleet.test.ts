@@ -85,7 +85,16 @@ describe('many gateways, one broker', () => {
         gateway,
         site,
         batching: { maxReadings: 100, maxDelayMs: 200 },
-        devices: [{ id: `${gateway}-env`, kind: 'other', driver: 'synthetic', intervalMs: 250, points: [{ name: 'temperature', unit: 'Cel', wave: 'sine', min: 0, max: 30 }], events: [{ type: 'crowd.density', everyMs: 500, severity: 'minor' }] }],
+        devices: [
+          {
+            id: `${gateway}-env`,
+            kind: 'other',
+            driver: 'synthetic',
+            intervalMs: 250,
+            points: [{ name: 'temperature', unit: 'Cel', wave: 'sine', min: 0, max: 30 }],
+            events: [{ type: 'crowd.density', everyMs: 500, severity: 'minor' }],
+          },
+        ],
       });
       g.start();
       gateways.push(g);
@@ -100,14 +109,18 @@ describe('many gateways, one broker', () => {
       });
 
     // The fleet view: one line per gateway from the retained states.
-    tail = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'tail', '--fleet', '--url', broker.url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    tail = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'tail', '--fleet', '--url', broker.url], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     tail.stdout?.on('data', (d) => {
       out += String(d);
     });
     await vi.waitFor(() => expect(out).toContain('10 gateways at 2 site(s): 10 online, 0 offline'), WAIT);
     const block = out.slice(out.lastIndexOf('--- fleet')).split('\n');
-    for (const k of keys) expect(block.filter((l) => l.startsWith(k) && /ONLINE\s+mode=normal\s+devices=\d\/1\s+backlog=\d+ ev \d+ rd/.test(l))).toHaveLength(1);
+    for (const k of keys)
+      expect(block.filter((l) => l.startsWith(k) && /ONLINE\s+mode=normal\s+devices=\d\/1\s+backlog=\d+ ev \d+ rd/.test(l))).toHaveLength(1);
     tail.kill('SIGTERM');
 
     // Broker restart: data piles up in every outbox meanwhile, then goes out in order.

@@ -64,7 +64,11 @@ describe('kill -9 at any moment', () => {
         },
       ],
     });
-    config.platform = { url: site.broker.url, reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, inflight: { events: WINDOW.events, telemetryBatches: WINDOW.telemetryBatches } };
+    config.platform = {
+      url: site.broker.url,
+      reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
+      inflight: { events: WINDOW.events, telemetryBatches: WINDOW.telemetryBatches },
+    };
     const configPath = join(tmp.dir, 'gridgate.yaml');
     writeFileSync(configPath, stringify(config));
     const dbPath = join(tmp.dir, 'data', 'gridgate.db');

@@ -29,7 +29,10 @@ describe.each([4, 5] as const)('against a real Mosquitto broker (MQTT protocol l
     config.platform = { url: mosquitto.url, protocolVersion, reconnect: { minDelayMs: 100, maxDelayMs: 1000 } };
     const configPath = join(tmp.dir, 'gridgate.yaml');
     writeFileSync(configPath, stringify(config));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'run', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'run', '--config', configPath], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     cleanups.push(async () => void child.kill('SIGKILL'));
 
     await platform.until(() => platform.readings().length > 20 && platform.events().length > 2, 20_000, 'telemetry and events');

@@ -16,7 +16,10 @@ describe('logs', () => {
       },
     });
     const log = createLogger({ destination: sink as unknown as pino.DestinationStream });
-    log.info({ camera: { password: 'hunter2', url: 'rtsp://admin:hunter2@10.0.0.7/stream1' }, token: 'abc' }, 'connecting to rtsp://admin:hunter2@10.0.0.7/stream1');
+    log.info(
+      { camera: { password: 'hunter2', url: 'rtsp://admin:hunter2@10.0.0.7/stream1' }, token: 'abc' },
+      'connecting to rtsp://admin:hunter2@10.0.0.7/stream1',
+    );
     log.error({ err: new Error('auth failed for mqtt://gw:s3cret@platform:1883') }, 'uplink');
     const text = lines.join('');
     expect(text).not.toMatch(/hunter2|s3cret|"abc"/);
@@ -70,7 +73,10 @@ describe('/metrics, /healthz, /readyz', () => {
     );
     const body = (await notReady.json()) as { ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> };
     expect(body.ready).toBe(false);
-    expect(body.checks.find((c) => c.name === 'uplink')).toMatchObject({ ok: false, detail: expect.stringMatching(/disconnected since .*: (connection closed|broker refused)/) });
+    expect(body.checks.find((c) => c.name === 'uplink')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/disconnected since .*: (connection closed|broker refused)/),
+    });
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('gridgate_uplink_connected 0');
   });
 });

@@ -54,10 +54,14 @@ describe('a full outbox during an outage', () => {
     await platform.start();
     ready = true;
     const accepted = [...events];
-    await platform.until(() => {
-      const got = new Set(platform.events('intrusion').map((e) => e.id));
-      return accepted.every((id) => got.has(id)) && platform.events('gateway.data_dropped').some((e) => e.data?.reason === 'capacity');
-    }, 30_000, 'every event and the capacity drop report');
+    await platform.until(
+      () => {
+        const got = new Set(platform.events('intrusion').map((e) => e.id));
+        return accepted.every((id) => got.has(id)) && platform.events('gateway.data_dropped').some((e) => e.data?.reason === 'capacity');
+      },
+      30_000,
+      'every event and the capacity drop report',
+    );
     // On a loaded machine the overload guard may also thin readings first (its own report, reason
     // `overload`); the capacity drop is the one this test is about.
     const drop = platform.events('gateway.data_dropped').find((e) => e.data?.reason === 'capacity');

@@ -26,7 +26,11 @@ describe('SIGHUP', () => {
     const config = testConfig(site.broker.url, join(tmp.dir, 'data'));
     writeFileSync(configPath, stringify(config));
     let stderr = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'run', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GRIDGATE_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'gateway/cli/main.ts'), 'run', '--config', configPath], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GRIDGATE_LOG_LEVEL: 'info' },
+    });
     child.stdout.on('data', (d) => {
       stderr += String(d);
     });
@@ -40,7 +44,9 @@ describe('SIGHUP', () => {
     const count = platform.readings().length;
     await platform.until(() => platform.readings().length > count + 10);
 
-    const next = testConfig(site.broker.url, join(tmp.dir, 'data'), { devices: [{ id: 'env-9', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'lux', unit: 'lx' }] }] });
+    const next = testConfig(site.broker.url, join(tmp.dir, 'data'), {
+      devices: [{ id: 'env-9', kind: 'other', driver: 'synthetic', intervalMs: 50, points: [{ name: 'lux', unit: 'lx' }] }],
+    });
     writeFileSync(configPath, stringify(next));
     child.kill('SIGHUP');
     await platform.until(() => platform.readings().some((r) => r.device === 'env-9'), 15_000);

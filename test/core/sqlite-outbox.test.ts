@@ -34,7 +34,15 @@ function newPath(): string {
 }
 
 const reading = (i: number): Reading => ({ id: ids(), device: 'd', point: 'p', ts: new Date(clock.now() + i).toISOString(), value: i, quality: 'good' });
-const event = (type = 'motion'): GatewayEvent => ({ id: ids(), ts: new Date(clock.now()).toISOString(), type, severity: 'info', state: 'pulse', mode: 'normal', source: {} });
+const event = (type = 'motion'): GatewayEvent => ({
+  id: ids(),
+  ts: new Date(clock.now()).toISOString(),
+  type,
+  severity: 'info',
+  state: 'pulse',
+  mode: 'normal',
+  source: {},
+});
 
 describe('SqliteOutbox', () => {
   it('gives events seq 1, 2, 3 with the contract envelope and keeps them until acked', () => {
@@ -193,7 +201,9 @@ describe('SqliteOutbox', () => {
     outbox.close();
     const raw = new Database(path);
     raw.exec('CREATE TABLE r2 AS SELECT row, ts_ms, payload FROM readings; DROP TABLE readings;');
-    raw.exec('CREATE TABLE readings (row INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, payload TEXT NOT NULL); INSERT INTO readings SELECT * FROM r2; DROP TABLE r2;');
+    raw.exec(
+      'CREATE TABLE readings (row INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL, payload TEXT NOT NULL); INSERT INTO readings SELECT * FROM r2; DROP TABLE r2;',
+    );
     raw.prepare("UPDATE meta SET value = 1 WHERE key = 'schema_version'").run();
     raw.close();
     const again = open(path, 64 * 1024 * 1024, 100).outbox;

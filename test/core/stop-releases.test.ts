@@ -60,7 +60,11 @@ describe('stopping the gateway when parts throw', () => {
 
     // The parts of the running gateway, made to throw where a real failure would (a driver, the
     // uplink); the outbox still commits and closes its file after them.
-    const parts = (gateway as unknown as { parts: { database: Database.Database; devices: { stop(signal: AbortSignal): Promise<void> }; uplink: { stop(ms: number): Promise<void> } } }).parts;
+    const parts = (
+      gateway as unknown as {
+        parts: { database: Database.Database; devices: { stop(signal: AbortSignal): Promise<void> }; uplink: { stop(ms: number): Promise<void> } };
+      }
+    ).parts;
     const database = parts.database;
     // Each stops what it holds, then reports a failure (no timer or socket is left behind by the test itself).
     const stopDevices = parts.devices.stop.bind(parts.devices);

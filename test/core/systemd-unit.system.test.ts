@@ -20,7 +20,20 @@ describe('systemd/gridgate.service', () => {
 
   it('is a notify service with a watchdog, a dedicated user and no MemoryDenyWriteExecute', async () => {
     const text = (await import('node:fs')).readFileSync(UNIT, 'utf8');
-    for (const line of ['Type=notify', 'NotifyAccess=all', 'WatchdogSec=', 'User=gridgate', 'SupplementaryGroups=dialout', 'StateDirectory=gridgate', 'ConfigurationDirectory=gridgate', 'ProtectSystem=strict', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK', 'MemoryMax=', 'Restart=on-failure', 'StartLimitBurst=']) {
+    for (const line of [
+      'Type=notify',
+      'NotifyAccess=all',
+      'WatchdogSec=',
+      'User=gridgate',
+      'SupplementaryGroups=dialout',
+      'StateDirectory=gridgate',
+      'ConfigurationDirectory=gridgate',
+      'ProtectSystem=strict',
+      'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
+      'MemoryMax=',
+      'Restart=on-failure',
+      'StartLimitBurst=',
+    ]) {
       expect(text, line).toContain(line);
     }
     expect(text).not.toMatch(/^MemoryDenyWriteExecute=/m);

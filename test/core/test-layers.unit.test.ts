@@ -18,7 +18,9 @@ const FORBIDDEN = [
 describe('the unit test layer', () => {
   it('uses no sockets, child processes, brokers or browsers', () => {
     const root = resolve(import.meta.dirname, '..');
-    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.unit.test.ts') && !f.endsWith('test-layers.unit.test.ts'));
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.unit.test.ts') && !f.endsWith('test-layers.unit.test.ts'),
+    );
     expect(files.length).toBeGreaterThan(20);
     const offenders: string[] = [];
     for (const f of files) {

@@ -244,7 +244,12 @@ describe('the device manager: live reconfiguration', () => {
 });
 
 describe('the device manager: writes', () => {
-  const writable = { points: [{ name: 'setpoint', unit: 'Cel', scale: 0.1, writable: { min: 5, max: 30 } }, { name: 'temp', scale: 0.1 }] };
+  const writable = {
+    points: [
+      { name: 'setpoint', unit: 'Cel', scale: 0.1, writable: { min: 5, max: 30 } },
+      { name: 'temp', scale: 0.1 },
+    ],
+  };
 
   it('checks device, point, writability, status and limits, and writes the raw value', async () => {
     const drv = new FakeDriver('synthetic');
@@ -253,9 +258,15 @@ describe('the device manager: writes', () => {
     await expect(manager.writePoint('nope', 'setpoint', 20)).rejects.toMatchObject({ code: 'E_UNKNOWN_DEVICE' });
     await expect(manager.writePoint('hvac', 'nope', 20)).rejects.toMatchObject({ code: 'E_UNKNOWN_POINT' });
     await expect(manager.writePoint('hvac', 'temp', 20)).rejects.toMatchObject({ code: 'E_NOT_WRITABLE' });
-    await expect(manager.writePoint('hvac', 'setpoint', 20)).rejects.toMatchObject({ code: 'E_DEVICE_OFFLINE', message: 'device hvac is offline: not yet connected' });
+    await expect(manager.writePoint('hvac', 'setpoint', 20)).rejects.toMatchObject({
+      code: 'E_DEVICE_OFFLINE',
+      message: 'device hvac is offline: not yet connected',
+    });
     drv.status('hvac', { status: 'online' });
-    await expect(manager.writePoint('hvac', 'setpoint', 31)).rejects.toMatchObject({ code: 'E_NOT_WRITABLE', message: 'value 31 for hvac/setpoint is outside 5..30' });
+    await expect(manager.writePoint('hvac', 'setpoint', 31)).rejects.toMatchObject({
+      code: 'E_NOT_WRITABLE',
+      message: 'value 31 for hvac/setpoint is outside 5..30',
+    });
     await manager.writePoint('hvac', 'setpoint', 21.5);
     expect(drv.writes).toHaveLength(1);
     expect(drv.writes[0]![0]).toBe('hvac');

@@ -27,7 +27,11 @@ function busyConfig(brokerUrl: string, dataDir: string) {
       },
     ],
   });
-  config.platform = { url: brokerUrl, reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, inflight: { events: WINDOW.events, telemetryBatches: WINDOW.telemetryBatches } };
+  config.platform = {
+    url: brokerUrl,
+    reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
+    inflight: { events: WINDOW.events, telemetryBatches: WINDOW.telemetryBatches },
+  };
   return config;
 }
 
@@ -107,7 +111,9 @@ describe('fault injection: the platform broker', () => {
     const merged = new PlatformRecorder('');
     merged.messages.push(...platforms.flatMap((p) => p.messages));
     const verdict = judge(merged, accepted);
-    console.log(`[faults] broker: ${JSON.stringify({ ...verdict, gaps: { telemetry: verdict.gaps.telemetry.length, event: verdict.gaps.event.length } })}; RSS ${rssStart.toFixed(0)} → ${rssOutage.toFixed(0)} MiB during the outage`);
+    console.log(
+      `[faults] broker: ${JSON.stringify({ ...verdict, gaps: { telemetry: verdict.gaps.telemetry.length, event: verdict.gaps.event.length } })}; RSS ${rssStart.toFixed(0)} → ${rssOutage.toFixed(0)} MiB during the outage`,
+    );
     expect(verdict.lostReadings).toBe(0);
     expect(verdict.lostEvents).toBe(0);
     // Seq gaps can only come from messages a dying broker acknowledged and lost, never from the gateway:

@@ -22,13 +22,20 @@ describe('fault injection: 89 cameras, 10 % of them flapping', () => {
     tmp.cleanup();
   });
 
-  it('reports each flapping camera offline and back, keeps every other camera\'s events, and loses nothing', async () => {
+  it("reports each flapping camera offline and back, keeps every other camera's events, and loses nothing", async () => {
     broker = await startPlatformBroker();
     platform = new PlatformRecorder(broker.url);
     await platform.start();
     cameras = await startCameraSet({ cameras: 89, credentials: { username: 'gridgate', password: 'flap-test-pass' }, discovery: false });
     const env = { GRIDGATE_TEST_CAMERA_PASSWORD: 'flap-test-pass' };
-    const devices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
+    const devices = cameras.devices.map((d) => ({
+      id: d.id,
+      kind: 'camera' as const,
+      driver: 'onvif' as const,
+      url: d.url,
+      username: 'gridgate',
+      password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' },
+    }));
     gateway = await startGateway(testConfig(broker.url, tmp.dir, { devices }), env);
     const accepted = new AcceptedSet();
     gateway.bus.on('event', (e) => accepted.events.add(e.id));
@@ -58,10 +65,14 @@ describe('fault injection: 89 cameras, 10 % of them flapping', () => {
     // Every steady camera's analytics arrived.
     const intrusionsBy = new Set(platform.events('intrusion').map((e) => e.source.device));
     for (const cam of steady) expect(intrusionsBy.has(cam.o.id), cam.o.id).toBe(true);
-    await platform.until(() => {
-      const v = judge(platform, accepted);
-      return v.lostEvents === 0 && v.lostReadings === 0;
-    }, 30_000, 'every accepted event and reading');
+    await platform.until(
+      () => {
+        const v = judge(platform, accepted);
+        return v.lostEvents === 0 && v.lostReadings === 0;
+      },
+      30_000,
+      'every accepted event and reading',
+    );
     const verdict = judge(platform, accepted);
     expect(verdict.gaps.event).toEqual([]);
     const contract = contractValidator();
@@ -99,7 +110,14 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
     await platform.start();
     cameras = await startCameraSet({ cameras: 10, maxPullPoints: 2, credentials: { username: 'gridgate', password: 'blip-test-pass' }, discovery: false });
     const env = { GRIDGATE_TEST_CAMERA_PASSWORD: 'blip-test-pass' };
-    const devices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
+    const devices = cameras.devices.map((d) => ({
+      id: d.id,
+      kind: 'camera' as const,
+      driver: 'onvif' as const,
+      url: d.url,
+      username: 'gridgate',
+      password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' },
+    }));
     gateway = await startGateway(testConfig(broker.url, tmp.dir, { devices, rules: { suppression: { windowMs: 10_000 } } }), env);
     await platform.until(() => gateway.deviceStates().filter((d) => d.status === 'online').length === 10, 60_000, 'all 10 cameras online');
     await new Promise((r) => setTimeout(r, 500));
@@ -165,7 +183,8 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
     clearInterval(sampler);
     // Counted into readings too: each camera's in + out counters add up to what it raised.
     const last = new Map<string, number>();
-    for (const m of platform.of('telemetry')) for (const r of m.doc.readings ?? []) if (String(r.point).startsWith('line.crossings/')) last.set(`${r.device}/${r.point}`, r.value);
+    for (const m of platform.of('telemetry'))
+      for (const r of m.doc.readings ?? []) if (String(r.point).startsWith('line.crossings/')) last.set(`${r.device}/${r.point}`, r.value);
     for (const c of cameras.cameras) {
       const raisedHere = [...raised].filter((id) => id.startsWith(`${c.o.id}-`)).length;
       const counted = [...last].filter(([k]) => k.startsWith(`${c.o.id}/`)).reduce((sum, [, v]) => sum + v, 0);
@@ -173,8 +192,14 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
     }
     expect(Math.max(...maxOpen.values())).toBeLessThanOrEqual(1);
     // Seen from outside: /api/status per device and /metrics.
-    const status = gateway.status() as unknown as { drivers: { onvif: Record<string, { subscription: { open: number; resumes: number; resubscribes: number } }> } };
-    for (const c of cameras.cameras) expect(status.drivers.onvif[c.o.id]!.subscription, `${c.o.id}: ${JSON.stringify(status.drivers.onvif[c.o.id])}`).toMatchObject({ open: 1, resubscribes: 0 });
+    const status = gateway.status() as unknown as {
+      drivers: { onvif: Record<string, { subscription: { open: number; resumes: number; resubscribes: number } }> };
+    };
+    for (const c of cameras.cameras)
+      expect(status.drivers.onvif[c.o.id]!.subscription, `${c.o.id}: ${JSON.stringify(status.drivers.onvif[c.o.id])}`).toMatchObject({
+        open: 1,
+        resubscribes: 0,
+      });
     expect(Object.values(status.drivers.onvif).every((d) => d.subscription.resumes >= 1)).toBe(true);
     const metrics = await gateway.metrics.registry.metrics();
     expect(metrics).toContain('gridgate_onvif_open_subscriptions{device="cam-001"} 1');
@@ -182,6 +207,8 @@ describe('fault injection: 10 cameras, 20 blips each, events raised throughout (
     for (const c of cameras.cameras) expect(c.counters.subscriptions, `${c.o.id} subscriptions created`).toBe(1);
     // RSS flat: after 5 of 20 rounds and at the end (the simulators run in this process too).
     expect(rss[1]! - rss[0]!).toBeLessThan(40);
-    console.log(`[flap] ${raised.size} crossings raised and delivered; RSS after round 5 ${rss[0]!.toFixed(0)} MiB, after round 20 ${rss[1]!.toFixed(0)} MiB; max open subscriptions per camera ${Math.max(...maxOpen.values())}; back online after a blip: max ${Math.max(...backOnline)} ms, median ${[...backOnline].sort((a, b) => a - b)[backOnline.length >> 1]} ms`);
+    console.log(
+      `[flap] ${raised.size} crossings raised and delivered; RSS after round 5 ${rss[0]!.toFixed(0)} MiB, after round 20 ${rss[1]!.toFixed(0)} MiB; max open subscriptions per camera ${Math.max(...maxOpen.values())}; back online after a blip: max ${Math.max(...backOnline)} ms, median ${[...backOnline].sort((a, b) => a - b)[backOnline.length >> 1]} ms`,
+    );
   });
 });

@@ -86,7 +86,8 @@ describe('fault injection: wall-clock jumps of ±1 day', () => {
     const verdict = judge(merged, snapshot);
     expect(verdict.gaps.event).toEqual([]);
     const contract = contractValidator();
-    for (const m of platform.messages) if (m.kind === 'telemetry' || m.kind === 'event' || m.kind === 'state') expect(contract.check(m.kind, m.doc)).toBeUndefined();
+    for (const m of platform.messages)
+      if (m.kind === 'telemetry' || m.kind === 'event' || m.kind === 'state') expect(contract.check(m.kind, m.doc)).toBeUndefined();
     expect(gateway.status().zones[0]?.occupancy).toBeGreaterThanOrEqual(0);
   });
 });

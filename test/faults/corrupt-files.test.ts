@@ -57,7 +57,11 @@ describe('fault injection: corrupt and empty files', () => {
     const gateway = new GatewayProcess(dir, config);
     processes.push(gateway);
     gateway.start();
-    const fromThis = () => platform.of('event').filter((m) => m.doc.gateway === config.gateway).map((m) => m.doc);
+    const fromThis = () =>
+      platform
+        .of('event')
+        .filter((m) => m.doc.gateway === config.gateway)
+        .map((m) => m.doc);
     await platform.until(() => fromThis().some((e) => e.type === 'gateway.started'), 20_000, 'the gateway to start');
     const dropped = fromThis().filter((e) => e.type === 'gateway.data_dropped');
     if (replaced) {

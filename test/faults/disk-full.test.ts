@@ -42,7 +42,16 @@ describe('fault injection: the disk under the outbox fills up (ENOSPC)', () => {
     config.platform = { url: broker.url, reconnect: { minDelayMs: 200, maxDelayMs: 1000 } };
     // The gateway runs in a mount namespace of its own where its data folder is a 3 MiB tmpfs:
     // nothing is mounted on the host.
-    gateway = new GatewayProcess(tmp.dir, config, ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o size=3m gridgate-test "${dataDir}" && exec "$@"`, 'sh']);
+    gateway = new GatewayProcess(tmp.dir, config, [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `mount -t tmpfs -o size=3m gridgate-test "${dataDir}" && exec "$@"`,
+      'sh',
+    ]);
     gateway.start();
     let platform = new PlatformRecorder(broker.url);
     await platform.start();
@@ -79,7 +88,21 @@ describe('fault injection: the disk under the outbox fills up (ENOSPC)', () => {
     expect(platform.events('gateway.data_dropped').filter((e) => e.data.lane === 'events')).toEqual([]);
     // New data flows again once the backlog has drained.
     const count = platform.readings().length;
-    if (process.env.DBG) setTimeout(() => console.log('DIAG', gateway!.output.split('\n').map((l) => l.slice(0, 300)).slice(-25).join('\n'), platform.readings().length, count), 25_000);
+    if (process.env.DBG)
+      setTimeout(
+        () =>
+          console.log(
+            'DIAG',
+            gateway!.output
+              .split('\n')
+              .map((l) => l.slice(0, 300))
+              .slice(-25)
+              .join('\n'),
+            platform.readings().length,
+            count,
+          ),
+        25_000,
+      );
     await platform.until(() => platform.readings().length > count + 500, 30_000, 'readings after recovery');
     expect(gateway.child!.exitCode).toBeNull();
   });

@@ -26,7 +26,17 @@ describe('fault injection: Modbus slaves dying', () => {
     const ports = Object.fromEntries(ids.map((id) => [id, port(id)]));
     gateway = await startGateway(
       testConfig(site.broker.url, tmp.dir, {
-        devices: ids.map((id) => ({ id, kind: 'modbus', driver: 'modbus', profile: 'modbus-power-meter', connection: { transport: 'tcp', host: '127.0.0.1', port: ports[id] }, unitId: 1, intervalMs: 200, timeoutMs: 200, retries: 0 })),
+        devices: ids.map((id) => ({
+          id,
+          kind: 'modbus',
+          driver: 'modbus',
+          profile: 'modbus-power-meter',
+          connection: { transport: 'tcp', host: '127.0.0.1', port: ports[id] },
+          unitId: 1,
+          intervalMs: 200,
+          timeoutMs: 200,
+          retries: 0,
+        })),
       }),
     );
     const readingsOf = (id: string) => platform.readings().filter((r) => r.device === id && r.quality === 'good').length;
@@ -41,7 +51,10 @@ describe('fault injection: Modbus slaves dying', () => {
     const offline = platform.events('device.offline');
     expect(offline.map((e) => e.source.device).sort()).toEqual(['meter-a', 'meter-b']);
     expect(offline[0]).toMatchObject({ state: 'active', severity: 'major' });
-    const states = platform.of('device-state').map((m) => m.doc).filter((d) => d.device === 'meter-a');
+    const states = platform
+      .of('device-state')
+      .map((m) => m.doc)
+      .filter((d) => d.device === 'meter-a');
     expect(states.at(-1)).toMatchObject({ status: 'offline' });
     expect(states.at(-1).error).toMatch(/./);
 

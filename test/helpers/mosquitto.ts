@@ -27,7 +27,9 @@ export async function startMosquitto(dir: string): Promise<{ url: string; stop: 
   child.stderr?.on('data', (d) => {
     stderr += String(d);
   });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message} (install Debian's mosquitto)`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`cannot start ${binary}: ${err.message} (install Debian's mosquitto)`))),
+  );
   await Promise.race([waitForPort(port), spawnError]).catch((err) => {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${stderr}`);

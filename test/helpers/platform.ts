@@ -70,7 +70,11 @@ export class PlatformRecorder {
     const id = (payload as { id?: string }).id;
     const before = this.messages.length;
     this.client!.publish(`${root}/cmd/${name}`, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: 1 });
-    await this.until(() => this.messages.slice(before).some((m) => m.topic === `${root}/cmd/${name}/result` && (id === undefined || m.doc?.id === id)), 10_000, `result of ${name}`);
+    await this.until(
+      () => this.messages.slice(before).some((m) => m.topic === `${root}/cmd/${name}/result` && (id === undefined || m.doc?.id === id)),
+      10_000,
+      `result of ${name}`,
+    );
     return this.messages.slice(before).find((m) => m.topic === `${root}/cmd/${name}/result` && (id === undefined || m.doc?.id === id))!.doc;
   }
 

@@ -7,7 +7,7 @@ import type { ResolvedPoint } from '../../drivers/modbus/resolved-point.js';
 const LIMITS = { maxRegisters: 125, maxBits: 2000, gapFill: 10 };
 
 function pt(name: string, table: Table, address: number, type: DataType = 'uint16', extra: Partial<ResolvedPoint> = {}): ResolvedPoint {
-  const count = table === 'coil' || table === 'discrete-input' ? 1 : { float64: 4, float32: 2, int32: 2, uint32: 2 }[type as string] ?? 1;
+  const count = table === 'coil' || table === 'discrete-input' ? 1 : ({ float64: 4, float32: 2, int32: 2, uint32: 2 }[type as string] ?? 1);
   return { name, table, address, count, type, order: 'ABCD', counter: false, group: 'default', writable: false, ...extra };
 }
 
@@ -43,7 +43,11 @@ describe('block planner', () => {
   });
 
   it('shares registers between overlapping points (a register and its bits)', () => {
-    const points = [pt('status', 'holding-register', 7), pt('alarm', 'holding-register', 7, 'bit', { bit: 3 }), pt('ok', 'holding-register', 7, 'bit', { bit: 0 })];
+    const points = [
+      pt('status', 'holding-register', 7),
+      pt('alarm', 'holding-register', 7, 'bit', { bit: 3 }),
+      pt('ok', 'holding-register', 7, 'bit', { bit: 0 }),
+    ];
     const blocks = planBlocks(points, LIMITS);
     expect(blocks).toHaveLength(1);
     expect(blocks[0]!.count).toBe(1);

@@ -44,9 +44,22 @@ describe('Modbus counter totals survive a gateway restart (state store)', () => 
     await platform.start();
     sim = await startModbusSimulator({ devices: [{ id: 'pc', model: 'people-counter' }] });
     const config = testConfig(broker.url, tmp.dir, {
-      devices: [{ id: 'pc', kind: 'people-counter', driver: 'modbus', profile: 'modbus-people-counter', connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.pc! }, intervalMs: 100 }],
+      devices: [
+        {
+          id: 'pc',
+          kind: 'people-counter',
+          driver: 'modbus',
+          profile: 'modbus-people-counter',
+          connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.pc! },
+          intervalMs: 100,
+        },
+      ],
     });
-    const totals = () => platform.readings().filter((r) => r.device === 'pc' && r.point === 'in' && r.quality === 'good').map((r) => r.value as number);
+    const totals = () =>
+      platform
+        .readings()
+        .filter((r) => r.device === 'pc' && r.point === 'in' && r.quality === 'good')
+        .map((r) => r.value as number);
 
     // The device's counter just below its wrap before the gateway first reads it.
     sim.device('pc').setValue('in', 4_294_967_000);

@@ -31,6 +31,13 @@ describe('decimals of scaled Modbus values', () => {
   });
 
   it('impliedDecimals', () => {
-    expect([impliedDecimals(0.1, 0), impliedDecimals(0.25, 0), impliedDecimals(1e-7, 0), impliedDecimals(1, 0.5), impliedDecimals(10, 0), impliedDecimals(1 / 3, 0)]).toEqual([1, 2, 7, 1, undefined, undefined]);
+    expect([
+      impliedDecimals(0.1, 0),
+      impliedDecimals(0.25, 0),
+      impliedDecimals(1e-7, 0),
+      impliedDecimals(1, 0.5),
+      impliedDecimals(10, 0),
+      impliedDecimals(1 / 3, 0),
+    ]).toEqual([1, 2, 7, 1, undefined, undefined]);
   });
 });

@@ -37,7 +37,14 @@ describe('modbus device status: error after N cycles without a valid read', () =
     const bus = new TypedBus<GatewayBusEvents>(log);
     bus.on('device-state', (s) => states.push(s));
     bus.on('driver-event', (e) => events.push(e));
-    manager = new DeviceManager({ drivers: new Map([['modbus', new ModbusDriver()]]), bus, clock: systemClock, log, mode: () => 'normal', onModeChange: () => () => {} });
+    manager = new DeviceManager({
+      drivers: new Map([['modbus', new ModbusDriver()]]),
+      bus,
+      clock: systemClock,
+      log,
+      mode: () => 'normal',
+      onModeChange: () => () => {},
+    });
     const device = await deviceFromProfile('modbus-env-sensor', {
       id: 'meter',
       connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.meter! },
@@ -67,7 +74,9 @@ describe('modbus device status: error after N cycles without a valid read', () =
     sim.device('meter').setFaults({ exception: 4 });
     await until('error', () => status() === 'error');
     const error = states.filter((s) => s.device === 'meter').at(-1)!;
-    expect(error.error).toMatch(/^modbus exception 4 \(server device failure\) at input \d+(-\d+)? on unit 1 @ 127\.0\.0\.1:\d+ \(3 cycles without a valid read\)$/);
+    expect(error.error).toMatch(
+      /^modbus exception 4 \(server device failure\) at input \d+(-\d+)? on unit 1 @ 127\.0\.0\.1:\d+ \(3 cycles without a valid read\)$/,
+    );
     const offline = events.find((e) => e.type === 'device.offline');
     expect(offline).toMatchObject({ device: 'meter', state: 'active', severity: 'major' });
     expect(offline!.message).toMatch(/^meter is in error: modbus exception 4/);
@@ -78,11 +87,16 @@ describe('modbus device status: error after N cycles without a valid read', () =
   });
 
   it('logs one line per status change, with no key twice in a line', () => {
-    const changes = lines.filter((l) => l.includes('"device":"meter"') && /status/i.test(l) && /"msg":"(device status changed|device offline|device online|device back online)"/.test(l));
+    const changes = lines.filter(
+      (l) => l.includes('"device":"meter"') && /status/i.test(l) && /"msg":"(device status changed|device offline|device online|device back online)"/.test(l),
+    );
     expect(changes.map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['online', 'error', 'online']);
     for (const l of lines) {
       const keys = topLevelKeys(l);
-      expect(keys.filter((k, i) => keys.indexOf(k) !== i), l).toEqual([]);
+      expect(
+        keys.filter((k, i) => keys.indexOf(k) !== i),
+        l,
+      ).toEqual([]);
     }
     expect(lines.some((l) => l.includes('"driver":"modbus"'))).toBe(true);
   });

@@ -104,7 +104,10 @@ describe('modbus driver over TCP against the simulator', () => {
     expect(pf.error).toBe(`modbus exception 2 (illegal data address) at holding 7-8 on unit 2 @ 127.0.0.1:${sim.ports['pm-1']}`);
     expect(last(ctx, 'pm-1', 'voltage')!.quality).toBeUndefined();
     expect(last(ctx, 'pm-1', 'energy')!.quality).toBeUndefined();
-    const holding = driver.plan('pm-1').flatMap((g) => g.blocks).filter((b) => b.table === 'holding-register');
+    const holding = driver
+      .plan('pm-1')
+      .flatMap((g) => g.blocks)
+      .filter((b) => b.table === 'holding-register');
     // 3 reads instead of the 6 a point-by-point split would make: 0-5, the point on the hole alone, 8-11.
     expect(holding.map((b) => `${b.start}+${b.count}`)).toEqual(['0+6', '6+2', '8+4']);
     expect(ctx.lastStatus('pm-1')).toMatchObject({ status: 'online' });
@@ -123,7 +126,21 @@ describe('modbus driver over TCP against the simulator', () => {
     const base = await deviceFromProfile('modbus-water-level', { ...tcp('wl-1'), unitId: 4 });
     await driver.addDevice({
       ...base,
-      points: [...base.points, { ...base.points[0]!, name: 'flag', address: 2, table: 'holding-register', type: 'bit', bit: 5, writable: {}, deadband: undefined, unit: undefined, scale: 1 }],
+      points: [
+        ...base.points,
+        {
+          ...base.points[0]!,
+          name: 'flag',
+          address: 2,
+          table: 'holding-register',
+          type: 'bit',
+          bit: 5,
+          writable: {},
+          deadband: undefined,
+          unit: undefined,
+          scale: 1,
+        },
+      ],
     });
     await driver.write('wl-1', 'high-threshold', 1800);
     expect(sim.device('wl-1').map.words['holding-register'][10]).toBe(1800);
@@ -135,7 +152,10 @@ describe('modbus driver over TCP against the simulator', () => {
     expect(sim.device('wl-1').map.words['holding-register'][2]! & 0x20).toBe(0);
     expect((await driver.read('wl-1', 'high-threshold')).raw).toBe(1800);
 
-    await expect(driver.write('wl-1', 'high-threshold', 70_000)).rejects.toMatchObject({ code: 'E_MODBUS_BAD_WRITE', message: expect.stringMatching(/<=65535/) });
+    await expect(driver.write('wl-1', 'high-threshold', 70_000)).rejects.toMatchObject({
+      code: 'E_MODBUS_BAD_WRITE',
+      message: expect.stringMatching(/<=65535/),
+    });
     await expect(driver.write('wl-1', 'level', 1)).rejects.toMatchObject({ code: 'E_MODBUS_BAD_WRITE', message: expect.stringMatching(/not writable/) });
     await expect(driver.write('wl-1', 'nope', 1)).rejects.toMatchObject({ code: 'E_MODBUS_UNKNOWN_POINT' });
     await expect(driver.write('nobody', 'level', 1)).rejects.toMatchObject({ code: 'E_MODBUS_UNKNOWN_DEVICE' });

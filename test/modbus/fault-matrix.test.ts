@@ -25,8 +25,18 @@ const CASES: Case[] = [
   { name: 'slow answer (beyond the timeout)', faults: { delayMs: 400 }, error: new RegExp(`^no answer in 150 ms from ${WHERE}$`), status: 'offline' },
   { name: 'exception 4', faults: { exception: 4 }, error: new RegExp(`^modbus exception 4 \\(server device failure\\) at ${WHERE}$`), status: 'error' },
   { name: 'exception 6', faults: { exception: 6 }, error: new RegExp(`^modbus exception 6 \\(server device busy\\) at ${WHERE}$`), status: 'error' },
-  { name: 'garbled frame', faults: { garbled: true }, error: new RegExp(`^garbled answer \\(Unexpected data error, expected code 4 got \\d+\\) from ${WHERE}$`), status: 'error' },
-  { name: 'short frame', faults: { short: true }, error: new RegExp(`^garbled answer \\(Data length error, expected \\d+ got \\d+\\) from ${WHERE}$`), status: 'error' },
+  {
+    name: 'garbled frame',
+    faults: { garbled: true },
+    error: new RegExp(`^garbled answer \\(Unexpected data error, expected code 4 got \\d+\\) from ${WHERE}$`),
+    status: 'error',
+  },
+  {
+    name: 'short frame',
+    faults: { short: true },
+    error: new RegExp(`^garbled answer \\(Data length error, expected \\d+ got \\d+\\) from ${WHERE}$`),
+    status: 'error',
+  },
   { name: 'dropped connection', faults: { drop: true }, error: new RegExp(`^connection problem \\(.*\\) at ${WHERE}$`), status: 'offline' },
 ];
 
@@ -110,7 +120,12 @@ describe('fault matrix', () => {
     await driver.start(ctx);
     try {
       sim.device('faulty').setFaults({ delayMs: 60 });
-      const env = await deviceFromProfile('modbus-env-sensor', { id: 'faulty', connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.faulty! }, intervalMs: 100, timeoutMs: 500 });
+      const env = await deviceFromProfile('modbus-env-sensor', {
+        id: 'faulty',
+        connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.faulty! },
+        intervalMs: 100,
+        timeoutMs: 500,
+      });
       await driver.addDevice(env);
       await ctx.until(() => last(ctx, 'faulty', 'temperature') !== undefined, 10_000, 'a sample');
       expect(last(ctx, 'faulty', 'temperature')!.quality).toBeUndefined();
@@ -137,10 +152,18 @@ describe('a device nobody listens for', () => {
     await driver.start(ctx);
     try {
       const common = { intervalMs: 100, timeoutMs: 150, retries: 0, breaker: { failCycles: 2, backoffMs: 200, maxBackoffMs: 400 } };
-      await driver.addDevice(await deviceFromProfile('modbus-env-sensor', { id: 'gone', connection: { transport: 'tcp', host: '127.0.0.1', port }, ...common }));
-      await driver.addDevice(await deviceFromProfile('modbus-water-level', { id: 'ok', connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.ok! }, ...common }));
+      await driver.addDevice(
+        await deviceFromProfile('modbus-env-sensor', { id: 'gone', connection: { transport: 'tcp', host: '127.0.0.1', port }, ...common }),
+      );
+      await driver.addDevice(
+        await deviceFromProfile('modbus-water-level', { id: 'ok', connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports.ok! }, ...common }),
+      );
       await ctx.until(() => ctx.lastStatus('gone')?.status === 'offline' && ctx.lastStatus('ok')?.status === 'online', 10_000, 'gone offline, ok online');
-      expect(ctx.lastStatus('gone')!.error).toMatch(new RegExp(`^connection problem \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\) at .* on unit 1 @ 127\\.0\\.0\\.1:${port} \\(2 cycles without an answer\\)$`));
+      expect(ctx.lastStatus('gone')!.error).toMatch(
+        new RegExp(
+          `^connection problem \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\) at .* on unit 1 @ 127\\.0\\.0\\.1:${port} \\(2 cycles without an answer\\)$`,
+        ),
+      );
       expect(driver.stats('gone').errors.connection).toBeGreaterThan(0);
       expect(ctx.lastStatus('ok')!.status).toBe('online');
       expect(driver.stats('ok').overruns).toBeLessThanOrEqual(Math.ceil(driver.stats('ok').cycles / 10));

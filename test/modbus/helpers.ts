@@ -4,7 +4,10 @@ import type { RawSample } from '../../gateway/devices/driver.js';
 import type { RecordingContext } from '../helpers/recording-context.js';
 
 /** A validated device config whose points come from a shipped profile (as the core resolves them). */
-export async function deviceFromProfile(profile: string, device: Omit<ModbusDeviceInput, 'kind' | 'driver' | 'points'> & { points?: ModbusDeviceInput['points'] }): Promise<ModbusDeviceConfig> {
+export async function deviceFromProfile(
+  profile: string,
+  device: Omit<ModbusDeviceInput, 'kind' | 'driver' | 'points'> & { points?: ModbusDeviceInput['points'] },
+): Promise<ModbusDeviceConfig> {
   const p = await readModbusProfile(profile);
   return modbusDeviceSchema.parse({ kind: 'modbus', driver: 'modbus', ...device, points: device.points ?? p.points, profile });
 }

@@ -110,7 +110,12 @@ describe('RTU line with noise, against pymodbus', () => {
       await cycles(1, 'a cycle with garbage');
     }
     expect(line.broken).toBeGreaterThanOrEqual(4);
-    expect(ctx.recorded.samples.slice(start).filter((s) => !good(s)).map((s) => s.error)).toEqual([]);
+    expect(
+      ctx.recorded.samples
+        .slice(start)
+        .filter((s) => !good(s))
+        .map((s) => s.error),
+    ).toEqual([]);
   });
 
   it('a burst of broken answers puts both units in error; after it the line is back within one poll cycle', async () => {
@@ -134,7 +139,12 @@ describe('RTU line with noise, against pymodbus', () => {
       expect(firstGood).toBeLessThanOrEqual(1);
     }
     // One report per change: error once, online once, for each unit.
-    expect(ctx.recorded.statuses.slice(start).map((s) => `${s.device}:${s.status}`).sort()).toEqual(['u7:error', 'u7:online', 'u8:error', 'u8:online']);
+    expect(
+      ctx.recorded.statuses
+        .slice(start)
+        .map((s) => `${s.device}:${s.status}`)
+        .sort(),
+    ).toEqual(['u7:error', 'u7:online', 'u8:error', 'u8:online']);
     expect(descriptors()).toBe(1);
   });
 });

@@ -64,7 +64,8 @@ describe('Modbus polling when the gateway wall clock steps (libfaketime)', () =>
     const start = Object.fromEntries(ids.map((id) => [id, requests(id)]));
     const t0 = performance.now();
     while (!ids.every((id) => requests(id) >= start[id]! + n)) {
-      if (performance.now() - t0 > 20_000) throw new Error(`polling stopped: ${ids.map((id) => `${id} +${requests(id) - start[id]!}`).join(', ')} in 20 s\n${gateway.output.slice(-2000)}`);
+      if (performance.now() - t0 > 20_000)
+        throw new Error(`polling stopped: ${ids.map((id) => `${id} +${requests(id) - start[id]!}`).join(', ')} in 20 s\n${gateway.output.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     return performance.now() - t0;
@@ -72,7 +73,10 @@ describe('Modbus polling when the gateway wall clock steps (libfaketime)', () =>
 
   /** How far the gateway's wall clock is from ours: the stamp of the newest reading minus now (ms). */
   const skew = () => {
-    const r = platform.readings().filter((x) => ids.includes(x.device)).at(-1);
+    const r = platform
+      .readings()
+      .filter((x) => ids.includes(x.device))
+      .at(-1);
     return r ? Date.parse(r.ts) - Date.now() : Number.NaN;
   };
   const HOUR = 3_600_000;

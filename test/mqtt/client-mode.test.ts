@@ -82,7 +82,9 @@ describe('client mode: subscribing to a site broker', () => {
     const site = await siteBroker();
     cleanups.push(site.stop);
     const { ctx, driver } = await startDriver();
-    await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-07', connection: { mode: 'client', url: site.url, username: 'gateway', password: { env: 'PW_A' } } }));
+    await driver.addDevice(
+      await deviceFromProfile('mqtt-env-json', { id: 'env-07', connection: { mode: 'client', url: site.url, username: 'gateway', password: { env: 'PW_A' } } }),
+    );
     await waitFor(() => ctx.lines.some((l) => l.msg === 'site broker connection failed'), 'the login refusal');
     const failed = ctx.lines.find((l) => l.msg === 'site broker connection failed')!;
     expect(failed).toMatchObject({ code: 'E_MQTT_CONNECTION' });
@@ -100,7 +102,18 @@ describe('client mode: subscribing to a site broker', () => {
     const sensor = await connectClient(mosquitto.url);
     cleanups.push(() => sensor.endAsync(true));
     const live = (fw: number, second: number) =>
-      JSON.stringify({ time: `2026-11-27T01:00:0${second}Z`, live_counts: [{ line_id: 0, counts: [{ name: 'fw', value: fw }, { name: 'bw', value: 0 }] }] });
+      JSON.stringify({
+        time: `2026-11-27T01:00:0${second}Z`,
+        live_counts: [
+          {
+            line_id: 0,
+            counts: [
+              { name: 'fw', value: fw },
+              { name: 'bw', value: 0 },
+            ],
+          },
+        ],
+      });
     let second = 0;
     while (samplesOf(ctx, 'pc-x1', 'in').length === 0) {
       await sensor.publishAsync('xovis/80-1F/live', live(100, second), { qos: 1 });
@@ -119,7 +132,12 @@ describe('client mode: subscribing to a site broker', () => {
     cleanups.push(site.stop);
     const ca = pems.certFile;
     const { ctx, driver } = await startDriver();
-    await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-07', connection: { mode: 'client', url: site.url, username: 'gateway', password: { env: 'SITE_PW' }, ca } }));
+    await driver.addDevice(
+      await deviceFromProfile('mqtt-env-json', {
+        id: 'env-07',
+        connection: { mode: 'client', url: site.url, username: 'gateway', password: { env: 'SITE_PW' }, ca },
+      }),
+    );
     await waitFor(() => ctx.lines.some((l) => l.msg === 'connected to the site broker'), 'the TLS connection');
     const sensor = await connectClient(site.url, { ca: pems.cert });
     cleanups.push(() => sensor.endAsync(true));
@@ -127,7 +145,9 @@ describe('client mode: subscribing to a site broker', () => {
       await sensor.publishAsync('sensors/env-07/data', JSON.stringify({ temperature: 5, humidity: 80, pm25: 3, noise: 40 }), { qos: 1 });
       await new Promise((r) => setTimeout(r, 20));
     }
-    await expect(driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-08', connection: { mode: 'client', url: site.url, ca: '/nonexistent/ca.pem' } }))).rejects.toMatchObject({
+    await expect(
+      driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-08', connection: { mode: 'client', url: site.url, ca: '/nonexistent/ca.pem' } })),
+    ).rejects.toMatchObject({
       code: 'E_MQTT_CONFIG',
       message: `the CA file /nonexistent/ca.pem for ${site.url} cannot be read (ENOENT)`,
     });
@@ -141,7 +161,9 @@ describe('client mode: subscribing to a site broker', () => {
     await waitFor(() => ctx.lines.some((l) => l.msg === 'site broker connection failed'), 'the connection failure');
     clock.advance(120_000);
     await ctx.until(() => ctx.lastStatus('env-07')?.error?.startsWith('no message for 120 s') ?? false);
-    expect(ctx.lastStatus('env-07')?.error).toBe(`no message for 120 s (site broker mqtt://127.0.0.1:${port} unreachable: connect ECONNREFUSED 127.0.0.1:${port})`);
+    expect(ctx.lastStatus('env-07')?.error).toBe(
+      `no message for 120 s (site broker mqtt://127.0.0.1:${port} unreachable: connect ECONNREFUSED 127.0.0.1:${port})`,
+    );
   });
 
   it('takes a retained message only when it carries a device time, and not as a sign of life', async () => {
@@ -151,7 +173,10 @@ describe('client mode: subscribing to a site broker', () => {
     cleanups.push(() => sensor.endAsync(true));
     await sensor.publishAsync('sensors/env-07/data', JSON.stringify({ temperature: 30, humidity: 50, pm25: 1, noise: 40 }), { qos: 1, retain: true });
     const deviceTime = Math.floor(Date.now() / 1000) - 60;
-    await sensor.publishAsync('irisys/pc-ir/counts', JSON.stringify({ timestamp: deviceTime, counts: [{ line: 1, in: 10, out: 4 }] }), { qos: 1, retain: true });
+    await sensor.publishAsync('irisys/pc-ir/counts', JSON.stringify({ timestamp: deviceTime, counts: [{ line: 1, in: 10, out: 4 }] }), {
+      qos: 1,
+      retain: true,
+    });
     const { ctx, driver } = await startDriver();
     const connection = { mode: 'client' as const, url: site.url };
     await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-07', connection }));
@@ -198,7 +223,9 @@ describe('client mode: hostile payloads through Debian Mosquitto, published with
     expect(Math.abs(ins[1]!.ts - Date.now())).toBeLessThan(30_000);
     expect(ins[3]!.ts).toBe(base + 4000);
     expect(driver.stats('pc-a').rejected).toMatchObject({ duplicateKey: 1, untrustedTime: 1, implausible: 1, outOfOrder: 0 });
-    expect(ctx.recorded.events).toMatchObject([{ device: 'pc-a', type: 'vendor.counter.implausible', point: 'in', data: { raw: 99_999_999, last: 503, allowed: expect.any(Number) } }]);
+    expect(ctx.recorded.events).toMatchObject([
+      { device: 'pc-a', type: 'vendor.counter.implausible', point: 'in', data: { raw: 99_999_999, last: 503, allowed: expect.any(Number) } },
+    ]);
     expect(ctx.rejections).toEqual([
       ['pc-a', 'duplicate-key'],
       ['pc-a', 'stale-time'],

@@ -42,7 +42,14 @@ describe('people counter totals across kill -9 of the gateway process', () => {
     const config = testConfig(platform.url, dataDir, {
       http: { host: '127.0.0.1', port: http, metrics: { token: { env: 'GG_TEST_METRICS_TOKEN' } } },
       devices: [
-        { id: 'pc-1', kind: 'people-counter', driver: 'mqtt', profile: 'mqtt-axis-people-counter', connection: { mode: 'embedded', host: '127.0.0.1', port }, auth: { password: { env: 'GG_TEST_PC_PW' } } },
+        {
+          id: 'pc-1',
+          kind: 'people-counter',
+          driver: 'mqtt',
+          profile: 'mqtt-axis-people-counter',
+          connection: { mode: 'embedded', host: '127.0.0.1', port },
+          auth: { password: { env: 'GG_TEST_PC_PW' } },
+        },
       ],
       zones: [{ id: 'square', lines: [{ device: 'pc-1', in: 'in', out: 'out' }], thresholds: { default: [{ level: 1, at: 5_000 }] } }],
     });
@@ -64,8 +71,17 @@ describe('people counter totals across kill -9 of the gateway process', () => {
         }
       }
     };
-    const totals = (point: string) => recorder.readings().filter((r) => r.device === 'pc-1' && r.point === point).map((r) => r.value);
-    const occupancy = async () => ((await (await fetch(`http://127.0.0.1:${http}/api/status`, { headers: { authorization: 'Bearer status-token-1' } })).json()) as { zones: Array<{ occupancy: number }> }).zones[0]!.occupancy;
+    const totals = (point: string) =>
+      recorder
+        .readings()
+        .filter((r) => r.device === 'pc-1' && r.point === point)
+        .map((r) => r.value);
+    const occupancy = async () =>
+      (
+        (await (await fetch(`http://127.0.0.1:${http}/api/status`, { headers: { authorization: 'Bearer status-token-1' } })).json()) as {
+          zones: Array<{ occupancy: number }>;
+        }
+      ).zones[0]!.occupancy;
 
     gateway.start(env);
     await send(1, { in: 500, out: 400 });

@@ -68,7 +68,11 @@ describe('the counting-line plausibility model (20 people/s, 5 s slack, 3 confir
 
 describe('payload parsing', () => {
   it('refuses duplicate member names, also escaped and nested ones', () => {
-    expect(parseStrictJson('{"in": 1, "in": 99999999}')).toMatchObject({ ok: false, kind: 'duplicateKey', problem: expect.stringContaining('"in" appears twice') });
+    expect(parseStrictJson('{"in": 1, "in": 99999999}')).toMatchObject({
+      ok: false,
+      kind: 'duplicateKey',
+      problem: expect.stringContaining('"in" appears twice'),
+    });
     expect(parseStrictJson('{"in": 1, "\\u0069n": 99999999}')).toMatchObject({ ok: false, kind: 'duplicateKey' });
     expect(parseStrictJson('{"a": [{"x": 1, "y": {"v": 1, "v": 2}}]}')).toMatchObject({ ok: false, kind: 'duplicateKey' });
     expect(parseStrictJson('{"a": {"in": 1}, "b": {"in": 2}, "in": 3}')).toEqual({ ok: true, doc: { a: { in: 1 }, b: { in: 2 }, in: 3 } });

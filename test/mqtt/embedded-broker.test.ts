@@ -61,7 +61,9 @@ describe('the embedded broker', () => {
     const driver = new MqttDriver({ sweepMs: 10 });
     await driver.start(ctx);
     cleanups.push(() => driver.stop(AbortSignal.timeout(5000)));
-    await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-09', connection: embedded, auth: { password: { file: join(dir, 'env-09.pass') } } }));
+    await driver.addDevice(
+      await deviceFromProfile('mqtt-env-json', { id: 'env-09', connection: embedded, auth: { password: { file: join(dir, 'env-09.pass') } } }),
+    );
     const { port } = await driver.brokerAddress('env-09');
     await client(`mqtt://127.0.0.1:${port}`, 'env-09', 's3cret-from-file');
   });
@@ -190,7 +192,9 @@ describe('the embedded broker', () => {
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
     cleanups.push(() => new Promise((r) => busy.close(r)));
     const taken = (busy.address() as { port: number }).port;
-    await expect(driver.addDevice(await envDevice('env-11', 'PW_A', { connection: { mode: 'embedded', host: '127.0.0.1', port: taken } }))).rejects.toMatchObject({
+    await expect(
+      driver.addDevice(await envDevice('env-11', 'PW_A', { connection: { mode: 'embedded', host: '127.0.0.1', port: taken } })),
+    ).rejects.toMatchObject({
       code: 'E_MQTT_LISTEN',
       message: `the embedded MQTT broker cannot listen on 127.0.0.1:${taken} (EADDRINUSE)`,
     });

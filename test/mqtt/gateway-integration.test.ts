@@ -53,11 +53,21 @@ describe('the MQTT driver in a gateway', () => {
     const url = `mqtt://127.0.0.1:${port}`;
     const env = await connectClient(url, { username: 'env-river-01', password: 'pw-for-gateway-test' });
     const pc = await connectClient(url, { username: 'pc-axis-01', password: 'pw-for-gateway-test' });
-    cleanups.push(() => env.endAsync(true), () => pc.endAsync(true));
+    cleanups.push(
+      () => env.endAsync(true),
+      () => pc.endAsync(true),
+    );
 
     await env.publishAsync(
       'sensors/env-river-01/measurements',
-      JSON.stringify({ time: iso(0), data: [{ type: 'temperature', value: 77 }, { type: 'humidity', value: 40 }, { type: 'pm2.5', value: 'n/a' }] }),
+      JSON.stringify({
+        time: iso(0),
+        data: [
+          { type: 'temperature', value: 77 },
+          { type: 'humidity', value: 40 },
+          { type: 'pm2.5', value: 'n/a' },
+        ],
+      }),
       { qos: 1 },
     );
     await pc.publishAsync('axis/pc-axis-01/people-counter', JSON.stringify({ timestamp: iso(1_000), in: 120, out: 100 }), { qos: 1 });
@@ -74,6 +84,10 @@ describe('the MQTT driver in a gateway', () => {
     });
     expect(reading('pc-axis-01', 'in').map((r) => r.value)).toEqual([120, 122]);
     expect(reading('pc-axis-01', 'in-delta').map((r) => [r.value, r.unit])).toEqual([[2, '{person}']]);
-    await recorder.until(() => recorder.messages.some((m) => m.topic === `${TEST_ROOT}/devices/pc-axis-01/state` && m.doc?.status === 'online'), 15_000, 'device state online');
+    await recorder.until(
+      () => recorder.messages.some((m) => m.topic === `${TEST_ROOT}/devices/pc-axis-01/state` && m.doc?.status === 'online'),
+      15_000,
+      'device state online',
+    );
   });
 });

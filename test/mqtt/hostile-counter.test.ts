@@ -38,7 +38,12 @@ function siteConfig(platformUrl: string, dataDir: string, port: number): Gateway
         lines: [{ device: 'pc-1', in: 'in', out: 'out' }],
         reportEveryMs: 200,
         hysteresis: 10,
-        thresholds: { default: [{ level: 3, at: 1_000 }, { level: 1, at: 5_000 }] },
+        thresholds: {
+          default: [
+            { level: 3, at: 1_000 },
+            { level: 1, at: 5_000 },
+          ],
+        },
       },
     ],
     rules: { suppression: { windowMs: 0 }, modeRules: [{ id: 'l1', zone: 'square', level: 1, switchTo: 'emergency' }] },
@@ -105,8 +110,15 @@ describe('hostile counter payloads from an independent publisher (Mosquitto mosq
     await recorder.until(() => (gateway.rejections.snapshot()['pc-1']?.acl ?? 0) === 1 && readings('in').length === 11, 15_000, 'every message handled');
     // 6 + 2 (5) − 1 (7) + 3 (8) + 1 (9) + 4 (12) + 3 − 2 (13: a reset of both lines) = 16
     await recorder.until(() => occupancy() === 16, 15_000, `occupancy 16 (is ${occupancy()})`);
-    await recorder.until(() => recorder.readings().some((r) => r.device === 'zone.square' && r.point === 'occupancy' && r.value === 16), 15_000, 'the zone reading');
-    const zoneValues = recorder.readings().filter((r) => r.device === 'zone.square' && r.point === 'occupancy').map((r) => r.value as number);
+    await recorder.until(
+      () => recorder.readings().some((r) => r.device === 'zone.square' && r.point === 'occupancy' && r.value === 16),
+      15_000,
+      'the zone reading',
+    );
+    const zoneValues = recorder
+      .readings()
+      .filter((r) => r.device === 'zone.square' && r.point === 'occupancy')
+      .map((r) => r.value as number);
     expect(Math.max(...zoneValues)).toBeLessThanOrEqual(16);
     expect(recorder.events('crowd.threshold')).toEqual([]);
     expect(recorder.events('mode.changed')).toEqual([]);
@@ -124,14 +136,20 @@ describe('hostile counter payloads from an independent publisher (Mosquitto mosq
     expect(implausible[0]).toMatchObject({ severity: 'minor', source: { device: 'pc-1', point: 'in' }, data: { change: 99_989_989 } });
     // The 2099 time: the receive time, uncertain, with the reason; the next reading is good again.
     const future = readings('in').find((r) => String(r.error ?? '').includes('2099'));
-    expect(future).toMatchObject({ value: 10_015, quality: 'uncertain', error: expect.stringMatching(/device time 2099-01-01T00:00:00.000Z .* ahead of the gateway's clock/) });
+    expect(future).toMatchObject({
+      value: 10_015,
+      quality: 'uncertain',
+      error: expect.stringMatching(/device time 2099-01-01T00:00:00.000Z .* ahead of the gateway's clock/),
+    });
     expect(Math.abs(Date.parse(future.ts) - Date.now())).toBeLessThan(60_000);
     expect(readings('in').at(-1)).toMatchObject({ quality: 'good' });
 
     // Counted per device and reason: /metrics and /api/status.
     // (out-of-order counts each point of the message refused: in and out)
     const expected = { 'duplicate-key': 1, implausible: 3, 'stale-time': 1, 'out-of-order': 2, oversize: 1, malformed: 1, auth: 1, acl: 1 };
-    const status = (await (await fetch(`http://127.0.0.1:${gateway.httpPort}/api/status`)).json()) as { ingestRejected: Record<string, Record<string, number>> };
+    const status = (await (await fetch(`http://127.0.0.1:${gateway.httpPort}/api/status`)).json()) as {
+      ingestRejected: Record<string, Record<string, number>>;
+    };
     expect(status.ingestRejected['pc-1']).toEqual(expected);
     const metrics = await (await fetch(`http://127.0.0.1:${gateway.httpPort}/metrics`)).text();
     for (const [reason, n] of Object.entries(expected)) expect(metrics).toContain(`gridgate_ingest_rejected_total{device="pc-1",reason="${reason}"} ${n}`);
@@ -143,7 +161,11 @@ describe('hostile counter payloads from an independent publisher (Mosquitto mosq
     const base = Date.now() - 60_000;
     const send = (i: number, counts: Record<string, number>) =>
       mosquittoPub({ port, username: 'pc-1', password: PASSWORD, topic: TOPIC, message: JSON.stringify({ timestamp: iso(base + i * 1000), ...counts }) });
-    const totals = (point: string) => recorder.readings().filter((r) => r.device === 'pc-1' && r.point === point).map((r) => r.value);
+    const totals = (point: string) =>
+      recorder
+        .readings()
+        .filter((r) => r.device === 'pc-1' && r.point === point)
+        .map((r) => r.value);
 
     await send(1, { in: 500, out: 400 });
     await send(2, { in: 540, out: 420 });

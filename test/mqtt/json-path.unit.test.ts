@@ -11,10 +11,25 @@ const get = (text: string, doc: unknown) => evaluate(path(text), doc);
 describe('json paths', () => {
   const doc = {
     counts: { in: 12, out: 9 },
-    data: [{ type: 'temperature', value: 21.5 }, { type: 'pm2.5', value: null }],
+    data: [
+      { type: 'temperature', value: 21.5 },
+      { type: 'pm2.5', value: null },
+    ],
     'pm2.5': 7,
-    content: { element: [{ counts: [{ name: 'bw', value: 3 }, { name: 'fw', value: 4 }] }] },
-    lines: [{ line: 1, in: 5 }, { line: 2, in: 6 }],
+    content: {
+      element: [
+        {
+          counts: [
+            { name: 'bw', value: 3 },
+            { name: 'fw', value: 4 },
+          ],
+        },
+      ],
+    },
+    lines: [
+      { line: 1, in: 5 },
+      { line: 2, in: 6 },
+    ],
   };
 
   it('read members, indexes, quoted names and filters', () => {

@@ -47,7 +47,13 @@ describe('the packet size guard', () => {
     const driver = new MqttDriver({ readSecret: readTestSecret, sweepMs: 10 });
     await driver.start(ctx);
     cleanups.push(() => driver.stop(AbortSignal.timeout(5000)));
-    await driver.addDevice(await deviceFromProfile('mqtt-env-json', { id: 'env-07', connection: { mode: 'embedded', host: '127.0.0.1', port: 0 }, auth: { password: { env: 'PW_A' } } }));
+    await driver.addDevice(
+      await deviceFromProfile('mqtt-env-json', {
+        id: 'env-07',
+        connection: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+        auth: { password: { env: 'PW_A' } },
+      }),
+    );
     const { port } = await driver.brokerAddress('env-07');
 
     // A CONNECT declaring 200 MB (remaining length 0x80 0x80 0xaf 0x5f): closed at once.

@@ -37,7 +37,11 @@ describe('payload mapping by profile', () => {
     const ch = channelFor(await deviceFromProfile('mqtt-env-array', { id: 'env-river-01', connection: client }));
     ch.send('sensors/env-river-01/measurements', {
       time: '2026-11-27T00:59:00.000Z',
-      data: [{ type: 'pm2.5', value: 9.5 }, { type: 'temperature', value: 70.7, unit: 'F' }, { type: 'humidity', value: 40 }],
+      data: [
+        { type: 'pm2.5', value: 9.5 },
+        { type: 'temperature', value: 70.7, unit: 'F' },
+        { type: 'humidity', value: 40 },
+      ],
     });
     expect(ch.values('temperature')).toEqual([70.7]); // raw: the core converts [degF] to Cel
     expect(ch.values('pm25')).toEqual([9.5]);
@@ -50,7 +54,15 @@ describe('payload mapping by profile', () => {
     const msg = (t: string, fw: number, bw: number) => ({
       sensor: { serial: '80-1F-12-AB-CD-EF' },
       time: t,
-      live_counts: [{ line_id: 0, counts: [{ name: 'bw', value: bw }, { name: 'fw', value: fw }] }],
+      live_counts: [
+        {
+          line_id: 0,
+          counts: [
+            { name: 'bw', value: bw },
+            { name: 'fw', value: fw },
+          ],
+        },
+      ],
     });
     ch.send('xovis/80-1F-12-AB-CD-EF/live', msg('2026-11-26T23:59:58Z', 1200, 1150));
     ch.send('xovis/80-1F-12-AB-CD-EF/live', msg('2026-11-26T23:59:59Z', 1203, 1152));
@@ -65,7 +77,19 @@ describe('payload mapping by profile', () => {
   it('accumulates Xovis-like interval counts and counts a resent interval once', async () => {
     const ch = channelFor(await deviceFromProfile('mqtt-xovis-logic', { id: 'pc-x2', connection: client }));
     const msg = (to: string, fw: number, bw: number) => ({
-      content: { element: [{ 'element-id': 0, from: 'x', to, counts: [{ name: 'fw', value: fw }, { name: 'bw', value: bw }] }] },
+      content: {
+        element: [
+          {
+            'element-id': 0,
+            from: 'x',
+            to,
+            counts: [
+              { name: 'fw', value: fw },
+              { name: 'bw', value: bw },
+            ],
+          },
+        ],
+      },
     });
     ch.send('xovis/pc-x2/logic', msg('2026-11-27T00:01:00Z', 12, 9));
     ch.send('xovis/pc-x2/logic', msg('2026-11-27T00:01:00Z', 12, 9)); // byte-identical resend
@@ -112,7 +136,14 @@ describe('payload mapping by profile', () => {
   it('maps Irisys-like per-line counts through a 16-bit wrap, line 2 optional', async () => {
     const ch = channelFor(await deviceFromProfile('mqtt-irisys-counter', { id: 'pc-ir', connection: client }));
     ch.send('irisys/pc-ir/counts', { device_id: 'pc-ir', timestamp: T0 / 1000 - 2, counts: [{ line: 1, in: 65_530, out: 65_500 }] });
-    ch.send('irisys/pc-ir/counts', { device_id: 'pc-ir', timestamp: T0 / 1000 - 1, counts: [{ line: 1, in: 6, out: 65_510 }, { line: 2, in: 3, out: 1 }] });
+    ch.send('irisys/pc-ir/counts', {
+      device_id: 'pc-ir',
+      timestamp: T0 / 1000 - 1,
+      counts: [
+        { line: 1, in: 6, out: 65_510 },
+        { line: 2, in: 3, out: 1 },
+      ],
+    });
     expect(ch.values('in')).toEqual([65_530, 65_542]);
     expect(ch.values('in-delta')).toEqual([12]);
     expect(ch.values('out-delta')).toEqual([10]);
@@ -137,13 +168,18 @@ describe('payload mapping by profile', () => {
     ch.send('sensors/env-07/data', { ts: 'yesterday', temperature: 21, humidity: 40, pm25: 5, noise: 50 });
     expect(samplesOf(ch.ctx, 'env-07', 'temperature')[0]).toEqual({ device: 'env-07', point: 'temperature', ts: T0, raw: 21 });
     expect(ch.channel.stats.rejected.badTime).toBe(1); // once per message, not per point
-    expect(ch.ctx.logged('device time rejected')[0]).toMatchObject({ problem: 'payload on sensors/env-07/data: $.ts: "yesterday" is not an ISO 8601 time with a zone; the receive time is used' });
+    expect(ch.ctx.logged('device time rejected')[0]).toMatchObject({
+      problem: 'payload on sensors/env-07/data: $.ts: "yesterday" is not an ISO 8601 time with a zone; the receive time is used',
+    });
   });
 
   it('rejects a counter value that is not a count', async () => {
     const ch = channelFor(await deviceFromProfile('mqtt-axis-people-counter', { id: 'pc', connection: client }));
     ch.send('axis/pc/people-counter', { timestamp: '2026-11-27T09:00:00+08:00', in: -3, out: 1.5 });
-    expect(samplesOf(ch.ctx, 'pc', 'in')[0]).toMatchObject({ quality: 'bad', error: 'payload on axis/pc/people-counter: $.in is -3, not a count (a whole number >= 0)' });
+    expect(samplesOf(ch.ctx, 'pc', 'in')[0]).toMatchObject({
+      quality: 'bad',
+      error: 'payload on axis/pc/people-counter: $.in is -3, not a count (a whole number >= 0)',
+    });
     expect(samplesOf(ch.ctx, 'pc', 'in-delta')[0]).toMatchObject({ quality: 'bad' });
   });
 
@@ -155,7 +191,10 @@ describe('payload mapping by profile', () => {
       ch.send(sim.topic, sim.nextPayload());
       const samples = samplesOf(ch.ctx, `sim-${shape}`);
       expect(samples.length, shape).toBeGreaterThan(0);
-      expect(samples.filter((s) => s.quality === 'bad'), shape).toEqual([]);
+      expect(
+        samples.filter((s) => s.quality === 'bad'),
+        shape,
+      ).toEqual([]);
     }
   });
 });

@@ -60,7 +60,14 @@ describe('PUBACK after durable', () => {
       profileDirs: [profiles],
       batching: { maxReadings: 200, maxDelayMs: 20 },
       devices: [
-        { id: 'seq-1', kind: 'mqtt', driver: 'mqtt', profile: 'seq-sensor', connection: { mode: 'embedded', host: '127.0.0.1', port }, auth: { password: { env: PASSWORD_ENV } } },
+        {
+          id: 'seq-1',
+          kind: 'mqtt',
+          driver: 'mqtt',
+          profile: 'seq-sensor',
+          connection: { mode: 'embedded', host: '127.0.0.1', port },
+          auth: { password: { env: PASSWORD_ENV } },
+        },
       ] as never,
     });
     gateway.p = new GatewayProcess(tmp.dir, config);
@@ -68,7 +75,14 @@ describe('PUBACK after durable', () => {
     start();
 
     // The sensor: QoS 1, a steady stream; MQTT.js resends what was not acknowledged after reconnecting.
-    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'seq-1', username: 'seq-1', password: PASSWORD, clean: false, reconnectPeriod: 100, connectTimeout: 2000 });
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'seq-1',
+      username: 'seq-1',
+      password: PASSWORD,
+      clean: false,
+      reconnectPeriod: 100,
+      connectTimeout: 2000,
+    });
     sensor = client;
     client.on('error', () => {});
     const acked = new Set<number>();
@@ -99,14 +113,16 @@ describe('PUBACK after durable', () => {
       clearInterval(sender);
     }
     const ackedNow = [...acked];
-    await platform.until(
-      () => {
-        const got = delivered();
-        return ackedNow.every((s) => got.has(s));
-      },
-      30_000,
-      'every acknowledged message at the platform',
-    ).catch(() => {}); // the assertion below names what is missing
+    await platform
+      .until(
+        () => {
+          const got = delivered();
+          return ackedNow.every((s) => got.has(s));
+        },
+        30_000,
+        'every acknowledged message at the platform',
+      )
+      .catch(() => {}); // the assertion below names what is missing
 
     const got = delivered();
     const lost = ackedNow.filter((s) => !got.has(s));

@@ -28,7 +28,9 @@ describe('the MQTT configuration', () => {
   it('refuses a sensor without a login on the embedded broker and inline passwords', () => {
     expect(problems({ ...base, auth: undefined })).toMatch(/needs auth: \{ username, password: \{ env \| file \} \}/);
     expect(problems({ ...base, auth: { password: 'hunter2' } })).toMatch(/auth\.password/);
-    expect(problems({ ...base, connection: { mode: 'client', url: 'mqtt://user:pw@broker:1883' } })).toMatch(/must not contain credentials|without credentials/);
+    expect(problems({ ...base, connection: { mode: 'client', url: 'mqtt://user:pw@broker:1883' } })).toMatch(
+      /must not contain credentials|without credentials/,
+    );
     expect(problems({ ...base, connection: { mode: 'client', url: 'http://broker' } })).toMatch(/mqtt:\/\/host:port or mqtts:\/\/host:port/);
     expect(problems({ ...base, connection: { mode: 'client', url: 'mqtts://broker.site:8883' }, auth: undefined })).toBe('');
   });
@@ -49,8 +51,17 @@ describe('the MQTT configuration', () => {
     expect(() => new PayloadMapper(noTopic)).toThrow(/point t names no topic and the device has no default topic/);
     const withDefault = mqttDeviceSchema.parse({ ...base, topic: 'env/{device}', points: [{ name: 't', path: '$.t' }] });
     expect(new PayloadMapper(withDefault).filters).toEqual(['env/env-07']);
-    const badDelta = mqttDeviceSchema.parse({ ...base, topic: 'env/{device}', points: [{ name: 't', path: '$.t' }, { name: 'd', deltaOf: 't' }] });
-    expect(() => new PayloadMapper(badDelta)).toThrow(expect.objectContaining({ code: 'E_MQTT_CONFIG', message: 'env-07: point d is deltaOf t, which is not a counter point of this device' }));
+    const badDelta = mqttDeviceSchema.parse({
+      ...base,
+      topic: 'env/{device}',
+      points: [
+        { name: 't', path: '$.t' },
+        { name: 'd', deltaOf: 't' },
+      ],
+    });
+    expect(() => new PayloadMapper(badDelta)).toThrow(
+      expect.objectContaining({ code: 'E_MQTT_CONFIG', message: 'env-07: point d is deltaOf t, which is not a counter point of this device' }),
+    );
   });
 
   it('keeps profiles to points only, like every driver', () => {

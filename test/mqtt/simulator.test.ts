@@ -99,7 +99,10 @@ describe('the MQTT simulator against the driver', () => {
     await sensors.inject('env-01', { kind: 'subscribe', filter: '#' });
     await waitFor(() => driver.stats('env-01').messages === 4, 'four faulty messages');
     expect(driver.stats('env-01').rejected).toMatchObject({ notJson: 1, wrongType: 1, missingPath: 1, oversized: 1, aclDenied: 1 });
-    expect(samplesOf(ctx, 'env-01', 'battery').find((s) => s.quality === 'bad')).toMatchObject({ quality: 'bad', error: 'payload on sensors/env-01/data: $.battery is "n/a", not a number' });
+    expect(samplesOf(ctx, 'env-01', 'battery').find((s) => s.quality === 'bad')).toMatchObject({
+      quality: 'bad',
+      error: 'payload on sensors/env-01/data: $.battery is "n/a", not a number',
+    });
 
     await sensors.inject('env-01', { kind: 'wrong-topic', topic: 'sensors/pc-axis/data' });
     await waitFor(() => driver.stats('env-01').rejected.aclDenied === 2, 'the ACL refusal');

@@ -77,7 +77,11 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const env = await connect('env-1');
     const pc = await connect('pc-1');
     const env2 = await connect('env-2');
-    cleanups.push(() => env.endAsync(true), () => pc.endAsync(true), () => env2.endAsync(true));
+    cleanups.push(
+      () => env.endAsync(true),
+      () => pc.endAsync(true),
+      () => env2.endAsync(true),
+    );
     let env2QuietUntil = 0;
 
     // The sensors: real time in their payloads, one message each per 200 ms.
@@ -112,11 +116,17 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const total = sent;
 
     // Every message became a reading: none refused (out of order, or anything else).
-    await recorder.until(() => readingsOf('pc-1', 'in').length === total && readingsOf('env-1', 'temperature').length === total, 20_000, `all ${total} readings (have ${readingsOf('pc-1', 'in').length})`);
+    await recorder.until(
+      () => readingsOf('pc-1', 'in').length === total && readingsOf('env-1', 'temperature').length === total,
+      20_000,
+      `all ${total} readings (have ${readingsOf('pc-1', 'in').length})`,
+    );
     expect(readingsOf('pc-1', 'in').map((r) => r.value)).toEqual(Array.from({ length: total }, (_, i) => 1_001 + i));
     // The rate held in each phase: readings accepted in it (by the time of the message they carry) ≈ messages sent in it.
     const sentIn = (p: { from: number; to: number }) => sentAt.filter((t) => t >= p.from && t < p.to).length;
-    const stamps = recorder.of('telemetry').flatMap((m) => m.doc.readings.filter((r: { device: string; point: string }) => r.device === 'pc-1' && r.point === 'in').map(() => m.at));
+    const stamps = recorder
+      .of('telemetry')
+      .flatMap((m) => m.doc.readings.filter((r: { device: string; point: string }) => r.device === 'pc-1' && r.point === 'in').map(() => m.at));
     for (const p of phases) {
       const got = stamps.filter((t) => t >= p.from && t < p.to + 1_000).length;
       expect(sentIn(p), p.name).toBeGreaterThanOrEqual(Math.floor(((p.to - p.from) / PERIOD_MS) * 0.5));
@@ -126,7 +136,10 @@ describe('MQTT sensors when the gateway wall clock steps (libfaketime)', () => {
     const back = readingsOf('pc-1', 'in').filter((r) => r.quality === 'uncertain');
     expect(back.length).toBeGreaterThan(0);
     expect(back[0].error).toMatch(/ahead of the gateway's clock/);
-    const status = (await (await fetch(`http://127.0.0.1:${http}/api/status`, { headers: { authorization: 'Bearer status-token-1' } })).json()) as { ingestRejected: Record<string, Record<string, number>>; devices: Array<{ device: string; status: string }> };
+    const status = (await (await fetch(`http://127.0.0.1:${http}/api/status`, { headers: { authorization: 'Bearer status-token-1' } })).json()) as {
+      ingestRejected: Record<string, Record<string, number>>;
+      devices: Array<{ device: string; status: string }>;
+    };
     expect(status.ingestRejected['pc-1']?.['out-of-order'] ?? 0).toBe(0);
     expect(status.ingestRejected['env-1']?.['out-of-order'] ?? 0).toBe(0);
     // Silence is measured on the monotonic clock: the sensors that kept publishing never went

@@ -17,9 +17,21 @@ const registry = EventRegistry.load();
 const LINE = '{http://www.onvif.org/ver10/topics}RuleEngine/LineDetector/Crossed';
 
 function normalizer(multiChannel = false, tokens: Record<string, number> = { VSC_1: 1 }) {
-  return new EventNormalizer(registry, { device: 'nvr-1', channelOf: (t) => tokens[t], multiChannel, onUnknownTopic: () => undefined, now: () => 0, toLocal: (ms) => ms });
+  return new EventNormalizer(registry, {
+    device: 'nvr-1',
+    channelOf: (t) => tokens[t],
+    multiChannel,
+    onUnknownTopic: () => undefined,
+    now: () => 0,
+    toLocal: (ms) => ms,
+  });
 }
-const crossing = (objectId: string, t: number, source: Record<string, string> = { VideoSourceConfigurationToken: 'VSC_1', Rule: 'Gate A' }, direction = 'in') => ({
+const crossing = (
+  objectId: string,
+  t: number,
+  source: Record<string, string> = { VideoSourceConfigurationToken: 'VSC_1', Rule: 'Gate A' },
+  direction = 'in',
+) => ({
   topic: LINE,
   rawTopic: 'tns1:RuleEngine/LineDetector/Crossed',
   utcTime: t,
@@ -56,7 +68,11 @@ describe('analytics semantics (issue 11)', () => {
   it('folds a burst of crossings in the event gate but keeps each object id and time; storm types are only counted', async () => {
     const accepted: GatewayEvent[] = [];
     const gate = new EventGate({
-      config: () => ({ modes: { policies: {} }, rules: { suppression: { windowMs: 300 } }, snapshots: { minIntervalMs: 1000, maxBytes: 1_000_000 } }) as unknown as Pick<GatewayConfig, 'modes' | 'rules' | 'snapshots'>,
+      config: () =>
+        ({ modes: { policies: {} }, rules: { suppression: { windowMs: 300 } }, snapshots: { minIntervalMs: 1000, maxBytes: 1_000_000 } }) as unknown as Pick<
+          GatewayConfig,
+          'modes' | 'rules' | 'snapshots'
+        >,
       events: new EventFactory(createIdFactory(), systemClock, () => 'normal'),
       clock: systemClock,
       log: silentLogger(),

@@ -39,11 +39,24 @@ describe('ONVIF driver when the gateway wall clock steps (libfaketime, child pro
     platform = new PlatformRecorder(broker.url);
     await platform.start();
     cameras = await startCameraSet({ cameras: 3, maxPullPoints: 2, credentials: { username: 'gridgate', password: 'step-test-pass' }, discovery: false });
-    const devices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
+    const devices = cameras.devices.map((d) => ({
+      id: d.id,
+      kind: 'camera' as const,
+      driver: 'onvif' as const,
+      url: d.url,
+      username: 'gridgate',
+      password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' },
+    }));
     const stepFile = join(tmp.dir, 'faketime.rc');
     writeFileSync(stepFile, '+0\n');
     gw = new GatewayProcess(tmp.dir, testConfig(broker.url, tmp.dir, { devices }));
-    gw.start({ GRIDGATE_TEST_CAMERA_PASSWORD: 'step-test-pass', LD_PRELOAD: LIBFAKETIME, FAKETIME_TIMESTAMP_FILE: stepFile, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' });
+    gw.start({
+      GRIDGATE_TEST_CAMERA_PASSWORD: 'step-test-pass',
+      LD_PRELOAD: LIBFAKETIME,
+      FAKETIME_TIMESTAMP_FILE: stepFile,
+      FAKETIME_NO_CACHE: '1',
+      DONT_FAKE_MONOTONIC: '1',
+    });
 
     const raised: string[] = [];
     let seq = 0;
@@ -93,11 +106,15 @@ describe('ONVIF driver when the gateway wall clock steps (libfaketime, child pro
     // holds more than one pull-point.
     const upTo = raised.slice(0, raised.length - 30).filter((id) => Number(id.split('-').pop()) > subscribedFrom);
     expect(upTo.length).toBeGreaterThan(50);
-    await platform.until(() => upTo.every((id) => delivered().has(id)), 60_000, 'every crossing delivered').catch((err: Error) => {
-      const got = delivered();
-      const missing = upTo.filter((id) => !got.has(id));
-      throw new Error(`${err.message}: ${missing.length} of ${upTo.length} missing, e.g. ${missing.slice(0, 12).join(' ')} (raised ${raised.length})\n${gw!.output.slice(-3000)}`);
-    });
+    await platform
+      .until(() => upTo.every((id) => delivered().has(id)), 60_000, 'every crossing delivered')
+      .catch((err: Error) => {
+        const got = delivered();
+        const missing = upTo.filter((id) => !got.has(id));
+        throw new Error(
+          `${err.message}: ${missing.length} of ${upTo.length} missing, e.g. ${missing.slice(0, 12).join(' ')} (raised ${raised.length})\n${gw!.output.slice(-3000)}`,
+        );
+      });
     expect(cameras.cameras.map((c) => c.store.ids().length).every((n) => n <= 1)).toBe(true);
   });
 });

@@ -64,7 +64,9 @@ describe('chooseChallenge (what a camera offers in WWW-Authenticate)', () => {
     expect(chooseChallenge('Digest realm="cam", nonce="n1", qop="auth-int,auth"')).toMatchObject({ challenge: { qop: 'auth' } });
     expect(chooseChallenge('Digest realm="cam", nonce="n1", qop=" auth "')).toMatchObject({ challenge: { qop: 'auth' } });
     expect(chooseChallenge('Digest realm="cam", nonce="n1"')).toMatchObject({ challenge: { qop: undefined, algorithm: 'MD5' } });
-    expect(chooseChallenge('Digest realm="cam", nonce="n1", qop="auth-int"')).toEqual({ problem: 'Digest qop "auth-int" without "auth" (auth-int is not supported)' });
+    expect(chooseChallenge('Digest realm="cam", nonce="n1", qop="auth-int"')).toEqual({
+      problem: 'Digest qop "auth-int" without "auth" (auth-int is not supported)',
+    });
     expect(chooseChallenge('Digest realm="cam", nonce="n1", qop=""')).toMatchObject({ problem: expect.stringMatching(/qop/) });
   });
 
@@ -79,10 +81,13 @@ describe('chooseChallenge (what a camera offers in WWW-Authenticate)', () => {
   });
 
   it('takes the first challenge it supports among several, in one field or many (RFC 7616 §3.7)', () => {
-    const joined = 'Digest realm="cam", nonce="n1", algorithm=SHA-512-256, qop="auth", Digest realm="cam", nonce="n2", algorithm=SHA-256, qop="auth", Basic realm="cam"';
+    const joined =
+      'Digest realm="cam", nonce="n1", algorithm=SHA-512-256, qop="auth", Digest realm="cam", nonce="n2", algorithm=SHA-256, qop="auth", Basic realm="cam"';
     expect(splitChallenges(joined)).toHaveLength(3);
     expect(chooseChallenge(joined)).toMatchObject({ challenge: { nonce: 'n2', algorithm: 'SHA-256', qop: 'auth' } });
-    expect(chooseChallenge(['Basic realm="cam"', 'Digest realm="cam", nonce="n3", algorithm=MD5', 'Digest realm="cam", nonce="n4", algorithm=SHA-256'])).toMatchObject({ challenge: { nonce: 'n3', algorithm: 'MD5' } });
+    expect(
+      chooseChallenge(['Basic realm="cam"', 'Digest realm="cam", nonce="n3", algorithm=MD5', 'Digest realm="cam", nonce="n4", algorithm=SHA-256']),
+    ).toMatchObject({ challenge: { nonce: 'n3', algorithm: 'MD5' } });
     // A comma and a scheme-like text inside quotes do not start a challenge.
     expect(chooseChallenge('Digest realm="a, Digest b=c", nonce="n5"')).toMatchObject({ challenge: { realm: 'a, Digest b=c', nonce: 'n5' } });
     // All refused: every reason is named.
@@ -110,7 +115,12 @@ describe('sendWithDigest (one exchange, at most one retry)', () => {
 
   it('computes SHA-256 when asked, and starts the count again on a stale nonce', async () => {
     const session = new DigestSession('admin', 'pw');
-    const cam = camera(answer(401, 'Digest realm="cam", nonce="a", qop="auth", algorithm=SHA-256'), answer(200), answer(401, 'Digest realm="cam", nonce="b", qop="auth", algorithm=SHA-256, stale=true'), answer(200));
+    const cam = camera(
+      answer(401, 'Digest realm="cam", nonce="a", qop="auth", algorithm=SHA-256'),
+      answer(200),
+      answer(401, 'Digest realm="cam", nonce="b", qop="auth", algorithm=SHA-256, stale=true'),
+      answer(200),
+    );
     await sendWithDigest({ session, method: 'POST', uri: '/onvif/device_service', send: cam.send, where });
     await sendWithDigest({ session, method: 'POST', uri: '/onvif/device_service', send: cam.send, where });
     expect(cam.sent).toHaveLength(4);
@@ -122,7 +132,10 @@ describe('sendWithDigest (one exchange, at most one retry)', () => {
   it('a second 401 is a wrong password: E_ONVIF_AUTH after exactly two requests, and the challenge is forgotten', async () => {
     const session = new DigestSession('admin', 'wrong');
     const cam = camera(answer(401, GOOD), answer(401, GOOD), answer(200));
-    await expect(sendWithDigest({ session, method: 'GET', uri: '/snap', send: cam.send, where })).rejects.toMatchObject({ code: 'E_ONVIF_AUTH', message: 'cam-1 snapshot refused the credentials (HTTP 401)' });
+    await expect(sendWithDigest({ session, method: 'GET', uri: '/snap', send: cam.send, where })).rejects.toMatchObject({
+      code: 'E_ONVIF_AUTH',
+      message: 'cam-1 snapshot refused the credentials (HTTP 401)',
+    });
     expect(cam.sent).toHaveLength(2);
     expect(session.hasChallenge).toBe(false);
     await sendWithDigest({ session, method: 'GET', uri: '/snap', send: cam.send, where });
@@ -147,7 +160,9 @@ describe('sendWithDigest (one exchange, at most one retry)', () => {
 
   it('without a session (WS-Security only) a 401 is refused at once; other statuses are the caller’s', async () => {
     const cam = camera(answer(401, GOOD), answer(500), answer(200));
-    await expect(sendWithDigest({ session: undefined, method: 'POST', uri: '/x', send: cam.send, where: 'cam-2' })).rejects.toMatchObject({ code: 'E_ONVIF_AUTH' });
+    await expect(sendWithDigest({ session: undefined, method: 'POST', uri: '/x', send: cam.send, where: 'cam-2' })).rejects.toMatchObject({
+      code: 'E_ONVIF_AUTH',
+    });
     expect((await sendWithDigest({ session: undefined, method: 'POST', uri: '/x', send: cam.send, where: 'cam-2' })).status).toBe(500);
     expect(cam.sent).toEqual([undefined, undefined]);
   });

@@ -24,7 +24,18 @@ describe('WS-Discovery', () => {
     set = await startCameraSet({ cameras: 4, nvrChannels: 3, discovery: { port: 0, maxDelayMs: 20 } });
     const port = set.discoveryPort!;
     // The same responder probed twice (two targets): each device must still appear once.
-    const found = await discover({ interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port }, { host: 'localhost', port }] }, 800, silentLogger());
+    const found = await discover(
+      {
+        interfaces: ['127.0.0.1'],
+        multicast: false,
+        unicastTargets: [
+          { host: '127.0.0.1', port },
+          { host: 'localhost', port },
+        ],
+      },
+      800,
+      silentLogger(),
+    );
     expect(found.map((d) => d.identity).sort()).toEqual(set.devices.map((d) => d.uuid).sort());
     const nvr = found.find((d) => d.identity === set!.camera('nvr-01').uuid)!;
     expect(nvr).toMatchObject({ driver: 'onvif', address: set.camera('nvr-01').url, name: 'nvr-01', model: 'GS-NVR-64' });
@@ -34,12 +45,17 @@ describe('WS-Discovery', () => {
   it('offers devices through driver.discover and adds none', async () => {
     set = await startCameraSet({ cameras: 2, discovery: { port: 0, maxDelayMs: 10 } });
     const ctx = new RecordingContext();
-    const driver = new OnvifDriver({ readSecret: () => 'x', discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: set.discoveryPort! }] } });
+    const driver = new OnvifDriver({
+      readSecret: () => 'x',
+      discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: set.discoveryPort! }] },
+    });
     await driver.start(ctx);
     const offered = await driver.discover({ timeoutMs: 500 });
     expect(offered).toHaveLength(2);
     // What the core adds when auto-add is configured: a valid device configuration.
-    const cfg = onvifDeviceSchema.parse(deviceConfigFromDiscovery(offered[0]!, { idPrefix: 'cam-', username: 'gridgate', password: { env: 'GRIDGATE_CAM_PASSWORD' } }));
+    const cfg = onvifDeviceSchema.parse(
+      deviceConfigFromDiscovery(offered[0]!, { idPrefix: 'cam-', username: 'gridgate', password: { env: 'GRIDGATE_CAM_PASSWORD' } }),
+    );
     expect(cfg).toMatchObject({ driver: 'onvif', url: offered[0]!.address, id: expect.stringMatching(/^cam-[0-9a-f]{12}$/) });
     expect(driver.stats()).toEqual([]);
     expect(ctx.recorded.statuses).toEqual([]);
@@ -59,7 +75,11 @@ describe('WS-Discovery', () => {
         rinfo.address,
       );
     });
-    const found = await discover({ interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: (rogue.address() as { port: number }).port }] }, 400, silentLogger());
+    const found = await discover(
+      { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: (rogue.address() as { port: number }).port }] },
+      400,
+      silentLogger(),
+    );
     rogue.close();
     expect(found).toEqual([]);
   });
@@ -72,7 +92,11 @@ describe('WS-Discovery', () => {
       ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
       ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'multicast', 'on');
       ip('netns', 'exec', ns, 'ip', 'route', 'add', '224.0.0.0/4', 'dev', 'lo');
-      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', new URL('./netns-discovery-child.ts', import.meta.url).pathname], { encoding: 'utf8', timeout: 30_000 });
+      const out = execFileSync(
+        'ip',
+        ['netns', 'exec', ns, process.execPath, '--import', 'tsx', new URL('./netns-discovery-child.ts', import.meta.url).pathname],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
       const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
         expected: Array<{ uuid: string; url: string }>;
         ours: Array<{ identity: string; address: string }>;

@@ -72,7 +72,10 @@ describe('ONVIF driver under simulator faults', () => {
     await h.set.setFaults('cam-002', { malformed: 'truncated' });
     h.set.killSubscriptions('cam-001');
     h.set.killSubscriptions('cam-002');
-    await poll(() => stats('cam-001').subscription?.lastErrorCode === 'E_ONVIF_XML' && stats('cam-002').subscription?.lastErrorCode === 'E_ONVIF_XML', 'XML errors recorded');
+    await poll(
+      () => stats('cam-001').subscription?.lastErrorCode === 'E_ONVIF_XML' && stats('cam-002').subscription?.lastErrorCode === 'E_ONVIF_XML',
+      'XML errors recorded',
+    );
     expect(stats('cam-001').subscription!.lastError).toMatch(/DOCTYPE or ENTITY/);
     expect(stats('cam-002').subscription!.lastError).toMatch(/not well-formed/);
     h.set.emit('cam-003', 'smoke');

@@ -12,7 +12,9 @@ describe('ONVIF driver at site scale', () => {
     const bad = Array.from({ length: 89 }, (_, i) => `cam-${String(i + 1).padStart(3, '0')}`).filter((_, i) => i % 10 === 3);
     h = await startHarness({ cameras: 89 }, {}, undefined, async (set) => {
       // Faulty from the start, added with the others: their retries must not hold anyone up.
-      await Promise.all(bad.map((id, i) => set.setFaults(id, i % 3 === 0 ? { offline: true } : i % 3 === 1 ? { slowMs: 5000 } : { malformed: 'billion-laughs' })));
+      await Promise.all(
+        bad.map((id, i) => set.setFaults(id, i % 3 === 0 ? { offline: true } : i % 3 === 1 ? { slowMs: 5000 } : { malformed: 'billion-laughs' })),
+      );
     });
     const good = h.set.devices.map((d) => d.id).filter((id) => !bad.includes(id));
     expect(good).toHaveLength(80);

@@ -43,22 +43,54 @@ describe('ONVIF driver against the simulator (real HTTP on 127.0.0.1)', () => {
   it('uses Media ver10 when Media2 is off', async () => {
     h = await startHarness({ cameras: 1, media2: false });
     await subscribed(h, 'cam-001');
-    expect(h.ctx.lastStatus('cam-001')!.meta).toMatchObject({ media2: false, channels: [{ channel: 1, stream: 'rtsp://127.0.0.1:554/ch1/main', snapshot: true }] });
+    expect(h.ctx.lastStatus('cam-001')!.meta).toMatchObject({
+      media2: false,
+      channels: [{ channel: 1, stream: 'rtsp://127.0.0.1:554/ch1/main', snapshot: true }],
+    });
   });
 
   it('normalizes every analytics kind the simulator raises, with snapshots where the registry asks', async () => {
     h = await startHarness({ cameras: 1, nvrChannels: 2 });
     await subscribed(h, 'cam-001');
     await subscribed(h, 'nvr-01');
-    const kinds = ['motion', 'line-crossed', 'intrusion', 'loitering', 'object-left', 'tamper', 'video-loss', 'illegal-parking', 'street-vendor', 'floating-object', 'fireworks', 'smoke', 'crowd-density', 'unknown-vendor'] as const;
+    const kinds = [
+      'motion',
+      'line-crossed',
+      'intrusion',
+      'loitering',
+      'object-left',
+      'tamper',
+      'video-loss',
+      'illegal-parking',
+      'street-vendor',
+      'floating-object',
+      'fireworks',
+      'smoke',
+      'crowd-density',
+      'unknown-vendor',
+    ] as const;
     for (const k of kinds) h.set.emit('cam-001', k);
     h.set.emit('nvr-01', 'people-count', { channel: 2, in: 5, out: 2 });
     await h.ctx.until(() => eventsOf(h!, 'cam-001').length >= kinds.length && eventsOf(h!, 'nvr-01').length >= 1, 20_000, 'all events');
     expect(eventsOf(h, 'cam-001').map((e) => e.type)).toEqual([
-      'motion', 'line.crossed', 'intrusion', 'loitering', 'object.left', 'camera.tamper', 'camera.video_loss',
-      'vehicle.illegal_parking', 'street.vendor', 'water.floating_object', 'fireworks', 'fire.smoke', 'crowd.density', 'vendor.camera_application_platform.bird_counter.camera1_profile1',
+      'motion',
+      'line.crossed',
+      'intrusion',
+      'loitering',
+      'object.left',
+      'camera.tamper',
+      'camera.video_loss',
+      'vehicle.illegal_parking',
+      'street.vendor',
+      'water.floating_object',
+      'fireworks',
+      'fire.smoke',
+      'crowd.density',
+      'vendor.camera_application_platform.bird_counter.camera1_profile1',
     ]);
-    const withPicture = eventsOf(h, 'cam-001').filter((e) => e.snapshot).map((e) => e.type);
+    const withPicture = eventsOf(h, 'cam-001')
+      .filter((e) => e.snapshot)
+      .map((e) => e.type);
     // Rate limit: burst 3, then one per 2 s; the rest go without a picture and say why.
     expect(withPicture.length).toBeGreaterThanOrEqual(3);
     expect(eventsOf(h, 'cam-001').some((e) => String(e.data?.snapshotSkipped).startsWith('rate-limited'))).toBe(true);

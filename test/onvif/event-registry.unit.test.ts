@@ -140,7 +140,9 @@ describe('event registry', () => {
   });
 
   it('rejects an invalid registry with E_ONVIF_REGISTRY and a readable message', () => {
-    expect(() => EventRegistry.fromObject({ version: 1, namespaces: {}, rules: [{ topic: 'x:Foo', type: 'motion', state: 'pulse' }] })).toThrow(/needs a declared prefix/);
+    expect(() => EventRegistry.fromObject({ version: 1, namespaces: {}, rules: [{ topic: 'x:Foo', type: 'motion', state: 'pulse' }] })).toThrow(
+      /needs a declared prefix/,
+    );
     expect(() => EventRegistry.fromObject({ version: 1, namespaces: { a: 'urn:a' }, rules: [{ topic: 'a:Foo', type: 'Bad Type', state: 'pulse' }] })).toThrow(
       expect.objectContaining({ code: 'E_ONVIF_REGISTRY' }),
     );
@@ -152,6 +154,13 @@ describe('people-counting profile', () => {
     const { parse } = await import('yaml');
     const { onvifProfileSchema } = await import('../../drivers/onvif/schema.js');
     const doc = parse(readFileSync(new URL('../../config/profiles/onvif-people-counting.yaml', import.meta.url), 'utf8'));
-    expect(onvifProfileSchema.parse(doc).points.map((p) => p.name)).toEqual(['people.in', 'people.out', 'people.count', 'people.occupancy', 'crowd.density', 'line.crossings']);
+    expect(onvifProfileSchema.parse(doc).points.map((p) => p.name)).toEqual([
+      'people.in',
+      'people.out',
+      'people.count',
+      'people.occupancy',
+      'crowd.density',
+      'line.crossings',
+    ]);
   });
 });

@@ -46,7 +46,18 @@ async function start(skewMs = 0): Promise<{ ctx: RecordingContext; lines: Array<
   Object.defineProperty(ctx, 'log', { value: log });
   driver = new OnvifDriver({ readSecret: () => PASSWORD });
   await driver.start(ctx);
-  await driver.addDevice(onvifDeviceSchema.parse({ id: 'cam-001', kind: 'camera', driver: 'onvif', url: set.devices[0]!.url, username: 'admin', password: { env: 'X' }, requestTimeoutMs: 1000, events: { pullTimeoutMs: 1000, terminationMs: 10_000 } }));
+  await driver.addDevice(
+    onvifDeviceSchema.parse({
+      id: 'cam-001',
+      kind: 'camera',
+      driver: 'onvif',
+      url: set.devices[0]!.url,
+      username: 'admin',
+      password: { env: 'X' },
+      requestTimeoutMs: 1000,
+      events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
+    }),
+  );
   await poll(() => driver!.stats()[0]?.subscription?.state === 'active', 'subscribed');
   return { ctx, lines };
 }
@@ -102,8 +113,19 @@ describe('ONVIF observability and event times (issue 11)', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     closers.push(() => new Promise<void>((r) => server.close(() => r())));
-    const client = new SoapClient({ where: 'cam-x', username: '', password: '', auth: 'ws-security', timeoutMs: 2000, maxBytes: 65_536, clock: new ClockOffset(new ManualClock(0)), agent: new http.Agent() });
-    const err = await client.call(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/onvif/device_service`), '<tds:GetDeviceInformation/>').catch((e: Error) => e);
+    const client = new SoapClient({
+      where: 'cam-x',
+      username: '',
+      password: '',
+      auth: 'ws-security',
+      timeoutMs: 2000,
+      maxBytes: 65_536,
+      clock: new ClockOffset(new ManualClock(0)),
+      agent: new http.Agent(),
+    });
+    const err = await client
+      .call(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/onvif/device_service`), '<tds:GetDeviceInformation/>')
+      .catch((e: Error) => e);
     expect((err as Error).message).toBe('cam-x answered a SOAP fault: bad\\u{9}thing\\u{a}FAKE LOG LINE \\u{1b}[31m\\u{202e}evil');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none
     expect((err as Error).message).not.toMatch(/[\u0000-\u001f\u202e]/);
@@ -117,7 +139,11 @@ describe('ONVIF observability and event times (issue 11)', () => {
     await new Promise<void>((r) => quiet.listen(0, '127.0.0.1', r));
     const port = (quiet.address() as AddressInfo).port;
     quiet.close();
-    const { devices, report } = await discoverWithReport({ interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port }] }, 400, log);
+    const { devices, report } = await discoverWithReport(
+      { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port }] },
+      400,
+      log,
+    );
     expect(devices).toEqual([]);
     expect(report).toMatchObject({ interfaces: ['127.0.0.1'], targets: [`127.0.0.1:${port}`], answers: 0, devices: 0 });
     // Up to 3 jittered probes fit in the 400 ms window; on a loaded machine the last may not be sent in time.

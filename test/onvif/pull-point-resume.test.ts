@@ -109,7 +109,16 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
     await driver.start(ctx);
     cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
-    const cfg = onvifDeviceSchema.parse({ id: 'cam-001', kind: 'camera', driver: 'onvif', url: set.devices[0]!.url, username: 'admin', password: { env: 'X' }, requestTimeoutMs: 1000, events: { pullTimeoutMs: 1000, terminationMs: 10_000 } });
+    const cfg = onvifDeviceSchema.parse({
+      id: 'cam-001',
+      kind: 'camera',
+      driver: 'onvif',
+      url: set.devices[0]!.url,
+      username: 'admin',
+      password: { env: 'X' },
+      requestTimeoutMs: 1000,
+      events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
+    });
     await driver.addDevice(cfg);
     await poll(() => driver.stats()[0]?.subscription?.state === 'active', 'subscribed');
     expect(cam.store.ids()).not.toContain(left.id);

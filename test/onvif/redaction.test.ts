@@ -38,7 +38,10 @@ describe('credentials stay out of logs and device state', () => {
     const base = { kind: 'camera', driver: 'onvif', username: 'admin', requestTimeoutMs: 1000, events: { pullTimeoutMs: 1000 } };
     await driver.addDevice(onvifDeviceSchema.parse({ ...base, id: 'good', url: set.devices[0]!.url, password: { env: 'GOOD' } }));
     await driver.addDevice(onvifDeviceSchema.parse({ ...base, id: 'bad', url: set.devices[1]!.url, password: { env: 'BAD' } }));
-    await poll(() => driver.stats().find((s) => s.device === 'good')?.subscription?.state === 'active' && ctx.lastStatus('bad')?.meta?.reason === 'auth-failed', 'both settled');
+    await poll(
+      () => driver.stats().find((s) => s.device === 'good')?.subscription?.state === 'active' && ctx.lastStatus('bad')?.meta?.reason === 'auth-failed',
+      'both settled',
+    );
     expect(ctx.lastStatus('good')!.meta!.channels).toEqual([{ channel: 1, stream: 'rtsp://***:***@127.0.0.1:554/ch1/main', snapshot: true }]);
     await driver.stop(AbortSignal.timeout(3000));
     const everything = JSON.stringify(ctx.recorded) + ctx.lines.join('');

@@ -56,13 +56,10 @@ export async function startHarness(
 
 /** Resolves when the device's subscription is active (after `resubscribes` recoveries). */
 export function subscribed(h: Harness, id: string, resubscribes = 0): Promise<void> {
-  return poll(
-    () => {
-      const s = h.driver.stats().find((x) => x.device === id)?.subscription;
-      return s?.state === 'active' && s.resubscribes >= resubscribes;
-    },
-    `${id} subscribed (resubscribes ≥ ${resubscribes})`,
-  );
+  return poll(() => {
+    const s = h.driver.stats().find((x) => x.device === id)?.subscription;
+    return s?.state === 'active' && s.resubscribes >= resubscribes;
+  }, `${id} subscribed (resubscribes ≥ ${resubscribes})`);
 }
 
 /**

@@ -41,7 +41,16 @@ describe('ONVIF simulator', () => {
     set = await startCameraSet({ cameras: 1 });
     await set.setFaults('cam-001', { clockSkewMs: 7_200_000 });
     const agent = new http.Agent();
-    const client = new SoapClient({ where: 'sim', username: '', password: '', auth: 'auto', timeoutMs: 2000, maxBytes: 65536, clock: new ClockOffset(systemClock), agent });
+    const client = new SoapClient({
+      where: 'sim',
+      username: '',
+      password: '',
+      auth: 'auto',
+      timeoutMs: 2000,
+      maxBytes: 65536,
+      clock: new ClockOffset(systemClock),
+      agent,
+    });
     const { getSystemDateAndTime } = await import('../../drivers/onvif/device/device-calls.js');
     const t = await getSystemDateAndTime(client, new URL(set.camera('cam-001').url), {});
     agent.destroy();
@@ -51,7 +60,8 @@ describe('ONVIF simulator', () => {
   it('runs scenarios and is driven through its control API', async () => {
     set = await startCameraSet({ cameras: 3, nvrChannels: 2, controlPort: 0 });
     const base = set.controlUrl!;
-    const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('/devices/cam-002/events', { kind: 'fireworks' })).status).toBe(200);
     expect(set.camera('cam-002').counters.emitted).toBe(1);
     expect((await post('/devices/cam-002/events', { kind: 'nonsense' })).status).toBe(400);

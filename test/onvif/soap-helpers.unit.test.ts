@@ -10,12 +10,30 @@ import { vendorType } from '../../drivers/onvif/events/normalizer.js';
 describe('SOAP helpers', () => {
   it('computes the RFC 2617 §3.5 digest example', () => {
     expect(
-      digestResponse({ algorithm: 'MD5', username: 'Mufasa', realm: 'testrealm@host.com', password: 'Circle Of Life', method: 'GET', uri: '/dir/index.html', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', nc: '00000001', cnonce: '0a4f113b', qop: 'auth' }),
+      digestResponse({
+        algorithm: 'MD5',
+        username: 'Mufasa',
+        realm: 'testrealm@host.com',
+        password: 'Circle Of Life',
+        method: 'GET',
+        uri: '/dir/index.html',
+        nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+        nc: '00000001',
+        cnonce: '0a4f113b',
+        qop: 'auth',
+      }),
     ).toBe('6629fae49393a05397450978507c4ef1');
   });
 
   it('parses a Digest challenge with quoted commas and stale', () => {
-    expect(parseDigestChallenge('Digest realm="a, b", qop="auth,auth-int", nonce="n1", stale=TRUE')).toEqual({ realm: 'a, b', nonce: 'n1', qop: 'auth', opaque: undefined, algorithm: 'MD5', stale: true });
+    expect(parseDigestChallenge('Digest realm="a, b", qop="auth,auth-int", nonce="n1", stale=TRUE')).toEqual({
+      realm: 'a, b',
+      nonce: 'n1',
+      qop: 'auth',
+      opaque: undefined,
+      algorithm: 'MD5',
+      stale: true,
+    });
     expect(parseDigestChallenge('Basic realm="x"')).toBeUndefined();
   });
 
@@ -43,7 +61,10 @@ describe('SOAP helpers', () => {
   });
 
   it('canonicalizes topics by namespace and matches ConcreteSet filters', () => {
-    const ns = new Map([['a', 'urn:onvif'], ['b', 'urn:vendor']]);
+    const ns = new Map([
+      ['a', 'urn:onvif'],
+      ['b', 'urn:vendor'],
+    ]);
     expect(canonicalTopic('a:RuleEngine/Cell/Motion', (p) => ns.get(p))).toBe('{urn:onvif}RuleEngine/Cell/Motion');
     expect(canonicalTopic('a:RuleEngine/b:Mine', (p) => ns.get(p))).toBe('{urn:onvif}RuleEngine/{urn:vendor}Mine');
     expect(canonicalTopic('zz:Foo', (p) => ns.get(p))).toBeUndefined();

@@ -12,7 +12,10 @@ const SOAP = 'http://www.w3.org/2003/05/soap-envelope';
 
 describe('safe XML parser', () => {
   it('resolves namespaces, not prefixes, for elements and attributes', () => {
-    const doc = parseXml(`<e:Envelope xmlns:e="${SOAP}"><e:Body><Foo xmlns="urn:x" xmlns:p="urn:p" p:a="1" b="2">t &amp; &#x41;</Foo></e:Body></e:Envelope>`, 'test');
+    const doc = parseXml(
+      `<e:Envelope xmlns:e="${SOAP}"><e:Body><Foo xmlns="urn:x" xmlns:p="urn:p" p:a="1" b="2">t &amp; &#x41;</Foo></e:Body></e:Envelope>`,
+      'test',
+    );
     const foo = doc.children[0]!.children[0]!;
     expect([doc.ns, doc.local]).toEqual([SOAP, 'Envelope']);
     expect([foo.ns, foo.local, foo.text]).toEqual(['urn:x', 'Foo', 't & A']);
@@ -59,7 +62,11 @@ describe('safe XML parser', () => {
       `<a:Envelope xmlns:a="${SOAP}" xmlns:q="http://www.onvif.org/ver10/error"><a:Body><a:Fault><a:Code><a:Value>a:Sender</a:Value><a:Subcode><a:Value>q:NotAuthorized</a:Value></a:Subcode></a:Code><a:Reason><a:Text>no</a:Text></a:Reason></a:Fault></a:Body></a:Envelope>`,
       'cam',
     );
-    expect(readEnvelope(doc, 'cam').fault).toEqual({ code: 'Sender', subcodes: [{ ns: 'http://www.onvif.org/ver10/error', local: 'NotAuthorized' }], reason: 'no' });
+    expect(readEnvelope(doc, 'cam').fault).toEqual({
+      code: 'Sender',
+      subcodes: [{ ns: 'http://www.onvif.org/ver10/error', local: 'NotAuthorized' }],
+      reason: 'no',
+    });
   });
 });
 
@@ -89,7 +96,16 @@ describe('SOAP client size cap over HTTP', () => {
 
   it('fails a 12 MB answer with E_ONVIF_TOO_LARGE at the 1 MB cap', async () => {
     const agent = new http.Agent();
-    const client = new SoapClient({ where: 'big-cam', username: 'u', password: 'p', auth: 'auto', timeoutMs: 10_000, maxBytes: 1024 * 1024, clock: new ClockOffset(systemClock), agent });
+    const client = new SoapClient({
+      where: 'big-cam',
+      username: 'u',
+      password: 'p',
+      auth: 'auto',
+      timeoutMs: 10_000,
+      maxBytes: 1024 * 1024,
+      clock: new ClockOffset(systemClock),
+      agent,
+    });
     await expect(client.call(url, '<tds:GetDeviceInformation/>')).rejects.toMatchObject({ code: 'E_ONVIF_TOO_LARGE' });
     agent.destroy();
   });

@@ -57,7 +57,16 @@ describe('drop ranges', () => {
     const outbox = new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes: 2000, log: silentLogger(), clock, rowReadings: 1 });
     const drops: DropNotice[] = [];
     outbox.onDrop((d) => drops.push(d));
-    outbox.appendReadings(Array.from({ length: 100 }, (_, i) => ({ id: ids(), device: 'm', point: `r${i}`, ts: new Date(clock.now()).toISOString(), value: i, quality: 'good' as const })));
+    outbox.appendReadings(
+      Array.from({ length: 100 }, (_, i) => ({
+        id: ids(),
+        device: 'm',
+        point: `r${i}`,
+        ts: new Date(clock.now()).toISOString(),
+        value: i,
+        quality: 'good' as const,
+      })),
+    );
     clock.step(-5000);
     outbox.flush();
     expect(drops.length).toBeGreaterThan(0);

@@ -28,7 +28,14 @@ function newPath(): string {
 
 /** One Modbus poll: 100 readings of one device with one time. */
 const poll = (n: number): Reading[] =>
-  Array.from({ length: 100 }, (_, i) => ({ id: ids(), device: 'm', point: `r${i}`, ts: new Date(clock.now()).toISOString(), value: n * 100 + i, quality: 'good' }));
+  Array.from({ length: 100 }, (_, i) => ({
+    id: ids(),
+    device: 'm',
+    point: `r${i}`,
+    ts: new Date(clock.now()).toISOString(),
+    value: n * 100 + i,
+    quality: 'good',
+  }));
 
 const values = (readings: string[]) => (JSON.parse(`[${readings.join(',')}]`) as Reading[]).map((r) => r.value);
 

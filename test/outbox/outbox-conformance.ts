@@ -68,8 +68,23 @@ export function describeOutboxConformance(name: string, open: OpenOutbox): void 
       };
     }
 
-    const reading = (clock: ManualClock, value: number): Reading => ({ id: ids(), device: 'dev-1', point: 'p', ts: new Date(clock.now()).toISOString(), value, quality: 'good' });
-    const event = (clock: ManualClock, type = 'motion'): GatewayEvent => ({ id: ids(), ts: new Date(clock.now()).toISOString(), type, severity: 'info', state: 'pulse', mode: 'normal', source: { device: 'dev-1' } });
+    const reading = (clock: ManualClock, value: number): Reading => ({
+      id: ids(),
+      device: 'dev-1',
+      point: 'p',
+      ts: new Date(clock.now()).toISOString(),
+      value,
+      quality: 'good',
+    });
+    const event = (clock: ManualClock, type = 'motion'): GatewayEvent => ({
+      id: ids(),
+      ts: new Date(clock.now()).toISOString(),
+      type,
+      severity: 'info',
+      state: 'pulse',
+      mode: 'normal',
+      source: { device: 'dev-1' },
+    });
     /** `n` readings with values from..from+n-1, appended in polls of `poll` readings, each poll committed. */
     const appendValues = (outbox: Outbox, clock: ManualClock, from: number, n: number, poll = 5) => {
       for (let i = 0; i < n; i += poll) {
@@ -102,7 +117,12 @@ export function describeOutboxConformance(name: string, open: OpenOutbox): void 
         expect(s.outbox.readEvents(0, 10).map((e) => e.seq)).toEqual([1, 2, 3]);
         s.outbox.ackEvent(2);
         expect(s.outbox.readEvents(0, 10).map((e) => e.seq)).toEqual([1, 3]);
-        expect(s.reopen().readEvents(0, 10).map((e) => e.seq)).toEqual([1, 3]);
+        expect(
+          s
+            .reopen()
+            .readEvents(0, 10)
+            .map((e) => e.seq),
+        ).toEqual([1, 3]);
       });
 
       it('readEvents(afterSeq, limit) returns only seq > afterSeq, oldest first, at most limit', () => {
@@ -121,7 +141,12 @@ export function describeOutboxConformance(name: string, open: OpenOutbox): void 
         s.outbox.appendEvent(event(s.clock), picture);
         s.outbox.appendEvent(event(s.clock));
         expect(s.outbox.readEvents(0, 10).map((e) => e.snapshot)).toEqual([undefined, picture, undefined]);
-        expect(s.reopen().readEvents(0, 10).map((e) => e.snapshot)).toEqual([undefined, picture, undefined]);
+        expect(
+          s
+            .reopen()
+            .readEvents(0, 10)
+            .map((e) => e.snapshot),
+        ).toEqual([undefined, picture, undefined]);
         // An ack takes the snapshot with its event.
         s.outbox.ackEvent(2);
         expect(s.outbox.readEvents(0, 10).map((e) => e.snapshot)).toEqual([undefined, undefined]);
@@ -271,7 +296,12 @@ export function describeOutboxConformance(name: string, open: OpenOutbox): void 
       it('stats count and bytes go up on append and down on ack, per lane', () => {
         const { outbox, clock } = fresh();
         const empty = outbox.stats();
-        expect(empty).toMatchObject({ events: { count: 0, bytes: 0 }, telemetry: { count: 0, bytes: 0 }, nextSeq: { events: 1, telemetry: 1 }, dropped: { events: 0, telemetry: 0 } });
+        expect(empty).toMatchObject({
+          events: { count: 0, bytes: 0 },
+          telemetry: { count: 0, bytes: 0 },
+          nextSeq: { events: 1, telemetry: 1 },
+          dropped: { events: 0, telemetry: 0 },
+        });
         outbox.appendEvent(event(clock));
         outbox.appendEvent(event(clock), Buffer.alloc(1000, 7));
         appendValues(outbox, clock, 0, 10);

@@ -28,7 +28,13 @@ function setup(points: object[]) {
     'dev',
     points.map((p) => basePointSchema.parse(p)),
   );
-  const sample = (point: string, raw: RawSample['raw'], extra: Partial<RawSample> = {}): RawSample => ({ device: 'dev', point, ts: clock.now(), raw, ...extra });
+  const sample = (point: string, raw: RawSample['raw'], extra: Partial<RawSample> = {}): RawSample => ({
+    device: 'dev',
+    point,
+    ts: clock.now(),
+    raw,
+    ...extra,
+  });
   return { clock, normalizer, lines, sample };
 }
 
@@ -135,7 +141,12 @@ describe('the normalizer: deadband and heartbeat (maxSilenceMs)', () => {
   it('always reports a change of quality, even inside the deadband', () => {
     const { normalizer, sample, clock } = setup([{ name: 't', deadband: 100, maxSilenceMs: 60_000 }]);
     const q: string[] = [];
-    for (const s of [sample('t', 1), sample('t', 1, { quality: 'bad', error: 'timeout' }), sample('t', null, { quality: 'bad', error: 'timeout' }), sample('t', 1)]) {
+    for (const s of [
+      sample('t', 1),
+      sample('t', 1, { quality: 'bad', error: 'timeout' }),
+      sample('t', null, { quality: 'bad', error: 'timeout' }),
+      sample('t', 1),
+    ]) {
       clock.advance(1000);
       q.push(...normalizer.normalize([s]).map((r) => r.quality));
     }
@@ -179,7 +190,12 @@ describe('the normalizer: deadband and heartbeat (maxSilenceMs)', () => {
 describe('the normalizer: samples it was not told about', () => {
   it('drops samples of an unknown or removed device, warning once per device', () => {
     const { normalizer, sample, lines } = setup([{ name: 'a' }]);
-    expect(normalizer.normalize([{ ...sample('a', 1), device: 'ghost' }, { ...sample('a', 2), device: 'ghost' }])).toEqual([]);
+    expect(
+      normalizer.normalize([
+        { ...sample('a', 1), device: 'ghost' },
+        { ...sample('a', 2), device: 'ghost' },
+      ]),
+    ).toEqual([]);
     normalizer.removeDevice('dev');
     expect(normalizer.normalize([sample('a', 1)])).toEqual([]);
     expect(lines.map((l) => [l.msg, l.device])).toEqual([

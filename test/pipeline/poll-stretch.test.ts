@@ -54,7 +54,14 @@ describe('overload: poll intervals of low-priority devices are stretched before 
     driver = new ModbusDriver();
     await driver.start(ctx);
     // 50 ms polls; stretched 20 times they are 1 s apart.
-    await driver.addDevice(await deviceFromProfile('modbus-env-sensor', { id: 'env-1', unitId: 1, intervalMs: 50, connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports['env-1']! } }));
+    await driver.addDevice(
+      await deviceFromProfile('modbus-env-sensor', {
+        id: 'env-1',
+        unitId: 1,
+        intervalMs: 50,
+        connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports['env-1']! },
+      }),
+    );
     const polls = () => [...new Set(samplesOf(ctx, 'env-1', 'temperature').map((s) => s.ts))];
     await ctx.until(() => polls().length >= 3, 30_000, 'polls at the configured interval');
     stretch = 20;

@@ -89,7 +89,13 @@ describe('the event gate across wall-clock steps', () => {
   it('sends a fold summary at the end of the real window after a step back (was: an hour later)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { clock, gate, accepted } = setup({ rules: { suppression: { windowMs: 10_000 } } });
-    const crossing = (objectId: number): EventInput => ({ type: 'line.crossed', state: 'pulse', suppression: 'fold', source: { device: 'cam-1' }, data: { objectId } });
+    const crossing = (objectId: number): EventInput => ({
+      type: 'line.crossed',
+      state: 'pulse',
+      suppression: 'fold',
+      source: { device: 'cam-1' },
+      data: { objectId },
+    });
     expect(gate.raise(crossing(1))).toBeDefined();
     clock.step(-HOUR);
     clock.advance(2_000);
@@ -101,7 +107,11 @@ describe('the event gate across wall-clock steps', () => {
   });
 
   it("rate-limits a camera's snapshots by real time: a step back does not withhold pictures for an hour", async () => {
-    const { clock, gate, accepted, asked } = setup({ rules: { suppression: { windowMs: 0 } }, modes: { policies: { normal: { snapshots: ['fireworks'] } } }, snapshots: { minIntervalMs: 5000 } });
+    const { clock, gate, accepted, asked } = setup({
+      rules: { suppression: { windowMs: 0 } },
+      modes: { policies: { normal: { snapshots: ['fireworks'] } } },
+      snapshots: { minIntervalMs: 5000 },
+    });
     gate.raise(fireworks);
     await vi.waitFor(() => expect(accepted).toHaveLength(1));
     clock.step(-HOUR);
@@ -194,7 +204,13 @@ describe('sensor thresholds: the minimum duration across wall-clock steps', () =
 
 describe('the calendar across wall-clock steps', () => {
   it('a step back into the time before an event started neither steps down nor re-fires the start', () => {
-    const cfg = config({ calendar: { timeZone: 'Asia/Shanghai', holidays: ['2024-01-01'], events: [{ name: 'new-year-eve', start: '2023-12-31T18:00', end: '2024-01-01T02:00', mode: 'major-event' }] } });
+    const cfg = config({
+      calendar: {
+        timeZone: 'Asia/Shanghai',
+        holidays: ['2024-01-01'],
+        events: [{ name: 'new-year-eve', start: '2023-12-31T18:00', end: '2024-01-01T02:00', mode: 'major-event' }],
+      },
+    });
     const clock = new ManualClock(zonedToEpoch('2023-12-31T18:30', 'Asia/Shanghai'));
     const s = store();
     const modes = new ModeManager(s, 'normal', log, clock.now());
@@ -219,9 +235,23 @@ describe('the calendar across wall-clock steps', () => {
 
 describe('the zone daily reset across wall-clock steps', () => {
   function setup() {
-    const cfg = config({ devices: [{ id: 'gate-1', kind: 'other', driver: 'synthetic' }], zones: [{ id: 'square', dailyResetAt: '04:00', lines: [{ device: 'gate-1', in: 'people.in', counts: 'interval' }] }] });
+    const cfg = config({
+      devices: [{ id: 'gate-1', kind: 'other', driver: 'synthetic' }],
+      zones: [{ id: 'square', dailyResetAt: '04:00', lines: [{ device: 'gate-1', in: 'people.in', counts: 'interval' }] }],
+    });
     const clock = new ManualClock(zonedToEpoch('2026-12-31T12:00', 'Asia/Shanghai'));
-    const engine = new ZoneEngine({ zones: cfg.zones, timeZone: 'Asia/Shanghai', store: store(), ids: createIdFactory(), clock, log, mode: () => 'normal', readings: () => {}, raise: () => {}, levelChanged: () => {} });
+    const engine = new ZoneEngine({
+      zones: cfg.zones,
+      timeZone: 'Asia/Shanghai',
+      store: store(),
+      ids: createIdFactory(),
+      clock,
+      log,
+      mode: () => 'normal',
+      readings: () => {},
+      raise: () => {},
+      levelChanged: () => {},
+    });
     let n = 0;
     const enter = (count: number) => engine.onReadings([{ id: `r-${++n}`, device: 'gate-1', point: 'people.in', ts: '', value: count, quality: 'good' }]);
     const tick = () => (engine as unknown as { tick(): void }).tick();
@@ -269,7 +299,16 @@ describe('the outbox batch delay (maxDelayMs) across wall-clock steps', () => {
     const { db } = openGatewayDatabase(':memory:', 'NORMAL', log);
     const outbox = new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes: 1 << 20, log, clock });
     const ids = createIdFactory();
-    outbox.appendReadings(Array.from({ length: 3 }, (_, i) => ({ id: ids(), device: 'd', point: 'p', ts: new Date(clock.now()).toISOString(), value: i, quality: 'good' as const })));
+    outbox.appendReadings(
+      Array.from({ length: 3 }, (_, i) => ({
+        id: ids(),
+        device: 'd',
+        point: 'p',
+        ts: new Date(clock.now()).toISOString(),
+        value: i,
+        quality: 'good' as const,
+      })),
+    );
     clock.step(DAY);
     expect(outbox.formBatches(10, 5_000, 1)).toEqual([]); // a day's step is not 5 s of waiting
     clock.step(-DAY - HOUR);
@@ -282,7 +321,11 @@ describe('the outbox batch delay (maxDelayMs) across wall-clock steps', () => {
 describe('UI sessions across wall-clock steps', () => {
   it('the idle timeout is real time: a step back does not extend it, a step forward does not end a session', () => {
     const clock = new ManualClock(Date.parse('2026-12-31T15:00:00.000Z'));
-    const sessions = new SessionStore({ idleMs: 60_000, absoluteMs: HOUR }, () => clock.now(), () => clock.monotonic());
+    const sessions = new SessionStore(
+      { idleMs: 60_000, absoluteMs: HOUR },
+      () => clock.now(),
+      () => clock.monotonic(),
+    );
     const { id, session } = sessions.create('tech', 'technician', '127.0.0.1');
     expect(session.createdAt).toBe(clock.now()); // a wall stamp (compared with a password change's)
     clock.step(DAY);

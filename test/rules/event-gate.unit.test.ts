@@ -40,7 +40,10 @@ afterEach(() => {
 
 describe('the event gate: severities by mode', () => {
   it("uses the mode's severity for a type, and the event's own in other modes", () => {
-    const { gate, accepted, setMode } = setup({ rules: { suppression: { windowMs: 0 } }, modes: { policies: { 'major-event': { severities: { fireworks: 'critical' } } } } });
+    const { gate, accepted, setMode } = setup({
+      rules: { suppression: { windowMs: 0 } },
+      modes: { policies: { 'major-event': { severities: { fireworks: 'critical' } } } },
+    });
     gate.raise(fireworks);
     setMode('major-event');
     gate.raise(fireworks);
@@ -72,14 +75,23 @@ describe('the event gate: storm suppression', () => {
 
   it('suppresses per key: another device, channel or state is its own storm', () => {
     const { gate, accepted } = setup({ rules: { suppression: { windowMs: 60_000 } } });
-    const motion = (device: string, state: 'active' | 'cleared', channel?: number): EventInput => ({ type: 'motion', state, source: { device, ...(channel ? { channel } : {}) } });
+    const motion = (device: string, state: 'active' | 'cleared', channel?: number): EventInput => ({
+      type: 'motion',
+      state,
+      source: { device, ...(channel ? { channel } : {}) },
+    });
     for (let i = 0; i < 3; i++) {
       gate.raise(motion('cam-1', 'active'));
       gate.raise(motion('cam-1', 'cleared'));
       gate.raise(motion('cam-2', 'active'));
       gate.raise(motion('cam-2', 'active', 3));
     }
-    expect(accepted.map((a) => `${a.event.source.device}:${a.event.source.channel ?? ''}:${a.event.state}`)).toEqual(['cam-1::active', 'cam-1::cleared', 'cam-2::active', 'cam-2:3:active']);
+    expect(accepted.map((a) => `${a.event.source.device}:${a.event.source.channel ?? ''}:${a.event.state}`)).toEqual([
+      'cam-1::active',
+      'cam-1::cleared',
+      'cam-2::active',
+      'cam-2:3:active',
+    ]);
   });
 
   it("never suppresses the gateway's own events, mode changes or crowd thresholds", () => {
@@ -103,7 +115,10 @@ describe('the event gate: snapshots by mode', () => {
   const jpeg = (n: number) => Buffer.alloc(n, 0xff);
 
   it("takes the picture from the event's own camera and channel in the modes that ask for one", async () => {
-    const { gate, accepted, asked, setMode } = setup({ rules: { suppression: { windowMs: 0 } }, modes: { policies: { 'major-event': { snapshots: ['fireworks'] } } } }, { 'cam-1': async () => jpeg(2000) });
+    const { gate, accepted, asked, setMode } = setup(
+      { rules: { suppression: { windowMs: 0 } }, modes: { policies: { 'major-event': { snapshots: ['fireworks'] } } } },
+      { 'cam-1': async () => jpeg(2000) },
+    );
     gate.raise(fireworks);
     expect(accepted).toHaveLength(1);
     expect(accepted[0]!.event.snapshot).toBeUndefined();
@@ -125,7 +140,10 @@ describe('the event gate: snapshots by mode', () => {
     expect(asked).toEqual(['cam-1#2', 'zone-cam-1#-']);
     expect(accepted[0]!.event.snapshot?.bytes).toBe(1500);
 
-    const { gate: gate2, accepted: accepted2 } = setup({ modes: { policies: { normal: { snapshots: ['fireworks'] } } } }, { 'cam-1': async () => Promise.reject(new Error('timeout')) });
+    const { gate: gate2, accepted: accepted2 } = setup(
+      { modes: { policies: { normal: { snapshots: ['fireworks'] } } } },
+      { 'cam-1': async () => Promise.reject(new Error('timeout')) },
+    );
     clock.advance(1);
     gate2.raise(fireworks);
     await vi.waitFor(() => expect(accepted2).toHaveLength(1));
@@ -151,7 +169,10 @@ describe('the event gate: snapshots by mode', () => {
   });
 
   it('does not attach a picture larger than snapshots.maxBytes', async () => {
-    const { gate, accepted } = setup({ modes: { policies: { normal: { snapshots: ['fireworks'] } } }, snapshots: { maxBytes: 4096 } }, { 'cam-1': async () => jpeg(5000) });
+    const { gate, accepted } = setup(
+      { modes: { policies: { normal: { snapshots: ['fireworks'] } } }, snapshots: { maxBytes: 4096 } },
+      { 'cam-1': async () => jpeg(5000) },
+    );
     gate.raise(fireworks);
     await vi.waitFor(() => expect(accepted).toHaveLength(1));
     expect(accepted[0]!.picture).toBeUndefined();
@@ -168,7 +189,7 @@ describe('the event gate: snapshots by mode', () => {
     expect(accepted[0]!.event.snapshot).toBeUndefined();
   });
 
-  it("attaches a picture the driver brought, without asking a camera", () => {
+  it('attaches a picture the driver brought, without asking a camera', () => {
     const { gate, accepted, asked } = setup({ modes: { policies: { normal: { snapshots: ['fireworks'] } } } }, { 'cam-1': async () => jpeg(10) });
     gate.raise(fireworks, jpeg(3000));
     expect(asked).toEqual([]);

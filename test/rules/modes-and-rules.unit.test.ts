@@ -32,7 +32,11 @@ describe('site time', () => {
 describe('the calendar', () => {
   it('switches at event boundaries and holidays, and does not undo a mode it did not set', () => {
     const cfg = config({
-      calendar: { timeZone: 'Asia/Shanghai', holidays: ['2024-01-01'], events: [{ name: 'new-year-eve', start: '2023-12-31T18:00', end: '2024-01-01T02:00', mode: 'major-event' }] },
+      calendar: {
+        timeZone: 'Asia/Shanghai',
+        holidays: ['2024-01-01'],
+        events: [{ name: 'new-year-eve', start: '2023-12-31T18:00', end: '2024-01-01T02:00', mode: 'major-event' }],
+      },
     });
     const clock = new ManualClock(zonedToEpoch('2023-12-31T12:00', 'Asia/Shanghai'));
     const s = store();
@@ -82,7 +86,10 @@ describe('sensor thresholds', () => {
   it('raise after the minimum duration and clear past the hysteresis', () => {
     const clock = new ManualClock(0);
     const raised: EventInput[] = [];
-    const rules = config({ devices: [{ id: 'env-1', kind: 'other', driver: 'synthetic' }], rules: { sensorThresholds: [{ id: 'pm25-high', device: '*', point: 'pm25', above: 75, hysteresis: 5, forMs: 60_000 }] } }).rules;
+    const rules = config({
+      devices: [{ id: 'env-1', kind: 'other', driver: 'synthetic' }],
+      rules: { sensorThresholds: [{ id: 'pm25-high', device: '*', point: 'pm25', above: 75, hysteresis: 5, forMs: 60_000 }] },
+    }).rules;
     const t = new SensorThresholds(rules.sensorThresholds, clock, (e) => raised.push(e));
     const reading = (value: number): Reading => ({ id: 'x', device: 'env-1', point: 'pm25', ts: '', value, unit: 'ug/m3', quality: 'good' });
     t.onReadings([reading(80)]);
@@ -104,7 +111,16 @@ describe('the event gate', () => {
     const accepted: GatewayEvent[] = [];
     const cfg = config({ rules: { suppression: { windowMs: 10_000 } }, modes: { policies: { emergency: { severities: { fireworks: 'critical' } } } } });
     let mode: 'normal' | 'emergency' = 'normal';
-    const gate = new EventGate({ config: () => cfg, events: new EventFactory(createIdFactory(), clock, () => mode), clock, log, mode: () => mode, camerasFor: () => [], snapshot: async () => Buffer.alloc(0), accept: (e) => accepted.push(e) });
+    const gate = new EventGate({
+      config: () => cfg,
+      events: new EventFactory(createIdFactory(), clock, () => mode),
+      clock,
+      log,
+      mode: () => mode,
+      camerasFor: () => [],
+      snapshot: async () => Buffer.alloc(0),
+      accept: (e) => accepted.push(e),
+    });
     const fireworks: EventInput = { type: 'fireworks', state: 'pulse', severity: 'major', source: { device: 'cam-1' } };
     expect(gate.raise(fireworks)).toBeDefined();
     for (let i = 0; i < 5; i++) expect(gate.raise(fireworks)).toBeUndefined();

@@ -24,7 +24,7 @@ describe("the New Year's Eve scenario, end to end", () => {
     tmp.cleanup();
   });
 
-  it('raises levels 3, 2, 1 with the zone cameras\' snapshots, switches to emergency by rule, and the platform receives it all per the contract', async () => {
+  it("raises levels 3, 2, 1 with the zone cameras' snapshots, switches to emergency by rule, and the platform receives it all per the contract", async () => {
     site = await startPlatform();
     platform = site.recorder;
     modbus = await startModbusSimulator({
@@ -36,13 +36,42 @@ describe("the New Year's Eve scenario, end to end", () => {
     const tcp = (id: string) => ({ transport: 'tcp' as const, host: '127.0.0.1', port: modbus.ports[id]! });
     process.env.GRIDGATE_TEST_CAMERA_PASSWORD = 'camera-pass-1';
     cameras = await startCameraSet({ cameras: 2, credentials: { username: 'gridgate', password: 'camera-pass-1' }, discovery: false });
-    const cameraDevices = cameras.devices.map((d) => ({ id: d.id, kind: 'camera' as const, driver: 'onvif' as const, zone: 'cbd-square', url: d.url, username: 'gridgate', password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' } }));
+    const cameraDevices = cameras.devices.map((d) => ({
+      id: d.id,
+      kind: 'camera' as const,
+      driver: 'onvif' as const,
+      zone: 'cbd-square',
+      url: d.url,
+      username: 'gridgate',
+      password: { env: 'GRIDGATE_TEST_CAMERA_PASSWORD' },
+    }));
     const config = testConfig(site.broker.url, tmp.dir, {
-      modes: { initial: 'major-event', policies: { 'major-event': { snapshots: ['crowd.threshold'] }, emergency: { snapshots: ['fireworks'], batching: { maxDelayMs: 0 } } } },
+      modes: {
+        initial: 'major-event',
+        policies: { 'major-event': { snapshots: ['crowd.threshold'] }, emergency: { snapshots: ['fireworks'], batching: { maxDelayMs: 0 } } },
+      },
       devices: [
         ...cameraDevices,
-        { id: 'gate-1', kind: 'people-counter', driver: 'modbus', profile: 'modbus-people-counter', zone: 'cbd-square', connection: tcp('gate-1'), unitId: 1, intervalMs: 200 },
-        { id: 'gate-2', kind: 'people-counter', driver: 'modbus', profile: 'rs485-people-counter', zone: 'cbd-square', connection: tcp('gate-2'), unitId: 5, intervalMs: 200 },
+        {
+          id: 'gate-1',
+          kind: 'people-counter',
+          driver: 'modbus',
+          profile: 'modbus-people-counter',
+          zone: 'cbd-square',
+          connection: tcp('gate-1'),
+          unitId: 1,
+          intervalMs: 200,
+        },
+        {
+          id: 'gate-2',
+          kind: 'people-counter',
+          driver: 'modbus',
+          profile: 'rs485-people-counter',
+          zone: 'cbd-square',
+          connection: tcp('gate-2'),
+          unitId: 5,
+          intervalMs: 200,
+        },
       ],
       zones: [
         {
@@ -66,7 +95,10 @@ describe("the New Year's Eve scenario, end to end", () => {
       rules: { suppression: { windowMs: 0 }, modeRules: [{ id: 'crowd-level-1', zone: 'cbd-square', level: 1, switchTo: 'emergency' }] },
     });
     gateway = await startGateway(config, process.env);
-    await vi.waitFor(() => expect(gateway.deviceStates().filter((d) => d.kind === 'camera' && d.status === 'online')).toHaveLength(2), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(() => expect(gateway.deviceStates().filter((d) => d.kind === 'camera' && d.status === 'online')).toHaveLength(2), {
+      timeout: 30_000,
+      interval: 100,
+    });
     const scenario = runNewYearEve({
       modbus,
       counters: [
@@ -79,7 +111,11 @@ describe("the New Year's Eve scenario, end to end", () => {
       settleMs: 1500,
     });
     await scenario.done;
-    await platform.until(() => platform.events('mode.changed').length === 1 && platform.events('crowd.threshold').length === 3, 20_000, 'levels and the mode change');
+    await platform.until(
+      () => platform.events('mode.changed').length === 1 && platform.events('crowd.threshold').length === 3,
+      20_000,
+      'levels and the mode change',
+    );
 
     const crowd = platform.events('crowd.threshold');
     expect(crowd.map((e) => [e.data.level, e.state, e.severity])).toEqual([
@@ -109,7 +145,10 @@ describe("the New Year's Eve scenario, end to end", () => {
     const result = await platform.command('gridgate/v1/test-site/gw-test-01', 'snapshot', { id: 'snap-1', args: { device: cameras.devices[0]!.id } });
     expect(result).toMatchObject({ ok: true, result: { eventId: expect.stringMatching(/^[0-9A-Z]{26}$/) } });
     // The picture is published just before its event: wait for both (waiting for the picture alone raced the event).
-    await platform.until(() => platform.messages.some((m) => m.topic.endsWith(`/snapshots/${result.result.eventId}`)) && platform.events().some((e) => e.id === result.result.eventId));
+    await platform.until(
+      () =>
+        platform.messages.some((m) => m.topic.endsWith(`/snapshots/${result.result.eventId}`)) && platform.events().some((e) => e.id === result.result.eventId),
+    );
     const snapEvent = platform.events().find((e) => e.id === result.result.eventId);
     expect(snapEvent).toMatchObject({ source: { device: cameras.devices[0]!.id }, snapshot: { contentType: 'image/jpeg' } });
     for (const m of platform.messages) {

@@ -121,7 +121,16 @@ describe('crowd levels', () => {
   });
 
   it('refuses thresholds out of order and levels defined twice', () => {
-    const bad = zoneSchema.safeParse({ id: 'z', lines: [{ device: 'd', in: 'i' }], thresholds: { default: [{ level: 1, at: 100 }, { level: 2, at: 200 }] } });
+    const bad = zoneSchema.safeParse({
+      id: 'z',
+      lines: [{ device: 'd', in: 'i' }],
+      thresholds: {
+        default: [
+          { level: 1, at: 100 },
+          { level: 2, at: 200 },
+        ],
+      },
+    });
     expect(bad.success).toBe(false);
     expect(JSON.stringify(bad.error?.issues)).toMatch(/must be above level 2/);
     const twice = zoneSchema.safeParse({ id: 'z', lines: [{ device: 'd', in: 'i' }], thresholds: { party: [{ level: 1, at: 100 }] } });

@@ -71,7 +71,12 @@ export class Browser {
       body,
       from: this.from,
       insecure: this.insecure,
-      headers: { origin: new URL(this.base).origin, ...(this.cookie ? { cookie: this.cookie } : {}), ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}), ...headers },
+      headers: {
+        origin: new URL(this.base).origin,
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
+        ...headers,
+      },
     });
     const set = r.headers['set-cookie'];
     if (set) this.cookie = String(Array.isArray(set) ? set[0] : set).split(';')[0]!;

@@ -57,7 +57,10 @@ describe('attack: DNS rebinding and foreign origins', () => {
   });
 
   it('the names of the box are accepted: loopback, its host name, the configured ones', async () => {
-    const named = await send(`${h.url}/api/ui/login`, { body: ADMIN, headers: { host: `gw-test.site.lan:${port}`, origin: `http://gw-test.site.lan:${port}` } });
+    const named = await send(`${h.url}/api/ui/login`, {
+      body: ADMIN,
+      headers: { host: `gw-test.site.lan:${port}`, origin: `http://gw-test.site.lan:${port}` },
+    });
     expect(named.status).toBe(200);
     expect((await send(`${h.url}/healthz`, { headers: { host: `localhost:${port}` } })).status).toBe(200);
     for (const bad of ['', 'user@127.0.0.1', '127.0.0.1/x', 'a b', 'x'.repeat(300)]) expect(hostOf(bad), bad).toBeUndefined();

@@ -46,7 +46,8 @@ describe('attack: read the status page and metrics from the site LAN', () => {
   });
   afterAll(async () => app?.close());
 
-  const fromLan = (url: string, headers: Record<string, string> = {}) => app.inject({ url, remoteAddress: LAN_PEER, headers: { host: '127.0.0.1', ...headers } });
+  const fromLan = (url: string, headers: Record<string, string> = {}) =>
+    app.inject({ url, remoteAddress: LAN_PEER, headers: { host: '127.0.0.1', ...headers } });
 
   it('/api/status needs a session or the token, even from the box itself', async () => {
     expect((await fromLan('/api/status')).statusCode).toBe(401);
@@ -118,7 +119,9 @@ describe('attack: sniff passwords over plain HTTP (UI with HTTPS)', () => {
 
   it('plain HTTP on the port is refused; over HTTPS login works with a Secure cookie, HSTS and the headers', async () => {
     const plain = await new Promise<string>((done) => {
-      const req = plainRequest(`${h.url}/api/ui/login`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => done(`answered ${res.statusCode}`));
+      const req = plainRequest(`${h.url}/api/ui/login`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) =>
+        done(`answered ${res.statusCode}`),
+      );
       req.on('error', (err) => done(`refused: ${(err as NodeJS.ErrnoException).code}`));
       req.end(JSON.stringify(ADMIN));
     });

@@ -30,21 +30,28 @@ describe('attack: a hostile stream address reads local files through live view',
   const lines: string[] = [];
   const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
 
-  it.each(HOSTILE.map((a, i) => [i, a]))('hostile address %i is refused before any ffmpeg runs, and the viewer sees no file-system detail', async (_i, address) => {
-    expect(() => checkStreamUrl(address)).toThrow(/rtsp|not opened|control characters|longer/);
-    const streams = new LiveStreams({ resolve: async () => address, log, backoff: { minMs: 50, maxMs: 100, stableMs: 60_000 } });
-    const leave = streams.join('cam-x', 1, () => {}, 'vera');
-    await vi.waitFor(() => expect(streams.stats()[0]?.restarts).toBeGreaterThanOrEqual(1));
-    const s = streams.stats()[0]!;
-    expect(s.pid).toBeUndefined();
-    expect(s.lastError).not.toMatch(/\/etc|passwd|hostname|No such file/);
-    leave();
-    expect(lines.join('\n')).not.toContain('live view started');
-  });
+  it.each(HOSTILE.map((a, i) => [i, a]))(
+    'hostile address %i is refused before any ffmpeg runs, and the viewer sees no file-system detail',
+    async (_i, address) => {
+      expect(() => checkStreamUrl(address)).toThrow(/rtsp|not opened|control characters|longer/);
+      const streams = new LiveStreams({ resolve: async () => address, log, backoff: { minMs: 50, maxMs: 100, stableMs: 60_000 } });
+      const leave = streams.join('cam-x', 1, () => {}, 'vera');
+      await vi.waitFor(() => expect(streams.stats()[0]?.restarts).toBeGreaterThanOrEqual(1));
+      const s = streams.stats()[0]!;
+      expect(s.pid).toBeUndefined();
+      expect(s.lastError).not.toMatch(/\/etc|passwd|hostname|No such file/);
+      leave();
+      expect(lines.join('\n')).not.toContain('live view started');
+    },
+  );
 
   it('even if an address got past the check, ffmpeg itself opens no file or concat (protocol whitelist)', () => {
     for (const inner of ['/etc/passwd', 'file:/etc/passwd', 'concat:/etc/passwd|/etc/hostname', 'http://127.0.0.1:9/']) {
-      const r = spawnSync('ffmpeg', [...ffmpegArgs(320).slice(0, -1), '-t', '1', '-y', '/dev/null'], { input: ffconcatScript(inner), encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync('ffmpeg', [...ffmpegArgs(320).slice(0, -1), '-t', '1', '-y', '/dev/null'], {
+        input: ffconcatScript(inner),
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(/not on whitelist|Impossible to open/);
     }
@@ -60,7 +67,11 @@ describe('attack: a hostile stream address reads local files through live view',
         ({
           deviceStates: () => [{ device: 'cam-1', meta: { channels: [{ channel: 1, stream }] } }],
           readSecret: (ref: Parameters<typeof readSecret>[0], extra: Record<string, string>) => readSecret(ref, tmp.dir, extra),
-          config: { devices: [{ id: 'cam-1', url: 'http://10.20.0.31/onvif/device_service', username: 'admin', password: { env: 'GRIDGATE_SECRET_DEV_CAM_1_PASSWORD' } }] },
+          config: {
+            devices: [
+              { id: 'cam-1', url: 'http://10.20.0.31/onvif/device_service', username: 'admin', password: { env: 'GRIDGATE_SECRET_DEV_CAM_1_PASSWORD' } },
+            ],
+          },
         }) as unknown as Gateway;
       const url = defaultStreamUrl(secrets);
       await expect(url(gateway('concat:/etc/passwd|/etc/hostname'), 'cam-1', 1)).rejects.toMatchObject({ code: 'E_LIVE_URL' });
@@ -124,7 +135,13 @@ describe('attack: read the camera password from ps while live view runs (GStream
       writeFileSync(join(tmp.dir, 'secrets', 'cam-2.pass'), `${PASSWORD}\n`, { mode: 0o600 });
       expect(process.cwd()).not.toBe(tmp.dir);
       expect(process.env.GRIDGATE_CAM_3_PASSWORD).toBeUndefined();
-      const device = (id: string, password: unknown) => ({ id, kind: 'camera', url: `http://127.0.0.1:${rtsp.port}/onvif/device_service`, username: 'cam', password });
+      const device = (id: string, password: unknown) => ({
+        id,
+        kind: 'camera',
+        url: `http://127.0.0.1:${rtsp.port}/onvif/device_service`,
+        username: 'cam',
+        password,
+      });
       const gateway = new Gateway({
         config: {
           devices: [
@@ -148,7 +165,10 @@ describe('attack: read the camera password from ps while live view runs (GStream
         const chunks: Buffer[] = [];
         const leave = streams.join(cam, 1, (c) => chunks.push(c), 'vera');
         try {
-          await vi.waitFor(() => expect(Buffer.concat(chunks).length, `${cam}: ${streams.stats()[0]?.lastError}`).toBeGreaterThan(16 * 1024), { timeout: 30_000, interval: 100 });
+          await vi.waitFor(() => expect(Buffer.concat(chunks).length, `${cam}: ${streams.stats()[0]?.lastError}`).toBeGreaterThan(16 * 1024), {
+            timeout: 30_000,
+            interval: 100,
+          });
         } finally {
           leave();
         }

@@ -22,7 +22,8 @@ describe('attack: exhaust the CPU through live view (real ffmpeg, GStreamer RTSP
       ui: { streamUrl: async () => rtsp.url.replace('rtsp://', 'rtsp://cam:pa55word@') },
     });
     admin = await makeAdmin(h.url, h.setupCode());
-    for (const name of ['vera', 'tom']) expect((await admin.call('POST', '/api/ui/users', { name, role: 'viewer', password: `${name} password 1` })).status).toBe(200);
+    for (const name of ['vera', 'tom'])
+      expect((await admin.call('POST', '/api/ui/users', { name, role: 'viewer', password: `${name} password 1` })).status).toBe(200);
   });
   afterAll(async () => {
     for (const s of sockets) s.close();
@@ -44,7 +45,9 @@ describe('attack: exhaust the CPU through live view (real ffmpeg, GStreamer RTSP
     // Refused by the transcode cap, or (past 16) by the cap on sockets per login.
     for (const s of all.filter((x) => x.closed)) {
       expect(s.closed!.code).toBe(4429);
-      expect(s.closed!.reason).toMatch(/^(live view limit reached: 2 cameras are streamed live on this gateway \(at most 2\)|too many open sockets for this login)/);
+      expect(s.closed!.reason).toMatch(
+        /^(live view limit reached: 2 cameras are streamed live on this gateway \(at most 2\)|too many open sockets for this login)/,
+      );
     }
     liveRefusals = all.filter((x) => x.closed?.reason.startsWith('live view limit reached')).length;
     expect(liveRefusals).toBeGreaterThanOrEqual(14);

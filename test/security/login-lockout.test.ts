@@ -35,7 +35,9 @@ describe('attack: lock the admin out by guessing its password', () => {
     expect((await real.call('GET', '/api/ui/session')).body.failedSinceLastLogin).toMatchObject({ count: 5, lastAddress: '127.0.0.66' });
     // ... and it is audited with the login.
     const audit = (await real.call('GET', '/api/ui/audit?limit=200')).body.entries as Array<Record<string, string>>;
-    expect(audit.find((e) => e.action === 'login' && e.outcome === 'ok' && e.address === '127.0.0.7')?.reason).toMatch(/5 failed attempt\(s\) since the last login, the last from 127\.0\.0\.66/);
+    expect(audit.find((e) => e.action === 'login' && e.outcome === 'ok' && e.address === '127.0.0.7')?.reason).toMatch(
+      /5 failed attempt\(s\) since the last login, the last from 127\.0\.0\.66/,
+    );
     expect(audit.filter((e) => e.action === 'login' && e.outcome === 'refused' && e.address === '127.0.0.66').length).toBeGreaterThanOrEqual(5);
     // Told once: the next login has nothing to report.
     expect((await new Browser(h.url, '127.0.0.7').login(ADMIN.user, ADMIN.password)).body.failedSinceLastLogin).toBeUndefined();

@@ -5,7 +5,13 @@ import { SecretStore } from '../../gateway/ui/secret-store.js';
 import { tempDir } from '../helpers/gateway-harness.js';
 import { settled, startUi, UiClient, type UiHarness } from '../ui/ui-harness.js';
 
-const PASSWORDS = { admin: 'Admin-pa55-at-rest', viewer: 'Viewer-pa55-at-rest', platform: 'Broker-pa55-at-rest', camera: 'Camera-pa55-at-rest', typo: 'Typo-pa55-at-rest' };
+const PASSWORDS = {
+  admin: 'Admin-pa55-at-rest',
+  viewer: 'Viewer-pa55-at-rest',
+  platform: 'Broker-pa55-at-rest',
+  camera: 'Camera-pa55-at-rest',
+  typo: 'Typo-pa55-at-rest',
+};
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -27,7 +33,14 @@ describe('attack: copy the data folder and read the passwords', () => {
     const platform = await admin.request('PUT', '/api/ui/config/platform-password', { value: PASSWORDS.platform });
     expect((await settled(admin, platform.body.version.version)).status).toBe('applied');
     const camera = await admin.post('/api/ui/devices', {
-      device: { id: 'cam-9', kind: 'camera', driver: 'onvif', url: 'http://127.0.0.1:9/onvif/device_service', username: 'admin', password: { $secret: PASSWORDS.camera } },
+      device: {
+        id: 'cam-9',
+        kind: 'camera',
+        driver: 'onvif',
+        url: 'http://127.0.0.1:9/onvif/device_service',
+        username: 'admin',
+        password: { $secret: PASSWORDS.camera },
+      },
     });
     expect(camera.status).toBeLessThan(300);
     await settled(admin, camera.body.version.version);
@@ -46,13 +59,16 @@ describe('attack: copy the data folder and read the passwords', () => {
     for (const f of files) {
       const bytes = readFileSync(f);
       for (const p of Object.values(PASSWORDS)) {
-        for (const form of [Buffer.from(p), Buffer.from(p, 'utf16le'), Buffer.from(Buffer.from(p).toString('base64'))]) expect(bytes.includes(form), `${f} holds ${p}`).toBe(false);
+        for (const form of [Buffer.from(p), Buffer.from(p, 'utf16le'), Buffer.from(Buffer.from(p).toString('base64'))])
+          expect(bytes.includes(form), `${f} holds ${p}`).toBe(false);
       }
     }
   });
 
   it('without the key the sealed secrets do not open; the key is not in the data folder', () => {
-    expect(filesUnder(join(loot.dir, 'data')).some((f) => readFileSync(f, 'utf8').includes(readFileSync(join(h.dir, 'etc', 'secret.key'), 'utf8').trim()))).toBe(false);
+    expect(
+      filesUnder(join(loot.dir, 'data')).some((f) => readFileSync(f, 'utf8').includes(readFileSync(join(h.dir, 'etc', 'secret.key'), 'utf8').trim())),
+    ).toBe(false);
     const thief = new SecretStore({ file: join(loot.dir, 'data', 'ui', 'secrets.json'), keyFile: join(loot.dir, 'guessed.key') });
     thief.open(); // makes a fresh key: AES-256-GCM's tag check refuses it
     expect(() => thief.env()).toThrow(/authenticate/);

@@ -5,9 +5,20 @@ import { SparkplugTopics } from '../../gateway/uplink/sparkplug/sparkplug-topics
 describe('Sparkplug metric catalog and topics (pure)', () => {
   it('numbers aliases uniquely across the node, also when a device is born again ([tck-id-payloads-alias-uniqueness])', () => {
     const c = new MetricCatalog();
-    const node = c.declare(NODE_SCOPE, [['bdSeq', 'Int64'], ['Node Control/Rebirth', 'Boolean']]);
-    const d1 = c.declare('d1', [['t', 'Double'], ['t', 'Double'], ['s', 'String']]);
-    const d1again = c.declare('d1', [['t', 'Double'], ['s', 'String'], ['new', 'Boolean']]);
+    const node = c.declare(NODE_SCOPE, [
+      ['bdSeq', 'Int64'],
+      ['Node Control/Rebirth', 'Boolean'],
+    ]);
+    const d1 = c.declare('d1', [
+      ['t', 'Double'],
+      ['t', 'Double'],
+      ['s', 'String'],
+    ]);
+    const d1again = c.declare('d1', [
+      ['t', 'Double'],
+      ['s', 'String'],
+      ['new', 'Boolean'],
+    ]);
     const all = [...node, ...d1again].map((d) => d.alias);
     expect(new Set(all).size).toBe(all.length);
     expect(d1).toHaveLength(2);
@@ -18,7 +29,10 @@ describe('Sparkplug metric catalog and topics (pure)', () => {
 
   it('knows when a value needs a new birth (new name or other type); null fits any type', () => {
     const c = new MetricCatalog();
-    c.declare('d', [['x', 'Double'], ['b', 'Boolean']]);
+    c.declare('d', [
+      ['x', 'Double'],
+      ['b', 'Boolean'],
+    ]);
     expect(c.fits('d', 'x', 1.5)).toBe(true);
     expect(c.fits('d', 'x', null)).toBe(true);
     expect(c.fits('d', 'x', 'text')).toBe(false);

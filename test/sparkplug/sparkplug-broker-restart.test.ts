@@ -27,7 +27,11 @@ describe('Sparkplug B through a broker restart', () => {
     await broker.start();
     host = new SparkplugTestHost(broker.url, 1, true);
     await host.start();
-    gateway = await startGateway(testConfig(broker.url, join(tmp.dir, 'data'), { platform: { url: broker.url, profile: 'sparkplug-b', reconnect: { minDelayMs: 100, maxDelayMs: 1000 } } }));
+    gateway = await startGateway(
+      testConfig(broker.url, join(tmp.dir, 'data'), {
+        platform: { url: broker.url, profile: 'sparkplug-b', reconnect: { minDelayMs: 100, maxDelayMs: 1000 } },
+      }),
+    );
     await vi.waitFor(() => expect(host.events.length).toBeGreaterThan(5), WAIT);
     const bdSeqs = () => host.messages.filter((m) => m.verb === 'NBIRTH').map((m) => Number(m.payload.metrics?.find((x) => x.name === 'bdSeq')?.value));
     await broker.stop();

@@ -20,7 +20,10 @@ function pending(dbPath: string): { events: string[]; readings: string[] } {
     const events = db.prepare('SELECT id FROM events').pluck().all() as string[];
     const rows = db.prepare('SELECT payload FROM readings').pluck().all() as string[];
     // A row holds a run of readings: their JSON objects joined by commas (outbox schema 2).
-    const readings = rows.flatMap((p) => JSON.parse(`[${p}]`) as Array<{ device: string; point: string; ts: string; value: unknown }>).filter((r) => r.value !== null).map((r) => `${r.device}/${r.point}/${Date.parse(r.ts)}`);
+    const readings = rows
+      .flatMap((p) => JSON.parse(`[${p}]`) as Array<{ device: string; point: string; ts: string; value: unknown }>)
+      .filter((r) => r.value !== null)
+      .map((r) => `${r.device}/${r.point}/${Date.parse(r.ts)}`);
     return { events, readings };
   } finally {
     db.close();
@@ -51,8 +54,25 @@ describe('Sparkplug B profile: kill -9 and DCMD, a real gateway process against 
     const base = testConfig(broker.url, dataDir);
     gw = new GatewayProcess(tmp.dir, {
       ...base,
-      platform: { url: broker.url, profile: 'sparkplug-b', sparkplug: { primaryHostId: 'scada' }, reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, keepaliveSeconds: 5 },
-      devices: [...(base.devices ?? []), { id: 'meter-1', kind: 'modbus', driver: 'modbus', profile: 'modbus-power-meter', connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports['meter-1']! }, unitId: 1, intervalMs: 200 }],
+      platform: {
+        url: broker.url,
+        profile: 'sparkplug-b',
+        sparkplug: { primaryHostId: 'scada' },
+        reconnect: { minDelayMs: 100, maxDelayMs: 1000 },
+        keepaliveSeconds: 5,
+      },
+      devices: [
+        ...(base.devices ?? []),
+        {
+          id: 'meter-1',
+          kind: 'modbus',
+          driver: 'modbus',
+          profile: 'modbus-power-meter',
+          connection: { transport: 'tcp', host: '127.0.0.1', port: sim.ports['meter-1']! },
+          unitId: 1,
+          intervalMs: 200,
+        },
+      ],
     });
     const db = join(dataDir, 'gridgate.db');
     const mustArrive = { events: new Set<string>(), readings: new Set<string>() };
@@ -88,7 +108,9 @@ describe('Sparkplug B profile: kill -9 and DCMD, a real gateway process against 
       expect([...mustArrive.readings].filter((k) => !keys.has(k))).toEqual([]);
     }, WAIT);
     expect(mustArrive.events.size).toBeGreaterThan(0);
-    console.log(`${KILLS} kill -9: ${mustArrive.events.size} events and ${mustArrive.readings.size} readings were in the outbox at a kill and all arrived after the restart; ${host.events.filter((e) => e.historical).length} events flagged is_historical`);
+    console.log(
+      `${KILLS} kill -9: ${mustArrive.events.size} events and ${mustArrive.readings.size} readings were in the outbox at a kill and all arrived after the restart; ${host.events.filter((e) => e.historical).length} events flagged is_historical`,
+    );
     // Event seq (the outbox lane) has no gap over all sessions.
     const seqs = [...new Set(host.events.map((e) => e.seq))].sort((a, b) => a - b);
     expect(seqs[0]).toBe(1);

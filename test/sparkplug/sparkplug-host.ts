@@ -23,7 +23,8 @@ export interface DataPoint {
   historical: boolean;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : v && typeof (v as { toNumber?: unknown }).toNumber === 'function' ? (v as { toNumber: () => number }).toNumber() : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' ? v : v && typeof (v as { toNumber?: unknown }).toNumber === 'function' ? (v as { toNumber: () => number }).toNumber() : undefined;
 
 /**
  * A Sparkplug host for tests: subscribes to spBv1.0/#, decodes every message with Tahu and checks
@@ -195,13 +196,15 @@ export class SparkplugTestHost {
     const value = num(bdSeq?.value);
     if (value !== undefined && this.lastBirthBdSeq !== undefined) {
       // A rebirth in the same MQTT session keeps bdSeq; a new session (after an NDEATH) moves it on.
-      if (!this.sawDeathSinceBirth && value !== this.lastBirthBdSeq) this.fail('tck-id-operational-behavior-data-commands-rebirth-action-3', `rebirth changed bdSeq ${this.lastBirthBdSeq} → ${value}`);
+      if (!this.sawDeathSinceBirth && value !== this.lastBirthBdSeq)
+        this.fail('tck-id-operational-behavior-data-commands-rebirth-action-3', `rebirth changed bdSeq ${this.lastBirthBdSeq} → ${value}`);
       if (this.sawDeathSinceBirth && value === this.lastBirthBdSeq) this.fail('tck-id-topics-nbirth-bdseq-increment', `new session reused bdSeq ${value}`);
     }
     this.lastBirthBdSeq = value;
     this.sawDeathSinceBirth = false;
     const rebirth = metrics.find((m) => m.name === 'Node Control/Rebirth');
-    if (rebirth?.type !== 'Boolean' || rebirth.value !== false) this.fail('tck-id-topics-nbirth-rebirth-metric', 'Node Control/Rebirth missing, not Boolean or not false');
+    if (rebirth?.type !== 'Boolean' || rebirth.value !== false)
+      this.fail('tck-id-topics-nbirth-rebirth-metric', 'Node Control/Rebirth missing, not Boolean or not false');
     this.inSession = true;
     this.redelivery = false;
     this.nextSeq = 1;
@@ -235,11 +238,13 @@ export class SparkplugTestHost {
 
   private onDeath(msg: HostMessage, seq: number | undefined, metrics: UMetric[]): void {
     if (seq !== undefined) this.fail('tck-id-payloads-ndeath-seq', 'NDEATH carries a seq');
-    if (metrics.length !== 1 || metrics[0]?.name !== 'bdSeq') this.fail('tck-id-topics-ndeath-payload', `NDEATH metrics: ${metrics.map((m) => m.name).join(', ')}`);
+    if (metrics.length !== 1 || metrics[0]?.name !== 'bdSeq')
+      this.fail('tck-id-topics-ndeath-payload', `NDEATH metrics: ${metrics.map((m) => m.name).join(', ')}`);
     if (msg.qos !== 1) this.fail('tck-id-payloads-ndeath-will-message-qos', `NDEATH QoS ${msg.qos}`);
     const bdSeq = num(metrics[0]?.value);
     // A will from a connection that never published a birth (host offline, refused) has its own bdSeq; only a death after a birth must match it.
-    if (!this.sawDeathSinceBirth && this.inSession && bdSeq !== this.lastBirthBdSeq) this.fail('tck-id-payloads-ndeath-bdseq', `NDEATH bdSeq ${bdSeq}, NBIRTH had ${this.lastBirthBdSeq}`);
+    if (!this.sawDeathSinceBirth && this.inSession && bdSeq !== this.lastBirthBdSeq)
+      this.fail('tck-id-payloads-ndeath-bdseq', `NDEATH bdSeq ${bdSeq}, NBIRTH had ${this.lastBirthBdSeq}`);
     if (this.inSession) this.sawDeathSinceBirth = true;
     this.inSession = false;
     this.liveDevices.clear();

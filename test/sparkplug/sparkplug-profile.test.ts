@@ -28,10 +28,26 @@ describe('Sparkplug B profile against Mosquitto, decoded by Tahu', () => {
     await host.publishState('scada', false, stateTs);
     const base = testConfig(broker.url, join(tmp.dir, 'data'));
     // Two fast devices so the seq wraps past 255 soon.
-    const fast = ['fast-1', 'fast-2'].map((id) => ({ id, kind: 'other' as const, driver: 'synthetic' as const, intervalMs: 20, points: [{ name: 'level', wave: 'sine' as const, min: 0, max: 10 }] }));
+    const fast = ['fast-1', 'fast-2'].map((id) => ({
+      id,
+      kind: 'other' as const,
+      driver: 'synthetic' as const,
+      intervalMs: 20,
+      points: [{ name: 'level', wave: 'sine' as const, min: 0, max: 10 }],
+    }));
     gateway = await startGateway(
       testConfig(broker.url, join(tmp.dir, 'data'), {
-        devices: [...(base.devices ?? []), ...fast, { id: 'gate-1', kind: 'people-counter', driver: 'synthetic', intervalMs: 100, points: [{ name: 'in', wave: 'counter', min: 0, max: 1_000_000_000, step: 5 }] }],
+        devices: [
+          ...(base.devices ?? []),
+          ...fast,
+          {
+            id: 'gate-1',
+            kind: 'people-counter',
+            driver: 'synthetic',
+            intervalMs: 100,
+            points: [{ name: 'in', wave: 'counter', min: 0, max: 1_000_000_000, step: 5 }],
+          },
+        ],
         batching: { maxReadings: 500, maxDelayMs: 20 },
         platform: { url: broker.url, profile: 'sparkplug-b', sparkplug: { primaryHostId: 'scada' }, reconnect: { minDelayMs: 100, maxDelayMs: 1000 } },
         // A zone counted by gate-1: occupancy readings and crowd.threshold events of device zone.square.
@@ -121,7 +137,10 @@ describe('Sparkplug B profile against Mosquitto, decoded by Tahu', () => {
     await vi.waitFor(() => expect(host.events.some((e) => e.type === 'mode.changed' && e.device === '')).toBe(true), WAIT);
     await vi.waitFor(() => expect(host.data.some((d) => d.device === '' && d.name === 'Node Info/Mode' && d.value === 'emergency')).toBe(true), WAIT);
     gateway.setMode('normal', 'test', 'drill over');
-    await vi.waitFor(() => expect(host.data.some((d) => d.device === '' && d.name === 'Node Info/Mode' && d.value === 'normal' && !d.historical)).toBe(true), WAIT);
+    await vi.waitFor(
+      () => expect(host.data.some((d) => d.device === '' && d.name === 'Node Info/Mode' && d.value === 'normal' && !d.historical)).toBe(true),
+      WAIT,
+    );
     expect(host.violations).toEqual([]);
   });
 

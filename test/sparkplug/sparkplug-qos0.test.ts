@@ -23,7 +23,9 @@ describe('Sparkplug B with QoS 0 (strict)', () => {
     broker = await startMosquitto(tmp.dir);
     host = new SparkplugTestHost(broker.url, 0);
     await host.start();
-    gateway = await startGateway(testConfig(broker.url, join(tmp.dir, 'data'), { platform: { url: broker.url, profile: 'sparkplug-b', sparkplug: { qos: 0 } } }));
+    gateway = await startGateway(
+      testConfig(broker.url, join(tmp.dir, 'data'), { platform: { url: broker.url, profile: 'sparkplug-b', sparkplug: { qos: 0 } } }),
+    );
     await vi.waitFor(() => expect(host.messages.length).toBeGreaterThan(60), { timeout: 30_000, interval: 50 });
     expect(host.messages.filter((m) => m.verb !== 'NDEATH').every((m) => m.qos === 0)).toBe(true);
     await vi.waitFor(() => expect(gateway.status().outbox.events.count).toBe(0), { timeout: 30_000, interval: 50 });

@@ -75,7 +75,9 @@ async function readyz(): Promise<number> {
 }
 
 function sha(path: string): string {
-  return createHash('sha256').update(readFileSync(container.path(path))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(container.path(path)))
+    .digest('hex');
 }
 
 /** Every seq of a lane the platform saw, deduplicated (delivery is at least once). */
@@ -119,7 +121,11 @@ beforeAll(async () => {
   let i = 0;
   sensorTimer = setInterval(() => {
     i++;
-    sensor.publish('sensors/env-01/data', JSON.stringify({ ts: Date.now(), temperature: 15 + (i % 100) / 5, humidity: 40 + (i % 20), pm25: i % 50, noise: 50 + (i % 10) }), { qos: 1 });
+    sensor.publish(
+      'sensors/env-01/data',
+      JSON.stringify({ ts: Date.now(), temperature: 15 + (i % 100) / 5, humidity: 40 + (i % 20), pm25: i % 50, noise: 50 + (i % 10) }),
+      { qos: 1 },
+    );
   }, 200);
 }, 1_500_000);
 
@@ -138,7 +144,9 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
     execFileSync('dpkg-deb', ['-x', deb, stage]);
     const cfg = join(work, 'install-sh.yaml');
     writeFileSync(cfg, config());
-    execFileSync('bash', [join(REPO, 'scripts', 'install.sh'), '--root', container.root, '--stage', join(stage, 'usr', 'lib', 'gridgate'), '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync('bash', [join(REPO, 'scripts', 'install.sh'), '--root', container.root, '--stage', join(stage, 'usr', 'lib', 'gridgate'), '--config', cfg], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await container.ok(['systemctl', 'daemon-reload']);
     expect((await container.run(['systemctl', 'is-enabled', UNIT])).stdout.trim()).toBe('enabled');
     const start = await container.run(['systemctl', 'start', UNIT]);
@@ -163,7 +171,9 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
     rmSync(container.path('/usr/sbin/policy-rc.d'));
     expect(await container.ok(['id', '-nG', 'gridgate'])).toMatch(/\bdialout\b/);
     expect(await container.ok(['stat', '-c', '%a %U:%G', '/etc/gridgate/secret.key'])).toBe('640 root:gridgate\n');
-    expect(await container.ok(['stat', '-c', '%a %U:%G', '/etc/gridgate', '/etc/gridgate/gridgate.yaml', '/var/lib/gridgate'])).toBe('750 root:gridgate\n640 root:gridgate\n750 gridgate:gridgate\n');
+    expect(await container.ok(['stat', '-c', '%a %U:%G', '/etc/gridgate', '/etc/gridgate/gridgate.yaml', '/var/lib/gridgate'])).toBe(
+      '750 root:gridgate\n640 root:gridgate\n750 gridgate:gridgate\n',
+    );
     expect(readFileSync(container.path('/etc/gridgate/gridgate.yaml'), 'utf8')).toBe(readFileSync(join(REPO, 'config', 'examples', 'minimal.yaml'), 'utf8'));
     expect(await container.ok(['dpkg-query', '--control-show', 'gridgate', 'conffiles'])).toContain('/etc/gridgate/gridgate.yaml');
     expect((await container.run(['systemctl', 'is-enabled', UNIT])).stdout.trim()).toBe('enabled');
@@ -187,7 +197,11 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
     expect(props.StatusText).toMatch(/^running: 2 devices, site booted-site, configuration version \d+$/);
     const journal = await container.journal(UNIT, cursor);
     expect(journal.match(/setup code/gi)?.length, journal).toBe(1);
-    await platform.until(() => platform.of('event').length > 5 && platform.readings().some((r) => r.device === 'env-01'), 30_000, 'events and the sensor reading at the platform');
+    await platform.until(
+      () => platform.of('event').length > 5 && platform.readings().some((r) => r.device === 'env-01'),
+      30_000,
+      'events and the sensor reading at the platform',
+    );
   });
 
   it('systemctl reload applies a changed file and refreshes the status text', async () => {
@@ -195,7 +209,10 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
     await writeConfig(config(`  - { id: synth-2, kind: other, driver: synthetic, intervalMs: 500, points: [{ name: level, unit: '1', wave: ramp }] }\n`));
     const reload = await container.run(['systemctl', 'reload', UNIT]);
     expect(reload.code, reload.stderr).toBe(0);
-    await vi.waitFor(async () => expect((await container.show(UNIT, ['StatusText'])).StatusText).toMatch(/^running: 3 devices, .*; reload .* applied version \d+$/), { timeout: 30_000, interval: 250 });
+    await vi.waitFor(
+      async () => expect((await container.show(UNIT, ['StatusText'])).StatusText).toMatch(/^running: 3 devices, .*; reload .* applied version \d+$/),
+      { timeout: 30_000, interval: 250 },
+    );
     expect((await container.show(UNIT, ['MainPID'])).MainPID).toBe(before.MainPID);
     await platform.until(() => platform.readings().some((r) => r.device === 'synth-2'), 30_000, 'readings of the device added by reload');
   });
@@ -217,13 +234,27 @@ describe.sequential('gridgate under a booted systemd 252 (Debian 12 container)',
   it('the sandbox: writes only to /var/lib/gridgate (and a private /tmp); a pty of group dialout opens, one of group root does not', async () => {
     // A pty standing in for a serial line: root-owned, group dialout, 0660, like /dev/ttyUSB0.
     // socat joins the pty to a second one, the far end of the line, which `cat` reads into a file.
-    await container.ok(['systemd-run', '--unit=gg-serial', '--', 'socat', 'PTY,link=/dev/ttyGG0,group=dialout,perm=0660,raw,echo=0', 'PTY,link=/root/ttyGG0-peer,raw,echo=0']);
+    await container.ok([
+      'systemd-run',
+      '--unit=gg-serial',
+      '--',
+      'socat',
+      'PTY,link=/dev/ttyGG0,group=dialout,perm=0660,raw,echo=0',
+      'PTY,link=/root/ttyGG0-peer,raw,echo=0',
+    ]);
     await vi.waitFor(async () => expect((await container.run(['test', '-e', '/root/ttyGG0-peer'])).code).toBe(0), { timeout: 10_000 });
     await container.ok(['systemd-run', '--unit=gg-serial-peer', '--', 'sh', '-c', 'exec cat /root/ttyGG0-peer >> /root/serial-peer.log']);
     await vi.waitFor(async () => expect((await container.run(['test', '-e', '/root/serial-peer.log'])).code).toBe(0), { timeout: 10_000 });
     expect((await container.run(['test', '-e', '/dev/ttyGG0'])).code).toBe(0);
     // A second line of a group gridgate is not in: access is by group membership, not privilege.
-    await container.ok(['systemd-run', '--unit=gg-serial-root', '--', 'socat', 'PTY,link=/dev/ttyGG1,group=root,perm=0660,raw,echo=0', 'PTY,link=/root/ttyGG1-peer,raw,echo=0']);
+    await container.ok([
+      'systemd-run',
+      '--unit=gg-serial-root',
+      '--',
+      'socat',
+      'PTY,link=/dev/ttyGG1,group=root,perm=0660,raw,echo=0',
+      'PTY,link=/root/ttyGG1-peer,raw,echo=0',
+    ]);
     await vi.waitFor(async () => expect((await container.run(['test', '-e', '/dev/ttyGG1'])).code).toBe(0), { timeout: 10_000 });
     const probe = `import { writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 const out = {};
@@ -250,7 +281,16 @@ console.log('PROBE ' + JSON.stringify(out));
     expect(shipped['/var/lib/gridgate/probe']).toBe('written');
     expect(shipped['/tmp/probe']).toBe('written');
     expect(existsSync(container.path('/tmp/probe'))).toBe(false); // PrivateTmp: not the system's /tmp
-    for (const p of ['/etc/gridgate/probe', '/etc/probe', '/usr/lib/gridgate/probe', '/usr/local/probe', '/var/log/probe', '/opt/probe', '/srv/probe', '/run/probe']) {
+    for (const p of [
+      '/etc/gridgate/probe',
+      '/etc/probe',
+      '/usr/lib/gridgate/probe',
+      '/usr/local/probe',
+      '/var/log/probe',
+      '/opt/probe',
+      '/srv/probe',
+      '/run/probe',
+    ]) {
       expect([p, shipped[p]]).toEqual([p, expect.stringMatching(/^(EROFS|EACCES|EPERM)$/)]);
     }
     for (const p of ['/root/probe', '/home/probe']) expect([p, shipped[p]]).toEqual([p, expect.stringMatching(/^(ENOENT|EROFS|EACCES|EPERM)$/)]);
@@ -289,7 +329,11 @@ console.log('PROBE ' + JSON.stringify(out));
     expect(await readyz()).toBe(200);
     // Events and sensor readings flow again after the restart, and no seq is missing on either lane.
     const readingsBefore = platform.readings().filter((r) => r.device === 'env-01').length;
-    await platform.until(() => Math.max(...seqs('event')) > seqAtStop + 20 && platform.readings().filter((r) => r.device === 'env-01').length > readingsBefore + 5, 60_000, 'events and sensor readings after the restart');
+    await platform.until(
+      () => Math.max(...seqs('event')) > seqAtStop + 20 && platform.readings().filter((r) => r.device === 'env-01').length > readingsBefore + 5,
+      60_000,
+      'events and sensor readings after the restart',
+    );
     expect(gaps('event')).toEqual([]);
     expect(gaps('telemetry')).toEqual([]);
     rmSync(container.path('/etc/systemd/system/gridgate.service.d'), { recursive: true });
@@ -306,7 +350,15 @@ console.log('PROBE ' + JSON.stringify(out));
     expect(stopMs).toBeLessThan(20_000);
     const p = await container.show(UNIT, ['ActiveState', 'Result', 'ExecMainStatus', 'ExecMainCode']);
     expect(p).toMatchObject({ ActiveState: 'inactive', Result: 'success', ExecMainStatus: '0' });
-    await platform.until(() => platform.of('state').slice(stateCount).some((m) => m.doc.online === false), 10_000, 'offline state');
+    await platform.until(
+      () =>
+        platform
+          .of('state')
+          .slice(stateCount)
+          .some((m) => m.doc.online === false),
+      10_000,
+      'offline state',
+    );
     const lastState = platform.of('state').at(-1)!.doc;
     expect(lastState.online).toBe(false);
     const lastEvent = Math.max(...seqs('event'));
@@ -318,7 +370,9 @@ console.log('PROBE ' + JSON.stringify(out));
   });
 
   it('upgrade to a newer .deb restarts on the new version, keeping configuration, data, UI users and the secret key', async () => {
-    await container.ok(['runuser', '-u', 'gridgate', '--', 'gridgate', 'passwd', 'alice', '--state-dir', '/var/lib/gridgate/ui', '--role', 'admin'], { input: 'correct horse battery staple 42\n' });
+    await container.ok(['runuser', '-u', 'gridgate', '--', 'gridgate', 'passwd', 'alice', '--state-dir', '/var/lib/gridgate/ui', '--role', 'admin'], {
+      input: 'correct horse battery staple 42\n',
+    });
     const kept = ['/etc/gridgate/gridgate.yaml', '/etc/gridgate/secret.key', '/var/lib/gridgate/ui/users.json'];
     const before = Object.fromEntries(kept.map((f) => [f, sha(f)]));
     const versionsBefore = readFileSync(container.path('/var/lib/gridgate/ui/users.json'), 'utf8');
@@ -354,7 +408,8 @@ console.log('PROBE ' + JSON.stringify(out));
     const rm = await container.run(['dpkg', '-r', 'gridgate']);
     expect(rm.code, rm.stdout + rm.stderr).toBe(0);
     expect((await container.show(UNIT, ['ActiveState'])).ActiveState).toBe('inactive');
-    for (const f of ['/etc/gridgate/gridgate.yaml', '/etc/gridgate/secret.key', '/var/lib/gridgate/ui/users.json']) expect([f, existsSync(container.path(f))]).toEqual([f, true]);
+    for (const f of ['/etc/gridgate/gridgate.yaml', '/etc/gridgate/secret.key', '/var/lib/gridgate/ui/users.json'])
+      expect([f, existsSync(container.path(f))]).toEqual([f, true]);
     expect(existsSync(container.path('/usr/lib/gridgate'))).toBe(false);
     expect((await container.run(['getent', 'passwd', 'gridgate'])).code).toBe(0);
     const purge = await container.run(['dpkg', '-P', 'gridgate']);

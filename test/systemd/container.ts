@@ -130,7 +130,12 @@ export class BootedContainer {
   /** `systemctl show` properties as a record. */
   async show(unit: string, props: string[]): Promise<Record<string, string>> {
     const out = await this.ok(['systemctl', 'show', unit, ...props.map((p) => `--property=${p}`)]);
-    return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   }
 
   /** The unit's journal (message text only), all of it or after a cursor from cursor(). */
@@ -167,7 +172,9 @@ export class BootedContainer {
 /** The child of `parent` whose command name is `comm` (the container's init). */
 function findChild(parent: number, comm: string): number {
   try {
-    for (const tid of execFileSync('ls', [`/proc/${parent}/task`], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+    for (const tid of execFileSync('ls', [`/proc/${parent}/task`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)) {
       for (const child of readFileSync(`/proc/${parent}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
         if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === comm) return Number(child);
       }

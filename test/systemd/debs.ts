@@ -10,7 +10,10 @@ export const REPO = resolve(import.meta.dirname, '..', '..');
  */
 export function buildDeb(out: string): string {
   if (process.env.GRIDGATE_TEST_DEB) return resolve(process.env.GRIDGATE_TEST_DEB);
-  const printed = execFileSync('bash', [join(REPO, 'scripts', 'package-deb.sh'), '--fast', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const printed = execFileSync('bash', [join(REPO, 'scripts', 'package-deb.sh'), '--fast', '--out', out], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return printed.trim().split('\n').pop()!;
 }
 
@@ -27,7 +30,9 @@ export function bumpedDeb(deb: string, version: string, out: string): string {
   writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, `Version: ${version}`));
   const pkgJson = join(dir, 'usr', 'lib', 'gridgate', 'package.json');
   writeFileSync(pkgJson, readFileSync(pkgJson, 'utf8').replace(/"version": "[^"]+"/, `"version": "${version}"`));
-  const md5 = execFileSync('bash', ['-c', `cd '${dir}' && find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | sort -z | xargs -0 md5sum`], { encoding: 'utf8' });
+  const md5 = execFileSync('bash', ['-c', `cd '${dir}' && find . -path ./DEBIAN -prune -o -type f -printf '%P\\0' | sort -z | xargs -0 md5sum`], {
+    encoding: 'utf8',
+  });
   writeFileSync(join(dir, 'DEBIAN', 'md5sums'), md5);
   const target = join(out, `gridgate_${version}_${execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim()}.deb`);
   execFileSync('fakeroot', ['dpkg-deb', '--root-owner-group', '-Zgzip', '--build', dir, target], { stdio: 'ignore' });

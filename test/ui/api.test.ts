@@ -18,7 +18,16 @@ describe('technician UI API: auth, roles, CSRF, throttling, validation, secrets'
   let clock = 1_000_000;
 
   beforeAll(async () => {
-    h = await startUi({ log: createLogger({ level: 'info', destination: ring }), ui: { logs: ring, throttle: new LoginThrottle({ freePerPair: 4, freePerAddress: 4, freePerSubject: 8, baseDelayMs: 60_000, maxDelayMs: 600_000, forgetMs: 3_600_000 }, () => clock) } });
+    h = await startUi({
+      log: createLogger({ level: 'info', destination: ring }),
+      ui: {
+        logs: ring,
+        throttle: new LoginThrottle(
+          { freePerPair: 4, freePerAddress: 4, freePerSubject: 8, baseDelayMs: 60_000, maxDelayMs: 600_000, forgetMs: 3_600_000 },
+          () => clock,
+        ),
+      },
+    });
     admin = new UiClient(h.url);
   });
   afterAll(async () => h?.stop());
@@ -115,10 +124,19 @@ describe('technician UI API: auth, roles, CSRF, throttling, validation, secrets'
     expect((await c.get('/api/ui/dashboard')).status).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     // `gridgate passwd tom --state-dir …`, the password on stdin (not a terminal).
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', `import('./gateway/cli/passwd-command.ts').then((m) => m.passwdCommand('tom', { stateDir: ${JSON.stringify(join(h.dir, 'data', 'ui'))} })).then((c) => process.exit(c))`], {
-      input: 'a new password from shell\n',
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./gateway/cli/passwd-command.ts').then((m) => m.passwdCommand('tom', { stateDir: ${JSON.stringify(join(h.dir, 'data', 'ui'))} })).then((c) => process.exit(c))`,
+      ],
+      {
+        input: 'a new password from shell\n',
+        encoding: 'utf8',
+      },
+    );
     expect(run.stderr).toContain('password set for tom');
     expect(run.status).toBe(0);
     expect(new UserStore(join(h.dir, 'data', 'ui', 'users.json')).get('tom')?.role).toBe('technician');
@@ -128,12 +146,20 @@ describe('technician UI API: auth, roles, CSRF, throttling, validation, secrets'
     const users = readFileSync(join(h.dir, 'data', 'ui', 'users.json'), 'utf8');
     expect(users).toMatch(/"hash": "scrypt\$32768\$8\$1\$/);
     expect(users).not.toContain('a new password from shell');
-    expect((await admin.get('/api/ui/audit')).body.entries).toContainEqual(expect.objectContaining({ who: 'shell', action: 'user.password-reset', target: 'user tom' }));
+    expect((await admin.get('/api/ui/audit')).body.entries).toContainEqual(
+      expect.objectContaining({ who: 'shell', action: 'user.password-reset', target: 'user tom' }),
+    );
   });
 
   it('validation errors come from the config schema, with the field, the reason and an example', async () => {
     const bad = await admin.post('/api/ui/devices', {
-      device: { id: 'mb-1', kind: 'modbus', driver: 'modbus', connection: { transport: 'tcp', host: '127.0.0.1', port: 70000 }, points: [{ name: 't', address: 0, unit: 'furlongs' }] },
+      device: {
+        id: 'mb-1',
+        kind: 'modbus',
+        driver: 'modbus',
+        connection: { transport: 'tcp', host: '127.0.0.1', port: 70000 },
+        points: [{ name: 't', address: 0, unit: 'furlongs' }],
+      },
     });
     expect(bad.status).toBe(400);
     const fields = bad.body.error.problems.map((p: any) => p.field);
@@ -216,7 +242,10 @@ describe('technician UI API: auth, roles, CSRF, throttling, validation, secrets'
   });
 
   it('logs: recent lines, filtered by level and text, with secrets redacted', async () => {
-    h.gateway().logger.warn({ url: 'rtsp://admin:cam-secret-9@10.0.0.5/stream1', password: 'cam-secret-9' }, 'camera rtsp://admin:cam-secret-9@10.0.0.5/stream1 refused');
+    h.gateway().logger.warn(
+      { url: 'rtsp://admin:cam-secret-9@10.0.0.5/stream1', password: 'cam-secret-9' },
+      'camera rtsp://admin:cam-secret-9@10.0.0.5/stream1 refused',
+    );
     h.gateway().logger.info('an ordinary line');
     const tech = new UiClient(h.url);
     await tech.login('tom', 'a new password from shell');
@@ -240,7 +269,15 @@ describe('technician UI API: auth, roles, CSRF, throttling, validation, secrets'
     const player = await c.get('/ui/vendor/jsmpeg.js');
     expect(player.status).toBe(200);
     expect(player.headers.get('content-type')).toMatch(/javascript/);
-    for (const file of ['index.html', 'app.js', 'api.js', 'dom.js', 'schema-form.js', 'style.css', ...readdirSync(join('ui', 'pages')).map((f) => `pages/${f}`)]) {
+    for (const file of [
+      'index.html',
+      'app.js',
+      'api.js',
+      'dom.js',
+      'schema-form.js',
+      'style.css',
+      ...readdirSync(join('ui', 'pages')).map((f) => `pages/${f}`),
+    ]) {
       const text = readFileSync(join('ui', file), 'utf8');
       expect(text, file).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
       expect(text, file).not.toMatch(/import[^'"]*['"]https?:/);
@@ -268,16 +305,27 @@ describe('a change that fails to apply', () => {
     const admin = new UiClient(h.url);
     await admin.post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: 'rollback password' });
     fail = true;
-    const r = await admin.post('/api/ui/devices', { device: { id: 'env-2', kind: 'other', driver: 'synthetic', points: [{ name: 'x', wave: 'constant', min: 1 }] }, reason: 'doomed' });
+    const r = await admin.post('/api/ui/devices', {
+      device: { id: 'env-2', kind: 'other', driver: 'synthetic', points: [{ name: 'x', wave: 'constant', min: 1 }] },
+      reason: 'doomed',
+    });
     expect(r.status).toBe(202);
     const v = await settled(admin, r.body.version.version);
     expect(v).toMatchObject({ status: 'failed', error: 'simulated apply failure: the new configuration did not start' });
     const versions = (await admin.get('/api/ui/config/versions')).body;
     expect(versions.current).toBe(1);
     expect(h.gateway().config.devices.map((d) => d.id)).toEqual(['env-1']);
-    expect(h.gateway().deviceStates().find((d) => d.device === 'env-1')?.status).toBe('online');
+    expect(
+      h
+        .gateway()
+        .deviceStates()
+        .find((d) => d.device === 'env-1')?.status,
+    ).toBe('online');
     fail = false;
-    const again = await admin.post('/api/ui/devices', { device: { id: 'env-2', kind: 'other', driver: 'synthetic', points: [{ name: 'x', wave: 'constant', min: 1 }] }, reason: 'second try' });
+    const again = await admin.post('/api/ui/devices', {
+      device: { id: 'env-2', kind: 'other', driver: 'synthetic', points: [{ name: 'x', wave: 'constant', min: 1 }] },
+      reason: 'second try',
+    });
     expect((await settled(admin, again.body.version.version)).status).toBe('applied');
     expect(h.gateway().config.devices.map((d) => d.id)).toEqual(['env-1', 'env-2']);
   });

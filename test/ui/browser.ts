@@ -7,7 +7,9 @@ import { type BrowserContext, type BrowserContextOptions, chromium, type Page } 
 export const ARTIFACTS = resolve('test-artifacts', 'ui');
 
 /** Debian's chromium, headless, with a fresh profile (user data dir) each; nothing is downloaded. */
-export async function launchChromium(options: BrowserContextOptions & { args?: string[] } = {}): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+export async function launchChromium(
+  options: BrowserContextOptions & { args?: string[] } = {},
+): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'gridgate-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -32,7 +32,9 @@ describe('the demo console', () => {
       mkdirSync(join(dir.dir, 'gi'));
       writeFileSync(join(dir.dir, 'gi', '__init__.py'), 'raise ModuleNotFoundError("No module named \'gi\'")\n');
       process.env.PYTHONPATH = dir.dir;
-      await expect(startRtspVideo({ host: '127.0.0.1', username: 'u', password: 'p', paths: ['/ch1/main'] })).rejects.toThrow(`GStreamer's RTSP server is not installed; install: apt-get install ${RTSP_VIDEO_PACKAGES}`);
+      await expect(startRtspVideo({ host: '127.0.0.1', username: 'u', password: 'p', paths: ['/ch1/main'] })).rejects.toThrow(
+        `GStreamer's RTSP server is not installed; install: apt-get install ${RTSP_VIDEO_PACKAGES}`,
+      );
     } finally {
       if (before === undefined) delete process.env.PYTHONPATH;
       else process.env.PYTHONPATH = before;

@@ -21,10 +21,23 @@ describe('DeviceTestLog: the last test before save per device, for the commissio
     try {
       const file = join(dir.dir, 'ui', 'device-tests.json');
       const log = new DeviceTestLog(file);
-      log.record('wl-9', 'admin', { ...passed, ok: false, errors: ['no answer in 500 ms from holding 1 on unit 9'], reading: undefined, snapshot: undefined }, new Date('2026-11-30T00:00:00Z'));
+      log.record(
+        'wl-9',
+        'admin',
+        { ...passed, ok: false, errors: ['no answer in 500 ms from holding 1 on unit 9'], reading: undefined, snapshot: undefined },
+        new Date('2026-11-30T00:00:00Z'),
+      );
       log.record('wl-9', 'tech1', passed, new Date('2026-11-30T00:01:00Z'));
       const again = new DeviceTestLog(file);
-      expect(again.get('wl-9')).toEqual({ at: '2026-11-30T00:01:00.000Z', by: 'tech1', ok: true, tookMs: 42, status: 'online', reading: { point: 'level', value: 1.25, unit: 'm', quality: 'good' }, snapshot: true });
+      expect(again.get('wl-9')).toEqual({
+        at: '2026-11-30T00:01:00.000Z',
+        by: 'tech1',
+        ok: true,
+        tookMs: 42,
+        status: 'online',
+        reading: { point: 'level', value: 1.25, unit: 'm', quality: 'good' },
+        snapshot: true,
+      });
       expect(readFileSync(file, 'utf8')).not.toContain('base64');
       expect(again.get('cam-1')).toBeUndefined();
     } finally {

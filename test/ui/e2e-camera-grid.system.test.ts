@@ -84,7 +84,12 @@ describe('the cameras grid: filters, paging, 3×3 over the live view caps', () =
         expect(await page.getAttribute('#camera-grid figure[data-device="cam-028"] .badge', 'data-value')).toBe('disabled');
         await page.selectOption('#camera-status', 'online');
         await page.waitForFunction(() => document.querySelectorAll('#camera-grid figure').length === 7);
-        expect(await page.locator('#camera-grid figure .muted').filter({ hasText: zh ? /最近在线/ : /seen/ }).count()).toBe(0);
+        expect(
+          await page
+            .locator('#camera-grid figure .muted')
+            .filter({ hasText: zh ? /最近在线/ : /seen/ })
+            .count(),
+        ).toBe(0);
         expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
         await shot(page, `camera-grid-${size}-${lang}-filtered`);
 
@@ -93,13 +98,23 @@ describe('the cameras grid: filters, paging, 3×3 over the live view caps', () =
           await page.selectOption('#camera-status', '');
           await page.selectOption('#camera-zone', 'north-square');
           // Streams of a run before have stopped (their viewers count against this user's cap).
-          await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0 && j.liveView.viewers === 0), undefined, { timeout: 30_000 });
+          await page.waitForFunction(
+            () =>
+              fetch('/api/ui/cameras')
+                .then((r: any) => r.json())
+                .then((j: any) => j.streams.length === 0 && j.liveView.viewers === 0),
+            undefined,
+            { timeout: 30_000 },
+          );
           await page.click('#multi-3');
           await page.waitForFunction(() => document.querySelectorAll('#multi-view figure.multi-tile').length === 9);
           await page.waitForFunction(
             () => {
               const tiles = [...document.querySelectorAll('#multi-view figure.multi-tile')];
-              return tiles.filter((f: any) => Number(f.querySelector('canvas')?.dataset.frames ?? 0) >= 1).length === 4 && tiles.filter((f: any) => f.dataset.refused === '4429').length === 5;
+              return (
+                tiles.filter((f: any) => Number(f.querySelector('canvas')?.dataset.frames ?? 0) >= 1).length === 4 &&
+                tiles.filter((f: any) => f.dataset.refused === '4429').length === 5
+              );
             },
             undefined,
             { timeout: 90_000 },
@@ -108,7 +123,14 @@ describe('the cameras grid: filters, paging, 3×3 over the live view caps', () =
           expect(said).toMatch(zh ? /^已达实时画面上限/ : /^live view limit reached/);
           await shot(page, `camera-grid-${size}-${lang}-3x3`);
           await page.goto(`${h.url}/ui/#/dashboard`);
-          await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0), undefined, { timeout: 30_000 });
+          await page.waitForFunction(
+            () =>
+              fetch('/api/ui/cameras')
+                .then((r: any) => r.json())
+                .then((j: any) => j.streams.length === 0),
+            undefined,
+            { timeout: 30_000 },
+          );
         }
         expect(errors).toEqual([]);
       } finally {

@@ -15,7 +15,14 @@ declare const document: any;
 describe('cameras and live view in headless Chromium', () => {
   let h: UiHarness;
   let rtsp: Awaited<ReturnType<typeof startRtspServer>>;
-  const cameras = Array.from({ length: 12 }, (_, i) => ({ id: `cam-${String(i + 1).padStart(3, '0')}`, name: `Gate ${i + 1}`, kind: 'camera', driver: 'synthetic', intervalMs: 1000, points: [] }));
+  const cameras = Array.from({ length: 12 }, (_, i) => ({
+    id: `cam-${String(i + 1).padStart(3, '0')}`,
+    name: `Gate ${i + 1}`,
+    kind: 'camera',
+    driver: 'synthetic',
+    intervalMs: 1000,
+    points: [],
+  }));
 
   beforeAll(async () => {
     rtsp = await startRtspServer('viewer', 'cam-pass-1');
@@ -57,7 +64,11 @@ describe('cameras and live view in headless Chromium', () => {
         // Leaving the page closes the websocket: the last viewer gone, ffmpeg stops.
         await page.goto(`${h.url}/ui/#/dashboard`);
         await page.waitForSelector('#tile-uplink');
-        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r) => r.json()).then((j: any) => j.streams.length === 0));
+        await page.waitForFunction(() =>
+          fetch('/api/ui/cameras')
+            .then((r) => r.json())
+            .then((j: any) => j.streams.length === 0),
+        );
         expect(errors).toEqual([]);
       } finally {
         await chrome.close();
@@ -69,28 +80,36 @@ describe('cameras and live view in headless Chromium', () => {
     ['en', 'live view limit reached: you already watch 4 live views (at most 4); close one first'],
     ['zh-CN', '已达实时画面上限：您已在观看 4 路实时画面（最多 4 路），请先关闭一路'],
   ] as const)
-  it(`desktop ${lang}: over the live view limit the page says so in the user's language, instead of a black picture`, async () => {
-    const chrome = await launchChromium({ viewport: { width: 1280, height: 860 }, locale: lang, args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`] });
-    try {
-      const page = chrome.page;
-      await page.goto(`${h.url}/ui/`);
-      await page.fill('#login-form input[name=user]', 'admin');
-      await page.fill('#login-form input[name=password]', 'camera room password');
-      await page.click('#login-form button[type=submit]');
-      await page.waitForSelector('#tile-uplink');
-      // Four live views already open in this page (the per-user default), all on one shared stream.
-      await page.evaluate(() => {
-        const w = globalThis as any;
-        w.held = Array.from({ length: 4 }, () => new w.WebSocket(`ws://${w.location.host}/api/ui/ws/live/cam-001/1`));
+    it(`desktop ${lang}: over the live view limit the page says so in the user's language, instead of a black picture`, async () => {
+      const chrome = await launchChromium({
+        viewport: { width: 1280, height: 860 },
+        locale: lang,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', `--lang=${lang}`],
       });
-      await page.waitForFunction(() => fetch('/api/ui/cameras').then((r) => r.json()).then((j: any) => j.liveView.viewers === 4));
-      await page.goto(`${h.url}/ui/#/cameras/live/cam-002/1`);
-      await page.waitForFunction(() => document.querySelector('#live-state')?.dataset.refused === '4429');
-      expect(await page.textContent('#live-state')).toBe(said);
-      await shot(page, `desktop-22-live-limit-${lang}`);
-      expect(((await page.evaluate(() => fetch('/api/ui/cameras').then((r) => r.json()))) as any).liveView).toMatchObject({ transcodes: 1, viewers: 4 });
-    } finally {
-      await chrome.close();
-    }
-  });
+      try {
+        const page = chrome.page;
+        await page.goto(`${h.url}/ui/`);
+        await page.fill('#login-form input[name=user]', 'admin');
+        await page.fill('#login-form input[name=password]', 'camera room password');
+        await page.click('#login-form button[type=submit]');
+        await page.waitForSelector('#tile-uplink');
+        // Four live views already open in this page (the per-user default), all on one shared stream.
+        await page.evaluate(() => {
+          const w = globalThis as any;
+          w.held = Array.from({ length: 4 }, () => new w.WebSocket(`ws://${w.location.host}/api/ui/ws/live/cam-001/1`));
+        });
+        await page.waitForFunction(() =>
+          fetch('/api/ui/cameras')
+            .then((r) => r.json())
+            .then((j: any) => j.liveView.viewers === 4),
+        );
+        await page.goto(`${h.url}/ui/#/cameras/live/cam-002/1`);
+        await page.waitForFunction(() => document.querySelector('#live-state')?.dataset.refused === '4429');
+        expect(await page.textContent('#live-state')).toBe(said);
+        await shot(page, `desktop-22-live-limit-${lang}`);
+        expect(((await page.evaluate(() => fetch('/api/ui/cameras').then((r) => r.json()))) as any).liveView).toMatchObject({ transcodes: 1, viewers: 4 });
+      } finally {
+        await chrome.close();
+      }
+    });
 });

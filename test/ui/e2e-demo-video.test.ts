@@ -31,7 +31,19 @@ describe('demo cameras stream real video to the live view', () => {
     const admin = new UiClient(h.url);
     await admin.post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: ADMIN_PASSWORD });
     for (const d of set.devices) {
-      const r = await admin.post('/api/ui/devices', { device: { id: d.id, name: `二七广场摄像头 ${d.id.slice(-1)}`, kind: 'camera', driver: 'onvif', zone: 'erqi-square', url: d.url, username: 'gridgate', password: { file: passwordFile } }, reason: 'demo cameras' });
+      const r = await admin.post('/api/ui/devices', {
+        device: {
+          id: d.id,
+          name: `二七广场摄像头 ${d.id.slice(-1)}`,
+          kind: 'camera',
+          driver: 'onvif',
+          zone: 'erqi-square',
+          url: d.url,
+          username: 'gridgate',
+          password: { file: passwordFile },
+        },
+        reason: 'demo cameras',
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(202);
       expect((await settled(admin, r.body.version.version)).status).toBe('applied');
     }
@@ -57,7 +69,9 @@ describe('demo cameras stream real video to the live view', () => {
         await page.click('#login-form button[type=submit]');
         await page.waitForSelector('#tile-uplink');
         await page.goto(`${h.url}/ui/#/cameras`);
-        await page.waitForFunction(() => document.querySelector('#camera-grid figure[data-device="cam-001"] .badge')?.dataset.value === 'online', undefined, { timeout: 40_000 });
+        await page.waitForFunction(() => document.querySelector('#camera-grid figure[data-device="cam-001"] .badge')?.dataset.value === 'online', undefined, {
+          timeout: 40_000,
+        });
         await page.goto(`${h.url}/ui/#/cameras/live/cam-001/1`);
         await page.waitForFunction(() => Number(document.querySelector('#live-canvas')?.dataset.frames ?? 0) >= 25, undefined, { timeout: 40_000 });
         await shot(page, `video-${run.size}-${run.lang}-live-view`);
@@ -95,10 +109,14 @@ describe('demo cameras stream real video to the live view', () => {
         await page.click('#snapshot-box .close');
         // 2×2 multi-view: every camera shown plays.
         await page.click('#multi-2');
-        await page.waitForFunction(() => {
-          const canvases = [...document.querySelectorAll('#multi-view canvas')];
-          return canvases.length === 2 && canvases.every((c: any) => Number(c.dataset.frames ?? 0) >= 25);
-        }, undefined, { timeout: 40_000 });
+        await page.waitForFunction(
+          () => {
+            const canvases = [...document.querySelectorAll('#multi-view canvas')];
+            return canvases.length === 2 && canvases.every((c: any) => Number(c.dataset.frames ?? 0) >= 25);
+          },
+          undefined,
+          { timeout: 40_000 },
+        );
         await shot(page, `video-${run.size}-${run.lang}-multi-view`);
         expect(errors).toEqual([]);
       } finally {

@@ -19,7 +19,8 @@ describe('discovery screen in headless Chromium', () => {
 
   beforeAll(async () => {
     set = await startCameraSet({ cameras: 3, nvrChannels: 4, discovery: { port: 0, maxDelayMs: 10 } });
-    const onvif = () => new OnvifDriver({ discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: set.discoveryPort! }] } });
+    const onvif = () =>
+      new OnvifDriver({ discovery: { interfaces: ['127.0.0.1'], multicast: false, unicastTargets: [{ host: '127.0.0.1', port: set.discoveryPort! }] } });
     h = await startUi({ ui: { drivers: () => new Map([...createDrivers(DRIVER_MODULES), ['onvif', onvif()]]) } });
     await new UiClient(h.url).post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: 'discovery password' });
   });
@@ -59,10 +60,14 @@ describe('discovery screen in headless Chromium', () => {
       await page.goto(`${h.url}/ui/#/cameras`);
       await page.waitForSelector(`figure[data-device="${id}"] img`);
       await page.click('#refresh-snapshots');
-      await page.waitForFunction((x: string) => {
-        const img = document.querySelector(`figure[data-device="${x}"] img`);
-        return img?.complete && img.naturalWidth > 0;
-      }, id, { timeout: 20_000 });
+      await page.waitForFunction(
+        (x: string) => {
+          const img = document.querySelector(`figure[data-device="${x}"] img`);
+          return img?.complete && img.naturalWidth > 0;
+        },
+        id,
+        { timeout: 20_000 },
+      );
       await shot(page, 'desktop-32-camera-snapshot');
       expect(errors).toEqual([]);
     } finally {

@@ -43,7 +43,12 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
     ({ h, admin } = await startFieldSite());
     seedNewYearsEve(h.ui);
     // An event with a camera picture, as the event gate attaches one.
-    pictureEvent = h.gateway().raiseEvent({ type: 'fire.smoke', state: 'pulse', severity: 'critical', source: { device: 'gate-1', zone: ZONE }, message: 'smoke near the east gate' }, testJpeg())!;
+    pictureEvent = h
+      .gateway()
+      .raiseEvent(
+        { type: 'fire.smoke', state: 'pulse', severity: 'critical', source: { device: 'gate-1', zone: ZONE }, message: 'smoke near the east gate' },
+        testJpeg(),
+      )!;
     expect(pictureEvent).toBeTruthy();
   });
   afterAll(async () => {
@@ -80,7 +85,9 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
       await page.waitForSelector('#failed-logins');
       expect(await page.textContent('#failed-logins h1')).toBe(zh ? '有失败的登录尝试' : 'Failed login attempts');
       expect(await page.textContent('#failed-logins .notice')).toMatch(
-        zh ? /^自您上次登录以来，有 1 次登录失败，最近一次来自 127\.0\.0\.1，时间 \d{4}/ : /^Failed login attempts since your last login: 1, the last from 127\.0\.0\.1 at /,
+        zh
+          ? /^自您上次登录以来，有 1 次登录失败，最近一次来自 127\.0\.0\.1，时间 \d{4}/
+          : /^Failed login attempts since your last login: 1, the last from 127\.0\.0\.1 at /,
       );
       await shot(page, name('00-failed-logins'));
       await page.click('#failed-logins button');
@@ -170,7 +177,9 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
 
     it('live values: a trend of the last minutes per point', async () => {
       await page.goto(`${h.url}/ui/#/values/env-1`);
-      await page.waitForFunction(() => Number(document.querySelector('#values tr[data-point="temperature"] svg.spark')?.dataset.samples) >= 2, undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => Number(document.querySelector('#values tr[data-point="temperature"] svg.spark')?.dataset.samples) >= 2, undefined, {
+        timeout: 30_000,
+      });
       await shot(page, name('values'));
       if (zh) expect(await englishOnScreen(page)).toEqual([]);
     });
@@ -220,7 +229,20 @@ describe('field screens in headless Chromium, Chinese and English, desktop and p
     });
 
     it('every screen fits the width; on a phone the menu closes on every navigation', async () => {
-      for (const route of ['dashboard', 'zones', 'events', 'events/active', 'devices', 'values/gate-1', 'cameras', 'discovery', 'config', 'logs', 'users', 'report']) {
+      for (const route of [
+        'dashboard',
+        'zones',
+        'events',
+        'events/active',
+        'devices',
+        'values/gate-1',
+        'cameras',
+        'discovery',
+        'config',
+        'logs',
+        'users',
+        'report',
+      ]) {
         if (size === 'phone') {
           await page.click('#menu');
           await page.waitForSelector('#nav:not([hidden])');

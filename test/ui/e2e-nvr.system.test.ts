@@ -61,7 +61,13 @@ describe('NVR channel choice in headless Chromium', () => {
 
   /** The bytes of an image the page shows, as text (the simulator's JPEG comment names its channel). */
   const pictureText = (page: Page, selector: string) =>
-    page.evaluate((sel: string) => fetch(document.querySelector(sel).src).then((r: any) => r.arrayBuffer()).then((b: any) => new TextDecoder('latin1').decode(b)), selector);
+    page.evaluate(
+      (sel: string) =>
+        fetch(document.querySelector(sel).src)
+          .then((r: any) => r.arrayBuffer())
+          .then((b: any) => new TextDecoder('latin1').decode(b)),
+      selector,
+    );
 
   for (const [lang, size, viewport] of [
     ['zh-CN', 'desktop', { width: 1366, height: 768 }],
@@ -81,7 +87,14 @@ describe('NVR channel choice in headless Chromium', () => {
         await page.click('#login-form button[type=submit]');
         await page.waitForSelector('#tile-uplink');
         // Streams of a run before have stopped (its viewers count against this user's cap).
-        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0), undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          () =>
+            fetch('/api/ui/cameras')
+              .then((r: any) => r.json())
+              .then((j: any) => j.streams.length === 0),
+          undefined,
+          { timeout: 30_000 },
+        );
 
         // One card per device; the NVR's card has the channel picker.
         await page.goto(`${h.url}/ui/#/cameras`);
@@ -92,7 +105,11 @@ describe('NVR channel choice in headless Chromium', () => {
         expect(await page.locator(`${nvr} select.channel-pick option`).count()).toBe(8);
         expect(await page.textContent(`${nvr} select.channel-pick option[value="5"]`)).toBe(zh ? '通道 5' : 'channel 5');
         await page.selectOption(`${nvr} select.channel-pick`, '5');
-        await page.waitForFunction((sel: string) => document.querySelector(sel)?.dataset.channel === '5' && document.querySelector(`${sel} img`)?.naturalWidth > 0, nvr, { timeout: 30_000 });
+        await page.waitForFunction(
+          (sel: string) => document.querySelector(sel)?.dataset.channel === '5' && document.querySelector(`${sel} img`)?.naturalWidth > 0,
+          nvr,
+          { timeout: 30_000 },
+        );
         expect(await pictureText(page, `${nvr} img`)).toContain('nvr-01 ch5');
         await shot(page, `nvr-${size}-${lang}-grid-channel-5`);
 
@@ -106,30 +123,64 @@ describe('NVR channel choice in headless Chromium', () => {
         expect(await page.getAttribute(`${nvr} a.live-link`, 'href')).toBe('#/cameras/live/nvr-01/5');
         await page.click(`${nvr} a.live-link`);
         await page.waitForFunction(() => Number(document.querySelector('#live-canvas')?.dataset.frames ?? 0) >= 10, undefined, { timeout: 60_000 });
-        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 1 && j.streams[0].key === 'nvr-01/5'), undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          () =>
+            fetch('/api/ui/cameras')
+              .then((r: any) => r.json())
+              .then((j: any) => j.streams.length === 1 && j.streams[0].key === 'nvr-01/5'),
+          undefined,
+          { timeout: 30_000 },
+        );
         await page.waitForSelector('#live-channel');
         expect(await page.inputValue('#live-channel')).toBe('5');
         await page.selectOption('#live-channel', '3');
         await page.waitForFunction(() => location.hash === '#/cameras/live/nvr-01/3');
         await page.waitForFunction(() => Number(document.querySelector('#live-canvas')?.dataset.frames ?? 0) >= 10, undefined, { timeout: 60_000 });
-        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 1 && j.streams[0].key === 'nvr-01/3'), undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          () =>
+            fetch('/api/ui/cameras')
+              .then((r: any) => r.json())
+              .then((j: any) => j.streams.length === 1 && j.streams[0].key === 'nvr-01/3'),
+          undefined,
+          { timeout: 30_000 },
+        );
         await shot(page, `nvr-${size}-${lang}-live-channel-3`);
 
         // 2×2: the first four channels, a tile moved to NVR channel 8.
         await page.goto(`${h.url}/ui/#/cameras/multi/2/`);
         await page.waitForFunction(() => document.querySelectorAll('#multi-view figure.multi-tile canvas').length === 4);
-        const tiles = await page.evaluate(() => [...document.querySelectorAll('#multi-view figure.multi-tile')].map((f: any) => `${f.dataset.device}/${f.dataset.channel}`));
+        const tiles = await page.evaluate(() =>
+          [...document.querySelectorAll('#multi-view figure.multi-tile')].map((f: any) => `${f.dataset.device}/${f.dataset.channel}`),
+        );
         expect(tiles).toEqual(['cam-001/1', 'nvr-01/1', 'nvr-01/2', 'nvr-01/3']);
         const last = '#multi-view figure.multi-tile:nth-child(4)';
         expect(await page.locator(`${last} select.tile-pick option`).count()).toBe(9);
         await page.selectOption(`${last} select.tile-pick`, 'nvr-01/8');
-        await page.waitForFunction((sel: string) => document.querySelector(sel)?.dataset.channel === '8' && Number(document.querySelector(`${sel} canvas`)?.dataset.frames ?? 0) >= 1, last, { timeout: 60_000 });
-        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.some((s: any) => s.key === 'nvr-01/8') && !j.streams.some((s: any) => s.key === 'nvr-01/3')), undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          (sel: string) => document.querySelector(sel)?.dataset.channel === '8' && Number(document.querySelector(`${sel} canvas`)?.dataset.frames ?? 0) >= 1,
+          last,
+          { timeout: 60_000 },
+        );
+        await page.waitForFunction(
+          () =>
+            fetch('/api/ui/cameras')
+              .then((r: any) => r.json())
+              .then((j: any) => j.streams.some((s: any) => s.key === 'nvr-01/8') && !j.streams.some((s: any) => s.key === 'nvr-01/3')),
+          undefined,
+          { timeout: 30_000 },
+        );
         expect(asked).toContain('nvr-01/8');
         expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
         await shot(page, `nvr-${size}-${lang}-multi-view`);
         await page.goto(`${h.url}/ui/#/dashboard`);
-        await page.waitForFunction(() => fetch('/api/ui/cameras').then((r: any) => r.json()).then((j: any) => j.streams.length === 0), undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          () =>
+            fetch('/api/ui/cameras')
+              .then((r: any) => r.json())
+              .then((j: any) => j.streams.length === 0),
+          undefined,
+          { timeout: 30_000 },
+        );
         expect(errors).toEqual([]);
       } finally {
         await chrome.close();

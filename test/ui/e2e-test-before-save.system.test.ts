@@ -40,7 +40,19 @@ describe('test before save in headless Chromium: a camera with a password, an RT
     });
     cameras = await startCameraSet({ cameras: 4, credentials: CAMERA, discovery: false, soapAuth: 'ws-security' });
     h = await startUi({
-      devices: [{ id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: { transport: 'rtu', path: pty.gateway, baudRate: 115_200 }, intervalMs: 100, timeoutMs: 2000 }],
+      devices: [
+        {
+          id: 'env-7',
+          name: 'Line sensor',
+          kind: 'modbus',
+          driver: 'modbus',
+          profile: 'modbus-env-sensor',
+          unitId: 7,
+          connection: { transport: 'rtu', path: pty.gateway, baudRate: 115_200 },
+          intervalMs: 100,
+          timeoutMs: 2000,
+        },
+      ],
     });
     await new UiClient(h.url).post('/api/ui/setup', { code: h.setupCode(), user: 'admin', password: PASSWORD });
     const bus = () => h.gateway().bus;
@@ -66,10 +78,12 @@ describe('test before save in headless Chromium: a camera with a password, an RT
   async function saved(page: Page, id: string): Promise<void> {
     await page.click('#save-device');
     await page.waitForURL(/#\/devices$/, { timeout: 60_000 });
-    await page.waitForFunction((d: string) => document.querySelector(`tr[data-device="${d}"] .badge`)?.dataset.value === 'online', id, { timeout: 60_000 }).catch(async (err: Error) => {
-      await shot(page, `fail-tbs-${id}`);
-      throw new Error(`${err.message}; device states: ${JSON.stringify(h.gateway().deviceStates())}`);
-    });
+    await page
+      .waitForFunction((d: string) => document.querySelector(`tr[data-device="${d}"] .badge`)?.dataset.value === 'online', id, { timeout: 60_000 })
+      .catch(async (err: Error) => {
+        await shot(page, `fail-tbs-${id}`);
+        throw new Error(`${err.message}; device states: ${JSON.stringify(h.gateway().deviceStates())}`);
+      });
   }
 
   for (const [n, lang, size, viewport] of [
@@ -137,7 +151,12 @@ describe('test before save in headless Chromium: a camera with a password, an RT
         await saved(page, `wl-${unit}`);
         // The line's polls went on through the test and the save.
         expect(polls()).toBeGreaterThan(before);
-        expect(h.gateway().deviceStates().find((d) => d.device === 'env-7')?.status).toBe('online');
+        expect(
+          h
+            .gateway()
+            .deviceStates()
+            .find((d) => d.device === 'env-7')?.status,
+        ).toBe('online');
         await shot(page, `tbs-${size}-${lang}-devices`);
 
         // A write on the saved unit is read back through the running driver, over the same line.

@@ -83,17 +83,25 @@ describe('technician UI in headless Chromium', () => {
     await page.fill('#device-form input[name=reason]', 'new sensor on the square');
     await page.click('#save-device');
     await page.waitForURL(/#\/devices$/, { timeout: 30_000 });
-    await page.waitForFunction(() => document.querySelector('tr[data-device="env-sim"] .badge')?.textContent === 'online', undefined, { timeout: 40_000 }).catch(async (err: Error) => {
-      await shot(page, 'fail-device-online');
-      throw new Error(`${err.message}; device states: ${JSON.stringify(h.gateway().deviceStates())}; versions: ${JSON.stringify(h.store.list())}`);
-    });
+    await page
+      .waitForFunction(() => document.querySelector('tr[data-device="env-sim"] .badge')?.textContent === 'online', undefined, { timeout: 40_000 })
+      .catch(async (err: Error) => {
+        await shot(page, 'fail-device-online');
+        throw new Error(`${err.message}; device states: ${JSON.stringify(h.gateway().deviceStates())}; versions: ${JSON.stringify(h.store.list())}`);
+      });
     expect(h.gateway().config.devices.map((d) => d.id)).toContain('env-sim');
     await shot(page, 'desktop-06-devices');
   });
 
   it('shows live values with their age and writes a writable point after confirmation', async () => {
     await page.goto(`${h.url}/ui/#/values/env-sim`);
-    await page.waitForFunction(() => document.querySelectorAll('#values tr[data-point]').length > 3 && /ago/.test(document.querySelector('#values tr[data-point] td[data-label=age]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('#values tr[data-point]').length > 3 &&
+        /ago/.test(document.querySelector('#values tr[data-point] td[data-label=age]')?.textContent ?? ''),
+      undefined,
+      { timeout: 20_000 },
+    );
     const row = page.locator('#values tr[data-point="pm25-alarm-level"]');
     await row.locator('input').fill('150');
     await row.locator('button').click();

@@ -43,7 +43,10 @@ describe('zone history, trends and pictures: bounded and ordered', () => {
     const trend = new PointTrend({ perPoint: 5, minGapMs: 1000, spanMs: 60_000, maxPoints: 2 });
     const t0 = Date.now() - 30_000;
     for (let i = 0; i < 20; i++) trend.onReadings([{ device: 'd', point: 'p', value: i, ts: new Date(t0 + i * 1000).toISOString() }]);
-    trend.onReadings([{ device: 'd', point: 'q', value: 1, ts: new Date().toISOString() }, { device: 'd', point: 'r', value: 1, ts: new Date().toISOString() }]);
+    trend.onReadings([
+      { device: 'd', point: 'q', value: 1, ts: new Date().toISOString() },
+      { device: 'd', point: 'r', value: 1, ts: new Date().toISOString() },
+    ]);
     const d = trend.forDevice('d');
     expect(d.p!.map(([, v]) => v)).toEqual([15, 16, 17, 18, 19]);
     expect(Object.keys(d).sort()).toEqual(['p', 'q']);
@@ -118,7 +121,10 @@ describe('field API on a running gateway', () => {
     const after = (await admin.get('/api/ui/alarms')).body.alarms.find((a: { alarmKey: string }) => a.alarmKey === alarm.alarmKey);
     expect(after.ack).toMatchObject({ by: 'admin', note: '已派人疏导' });
     const audit = (await admin.get('/api/ui/audit?limit=20')).body.entries;
-    expect(audit.find((e: { action: string; outcome: string }) => e.action === 'alarm.ack' && e.outcome === 'ok')).toMatchObject({ who: 'admin', target: alarm.alarmKey });
+    expect(audit.find((e: { action: string; outcome: string }) => e.action === 'alarm.ack' && e.outcome === 'ok')).toMatchObject({
+      who: 'admin',
+      target: alarm.alarmKey,
+    });
     expect(audit.some((e: { action: string; outcome: string }) => e.action === 'alarm.ack' && e.outcome === 'refused')).toBe(true);
   });
 
@@ -127,7 +133,10 @@ describe('field API on a running gateway', () => {
     const counter = profiles.find((p: { name: string }) => p.name === 'synthetic-people-counter');
     expect(counter).toMatchObject({ driver: 'synthetic', kind: 'people-counter' });
     expect(counter.points.map((p: { name: string }) => p.name)).toEqual(['people.in', 'people.out']);
-    await vi.waitFor(async () => expect((await admin.get('/api/ui/values/env-1/trend')).body.points.temperature?.length).toBeGreaterThan(0), { timeout: 20_000, interval: 250 });
+    await vi.waitFor(async () => expect((await admin.get('/api/ui/values/env-1/trend')).body.points.temperature?.length).toBeGreaterThan(0), {
+      timeout: 20_000,
+      interval: 250,
+    });
     const read = await admin.post('/api/ui/values/env-1/temperature/read');
     expect(read.status).toBe(200);
     expect(typeof read.body.reading.value).toBe('number');

@@ -9,7 +9,22 @@ export const ZONE = 'erqi-square';
 
 /** A real JPEG (ffmpeg's test pattern), as a camera would attach to an event. */
 export function testJpeg(): Buffer {
-  return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x360', '-frames:v', '1', '-f', 'image2', '-c:v', 'mjpeg', 'pipe:1']);
+  return execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=640x360',
+    '-frames:v',
+    '1',
+    '-f',
+    'image2',
+    '-c:v',
+    'mjpeg',
+    'pipe:1',
+  ]);
 }
 
 /**
@@ -24,7 +39,15 @@ export async function startFieldSite(): Promise<{ h: UiHarness; admin: UiClient 
     ui: { logs: ring },
     devices: [
       { id: 'gate-1', name: '二七广场东门客流', kind: 'people-counter', driver: 'synthetic', profile: 'synthetic-people-counter', zone: ZONE, intervalMs: 100 },
-      { id: 'env-1', name: '二七广场环境监测', kind: 'other', driver: 'synthetic', zone: ZONE, intervalMs: 500, points: [{ name: 'temperature', unit: 'Cel', wave: 'sine', min: -5, max: 5, periodMs: 60_000 }] },
+      {
+        id: 'env-1',
+        name: '二七广场环境监测',
+        kind: 'other',
+        driver: 'synthetic',
+        zone: ZONE,
+        intervalMs: 500,
+        points: [{ name: 'temperature', unit: 'Cel', wave: 'sine', min: -5, max: 5, periodMs: 60_000 }],
+      },
     ],
     overrides: {
       zones: [
@@ -33,7 +56,13 @@ export async function startFieldSite(): Promise<{ h: UiHarness; admin: UiClient 
           name: '二七广场',
           lines: [{ device: 'gate-1', in: 'people.in', out: 'people.out' }],
           // Level 3 low enough for the simulated gate (+30 people/s) to reach in the test; 2 and 1 as on New Year's Eve.
-          thresholds: { default: [{ level: 3, at: 300 }, { level: 2, at: 40_000 }, { level: 1, at: 50_000 }] },
+          thresholds: {
+            default: [
+              { level: 3, at: 300 },
+              { level: 2, at: 40_000 },
+              { level: 1, at: 50_000 },
+            ],
+          },
           hysteresis: 100,
           reportEveryMs: 500,
         },

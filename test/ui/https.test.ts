@@ -46,7 +46,11 @@ describe('HTTPS with a certificate made at first start', () => {
     try {
       const port = (app.server.address() as { port: number }).port;
       // The browser check: the certificate names 127.0.0.1 (subjectAltName), trusted once pinned.
-      const r = await httpsPost(`https://127.0.0.1:${port}/api/ui/setup`, readFileSync(join(dir, 'ui-tls.crt'), 'utf8'), { code: h.setupCode(), user: 'admin', password: 'over tls password' });
+      const r = await httpsPost(`https://127.0.0.1:${port}/api/ui/setup`, readFileSync(join(dir, 'ui-tls.crt'), 'utf8'), {
+        code: h.setupCode(),
+        user: 'admin',
+        password: 'over tls password',
+      });
       expect(r.status).toBe(200);
       const cookie = String(r.headers['set-cookie']);
       expect(cookie).toMatch(/HttpOnly/i);

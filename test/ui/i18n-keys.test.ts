@@ -63,7 +63,10 @@ describe('UI texts in Simplified Chinese and English', () => {
     // placeholder/title/aria-label is a UI text that bypassed t(); URLs, selectors and code are not.
     const offenders: string[] = [];
     for (const { file, text } of uiSources()) {
-      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '').replace(/\s\/\/ .*$/gm, '');
+      const code = text
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '')
+        .replace(/\s\/\/ .*$/gm, '');
       for (const m of code.matchAll(/h\('(?!code')[a-z0-9]+',\s*\{[^{}]*\},\s*'([^']*[A-Za-z]{2,} [A-Za-z]{2,}[^']*)'/g)) offenders.push(`${file}: ${m[1]}`);
       for (const m of code.matchAll(/(?:placeholder|title|'aria-label'|alt):\s*'([^']*[a-z]{2,}[^']*)'/g)) offenders.push(`${file}: ${m[1]}`);
       for (const m of code.matchAll(/notice\([^,]+,\s*'[a-z]+',\s*['`]([^'`]*[A-Za-z]{2,} [A-Za-z]{2,}[^'`]*)['`]/g)) offenders.push(`${file}: ${m[1]}`);

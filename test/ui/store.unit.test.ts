@@ -157,8 +157,16 @@ describe('secrets, sessions, throttling, audit, redaction', () => {
   it('a password typed in a form becomes a reference; the value goes only to the secret store', () => {
     const t = tempDir();
     try {
-      const sealed = sealSecrets({ id: 'cam-031', username: 'gridgate', password: { $secret: 'p@ss w0rd' }, nested: [{ token: { $secret: 't' } }] }, ['dev', 'cam-031']);
-      expect(sealed.doc).toEqual({ id: 'cam-031', username: 'gridgate', password: { env: 'GRIDGATE_SECRET_DEV_CAM_031_PASSWORD' }, nested: [{ token: { env: 'GRIDGATE_SECRET_DEV_CAM_031_NESTED_0_TOKEN' } }] });
+      const sealed = sealSecrets({ id: 'cam-031', username: 'gridgate', password: { $secret: 'p@ss w0rd' }, nested: [{ token: { $secret: 't' } }] }, [
+        'dev',
+        'cam-031',
+      ]);
+      expect(sealed.doc).toEqual({
+        id: 'cam-031',
+        username: 'gridgate',
+        password: { env: 'GRIDGATE_SECRET_DEV_CAM_031_PASSWORD' },
+        nested: [{ token: { env: 'GRIDGATE_SECRET_DEV_CAM_031_NESTED_0_TOKEN' } }],
+      });
       expect(JSON.stringify(sealed.doc)).not.toContain('p@ss');
       const store = new SecretStore({ file: join(t.dir, 's.json'), keyFile: join(t.dir, 'k') });
       store.open();
@@ -236,7 +244,15 @@ describe('secrets, sessions, throttling, audit, redaction', () => {
       nested: { token: '[redacted]', url: 'rtsp://***:***@h/s' },
       ref: { password: { env: 'P' } },
     });
-    const d = diffConfig({ devices: [{ id: 'a', x: 1 }, { id: 'b', x: 1 }] }, { devices: [{ id: 'b', x: 2 }] });
+    const d = diffConfig(
+      {
+        devices: [
+          { id: 'a', x: 1 },
+          { id: 'b', x: 1 },
+        ],
+      },
+      { devices: [{ id: 'b', x: 2 }] },
+    );
     expect(d).toEqual([
       { path: 'devices[id=a]', kind: 'removed', before: { id: 'a', x: 1 } },
       { path: 'devices[id=b].x', kind: 'changed', before: 1, after: 2 },

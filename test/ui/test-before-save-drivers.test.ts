@@ -33,8 +33,26 @@ describe('test before save through the running driver', () => {
     });
     h = await startUi({
       devices: [
-        { id: 'env-7', name: 'Line sensor', kind: 'modbus', driver: 'modbus', profile: 'modbus-env-sensor', unitId: 7, connection: line(), intervalMs: 100, timeoutMs: 2000 },
-        { id: 'env-m1', name: 'MQTT sensor', kind: 'mqtt', driver: 'mqtt', profile: 'mqtt-env-json', connection: { mode: 'embedded', host: '127.0.0.1', port: 0 }, auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } } },
+        {
+          id: 'env-7',
+          name: 'Line sensor',
+          kind: 'modbus',
+          driver: 'modbus',
+          profile: 'modbus-env-sensor',
+          unitId: 7,
+          connection: line(),
+          intervalMs: 100,
+          timeoutMs: 2000,
+        },
+        {
+          id: 'env-m1',
+          name: 'MQTT sensor',
+          kind: 'mqtt',
+          driver: 'mqtt',
+          profile: 'mqtt-env-json',
+          connection: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+          auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } },
+        },
       ],
       env: { MQTT_M1_PW: 'saved sensor pw 1' },
     });
@@ -57,9 +75,20 @@ describe('test before save through the running driver', () => {
     await vi.waitFor(() => expect(polls()).toBeGreaterThan(5), { timeout: 20_000, interval: 100 });
     sim.device('wl-9').setValue('high-threshold', 4.321);
     const before = polls();
-    const unit9 = { id: 'wl-9', name: 'Sump level', kind: 'modbus', driver: 'modbus', profile: 'modbus-water-level', unitId: 9, connection: line(), intervalMs: 100, timeoutMs: 2000 };
+    const unit9 = {
+      id: 'wl-9',
+      name: 'Sump level',
+      kind: 'modbus',
+      driver: 'modbus',
+      profile: 'modbus-water-level',
+      unitId: 9,
+      connection: line(),
+      intervalMs: 100,
+      timeoutMs: 2000,
+    };
     // The wait for the device's first word is bounded (1 to 60 s).
-    for (const waitMs of [999, 60_001, 'long']) expect((await admin.post('/api/ui/devices/test', { device: unit9, waitMs })).body.error?.problems?.[0]?.path).toBe('waitMs');
+    for (const waitMs of [999, 60_001, 'long'])
+      expect((await admin.post('/api/ui/devices/test', { device: unit9, waitMs })).body.error?.problems?.[0]?.path).toBe('waitMs');
     const r = await admin.post('/api/ui/devices/test', { device: unit9, point: 'high-threshold' });
     expect(r.status).toBe(200);
     expect(JSON.stringify(r.body)).not.toMatch(/lock/i);
@@ -69,7 +98,10 @@ describe('test before save through the running driver', () => {
     expect(r.body.status.status).toBe('online');
     // The saved unit kept being polled during and after the test, and stays online.
     await vi.waitFor(() => expect(polls()).toBeGreaterThan(before + 5), { timeout: 20_000, interval: 100 });
-    const env7 = h.gateway().status().devices.find((d) => d.device === 'env-7');
+    const env7 = h
+      .gateway()
+      .status()
+      .devices.find((d) => d.device === 'env-7');
     expect(env7?.status).toBe('online');
     // The test's unit is not a device of the gateway: nothing of it reached the pipeline.
     expect(samples.some((s) => s.device === 'wl-9')).toBe(false);
@@ -85,10 +117,21 @@ describe('test before save through the running driver', () => {
 
   it('opens a line no saved device uses for the test only, and lets go of it after', async () => {
     const pty2 = await openPtyPair();
-    const sim2 = await startModbusSimulator({ devices: [{ id: 'wl-3', model: 'water-level', unitId: 3, server: 'line2', transport: 'rtu', path: pty2.device }] });
+    const sim2 = await startModbusSimulator({
+      devices: [{ id: 'wl-3', model: 'water-level', unitId: 3, server: 'line2', transport: 'rtu', path: pty2.device }],
+    });
     try {
       sim2.device('wl-3').setValue('high-threshold', 2.25);
-      const unit3 = { id: 'wl-3', name: 'River gauge', kind: 'modbus', driver: 'modbus', profile: 'modbus-water-level', unitId: 3, connection: { transport: 'rtu', path: pty2.gateway, baudRate: 115_200 }, timeoutMs: 2000 };
+      const unit3 = {
+        id: 'wl-3',
+        name: 'River gauge',
+        kind: 'modbus',
+        driver: 'modbus',
+        profile: 'modbus-water-level',
+        unitId: 3,
+        connection: { transport: 'rtu', path: pty2.gateway, baudRate: 115_200 },
+        timeoutMs: 2000,
+      };
       const r = await admin.post('/api/ui/devices/test', { device: unit3, point: 'high-threshold' });
       expect(r.body.errors, JSON.stringify(r.body)).toEqual([]);
       expect(r.body.reading).toMatchObject({ point: 'high-threshold', value: 2.25 });
@@ -103,14 +146,26 @@ describe('test before save through the running driver', () => {
   });
 
   it('hears an MQTT sensor on the embedded broker already running, with the password typed for the test', async () => {
-    const meta = () => h.gateway().status().devices.find((d) => d.device === 'env-m1')?.meta as { mqtt?: { broker?: string } } | undefined;
+    const meta = () =>
+      h
+        .gateway()
+        .status()
+        .devices.find((d) => d.device === 'env-m1')?.meta as { mqtt?: { broker?: string } } | undefined;
     await vi.waitFor(() => expect(meta()?.mqtt?.broker).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/), { timeout: 10_000 });
     const brokerUrl = meta()!.mqtt!.broker!;
     // A saved sensor is publishing on the running broker.
     const saved = await mqtt.connectAsync(brokerUrl, { username: 'env-m1', password: 'saved sensor pw 1', reconnectPeriod: 0 });
     const fresh: { client?: MqttClient } = {};
     try {
-      const sensor = { id: 'env-m2', name: 'New sensor', kind: 'mqtt', driver: 'mqtt', profile: 'mqtt-env-json', connection: { mode: 'embedded', host: '127.0.0.1', port: 0 }, auth: { username: 'env-m2', password: { $secret: 'typed sensor pw 2' } } };
+      const sensor = {
+        id: 'env-m2',
+        name: 'New sensor',
+        kind: 'mqtt',
+        driver: 'mqtt',
+        profile: 'mqtt-env-json',
+        connection: { mode: 'embedded', host: '127.0.0.1', port: 0 },
+        auth: { username: 'env-m2', password: { $secret: 'typed sensor pw 2' } },
+      };
       const pending = admin.post('/api/ui/devices/test', { device: sensor, point: 'temperature', waitMs: 30_000 });
       // The new sensor logs in to the running broker with the typed password (refused before the test starts).
       await vi.waitFor(
@@ -120,17 +175,25 @@ describe('test before save through the running driver', () => {
         { timeout: 10_000, interval: 100 },
       );
       // QoS 0: the test ends at the first message and closes the test's login, maybe before a PUBACK.
-      await fresh.client!.publishAsync('sensors/env-m2/data', JSON.stringify({ ts: Date.now(), temperature: 23.5, humidity: 40, pm25: 5, noise: 50 }), { qos: 0 });
+      await fresh.client!.publishAsync('sensors/env-m2/data', JSON.stringify({ ts: Date.now(), temperature: 23.5, humidity: 40, pm25: 5, noise: 50 }), {
+        qos: 0,
+      });
       const r = await pending;
       expect(r.body.errors, JSON.stringify(r.body)).toEqual([]);
       expect(r.body.reading).toMatchObject({ point: 'temperature', value: 23.5 });
       expect(r.body.status.status).toBe('online');
       // The test's account is gone with the test; the saved sensor's connection was untouched.
-      await expect(mqtt.connectAsync(brokerUrl, { username: 'env-m2', password: 'typed sensor pw 2', reconnectPeriod: 0, connectTimeout: 2000 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+      await expect(
+        mqtt.connectAsync(brokerUrl, { username: 'env-m2', password: 'typed sensor pw 2', reconnectPeriod: 0, connectTimeout: 2000 }),
+      ).rejects.toThrow(/Bad username or password|Not authorized/i);
       expect(saved.connected).toBe(true);
 
       // Testing the saved sensor listens on the same broker to what it publishes (its own login stays).
-      const pendingSaved = admin.post('/api/ui/devices/test', { device: { ...sensor, id: 'env-m1', auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } } }, point: 'humidity', waitMs: 30_000 });
+      const pendingSaved = admin.post('/api/ui/devices/test', {
+        device: { ...sensor, id: 'env-m1', auth: { username: 'env-m1', password: { env: 'MQTT_M1_PW' } } },
+        point: 'humidity',
+        waitMs: 30_000,
+      });
       await vi.waitFor(
         async () => {
           await saved.publishAsync('sensors/env-m1/data', JSON.stringify({ ts: Date.now(), temperature: 20, humidity: 61.5, pm25: 5, noise: 50 }), { qos: 1 });
@@ -170,7 +233,15 @@ describe('test before save: secret references of the daemon', () => {
     folder.cleanup();
   });
 
-  const camera = (password: unknown) => ({ id: 'cam-d', name: 'Gate', kind: 'camera', driver: 'onvif', url: set.devices[0]!.url, username: CAMERA.username, password });
+  const camera = (password: unknown) => ({
+    id: 'cam-d',
+    name: 'Gate',
+    kind: 'camera',
+    driver: 'onvif',
+    url: set.devices[0]!.url,
+    username: CAMERA.username,
+    password,
+  });
 
   it.each([
     ['an environment variable of the daemon (not of this process)', { env: 'CAM_PW_OF_THE_DAEMON' }],

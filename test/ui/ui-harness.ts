@@ -45,7 +45,11 @@ export async function startUi(
   const broker = await startPlatformBroker();
   const tmp = tempDir('gridgate-ui-');
   const log = options.log ?? silentLogger();
-  const doc = { ...testConfig(broker.url, join(tmp.dir, 'data')), ...(options.devices ? { devices: options.devices } : {}), ...(options.overrides ?? {}) } as Record<string, unknown>;
+  const doc = {
+    ...testConfig(broker.url, join(tmp.dir, 'data')),
+    ...(options.devices ? { devices: options.devices } : {}),
+    ...(options.overrides ?? {}),
+  } as Record<string, unknown>;
   let gateway: Gateway | undefined;
   let port = 0;
   let starts = 0;
@@ -80,7 +84,15 @@ export async function startUi(
     },
   });
   store.open({ doc, by: 'installer', reason: 'first start' });
-  const ui = new TechnicianUi({ stateDir: join(tmp.dir, 'data', 'ui'), store, secrets, log, announce: (t) => (printed = t), sessions: options.timeouts, ...options.ui });
+  const ui = new TechnicianUi({
+    stateDir: join(tmp.dir, 'data', 'ui'),
+    store,
+    secrets,
+    log,
+    announce: (t) => (printed = t),
+    sessions: options.timeouts,
+    ...options.ui,
+  });
   const first = store.validate(store.current().doc);
   if (!first.ok) throw new Error(JSON.stringify(first.problems));
   await run(first.loaded.config);

@@ -63,7 +63,15 @@ function setup(events: number, batches: number, windows = { events: 2, telemetry
   const hand = handSink();
   const log = silentLogger();
   const errors = vi.spyOn(log, 'error');
-  const pump = new LanePump({ outbox, sink: hand.sink, name: 'test-profile', batching: () => ({ maxReadings: 10, maxDelayMs: 0 }), windows, metrics: new GatewayMetrics({ processMetrics: false }), log });
+  const pump = new LanePump({
+    outbox,
+    sink: hand.sink,
+    name: 'test-profile',
+    batching: () => ({ maxReadings: 10, maxDelayMs: 0 }),
+    windows,
+    metrics: new GatewayMetrics({ processMetrics: false }),
+    log,
+  });
   pumps.push(pump);
   return { state, hand, pump, errors };
 }

@@ -33,7 +33,8 @@ export default {
   'unit.seconds': '{{n}} s',
 
   'setup.title': 'First start: create the administrator',
-  'setup.intro': 'Enter the one-time setup code printed by the gateway at start, then choose the administrator’s name and password. There is no default password. The code is in the journal:',
+  'setup.intro':
+    'Enter the one-time setup code printed by the gateway at start, then choose the administrator’s name and password. There is no default password. The code is in the journal:',
   'setup.code': 'Setup code',
   'setup.password': 'Password (at least 10 characters)',
   'setup.create': 'Create administrator',
@@ -43,7 +44,8 @@ export default {
   'login.submit': 'Log in',
   'login.forgot': 'Forgot the password? On the gateway:',
   'login.failedTitle': 'Failed login attempts',
-  'login.failedText': 'Failed login attempts since your last login: {{count}}, the last from {{address}} at {{at}}. If that was not you, tell the administrator (the audit log has each attempt).',
+  'login.failedText':
+    'Failed login attempts since your last login: {{count}}, the last from {{address}} at {{at}}. If that was not you, tell the administrator (the audit log has each attempt).',
   'login.continue': 'Continue',
 
   'dashboard.title': 'Dashboard',
@@ -51,7 +53,8 @@ export default {
   'dashboard.connected': 'connected',
   'dashboard.disconnected': 'disconnected',
   'dashboard.since': 'since {{when}} ({{age}})',
-  'dashboard.statesStale': 'While the platform link is down, the operations room sees this gateway as offline and treats its device states as stale; they are sent again when the link is back.',
+  'dashboard.statesStale':
+    'While the platform link is down, the operations room sees this gateway as offline and treats its device states as stale; they are sent again when the link is back.',
   'dashboard.lastError': 'last error: {{error}}',
   'dashboard.mode': 'Site mode',
   'dashboard.newMode': 'new mode',
@@ -116,7 +119,8 @@ export default {
   'events.acked': 'Acknowledged.',
   'events.ackedBy': 'Acknowledged by {{who}} {{when}}',
   'events.notAcked': 'Not acknowledged yet.',
-  'events.ackExplain': 'Acknowledging says “seen, on it” on this site; it is written to the audit log. It does not clear the alarm: the alarm clears when its cause is gone.',
+  'events.ackExplain':
+    'Acknowledging says “seen, on it” on this site; it is written to the audit log. It does not clear the alarm: the alarm clears when its cause is gone.',
 
   'eventMsg.crowdActive': 'Zone {{zone}}: {{occupancy}} people reached {{level}} (threshold {{threshold}})',
   'eventMsg.crowdCleared': 'Zone {{zone}}: {{occupancy}} people, back below {{level}}',
@@ -136,7 +140,8 @@ export default {
   'values.confirmWrite': 'Write {{value}} {{unit}} to {{target}}? This changes the device.',
   'values.wroteReading': 'Wrote {{value}} to {{point}}; reading it back…',
   'values.readBackOk': 'Wrote {{wrote}} to {{point}}; the device reads back {{value}} {{unit}}.',
-  'values.readBackDiffers': 'Wrote {{wrote}} to {{point}}, but the device reads back {{value}} {{unit}}: it did not take the value (limits, a local override?).',
+  'values.readBackDiffers':
+    'Wrote {{wrote}} to {{point}}, but the device reads back {{value}} {{unit}}: it did not take the value (limits, a local override?).',
   'values.readBackFailed': 'Written, but reading {{point}} back failed: {{error}}',
   'values.confirmed': 'confirmed',
 
@@ -230,7 +235,8 @@ export default {
   'cameras.notPlaying': 'not playing: {{error}} (retrying)',
   'cameras.refused.perUser': 'live view limit reached: you already watch {{count}} live views (at most {{max}}); close one first',
   'cameras.refused.gateway': 'live view limit reached: {{count}} live views are open on this gateway (at most {{max}}); try again later',
-  'cameras.refused.transcodes': 'live view limit reached: {{count}} cameras are streamed live on this gateway (at most {{max}}); watch one of those or close one',
+  'cameras.refused.transcodes':
+    'live view limit reached: {{count}} cameras are streamed live on this gateway (at most {{max}}); watch one of those or close one',
   'cameras.refused.sockets': 'too many open connections for this login: close other tabs',
   'cameras.refused.loggedOut': 'live view ended: you logged out',
   'cameras.refused.sessionEnded': 'live view ended: the session ended, log in again',
@@ -245,8 +251,10 @@ export default {
 
   'discovery.title': 'Discovery',
   'discovery.scan': 'Scan',
-  'discovery.explain': 'A scan sends an ONVIF WS-Discovery probe (UDP multicast 239.255.255.250:3702) on this box’s network interfaces and waits 3 s for cameras and NVRs to answer. It changes nothing: you choose which devices to add.',
-  'discovery.byAddress': 'Nothing found? Cameras on another subnet or with discovery switched off do not answer: add them under Devices → Add device with their address (e.g. http://192.168.1.64/onvif/device_service).',
+  'discovery.explain':
+    'A scan sends an ONVIF WS-Discovery probe (UDP multicast 239.255.255.250:3702) on this box’s network interfaces and waits 3 s for cameras and NVRs to answer. It changes nothing: you choose which devices to add.',
+  'discovery.byAddress':
+    'Nothing found? Cameras on another subnet or with discovery switched off do not answer: add them under Devices → Add device with their address (e.g. http://192.168.1.64/onvif/device_service).',
   'discovery.scanning': 'Scanning the network (WS-Discovery)…',
   'discovery.answered': '{{count}} device(s) answered.',
   'discovery.user': 'camera user',
@@ -274,7 +282,8 @@ export default {
   'discovery.report.skipped': 'Not used: {{name}} ({{address}}): {{why}}',
   'discovery.report.skipLoopback': 'loopback, no camera is on it',
   'discovery.report.skipFamily': '{{family}}, discovery probes IPv4 only',
-  'discovery.report.hint': 'A camera on another subnet, behind a router or with discovery switched off does not answer a probe: add it under Devices → Add device with its address, e.g. http://192.168.1.64/onvif/device_service.',
+  'discovery.report.hint':
+    'A camera on another subnet, behind a router or with discovery switched off does not answer a probe: add it under Devices → Add device with its address, e.g. http://192.168.1.64/onvif/device_service.',
 
   'config.title': 'Configuration',
   'config.savedApplying': 'Saved as configuration version {{version}}; applying…',

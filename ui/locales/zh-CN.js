@@ -42,7 +42,8 @@ export default {
   'login.submit': '登录',
   'login.forgot': '忘记密码？在网关上执行：',
   'login.failedTitle': '有失败的登录尝试',
-  'login.failedText': '自您上次登录以来，有 {{count}} 次登录失败，最近一次来自 {{address}}，时间 {{at}}。如果不是您本人操作，请告知管理员（审计日志记录了每一次尝试）。',
+  'login.failedText':
+    '自您上次登录以来，有 {{count}} 次登录失败，最近一次来自 {{address}}，时间 {{at}}。如果不是您本人操作，请告知管理员（审计日志记录了每一次尝试）。',
   'login.continue': '继续',
 
   'dashboard.title': '总览',
@@ -244,8 +245,10 @@ export default {
 
   'discovery.title': '设备发现',
   'discovery.scan': '开始扫描',
-  'discovery.explain': '扫描会在本机网卡上发送 ONVIF WS-Discovery 探测报文（UDP 组播 239.255.255.250:3702），等待摄像头和录像机应答 3 秒。扫描不会改动任何设置，由您选择要添加的设备。',
-  'discovery.byAddress': '没有找到？不在同一网段或关闭了发现功能的摄像头不会应答：请在“设备 → 添加设备”中按地址添加（例如 http://192.168.1.64/onvif/device_service）。',
+  'discovery.explain':
+    '扫描会在本机网卡上发送 ONVIF WS-Discovery 探测报文（UDP 组播 239.255.255.250:3702），等待摄像头和录像机应答 3 秒。扫描不会改动任何设置，由您选择要添加的设备。',
+  'discovery.byAddress':
+    '没有找到？不在同一网段或关闭了发现功能的摄像头不会应答：请在“设备 → 添加设备”中按地址添加（例如 http://192.168.1.64/onvif/device_service）。',
   'discovery.scanning': '正在扫描网络（WS-Discovery）…',
   'discovery.answered': '共有 {{count}} 台设备应答。',
   'discovery.user': '摄像头用户名',
@@ -273,7 +276,8 @@ export default {
   'discovery.report.skipped': '未使用：{{name}}（{{address}}）：{{why}}',
   'discovery.report.skipLoopback': '回环接口，上面没有摄像头',
   'discovery.report.skipFamily': '{{family}} 地址，设备发现只探测 IPv4',
-  'discovery.report.hint': '不在同一网段、隔着路由器或关闭了发现功能的摄像头不会应答探测：请在“设备 → 添加设备”中按地址添加，例如 http://192.168.1.64/onvif/device_service。',
+  'discovery.report.hint':
+    '不在同一网段、隔着路由器或关闭了发现功能的摄像头不会应答探测：请在“设备 → 添加设备”中按地址添加，例如 http://192.168.1.64/onvif/device_service。',
 
   'config.title': '配置',
   'config.savedApplying': '已保存为配置版本 {{version}}，正在生效…',

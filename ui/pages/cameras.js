@@ -12,8 +12,18 @@ export async function camerasPage(view, { args }) {
   const grid = h('div', { class: 'grid', id: 'camera-grid' });
   const zones = [...new Set(channels.map((c) => c.zone).filter(Boolean))].sort();
   const statuses = [...new Set(channels.map((c) => c.status))].sort();
-  const zone = h('select', { 'aria-label': t('cameras.zone'), id: 'camera-zone' }, h('option', { value: '' }, t('cameras.allZones')), zones.map((z) => h('option', { value: z }, z)));
-  const status = h('select', { 'aria-label': t('cameras.status'), id: 'camera-status' }, h('option', { value: '' }, t('cameras.allStatuses')), statuses.map((s) => h('option', { value: s }, tx('status', s))));
+  const zone = h(
+    'select',
+    { 'aria-label': t('cameras.zone'), id: 'camera-zone' },
+    h('option', { value: '' }, t('cameras.allZones')),
+    zones.map((z) => h('option', { value: z }, z)),
+  );
+  const status = h(
+    'select',
+    { 'aria-label': t('cameras.status'), id: 'camera-status' },
+    h('option', { value: '' }, t('cameras.allStatuses')),
+    statuses.map((s) => h('option', { value: s }, tx('status', s))),
+  );
   const pager = h('div', { class: 'row pager', id: 'camera-pager' });
   let page = 0;
   const refresh = () => {
@@ -32,7 +42,11 @@ export async function camerasPage(view, { args }) {
     mount(
       pager,
       pages > 1 ? h('button', { type: 'button', disabled: page === 0, onclick: () => turn(-1) }, t('common.previous')) : null,
-      h('span', { class: 'muted small' }, t('cameras.showing', { from: shown.length ? page * PAGE + 1 : 0, to: Math.min(shown.length, (page + 1) * PAGE), total: shown.length })),
+      h(
+        'span',
+        { class: 'muted small' },
+        t('cameras.showing', { from: shown.length ? page * PAGE + 1 : 0, to: Math.min(shown.length, (page + 1) * PAGE), total: shown.length }),
+      ),
       pages > 1 ? h('button', { type: 'button', disabled: page >= pages - 1, onclick: () => turn(1) }, t('common.next')) : null,
     );
   };
@@ -45,7 +59,17 @@ export async function camerasPage(view, { args }) {
       h('h1', {}, t('cameras.title', { count: channels.length })),
       h('button', { type: 'button', id: 'refresh-snapshots', onclick: refresh }, t('cameras.refresh')),
       // Multi-view of the first 4 or 9 channels of the zone chosen (each a stream of its own).
-      h('div', { class: 'segmented' }, [2, 3].map((n) => h('button', { type: 'button', id: `multi-${n}`, onclick: () => (location.hash = `#/cameras/multi/${n}/${encodeURIComponent(zone.value)}`) }, t('cameras.multi', { n })))),
+      h(
+        'div',
+        { class: 'segmented' },
+        [2, 3].map((n) =>
+          h(
+            'button',
+            { type: 'button', id: `multi-${n}`, onclick: () => (location.hash = `#/cameras/multi/${n}/${encodeURIComponent(zone.value)}`) },
+            t('cameras.multi', { n }),
+          ),
+        ),
+      ),
     ),
     channels.length ? h('div', { class: 'row filters' }, zone, status) : h('p', { class: 'muted' }, t('cameras.none')),
     grid,
@@ -85,7 +109,12 @@ function card(list) {
     const c = list.find((x) => x.channel === channel) ?? first;
     box.dataset.channel = String(c.channel);
     const src = `/api/ui/cameras/${encodeURIComponent(c.device)}/snapshot?channel=${c.channel}`;
-    const img = h('img', { alt: t('cameras.alt', { device: c.name || c.device, channel: c.channel }), loading: 'lazy', dataset: { src }, src: `${src}&t=${Date.now()}` });
+    const img = h('img', {
+      alt: t('cameras.alt', { device: c.name || c.device, channel: c.channel }),
+      loading: 'lazy',
+      dataset: { src },
+      src: `${src}&t=${Date.now()}`,
+    });
     const none = h('span', { class: 'no-picture', hidden: true }, t('cameras.noSnapshot'));
     img.addEventListener('error', () => {
       img.classList.add('failed');
@@ -109,7 +138,13 @@ function card(list) {
         c.reason ? h('div', { class: 'small error-text data' }, c.reason) : null,
         // "Last seen" only where it tells something: an online camera next to "seen 8 min ago" reads as a contradiction.
         c.status !== 'online' ? h('div', { class: 'small muted' }, t('cameras.seen', { age: since(c.lastSeen) })) : null,
-        c.events.length ? h('ul', { class: 'small' }, c.events.map((e) => h('li', {}, `${tx('eventType', e.type)} ${since(e.ts)}`))) : null,
+        c.events.length
+          ? h(
+              'ul',
+              { class: 'small' },
+              c.events.map((e) => h('li', {}, `${tx('eventType', e.type)} ${since(e.ts)}`)),
+            )
+          : null,
         h(
           'div',
           { class: 'cam-actions' },
@@ -128,7 +163,12 @@ function openPicture(src) {
   const close = () => box.remove();
   const img = h('img', { src, alt: t('cameras.snapshot') });
   img.addEventListener('error', () => img.replaceWith(h('p', { class: 'notice error' }, t('cameras.noSnapshot'))));
-  const box = h('div', { class: 'lightbox', role: 'dialog', id: 'snapshot-box', onclick: close }, img, h('button', { type: 'button', class: 'close', onclick: close }, t('common.close')));
+  const box = h(
+    'div',
+    { class: 'lightbox', role: 'dialog', id: 'snapshot-box', onclick: close },
+    img,
+    h('button', { type: 'button', class: 'close', onclick: close }, t('common.close')),
+  );
   document.body.append(box);
 }
 
@@ -181,7 +221,12 @@ async function multiView(view, n, zone) {
       // the channel's snapshot, renewed every 5 s, rather than a black square.
       tile.dataset.refused = String(code);
       const src = `/api/ui/cameras/${encodeURIComponent(c.device)}/snapshot?channel=${c.channel}`;
-      const img = h('img', { class: 'live still', alt: '', title: t('cameras.alt', { device: c.name || c.device, channel: c.channel }), src: `${src}&t=${Date.now()}` });
+      const img = h('img', {
+        class: 'live still',
+        alt: '',
+        title: t('cameras.alt', { device: c.name || c.device, channel: c.channel }),
+        src: `${src}&t=${Date.now()}`,
+      });
       canvas.replaceWith(img);
       tile.querySelector('figcaption').append(h('div', { class: 'small error-text' }, refusal(code, reason)));
       if (code === 4429) timer = setInterval(() => (img.src = `${src}&t=${Date.now()}`), 5000);
@@ -218,7 +263,10 @@ async function livePage(view, device, channel) {
       const list = channels.filter((c) => c.device === device);
       // The device's name, as on the grid (the id is what the address carries).
       if (list[0]?.name) title.textContent = t('cameras.liveTitle', { device: list[0].name, channel });
-      mount(pickBox, channelPicker(list, channel, (ch) => (location.hash = `#/cameras/live/${encodeURIComponent(device)}/${ch}`), 'live-channel'));
+      mount(
+        pickBox,
+        channelPicker(list, channel, (ch) => (location.hash = `#/cameras/live/${encodeURIComponent(device)}/${ch}`), 'live-channel'),
+      );
     })
     .catch(() => {});
   // JSMpeg decodes MPEG-1 in plain JavaScript (no WebAssembly, no plugin), served from this box.

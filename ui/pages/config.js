@@ -32,7 +32,13 @@ export async function configPage(view, { session }) {
   const preview = async () => {
     try {
       const r = await post('/api/ui/config/preview', { text: text.value });
-      mount(previewOut, r.ok ? h('p', { class: 'notice ok' }, t('config.valid')) : h('div', {}, h('p', { class: 'notice error' }, t('config.notValid')), problemList(r.problems)), diffTable(r.diff));
+      mount(
+        previewOut,
+        r.ok
+          ? h('p', { class: 'notice ok' }, t('config.valid'))
+          : h('div', {}, h('p', { class: 'notice error' }, t('config.notValid')), problemList(r.problems)),
+        diffTable(r.diff),
+      );
       return r.ok;
     } catch (err) {
       mount(previewOut, h('p', { class: 'notice error' }, err.message));
@@ -41,17 +47,34 @@ export async function configPage(view, { session }) {
   };
   const reason = h('input', { placeholder: t('config.reasonPlaceholder'), 'aria-label': t('common.reason'), id: 'import-reason', class: 'wide' });
 
-  const pw = h('input', { type: 'password', autocomplete: 'new-password', placeholder: t('config.newBrokerPassword'), 'aria-label': t('config.newBrokerPassword') });
+  const pw = h('input', {
+    type: 'password',
+    autocomplete: 'new-password',
+    placeholder: t('config.newBrokerPassword'),
+    'aria-label': t('config.newBrokerPassword'),
+  });
 
   const rows = versions.map((v) =>
     h(
       'tr',
       { dataset: { version: v.version } },
-      h('td', { 'data-label': t('config.version') }, h('strong', {}, `v${v.version}`), v.version === current ? h('span', { class: 'badge s-online' }, t('config.running')) : null),
+      h(
+        'td',
+        { 'data-label': t('config.version') },
+        h('strong', {}, `v${v.version}`),
+        v.version === current ? h('span', { class: 'badge s-online' }, t('config.running')) : null,
+      ),
       h('td', { 'data-label': t('audit.when') }, dateTime(v.at)),
       h('td', { 'data-label': t('audit.who') }, v.by),
-      h('td', { 'data-label': t('audit.what') }, h('span', { class: 'data' }, v.reason), v.restores ? h('span', { class: 'muted' }, ` ${t('config.restores', { version: v.restores })}`) : null, v.error ? h('div', { class: 'small error-text data' }, v.error) : null,
-        v.applied?.restartRequired?.length ? h('div', { class: 'small error-text' }, t('config.needsRestart', { what: v.applied.restartRequired.join(', ') })) : null,
+      h(
+        'td',
+        { 'data-label': t('audit.what') },
+        h('span', { class: 'data' }, v.reason),
+        v.restores ? h('span', { class: 'muted' }, ` ${t('config.restores', { version: v.restores })}`) : null,
+        v.error ? h('div', { class: 'small error-text data' }, v.error) : null,
+        v.applied?.restartRequired?.length
+          ? h('div', { class: 'small error-text' }, t('config.needsRestart', { what: v.applied.restartRequired.join(', ') }))
+          : null,
         v.applied?.changed?.length ? h('div', { class: 'small muted data' }, v.applied.changed.join('; ')) : null,
       ),
       h('td', { 'data-label': t('devices.status') }, badge(v.status)),
@@ -95,7 +118,26 @@ export async function configPage(view, { session }) {
       ),
       cur.secrets.length ? h('p', { class: 'small muted' }, t('config.storedSecrets'), ' ', h('code', {}, cur.secrets.map((s) => s.name).join(', '))) : null,
     ),
-    h('section', { class: 'card' }, h('h2', {}, t('config.history')), h('table', { class: 'list-table', id: 'versions' }, h('thead', {}, h('tr', {}, [t('config.version'), t('audit.when'), t('audit.who'), t('audit.what'), t('devices.status'), ''].map((x) => h('th', {}, x)))), h('tbody', {}, rows)), detail),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, t('config.history')),
+      h(
+        'table',
+        { class: 'list-table', id: 'versions' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [t('config.version'), t('audit.when'), t('audit.who'), t('audit.what'), t('devices.status'), ''].map((x) => h('th', {}, x)),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+      detail,
+    ),
     admin
       ? h(
           'section',
@@ -114,7 +156,8 @@ export async function configPage(view, { session }) {
                 type: 'button',
                 class: 'primary',
                 onclick: async () => {
-                  if ((await preview()) && confirm(t('config.confirmImport'))) apply(post('/api/ui/config/import', { text: text.value, reason: reason.value }), t('config.import'));
+                  if ((await preview()) && confirm(t('config.confirmImport')))
+                    apply(post('/api/ui/config/import', { text: text.value, reason: reason.value }), t('config.import'));
                 },
               },
               t('config.importApply'),
@@ -129,11 +172,19 @@ export async function configPage(view, { session }) {
           { class: 'card' },
           h('h2', {}, t('config.brokerPassword')),
           h('p', { class: 'small muted' }, t('config.brokerPasswordNote')),
-          h('form', { class: 'inline', onsubmit: (e) => {
-            e.preventDefault();
-            if (pw.value) apply(put('/api/ui/config/platform-password', { value: pw.value }), t('config.brokerPassword'));
-            pw.value = '';
-          } }, pw, h('button', { type: 'submit' }, t('config.set'))),
+          h(
+            'form',
+            {
+              class: 'inline',
+              onsubmit: (e) => {
+                e.preventDefault();
+                if (pw.value) apply(put('/api/ui/config/platform-password', { value: pw.value }), t('config.brokerPassword'));
+                pw.value = '';
+              },
+            },
+            pw,
+            h('button', { type: 'submit' }, t('config.set')),
+          ),
         )
       : null,
   );
@@ -141,7 +192,12 @@ export async function configPage(view, { session }) {
 
 async function showVersion(n, el) {
   const r = await get(`/api/ui/config/versions/${n}`);
-  mount(el, h('h3', {}, t('config.versionChanges', { version: n })), diffTable(r.diffFromPrevious), h('details', {}, h('summary', {}, t('config.wholeDocument')), h('pre', { class: 'small' }, JSON.stringify(r.doc, null, 2))));
+  mount(
+    el,
+    h('h3', {}, t('config.versionChanges', { version: n })),
+    diffTable(r.diffFromPrevious),
+    h('details', {}, h('summary', {}, t('config.wholeDocument')), h('pre', { class: 'small' }, JSON.stringify(r.doc, null, 2))),
+  );
 }
 
 function diffTable(diff) {
@@ -151,6 +207,18 @@ function diffTable(diff) {
     'table',
     { class: 'diff' },
     h('thead', {}, h('tr', {}, h('th', {}, t('config.setting')), h('th', {}, t('config.before')), h('th', {}, t('config.after')))),
-    h('tbody', {}, diff.map((d) => h('tr', { class: `d-${d.kind}` }, h('td', {}, h('code', {}, d.path)), h('td', { class: 'before' }, show(d.before)), h('td', { class: 'after' }, show(d.after))))),
+    h(
+      'tbody',
+      {},
+      diff.map((d) =>
+        h(
+          'tr',
+          { class: `d-${d.kind}` },
+          h('td', {}, h('code', {}, d.path)),
+          h('td', { class: 'before' }, show(d.before)),
+          h('td', { class: 'after' }, show(d.after)),
+        ),
+      ),
+    ),
   );
 }

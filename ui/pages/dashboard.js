@@ -13,7 +13,11 @@ export async function dashboardPage(view, { session }) {
       ? h(
           'form',
           { class: 'inline', id: 'mode-form' },
-          h('select', { name: 'mode', 'aria-label': t('dashboard.newMode') }, d.modes.map((m) => h('option', { value: m, selected: m === d.mode }, tx('mode', m)))),
+          h(
+            'select',
+            { name: 'mode', 'aria-label': t('dashboard.newMode') },
+            d.modes.map((m) => h('option', { value: m, selected: m === d.mode }, tx('mode', m))),
+          ),
           h('input', { name: 'reason', required: true, minlength: 3, placeholder: t('dashboard.reasonRequired'), 'aria-label': t('common.reason') }),
           h('button', { type: 'submit' }, t('dashboard.switchMode')),
         )
@@ -32,7 +36,13 @@ export async function dashboardPage(view, { session }) {
     mount(
       view,
       h('h1', {}, t('dashboard.title')),
-      z.zones.length ? h('div', { class: 'tiles zones', id: 'zone-tiles' }, z.zones.map((zone) => zoneTile(zone))) : null,
+      z.zones.length
+        ? h(
+            'div',
+            { class: 'tiles zones', id: 'zone-tiles' },
+            z.zones.map((zone) => zoneTile(zone)),
+          )
+        : null,
       h(
         'div',
         { class: 'tiles' },
@@ -40,13 +50,24 @@ export async function dashboardPage(view, { session }) {
           'section',
           { class: `card tile ${d.uplink.connected ? 'ok' : 'bad'}`, id: 'tile-uplink' },
           h('h2', {}, t('dashboard.uplink')),
-          h('p', { class: 'big', dataset: { value: d.uplink.connected ? 'connected' : 'disconnected' } }, d.uplink.connected ? t('dashboard.connected') : t('dashboard.disconnected')),
+          h(
+            'p',
+            { class: 'big', dataset: { value: d.uplink.connected ? 'connected' : 'disconnected' } },
+            d.uplink.connected ? t('dashboard.connected') : t('dashboard.disconnected'),
+          ),
           h('p', {}, t('dashboard.since', { when: dateTime(d.uplink.since), age: since(d.uplink.since) })),
           !d.uplink.connected && d.uplink.lastError ? h('p', { class: 'error-text' }, t('dashboard.lastError', { error: d.uplink.lastError })) : null,
           // Contract: while the gateway's retained state says offline, the platform treats every device state as stale.
           !d.uplink.connected ? h('p', { class: 'small muted', id: 'uplink-stale-note' }, t('dashboard.statesStale')) : null,
         ),
-        h('section', { class: `card tile mode-${d.mode}`, id: 'tile-mode' }, h('h2', {}, t('dashboard.mode')), h('p', { class: 'big', dataset: { value: d.mode } }, tx('mode', d.mode)), modeForm, msg),
+        h(
+          'section',
+          { class: `card tile mode-${d.mode}`, id: 'tile-mode' },
+          h('h2', {}, t('dashboard.mode')),
+          h('p', { class: 'big', dataset: { value: d.mode } }, tx('mode', d.mode)),
+          modeForm,
+          msg,
+        ),
         h(
           'section',
           { class: 'card tile', id: 'tile-outbox' },
@@ -57,34 +78,88 @@ export async function dashboardPage(view, { session }) {
             h(
               'table',
               { class: 'compact' },
-              h('thead', {}, h('tr', {}, h('th', {}, t('dashboard.lane')), h('th', {}, t('dashboard.depth')), h('th', {}, t('dashboard.oldest')), h('th', {}, t('dashboard.drops')))),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  h('th', {}, t('dashboard.lane')),
+                  h('th', {}, t('dashboard.depth')),
+                  h('th', {}, t('dashboard.oldest')),
+                  h('th', {}, t('dashboard.drops')),
+                ),
+              ),
               h(
                 'tbody',
                 {},
                 lanes.map(([name, l]) =>
-                  h('tr', {}, h('td', {}, tx('lane', name)), h('td', { title: bytes(l.bytes) }, String(l.count)), h('td', {}, l.count ? t('unit.seconds', { n: l.oldestAgeSeconds }) : '—'), h('td', { class: l.dropped ? 'error-text' : '' }, String(l.dropped))),
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, tx('lane', name)),
+                    h('td', { title: bytes(l.bytes) }, String(l.count)),
+                    h('td', {}, l.count ? t('unit.seconds', { n: l.oldestAgeSeconds }) : '—'),
+                    h('td', { class: l.dropped ? 'error-text' : '' }, String(l.dropped)),
+                  ),
                 ),
               ),
             ),
           ),
-          h('p', { class: 'muted small' }, t('dashboard.used', { used: bytes(lanes.reduce((n, [, l]) => n + l.bytes, 0)), capacity: bytes(d.outbox.capacityBytes) })),
+          h(
+            'p',
+            { class: 'muted small' },
+            t('dashboard.used', { used: bytes(lanes.reduce((n, [, l]) => n + l.bytes, 0)), capacity: bytes(d.outbox.capacityBytes) }),
+          ),
         ),
         h(
           'section',
           { class: 'card tile', id: 'tile-box' },
           h('h2', {}, t('dashboard.box')),
           h('p', {}, t('dashboard.clock'), ' ', h('strong', {}, dateTime(d.now))),
-          h('p', {}, t('dashboard.disk'), ' ', d.disk.error ? d.disk.error : h('strong', {}, t('dashboard.diskFree', { free: bytes(d.disk.freeBytes), total: bytes(d.disk.totalBytes) }))),
-          h('div', { class: 'pairs' }, t('dashboard.devices'), ' ', Object.entries(d.devices).map(([k, n]) => h('span', { class: 'pair' }, badge(k), ` ${n}`))),
+          h(
+            'p',
+            {},
+            t('dashboard.disk'),
+            ' ',
+            d.disk.error ? d.disk.error : h('strong', {}, t('dashboard.diskFree', { free: bytes(d.disk.freeBytes), total: bytes(d.disk.totalBytes) })),
+          ),
+          h(
+            'div',
+            { class: 'pairs' },
+            t('dashboard.devices'),
+            ' ',
+            Object.entries(d.devices).map(([k, n]) => h('span', { class: 'pair' }, badge(k), ` ${n}`)),
+          ),
           h('p', { class: 'muted small' }, t('dashboard.version', { version: d.version, config: d.configVersion })),
         ),
       ),
       h(
         'section',
         { class: 'card', id: 'alerts' },
-        h('div', { class: 'row' }, h('h2', {}, t('dashboard.activeAlerts', { count: d.alerts.length })), h('a', { href: '#/events/active' }, t('events.activeTab'))),
+        h(
+          'div',
+          { class: 'row' },
+          h('h2', {}, t('dashboard.activeAlerts', { count: d.alerts.length })),
+          h('a', { href: '#/events/active' }, t('events.activeTab')),
+        ),
         d.alerts.length
-          ? h('ul', { class: 'list' }, d.alerts.map((a) => h('li', {}, badge(a.severity), ' ', h('strong', {}, tx('eventType', a.type)), ' ', a.source.device || a.source.zone || '', h('span', { class: 'muted' }, ` ${since(a.ts)}`))))
+          ? h(
+              'ul',
+              { class: 'list' },
+              d.alerts.map((a) =>
+                h(
+                  'li',
+                  {},
+                  badge(a.severity),
+                  ' ',
+                  h('strong', {}, tx('eventType', a.type)),
+                  ' ',
+                  a.source.device || a.source.zone || '',
+                  h('span', { class: 'muted' }, ` ${since(a.ts)}`),
+                ),
+              ),
+            )
           : h('p', { class: 'muted' }, t('dashboard.noAlerts')),
       ),
     );

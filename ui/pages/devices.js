@@ -10,15 +10,34 @@ export async function devicesPage(view, { args, session }) {
   const body = h('tbody');
   const draw = () => {
     const q = filter.value.toLowerCase();
-    const rows = devices.filter((d) => !q || [d.id, d.name, d.zone, d.status, tx('status', d.status), d.driver, d.kind, tx('kind', d.kind)].some((x) => String(x ?? '').toLowerCase().includes(q)));
+    const rows = devices.filter(
+      (d) =>
+        !q ||
+        [d.id, d.name, d.zone, d.status, tx('status', d.status), d.driver, d.kind, tx('kind', d.kind)].some((x) =>
+          String(x ?? '')
+            .toLowerCase()
+            .includes(q),
+        ),
+    );
     mount(
       body,
       rows.map((d) =>
         h(
           'tr',
           { dataset: { device: d.id } },
-          h('td', { 'data-label': t('devices.device'), class: 'c-name' }, h('strong', {}, d.name || d.id), d.name ? h('div', { class: 'muted small' }, h('code', {}, d.id)) : null),
-          h('td', { 'data-label': t('devices.status'), class: 'c-status' }, badge(d.enabled ? d.status : 'disabled'), d.reason ? h('div', { class: 'small error-text data reason' }, d.reason) : null, refusals(d.rejected)),
+          h(
+            'td',
+            { 'data-label': t('devices.device'), class: 'c-name' },
+            h('strong', {}, d.name || d.id),
+            d.name ? h('div', { class: 'muted small' }, h('code', {}, d.id)) : null,
+          ),
+          h(
+            'td',
+            { 'data-label': t('devices.status'), class: 'c-status' },
+            badge(d.enabled ? d.status : 'disabled'),
+            d.reason ? h('div', { class: 'small error-text data reason' }, d.reason) : null,
+            refusals(d.rejected),
+          ),
           h('td', { 'data-label': t('devices.lastSeen'), class: 'c-seen' }, since(d.lastSeen)),
           h('td', { 'data-label': t('devices.kind'), class: 'c-kind' }, tx('kind', d.kind), h('span', { class: 'muted small' }, ` · ${d.driver}`)),
           h('td', { 'data-label': t('devices.zone'), class: 'c-zone' }, d.zone || '—'),
@@ -35,9 +54,27 @@ export async function devicesPage(view, { args, session }) {
   filter.addEventListener('input', draw);
   mount(
     view,
-    h('div', { class: 'row' }, h('h1', {}, t('devices.title', { count: devices.length })), session.can('technician') ? h('a', { class: 'button primary', href: '#/devices/new', id: 'add-device' }, t('devices.add')) : null),
+    h(
+      'div',
+      { class: 'row' },
+      h('h1', {}, t('devices.title', { count: devices.length })),
+      session.can('technician') ? h('a', { class: 'button primary', href: '#/devices/new', id: 'add-device' }, t('devices.add')) : null,
+    ),
     filter,
-    h('table', { class: 'list-table compact-phone', id: 'devices' }, h('thead', {}, h('tr', {}, [t('devices.device'), t('devices.status'), t('devices.lastSeen'), t('devices.kind'), t('devices.zone'), ''].map((x) => h('th', {}, x)))), body),
+    h(
+      'table',
+      { class: 'list-table compact-phone', id: 'devices' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          [t('devices.device'), t('devices.status'), t('devices.lastSeen'), t('devices.kind'), t('devices.zone'), ''].map((x) => h('th', {}, x)),
+        ),
+      ),
+      body,
+    ),
   );
   draw();
   const timer = setInterval(async () => {
@@ -53,7 +90,11 @@ export async function devicesPage(view, { args, session }) {
 function refusals(rejected) {
   const entries = Object.entries(rejected ?? {}).filter(([, n]) => n > 0);
   if (!entries.length) return null;
-  return h('div', { class: 'small muted refused', dataset: { refused: entries.map(([r, n]) => `${r}=${n}`).join(' ') } }, t('devices.refused', { list: entries.map(([r, n]) => `${tx('reject', r)} ${num(n)}`).join(t('list.separator')) }));
+  return h(
+    'div',
+    { class: 'small muted refused', dataset: { refused: entries.map(([r, n]) => `${r}=${n}`).join(' ') } },
+    t('devices.refused', { list: entries.map(([r, n]) => `${tx('reject', r)} ${num(n)}`).join(t('list.separator')) }),
+  );
 }
 
 /**
@@ -66,7 +107,12 @@ function profilePicker(formEl, profiles) {
   if (!input) return;
   const mine = profiles.filter((p) => !driver || p.driver === driver);
   if (!mine.length) return;
-  const select = h('select', { id: 'profile-picker', 'aria-label': t('devices.profile') }, h('option', { value: '' }, t('devices.profileNone')), mine.map((p) => h('option', { value: p.name }, p.name)));
+  const select = h(
+    'select',
+    { id: 'profile-picker', 'aria-label': t('devices.profile') },
+    h('option', { value: '' }, t('devices.profileNone')),
+    mine.map((p) => h('option', { value: p.name }, p.name)),
+  );
   const about = h('div', { class: 'profile-about small', id: 'profile-about' });
   const show = () => {
     input.value = select.value;
@@ -77,7 +123,19 @@ function profilePicker(formEl, profiles) {
         ? [
             p.description ? h('p', { class: 'data' }, p.description) : null,
             h('p', { class: 'muted' }, t('devices.profilePoints', { count: p.points.length })),
-            h('ul', { class: 'points' }, p.points.map((x) => h('li', {}, h('code', {}, x.name), x.unit ? h('span', { class: 'muted' }, ` ${x.unit}`) : null, x.writable ? h('span', { class: 'badge s-minor' }, t('devices.writable')) : null))),
+            h(
+              'ul',
+              { class: 'points' },
+              p.points.map((x) =>
+                h(
+                  'li',
+                  {},
+                  h('code', {}, x.name),
+                  x.unit ? h('span', { class: 'muted' }, ` ${x.unit}`) : null,
+                  x.writable ? h('span', { class: 'badge s-minor' }, t('devices.writable')) : null,
+                ),
+              ),
+            ),
           ]
         : null,
     );
@@ -110,7 +168,11 @@ async function deviceForm(view, id, session) {
   profilePicker(form.el, profiles);
   const reason = h('input', { name: 'reason', placeholder: t('devices.reasonPlaceholder') });
   // How long the test waits for the device's first word: a sensor may publish only every 30 s.
-  const wait = h('select', { id: 'test-wait', 'aria-label': t('devices.testWait') }, [5, 15, 30, 60].map((sec) => h('option', { value: String(sec * 1000) }, t('devices.testWaitSeconds', { count: sec }))));
+  const wait = h(
+    'select',
+    { id: 'test-wait', 'aria-label': t('devices.testWait') },
+    [5, 15, 30, 60].map((sec) => h('option', { value: String(sec * 1000) }, t('devices.testWaitSeconds', { count: sec }))),
+  );
   const read = () => {
     try {
       return form.read();
@@ -134,10 +196,32 @@ async function deviceForm(view, id, session) {
           'div',
           { class: 'card test' },
           h('h3', {}, t('devices.testResult')),
-          r.status ? h('p', {}, t('devices.status'), ': ', badge(r.status.status), r.status.error ? h('span', { class: 'data' }, ` ${r.status.error}`) : '') : null,
+          r.status
+            ? h('p', {}, t('devices.status'), ': ', badge(r.status.status), r.status.error ? h('span', { class: 'data' }, ` ${r.status.error}`) : '')
+            : null,
           r.status?.meta ? h('pre', { class: 'small' }, JSON.stringify(r.status.meta, null, 2)) : null,
-          r.reading ? h('p', { class: 'reading' }, t('devices.read'), ' ', h('code', {}, r.reading.point), ' = ', h('strong', { id: 'test-value' }, num(r.reading.value)), ` ${r.reading.unit || ''} `, badge(r.reading.quality)) : null,
-          r.seen?.length ? h('p', { class: 'small muted' }, t('devices.lastSeenValues'), ' ', h('code', {}, r.seen.map((s) => `${s.point}=${num(s.value)}${s.unit ? ` ${s.unit}` : ''}`).join(', '))) : null,
+          r.reading
+            ? h(
+                'p',
+                { class: 'reading' },
+                t('devices.read'),
+                ' ',
+                h('code', {}, r.reading.point),
+                ' = ',
+                h('strong', { id: 'test-value' }, num(r.reading.value)),
+                ` ${r.reading.unit || ''} `,
+                badge(r.reading.quality),
+              )
+            : null,
+          r.seen?.length
+            ? h(
+                'p',
+                { class: 'small muted' },
+                t('devices.lastSeenValues'),
+                ' ',
+                h('code', {}, r.seen.map((s) => `${s.point}=${num(s.value)}${s.unit ? ` ${s.unit}` : ''}`).join(', ')),
+              )
+            : null,
           r.snapshot ? h('img', { class: 'preview', src: r.snapshot, alt: t('devices.snapshotPreview') }) : null,
         ),
       );
@@ -152,7 +236,9 @@ async function deviceForm(view, id, session) {
     const device = read();
     if (!device) return;
     try {
-      const r = id ? await put(`/api/ui/devices/${encodeURIComponent(id)}`, { device, reason: reason.value }) : await post('/api/ui/devices', { device, reason: reason.value });
+      const r = id
+        ? await put(`/api/ui/devices/${encodeURIComponent(id)}`, { device, reason: reason.value })
+        : await post('/api/ui/devices', { device, reason: reason.value });
       showProblems(form.el, []);
       notice(msg, 'info', t('config.savedApplying', { version: r.version.version }));
       const v = await untilSettled(r.version.version);

@@ -21,7 +21,13 @@ export async function discoveryPage(view) {
   };
   const draw = (found) => {
     const user = h('input', { name: 'username', placeholder: t('discovery.user'), 'aria-label': t('discovery.user'), autocomplete: 'off', value: 'admin' });
-    const pass = h('input', { name: 'password', type: 'password', placeholder: t('discovery.password'), 'aria-label': t('discovery.password'), autocomplete: 'new-password' });
+    const pass = h('input', {
+      name: 'password',
+      type: 'password',
+      placeholder: t('discovery.password'),
+      'aria-label': t('discovery.password'),
+      autocomplete: 'new-password',
+    });
     const rows = found.map((f, i) =>
       h(
         'tr',
@@ -29,8 +35,18 @@ export async function discoveryPage(view) {
         h('td', {}, f.configured ? null : h('input', { type: 'checkbox', 'aria-label': t('discovery.select', { name: f.name || f.address }), dataset: { i } })),
         h('td', { 'data-label': t('devices.device') }, h('strong', {}, f.name || f.model || f.identity), h('div', { class: 'small muted' }, f.model || '')),
         h('td', { 'data-label': t('discovery.address') }, h('code', {}, f.address)),
-        h('td', { 'data-label': t('discovery.status') }, f.configured ? h('span', { class: 'badge s-online' }, t('discovery.configuredAs', { id: f.configured })) : h('span', { class: 'badge s-minor' }, t('discovery.new'))),
-        h('td', { 'data-label': t('discovery.newId') }, f.configured ? null : h('input', { class: 'new-id', dataset: { i }, value: suggestId(f, i), 'aria-label': t('discovery.newId') })),
+        h(
+          'td',
+          { 'data-label': t('discovery.status') },
+          f.configured
+            ? h('span', { class: 'badge s-online' }, t('discovery.configuredAs', { id: f.configured }))
+            : h('span', { class: 'badge s-minor' }, t('discovery.new')),
+        ),
+        h(
+          'td',
+          { 'data-label': t('discovery.newId') },
+          f.configured ? null : h('input', { class: 'new-id', dataset: { i }, value: suggestId(f, i), 'aria-label': t('discovery.newId') }),
+        ),
       ),
     );
     const add = async () => {
@@ -39,12 +55,24 @@ export async function discoveryPage(view) {
       for (const i of picked) {
         const f = found[i];
         const id = results.querySelector(`input.new-id[data-i="${i}"]`).value;
-        const device = { id, name: f.name, kind: f.meta?.channels > 1 ? 'nvr' : 'camera', driver: f.driver, url: f.address, username: user.value, password: { $secret: pass.value } };
+        const device = {
+          id,
+          name: f.name,
+          kind: f.meta?.channels > 1 ? 'nvr' : 'camera',
+          driver: f.driver,
+          url: f.address,
+          username: user.value,
+          password: { $secret: pass.value },
+        };
         try {
           const r = await post('/api/ui/devices', { device, reason: t('discovery.reason', { identity: f.identity }) });
           notice(msg, 'info', t('discovery.adding', { id }));
           const v = await untilSettled(r.version.version);
-          notice(msg, v.status === 'applied' ? 'ok' : 'error', v.status === 'applied' ? t('discovery.added', { id }) : t('discovery.addFailed', { id, error: v.error }));
+          notice(
+            msg,
+            v.status === 'applied' ? 'ok' : 'error',
+            v.status === 'applied' ? t('discovery.added', { id }) : t('discovery.addFailed', { id, error: v.error }),
+          );
         } catch (err) {
           notice(msg, 'error', `${id}: ${err.message}`);
           if (err.body?.error?.problems) msg.append(problemList(err.body.error.problems));
@@ -55,13 +83,39 @@ export async function discoveryPage(view) {
     };
     mount(
       results,
-      h('table', { class: 'list-table' }, h('thead', {}, h('tr', {}, ['', t('devices.device'), t('discovery.address'), t('discovery.status'), t('discovery.newId')].map((x) => h('th', {}, x)))), h('tbody', {}, rows)),
-      found.some((f) => !f.configured) ? h('div', { class: 'card' }, h('h2', {}, t('discovery.addTitle')), h('div', { class: 'row' }, user, pass), h('button', { type: 'button', class: 'primary', id: 'add-selected', onclick: add }, t('discovery.addSelected'))) : null,
+      h(
+        'table',
+        { class: 'list-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['', t('devices.device'), t('discovery.address'), t('discovery.status'), t('discovery.newId')].map((x) => h('th', {}, x)),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+      found.some((f) => !f.configured)
+        ? h(
+            'div',
+            { class: 'card' },
+            h('h2', {}, t('discovery.addTitle')),
+            h('div', { class: 'row' }, user, pass),
+            h('button', { type: 'button', class: 'primary', id: 'add-selected', onclick: add }, t('discovery.addSelected')),
+          )
+        : null,
     );
   };
   mount(
     view,
-    h('div', { class: 'row' }, h('h1', {}, t('discovery.title')), h('button', { type: 'button', class: 'primary', id: 'scan', onclick: scan }, t('discovery.scan'))),
+    h(
+      'div',
+      { class: 'row' },
+      h('h1', {}, t('discovery.title')),
+      h('button', { type: 'button', class: 'primary', id: 'scan', onclick: scan }, t('discovery.scan')),
+    ),
     h('div', { class: 'card small', id: 'discovery-explain' }, h('p', {}, t('discovery.explain')), h('p', { class: 'muted' }, t('discovery.byAddress'))),
     msg,
     results,
@@ -86,19 +140,24 @@ function reportView(reports) {
     reports.map(({ driver, report: r }) => {
       const interfaces = r.interfaces ?? [];
       const targets = r.targets ?? [];
-      const skipped = (r.skipped ?? []).map((x) =>
-        h('li', {}, t('discovery.report.skipped', { name: x.name, address: x.address, why: skipReason(x.reason) })),
-      );
+      const skipped = (r.skipped ?? []).map((x) => h('li', {}, t('discovery.report.skipped', { name: x.name, address: x.address, why: skipReason(x.reason) })));
       const lines = [
         interfaces.length ? t('discovery.report.interfaces', { list: interfaces.join(', ') }) : t('discovery.report.noInterface'),
-        targets.length ? t('discovery.report.targets', { count: r.probesSent ?? 0, list: targets.join(', '), seconds: Math.round((r.timeoutMs ?? 0) / 100) / 10 }) : t('discovery.report.noTargets'),
+        targets.length
+          ? t('discovery.report.targets', { count: r.probesSent ?? 0, list: targets.join(', '), seconds: Math.round((r.timeoutMs ?? 0) / 100) / 10 })
+          : t('discovery.report.noTargets'),
         t('discovery.report.answers', { answers: r.answers ?? 0, ignored: r.ignored ?? 0 }),
       ];
       return h(
         'div',
         { class: 'report', dataset: { driver } },
         h('h3', {}, t('discovery.report.driver', { driver: driver === 'onvif' ? 'ONVIF' : driver })),
-        h('ul', {}, lines.map((l) => h('li', {}, l)), skipped),
+        h(
+          'ul',
+          {},
+          lines.map((l) => h('li', {}, l)),
+          skipped,
+        ),
         h('p', { class: 'muted' }, t('discovery.report.hint')),
       );
     }),

@@ -24,9 +24,12 @@ export function eventText(e) {
   const d = e.data || {};
   if (e.type === 'crowd.threshold' && d.level !== undefined) {
     const level = tx('level', d.level, String(d.level));
-    return e.state === 'cleared' ? t('eventMsg.crowdCleared', { zone: e.source?.zone, level, occupancy: count(d.occupancy) }) : t('eventMsg.crowdActive', { zone: e.source?.zone, level, occupancy: count(d.occupancy), threshold: count(d.threshold) });
+    return e.state === 'cleared'
+      ? t('eventMsg.crowdCleared', { zone: e.source?.zone, level, occupancy: count(d.occupancy) })
+      : t('eventMsg.crowdActive', { zone: e.source?.zone, level, occupancy: count(d.occupancy), threshold: count(d.threshold) });
   }
-  if (e.type === 'mode.changed' && d.mode) return t('eventMsg.modeChanged', { from: tx('mode', d.previous), to: tx('mode', d.mode), by: d.by ?? '', reason: d.reason ?? '' });
+  if (e.type === 'mode.changed' && d.mode)
+    return t('eventMsg.modeChanged', { from: tx('mode', d.previous), to: tx('mode', d.mode), by: d.by ?? '', reason: d.reason ?? '' });
   return e.message ? h('span', { class: 'data' }, e.message) : '';
 }
 
@@ -45,6 +48,11 @@ export function thumbnail(e) {
 
 function openPicture(src) {
   const close = () => box.remove();
-  const box = h('div', { class: 'lightbox', role: 'dialog', 'aria-label': t('events.picture'), onclick: close }, h('img', { src, alt: t('events.picture') }), h('button', { type: 'button', class: 'close', onclick: close }, t('common.close')));
+  const box = h(
+    'div',
+    { class: 'lightbox', role: 'dialog', 'aria-label': t('events.picture'), onclick: close },
+    h('img', { src, alt: t('events.picture') }),
+    h('button', { type: 'button', class: 'close', onclick: close }, t('common.close')),
+  );
   document.body.append(box);
 }

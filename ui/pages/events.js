@@ -46,11 +46,24 @@ async function activeAlarms(view, tabs, names, session) {
               return h(
                 'li',
                 { class: `alarm ${a.ack ? 'acked' : 'unacked'}`, dataset: { key: a.alarmKey, type: a.type } },
-                h('div', { class: 'row tight' }, badge(a.severity), h('strong', {}, tx('eventType', a.type)), h('span', {}, sourceText(a, names)), when(a), h('span', { class: 'small muted' }, since(a.ts))),
+                h(
+                  'div',
+                  { class: 'row tight' },
+                  badge(a.severity),
+                  h('strong', {}, tx('eventType', a.type)),
+                  h('span', {}, sourceText(a, names)),
+                  when(a),
+                  h('span', { class: 'small muted' }, since(a.ts)),
+                ),
                 h('div', {}, eventText(a)),
                 a.picture ? thumbnail(a) : null,
                 a.ack
-                  ? h('p', { class: 'small ack' }, t('events.ackedBy', { who: a.ack.by, when: new Date(a.ack.at).getTime() ? since(a.ack.at) : '' }), a.ack.note ? h('span', { class: 'data' }, ` — ${a.ack.note}`) : null)
+                  ? h(
+                      'p',
+                      { class: 'small ack' },
+                      t('events.ackedBy', { who: a.ack.by, when: new Date(a.ack.at).getTime() ? since(a.ack.at) : '' }),
+                      a.ack.note ? h('span', { class: 'data' }, ` — ${a.ack.note}`) : null,
+                    )
                   : session.can('technician')
                     ? h('form', { class: 'inline ack-form', onsubmit: ack }, note, h('button', { type: 'submit', class: 'primary' }, t('events.ack')))
                     : h('p', { class: 'small muted' }, t('events.notAcked')),
@@ -72,22 +85,46 @@ async function history(view, tabs, names, devices) {
   const all = [];
   const seen = new Set();
   const select = (name, label, options) =>
-    h('select', { name, 'aria-label': label, id: `filter-${name}` }, h('option', { value: '' }, label), options.map(([v, text]) => h('option', { value: v }, text)));
+    h(
+      'select',
+      { name, 'aria-label': label, id: `filter-${name}` },
+      h('option', { value: '' }, label),
+      options.map(([v, text]) => h('option', { value: v }, text)),
+    );
   const zones = [...new Set(devices.map((d) => d.zone).filter(Boolean))].sort();
   const typeSelect = select('type', t('events.allTypes'), []);
   const filters = {
-    severity: select('severity', t('events.allSeverities'), SEVERITIES.map((s) => [s, tx('status', s)])),
+    severity: select(
+      'severity',
+      t('events.allSeverities'),
+      SEVERITIES.map((s) => [s, tx('status', s)]),
+    ),
     type: typeSelect,
-    device: select('device', t('events.allDevices'), devices.map((d) => [d.id, d.name ? `${d.name} (${d.id})` : d.id])),
-    zone: select('zone', t('events.allZones'), zones.map((z) => [z, z])),
+    device: select(
+      'device',
+      t('events.allDevices'),
+      devices.map((d) => [d.id, d.name ? `${d.name} (${d.id})` : d.id]),
+    ),
+    zone: select(
+      'zone',
+      t('events.allZones'),
+      zones.map((z) => [z, z]),
+    ),
   };
   const text = h('input', { type: 'search', placeholder: t('events.search'), 'aria-label': t('events.search') });
   let paused = false;
-  const pause = h('button', { type: 'button', onclick: () => {
-    paused = !paused;
-    pause.textContent = paused ? t('events.resume') : t('events.pause');
-    if (!paused) redraw();
-  } }, t('events.pause'));
+  const pause = h(
+    'button',
+    {
+      type: 'button',
+      onclick: () => {
+        paused = !paused;
+        pause.textContent = paused ? t('events.resume') : t('events.pause');
+        if (!paused) redraw();
+      },
+    },
+    t('events.pause'),
+  );
   const matches = (e) => {
     const f = Object.fromEntries(Object.entries(filters).map(([k, el]) => [k, el.value]));
     if (f.severity && e.severity !== f.severity) return false;
@@ -95,13 +132,32 @@ async function history(view, tabs, names, devices) {
     if (f.device && e.source?.device !== f.device) return false;
     if (f.zone && e.source?.zone !== f.zone) return false;
     const q = text.value.toLowerCase();
-    return !q || [e.type, tx('eventType', e.type), e.source?.device, names.get(e.source?.device), e.source?.zone, e.message].some((x) => String(x ?? '').toLowerCase().includes(q));
+    return (
+      !q ||
+      [e.type, tx('eventType', e.type), e.source?.device, names.get(e.source?.device), e.source?.zone, e.message].some((x) =>
+        String(x ?? '')
+          .toLowerCase()
+          .includes(q),
+      )
+    );
   };
   const row = (e) =>
     h(
       'li',
       { dataset: { type: e.type, id: e.id } },
-      h('div', { class: 'event-main' }, when(e), ' ', badge(e.severity), ' ', h('strong', {}, tx('eventType', e.type)), e.state !== 'pulse' ? h('span', { class: 'muted' }, ` (${tx('state', e.state)})`) : null, ' ', h('span', { class: 'source' }, sourceText(e, names)), h('div', { class: 'small' }, eventText(e))),
+      h(
+        'div',
+        { class: 'event-main' },
+        when(e),
+        ' ',
+        badge(e.severity),
+        ' ',
+        h('strong', {}, tx('eventType', e.type)),
+        e.state !== 'pulse' ? h('span', { class: 'muted' }, ` (${tx('state', e.state)})`) : null,
+        ' ',
+        h('span', { class: 'source' }, sourceText(e, names)),
+        h('div', { class: 'small' }, eventText(e)),
+      ),
       e.picture || e.snapshot ? thumbnail(e) : null,
     );
   const addType = (type) => {
@@ -124,7 +180,12 @@ async function history(view, tabs, names, devices) {
     while (list.childElementCount > 300) list.lastElementChild.remove();
   };
   for (const el of [...Object.values(filters), text]) el.addEventListener(el === text ? 'input' : 'change', redraw);
-  mount(view, h('div', { class: 'row' }, h('h1', {}, t('events.title')), tabs, state), h('div', { class: 'row filters' }, Object.values(filters), text, pause), list);
+  mount(
+    view,
+    h('div', { class: 'row' }, h('h1', {}, t('events.title')), tabs, state),
+    h('div', { class: 'row filters' }, Object.values(filters), text, pause),
+    list,
+  );
   const { events: recent } = await get('/api/ui/events/recent');
   add([...recent].reverse());
   const known = new Set(recent.map((e) => e.id));

@@ -7,7 +7,11 @@ const PAGE = 100;
 
 /** The gateway's recent log lines: filter, pages of 100, follow (refresh every 2 s), download as JSON lines. */
 export async function logsPage(view) {
-  const level = h('select', { 'aria-label': t('logs.level'), id: 'log-level' }, ['debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l, selected: l === 'info' }, t('logs.andAbove', { level: t(`logs.level.${l}`) }))));
+  const level = h(
+    'select',
+    { 'aria-label': t('logs.level'), id: 'log-level' },
+    ['debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l, selected: l === 'info' }, t('logs.andAbove', { level: t(`logs.level.${l}`) }))),
+  );
   const text = h('input', { type: 'search', placeholder: t('logs.text'), 'aria-label': t('logs.text') });
   const follow = h('input', { type: 'checkbox', id: 'log-follow' });
   const out = h('div', { id: 'log-lines' });

@@ -19,7 +19,12 @@ export async function reportPage(view) {
     h(
       'article',
       { class: 'report', id: 'report' },
-      h('div', { class: 'row no-print' }, h('button', { type: 'button', class: 'primary', id: 'print', onclick: () => window.print() }, t('report.print')), h('span', { class: 'muted small' }, t('report.printHint'))),
+      h(
+        'div',
+        { class: 'row no-print' },
+        h('button', { type: 'button', class: 'primary', id: 'print', onclick: () => window.print() }, t('report.print')),
+        h('span', { class: 'muted small' }, t('report.printHint')),
+      ),
       h('h1', {}, t('report.title', { site: r.site })),
       h(
         'table',
@@ -43,19 +48,53 @@ export async function reportPage(view) {
         { id: 'report-uplink' },
         badge(r.uplink.connected ? 'ok' : 'failed'),
         ' ',
-        r.uplink.connected ? t('report.uplinkOk', { broker: r.uplink.broker, since: dateTime(r.uplink.since) }) : t('report.uplinkDown', { broker: r.uplink.broker }),
+        r.uplink.connected
+          ? t('report.uplinkOk', { broker: r.uplink.broker, since: dateTime(r.uplink.since) })
+          : t('report.uplinkDown', { broker: r.uplink.broker }),
         r.uplink.lastError ? h('span', { class: 'data small' }, ` ${r.uplink.lastError}`) : null,
         ' ',
         t('report.backlog', { events: r.outbox.events, telemetry: r.outbox.telemetry }),
       ),
       r.zones.length
-        ? [h('h2', {}, t('nav.zones')), h('ul', {}, r.zones.map((z) => h('li', {}, h('strong', {}, z.name || z.zone), ' ', t('report.zoneNow', { count: count(z.occupancy) }), z.level ? [' · ', tx('level', z.level, String(z.level))] : null)))]
+        ? [
+            h('h2', {}, t('nav.zones')),
+            h(
+              'ul',
+              {},
+              r.zones.map((z) =>
+                h(
+                  'li',
+                  {},
+                  h('strong', {}, z.name || z.zone),
+                  ' ',
+                  t('report.zoneNow', { count: count(z.occupancy) }),
+                  z.level ? [' · ', tx('level', z.level, String(z.level))] : null,
+                ),
+              ),
+            ),
+          ]
         : null,
       h('h2', {}, t('report.devices', { count: r.devices.length })),
       h(
         'table',
         { class: 'list-table report-devices', id: 'report-devices' },
-        h('thead', {}, h('tr', {}, [t('devices.device'), t('devices.kind'), t('devices.zone'), t('devices.status'), t('report.firmware'), t('report.lastReading'), t('report.lastTest')].map((x) => h('th', {}, x)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [
+              t('devices.device'),
+              t('devices.kind'),
+              t('devices.zone'),
+              t('devices.status'),
+              t('report.firmware'),
+              t('report.lastReading'),
+              t('report.lastTest'),
+            ].map((x) => h('th', {}, x)),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -63,15 +102,38 @@ export async function reportPage(view) {
             h(
               'tr',
               { dataset: { device: d.id } },
-              h('td', { 'data-label': t('devices.device') }, h('strong', {}, d.name || d.id), d.name ? h('div', { class: 'small' }, h('code', {}, d.id)) : null),
+              h(
+                'td',
+                { 'data-label': t('devices.device') },
+                h('strong', {}, d.name || d.id),
+                d.name ? h('div', { class: 'small' }, h('code', {}, d.id)) : null,
+              ),
               h('td', { 'data-label': t('devices.kind') }, tx('kind', d.kind)),
               h('td', { 'data-label': t('devices.zone') }, d.zone || '—'),
-              h('td', { 'data-label': t('devices.status') }, badge(d.status), d.lastSeen && d.status !== 'online' ? h('div', { class: 'small muted' }, since(d.lastSeen)) : null, d.reason ? h('div', { class: 'small data' }, d.reason) : null),
-              h('td', { 'data-label': t('report.firmware') }, d.firmware ? h('span', { class: 'data' }, [d.manufacturer, d.model, d.firmware].filter(Boolean).join(' ')) : '—'),
+              h(
+                'td',
+                { 'data-label': t('devices.status') },
+                badge(d.status),
+                d.lastSeen && d.status !== 'online' ? h('div', { class: 'small muted' }, since(d.lastSeen)) : null,
+                d.reason ? h('div', { class: 'small data' }, d.reason) : null,
+              ),
+              h(
+                'td',
+                { 'data-label': t('report.firmware') },
+                d.firmware ? h('span', { class: 'data' }, [d.manufacturer, d.model, d.firmware].filter(Boolean).join(' ')) : '—',
+              ),
               h(
                 'td',
                 { 'data-label': t('report.lastReading') },
-                d.lastReading ? [h('code', {}, d.lastReading.point), ' = ', num(d.lastReading.value), d.lastReading.unit ? ` ${d.lastReading.unit}` : '', h('div', { class: 'small muted' }, dateTime(d.lastReading.ts))] : '—',
+                d.lastReading
+                  ? [
+                      h('code', {}, d.lastReading.point),
+                      ' = ',
+                      num(d.lastReading.value),
+                      d.lastReading.unit ? ` ${d.lastReading.unit}` : '',
+                      h('div', { class: 'small muted' }, dateTime(d.lastReading.ts)),
+                    ]
+                  : '—',
               ),
               h('td', { 'data-label': t('report.lastTest'), class: 'last-test' }, d.lastTest ? lastTest(d.lastTest) : t('report.notTested')),
             ),
@@ -100,7 +162,11 @@ export async function reportPage(view) {
 /** The device's last test before save: passed or not, the point read, who and when. */
 function lastTest(x) {
   return [
-    h('span', { class: `badge ${x.ok ? 's-info' : 's-major'}`, dataset: { value: x.ok ? 'passed' : 'failed' } }, x.ok ? t('report.testPassed') : t('report.testFailed')),
+    h(
+      'span',
+      { class: `badge ${x.ok ? 's-info' : 's-major'}`, dataset: { value: x.ok ? 'passed' : 'failed' } },
+      x.ok ? t('report.testPassed') : t('report.testFailed'),
+    ),
     x.reading ? [' ', h('code', {}, x.reading.point), ' = ', num(x.reading.value), x.reading.unit ? ` ${x.reading.unit}` : ''] : null,
     x.snapshot ? [' ', t('report.testSnapshot')] : null,
     !x.ok && x.error ? h('div', { class: 'small data' }, x.error) : null,

@@ -9,8 +9,20 @@ export async function usersPage(view, { session }) {
     'form',
     { class: 'inline' },
     h('input', { name: 'name', required: true, placeholder: t('login.user'), 'aria-label': t('login.user'), autocapitalize: 'off' }),
-    h('select', { name: 'role', 'aria-label': t('users.role') }, roles.map((r) => h('option', { value: r }, tx('role', r)))),
-    h('input', { name: 'password', type: 'password', required: true, minlength: 10, placeholder: t('users.passwordPlaceholder'), 'aria-label': t('login.password'), autocomplete: 'new-password' }),
+    h(
+      'select',
+      { name: 'role', 'aria-label': t('users.role') },
+      roles.map((r) => h('option', { value: r }, tx('role', r))),
+    ),
+    h('input', {
+      name: 'password',
+      type: 'password',
+      required: true,
+      minlength: 10,
+      placeholder: t('users.passwordPlaceholder'),
+      'aria-label': t('login.password'),
+      autocomplete: 'new-password',
+    }),
     h('button', { type: 'submit' }, t('users.addOrUpdate')),
   );
   form.addEventListener('submit', async (e) => {
@@ -30,20 +42,74 @@ export async function usersPage(view, { session }) {
     h(
       'table',
       { class: 'list-table' },
-      h('tbody', {}, users.map((u) => h('tr', {}, h('td', {}, h('strong', {}, u.name)), h('td', {}, badge(u.role)), h('td', { class: 'small muted' }, t('users.passwordSet', { when: dateTime(u.passwordChangedAt) })), h('td', {}, u.name === session.user ? null : h('button', { type: 'button', class: 'link', onclick: async () => {
-        if (confirm(t('users.confirmRemove', { name: u.name }))) {
-          await del(`/api/ui/users/${encodeURIComponent(u.name)}`);
-          usersPage(view, { session });
-        }
-      } }, t('users.remove')))))),
+      h(
+        'tbody',
+        {},
+        users.map((u) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, h('strong', {}, u.name)),
+            h('td', {}, badge(u.role)),
+            h('td', { class: 'small muted' }, t('users.passwordSet', { when: dateTime(u.passwordChangedAt) })),
+            h(
+              'td',
+              {},
+              u.name === session.user
+                ? null
+                : h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'link',
+                      onclick: async () => {
+                        if (confirm(t('users.confirmRemove', { name: u.name }))) {
+                          await del(`/api/ui/users/${encodeURIComponent(u.name)}`);
+                          usersPage(view, { session });
+                        }
+                      },
+                    },
+                    t('users.remove'),
+                  ),
+            ),
+          ),
+        ),
+      ),
     ),
     h('section', { class: 'card' }, h('h2', {}, t('users.addTitle')), form),
     h('h2', {}, t('users.audit')),
     h(
       'table',
       { class: 'list-table small', id: 'audit' },
-      h('thead', {}, h('tr', {}, [t('audit.when'), t('audit.who'), t('audit.what'), t('audit.outcome'), t('audit.details')].map((x) => h('th', {}, x)))),
-      h('tbody', {}, entries.map((e) => h('tr', {}, h('td', {}, dateTime(e.ts)), h('td', {}, e.who, e.address ? h('div', { class: 'muted' }, e.address) : null), h('td', {}, tx('action', e.action), ' ', h('code', { class: 'small' }, e.action), e.target ? h('span', { class: 'data' }, ` ${e.target}`) : ''), h('td', {}, badge(e.outcome)), h('td', {}, h('span', { class: 'data' }, e.reason || ''), e.diff ? h('details', {}, h('summary', {}, t('audit.changes')), h('pre', {}, JSON.stringify(e.diff, null, 1))) : null)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          [t('audit.when'), t('audit.who'), t('audit.what'), t('audit.outcome'), t('audit.details')].map((x) => h('th', {}, x)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        entries.map((e) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, dateTime(e.ts)),
+            h('td', {}, e.who, e.address ? h('div', { class: 'muted' }, e.address) : null),
+            h('td', {}, tx('action', e.action), ' ', h('code', { class: 'small' }, e.action), e.target ? h('span', { class: 'data' }, ` ${e.target}`) : ''),
+            h('td', {}, badge(e.outcome)),
+            h(
+              'td',
+              {},
+              h('span', { class: 'data' }, e.reason || ''),
+              e.diff ? h('details', {}, h('summary', {}, t('audit.changes')), h('pre', {}, JSON.stringify(e.diff, null, 1))) : null,
+            ),
+          ),
+        ),
+      ),
     ),
   );
 }

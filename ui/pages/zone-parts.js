@@ -6,7 +6,11 @@ import { count, hourMinute, siteTimeZone, t, tx } from '../i18n.js';
 /** The zone's crowd level: the most serious active one (level 1 is the most serious), or "normal". */
 export function levelBadge(zone) {
   if (zone.level === undefined || zone.level === null) return h('span', { class: 'badge level s-ok', dataset: { level: '' } }, t('zones.levelNone'));
-  return h('span', { class: `badge level s-${zone.levelSeverity || 'major'}`, dataset: { level: zone.level } }, tx('level', zone.level, t('zones.level', { level: zone.level })));
+  return h(
+    'span',
+    { class: `badge level s-${zone.levelSeverity || 'major'}`, dataset: { level: zone.level } },
+    tx('level', zone.level, t('zones.level', { level: zone.level })),
+  );
 }
 
 export function thresholdList(thresholds) {
@@ -14,7 +18,19 @@ export function thresholdList(thresholds) {
   return h(
     'ul',
     { class: 'thresholds small' },
-    [...thresholds].sort((a, b) => b.level - a.level).map((l) => h('li', { class: `s-${l.severity}` }, tx('level', l.level, t('zones.level', { level: l.level })), ' ≥ ', h('strong', {}, count(l.at)), ' ', t('unit.people'))),
+    [...thresholds]
+      .sort((a, b) => b.level - a.level)
+      .map((l) =>
+        h(
+          'li',
+          { class: `s-${l.severity}` },
+          tx('level', l.level, t('zones.level', { level: l.level })),
+          ' ≥ ',
+          h('strong', {}, count(l.at)),
+          ' ',
+          t('unit.people'),
+        ),
+      ),
   );
 }
 
@@ -23,9 +39,20 @@ export function zoneTile(zone, { link = true } = {}) {
   return h(
     'section',
     { class: `card tile zone ${active ? `level-on s-${zone.levelSeverity || 'major'}` : 'ok'}`, dataset: { zone: zone.zone } },
-    h('div', { class: 'row tight' }, h('h2', {}, link ? h('a', { href: `#/zones/${encodeURIComponent(zone.zone)}` }, zone.name || zone.zone) : zone.name || zone.zone), levelBadge(zone)),
+    h(
+      'div',
+      { class: 'row tight' },
+      h('h2', {}, link ? h('a', { href: `#/zones/${encodeURIComponent(zone.zone)}` }, zone.name || zone.zone) : zone.name || zone.zone),
+      levelBadge(zone),
+    ),
     h('p', { class: 'big headcount' }, count(zone.occupancy), h('span', { class: 'unit' }, ` ${t('unit.people')}`)),
-    h('p', { class: 'flow' }, h('span', { class: 'in' }, t('zones.inflow', { n: count(zone.inflow) })), ' · ', h('span', { class: 'out' }, t('zones.outflow', { n: count(zone.outflow) }))),
+    h(
+      'p',
+      { class: 'flow' },
+      h('span', { class: 'in' }, t('zones.inflow', { n: count(zone.inflow) })),
+      ' · ',
+      h('span', { class: 'out' }, t('zones.outflow', { n: count(zone.outflow) })),
+    ),
     h('div', { class: 'small muted' }, t('zones.thresholdsOf', { mode: tx('mode', zone.mode) })),
     thresholdList(zone.thresholds),
   );
@@ -36,7 +63,10 @@ export function zoneTile(zone, { link = true } = {}) {
  * element and the time uPlot took to draw it (ms).
  */
 export async function occupancyChart(container, zone, range) {
-  const [{ default: uPlot }, data] = await Promise.all([import('/ui/vendor/lib/uplot.js'), get(`/api/ui/zones/${encodeURIComponent(zone)}/history?range=${range}`)]);
+  const [{ default: uPlot }, data] = await Promise.all([
+    import('/ui/vendor/lib/uplot.js'),
+    get(`/api/ui/zones/${encodeURIComponent(zone)}/history?range=${range}`),
+  ]);
   return drawChart(uPlot, container, data);
 }
 
@@ -60,7 +90,13 @@ export function drawChart(uPlot, container, data) {
       scales: { x: { time: true }, y: { range: [0, Math.ceil(top * 1.1)] } },
       series: [
         { label: t('zones.chartTime'), value: (_u, v) => (v === null || v === undefined ? '—' : hourMinute(v * 1000)) },
-        { label: t('zones.chartHeadcount'), stroke: '#0b6bcb', width: 2, fill: 'rgba(11,107,203,0.08)', value: (_u, v) => (v === null || v === undefined ? '—' : count(v)) },
+        {
+          label: t('zones.chartHeadcount'),
+          stroke: '#0b6bcb',
+          width: 2,
+          fill: 'rgba(11,107,203,0.08)',
+          value: (_u, v) => (v === null || v === undefined ? '—' : count(v)),
+        },
       ],
       axes: [
         { values: (_u, splits) => splits.map((v) => hourMinute(v * 1000)), stroke: 'currentColor' },

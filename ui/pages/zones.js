@@ -11,7 +11,9 @@ export async function zonesPage(view, { args }) {
   const switcher = h(
     'div',
     { class: 'segmented', role: 'group', 'aria-label': t('zones.range') },
-    ['hour', 'day'].map((r) => h('button', { type: 'button', class: r === range ? 'on' : '', dataset: { range: r }, onclick: () => show(r) }, t(`zones.range.${r}`))),
+    ['hour', 'day'].map((r) =>
+      h('button', { type: 'button', class: r === range ? 'on' : '', dataset: { range: r }, onclick: () => show(r) }, t(`zones.range.${r}`)),
+    ),
   );
   const charts = new Map();
   const show = (r) => {
@@ -38,7 +40,12 @@ export async function zonesPage(view, { args }) {
     }
     await Promise.all(shown.map((z) => occupancyChart(charts.get(z.zone), z.zone, range)));
   };
-  mount(view, h('div', { class: 'row' }, h('h1', {}, only ? t('zones.titleOne', { zone: only }) : t('zones.title')), switcher), only ? h('p', {}, h('a', { href: '#/zones' }, t('zones.all'))) : null, list);
+  mount(
+    view,
+    h('div', { class: 'row' }, h('h1', {}, only ? t('zones.titleOne', { zone: only }) : t('zones.title')), switcher),
+    only ? h('p', {}, h('a', { href: '#/zones' }, t('zones.all'))) : null,
+    list,
+  );
   await draw(true);
   const timer = setInterval(() => {
     if (!view.isConnected) return clearInterval(timer);

@@ -52,14 +52,23 @@ export async function getDeviceInformation(client: SoapClient, url: URL, opts: S
   const r = child(body, NS.tds, 'GetDeviceInformationResponse');
   if (!r) throw new OnvifError('E_ONVIF_PROTOCOL', 'GetDeviceInformation answer has no GetDeviceInformationResponse');
   const f = (local: string) => child(r, NS.tds, local)?.text ?? '';
-  return { manufacturer: f('Manufacturer'), model: f('Model'), firmwareVersion: f('FirmwareVersion'), serialNumber: f('SerialNumber'), hardwareId: f('HardwareId') };
+  return {
+    manufacturer: f('Manufacturer'),
+    model: f('Model'),
+    firmwareVersion: f('FirmwareVersion'),
+    serialNumber: f('SerialNumber'),
+    hardwareId: f('HardwareId'),
+  };
 }
 
 /** Core §8.1.2.1 GetServices; falls back to GetCapabilities (§8.1.2.3) on older cameras. */
 export async function getServiceMap(client: SoapClient, url: URL, opts: SoapCallOptions): Promise<ServiceMap> {
   const map: ServiceMap = {};
   try {
-    const body = await client.call(url, '<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>', { ...opts, action: `${NS.tds}/GetServices` });
+    const body = await client.call(url, '<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>', {
+      ...opts,
+      action: `${NS.tds}/GetServices`,
+    });
     for (const s of childrenOf(child(body, NS.tds, 'GetServicesResponse'), NS.tds, 'Service')) {
       const ns = child(s, NS.tds, 'Namespace')?.text;
       const xaddr = toUrl(child(s, NS.tds, 'XAddr')?.text, url);
@@ -73,7 +82,10 @@ export async function getServiceMap(client: SoapClient, url: URL, opts: SoapCall
     // Only a SOAP fault means "not supported"; auth and transport errors are real.
     if (!(err instanceof OnvifError) || err.code !== 'E_ONVIF_FAULT') throw err;
   }
-  const body = await client.call(url, '<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>', { ...opts, action: `${NS.tds}/GetCapabilities` });
+  const body = await client.call(url, '<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>', {
+    ...opts,
+    action: `${NS.tds}/GetCapabilities`,
+  });
   const caps = path(body, [NS.tds, 'GetCapabilitiesResponse'], [NS.tds, 'Capabilities']);
   map.media = toUrl(path(caps, tt('Media'), tt('XAddr'))?.text, url);
   map.events = toUrl(path(caps, tt('Events'), tt('XAddr'))?.text, url);
@@ -117,13 +129,18 @@ export async function getProfiles2(client: SoapClient, url: URL, opts: SoapCallO
 /** Media ver10 §5.15.1 GetStreamUri (RTP over RTSP), or ver20 GetStreamUri when `media2`. */
 export async function getStreamUri(client: SoapClient, url: URL, profile: string, media2: boolean, opts: SoapCallOptions): Promise<string> {
   const body = media2
-    ? await client.call(url, `<tr2:GetStreamUri><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>${esc(profile)}</tr2:ProfileToken></tr2:GetStreamUri>`, { ...opts, action: `${NS.tr2}/GetStreamUri` })
+    ? await client.call(url, `<tr2:GetStreamUri><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>${esc(profile)}</tr2:ProfileToken></tr2:GetStreamUri>`, {
+        ...opts,
+        action: `${NS.tr2}/GetStreamUri`,
+      })
     : await client.call(
         url,
         `<trt:GetStreamUri><trt:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></trt:StreamSetup><trt:ProfileToken>${esc(profile)}</trt:ProfileToken></trt:GetStreamUri>`,
         { ...opts, action: `${NS.trt}/GetStreamUri` },
       );
-  const uri = media2 ? path(body, [NS.tr2, 'GetStreamUriResponse'], [NS.tr2, 'Uri'])?.text : path(body, [NS.trt, 'GetStreamUriResponse'], [NS.trt, 'MediaUri'], tt('Uri'))?.text;
+  const uri = media2
+    ? path(body, [NS.tr2, 'GetStreamUriResponse'], [NS.tr2, 'Uri'])?.text
+    : path(body, [NS.trt, 'GetStreamUriResponse'], [NS.trt, 'MediaUri'], tt('Uri'))?.text;
   if (!uri) throw new OnvifError('E_ONVIF_PROTOCOL', `GetStreamUri for profile ${profile} has no Uri`);
   return uri;
 }
@@ -131,9 +148,17 @@ export async function getStreamUri(client: SoapClient, url: URL, profile: string
 /** Media ver10 §5.16.1 GetSnapshotUri, or ver20's. */
 export async function getSnapshotUri(client: SoapClient, url: URL, profile: string, media2: boolean, opts: SoapCallOptions): Promise<string> {
   const body = media2
-    ? await client.call(url, `<tr2:GetSnapshotUri><tr2:ProfileToken>${esc(profile)}</tr2:ProfileToken></tr2:GetSnapshotUri>`, { ...opts, action: `${NS.tr2}/GetSnapshotUri` })
-    : await client.call(url, `<trt:GetSnapshotUri><trt:ProfileToken>${esc(profile)}</trt:ProfileToken></trt:GetSnapshotUri>`, { ...opts, action: `${NS.trt}/GetSnapshotUri` });
-  const uri = media2 ? path(body, [NS.tr2, 'GetSnapshotUriResponse'], [NS.tr2, 'Uri'])?.text : path(body, [NS.trt, 'GetSnapshotUriResponse'], [NS.trt, 'MediaUri'], tt('Uri'))?.text;
+    ? await client.call(url, `<tr2:GetSnapshotUri><tr2:ProfileToken>${esc(profile)}</tr2:ProfileToken></tr2:GetSnapshotUri>`, {
+        ...opts,
+        action: `${NS.tr2}/GetSnapshotUri`,
+      })
+    : await client.call(url, `<trt:GetSnapshotUri><trt:ProfileToken>${esc(profile)}</trt:ProfileToken></trt:GetSnapshotUri>`, {
+        ...opts,
+        action: `${NS.trt}/GetSnapshotUri`,
+      });
+  const uri = media2
+    ? path(body, [NS.tr2, 'GetSnapshotUriResponse'], [NS.tr2, 'Uri'])?.text
+    : path(body, [NS.trt, 'GetSnapshotUriResponse'], [NS.trt, 'MediaUri'], tt('Uri'))?.text;
   if (!uri) throw new OnvifError('E_ONVIF_PROTOCOL', `GetSnapshotUri for profile ${profile} has no Uri`);
   return uri;
 }

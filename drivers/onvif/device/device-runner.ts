@@ -86,9 +86,25 @@ export class DeviceRunner {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 });
     this.clock = new ClockOffset(deps.ctx.clock);
     const where = `${config.id} (${this.url.host})`;
-    this.client = new SoapClient({ where, username: config.username, password: deps.password, auth: config.auth, timeoutMs: config.requestTimeoutMs, maxBytes: config.maxResponseBytes, clock: this.clock, agent: this.agent });
+    this.client = new SoapClient({
+      where,
+      username: config.username,
+      password: deps.password,
+      auth: config.auth,
+      timeoutMs: config.requestTimeoutMs,
+      maxBytes: config.maxResponseBytes,
+      clock: this.clock,
+      agent: this.agent,
+    });
     const s = config.snapshots;
-    this.fetcher = new SnapshotFetcher({ where, username: config.username, password: deps.password, agent: this.agent, timeoutMs: s.timeoutMs, maxBytes: s.maxBytes });
+    this.fetcher = new SnapshotFetcher({
+      where,
+      username: config.username,
+      password: deps.password,
+      agent: this.agent,
+      timeoutMs: s.timeoutMs,
+      maxBytes: s.maxBytes,
+    });
     this.counters = { device: config.id, status: 'connecting', clockOffsetMs: 0, connects: 0, events: 0, samples: 0, snapshots: 0, snapshotsSkipped: 0 };
   }
 
@@ -156,7 +172,13 @@ export class DeviceRunner {
     this.counters.connects += 1;
     this.tokens = tokensOf(model);
     const s = this.config.snapshots;
-    this.budget ??= new SnapshotBudget({ burst: s.burst, minIntervalMs: s.minIntervalMs, deviceBurst: s.deviceBurst ?? defaultDeviceBurst(s.burst, model.channels.length), deviceIntervalMs: s.deviceMinIntervalMs, reserve: 0.25 });
+    this.budget ??= new SnapshotBudget({
+      burst: s.burst,
+      minIntervalMs: s.minIntervalMs,
+      deviceBurst: s.deviceBurst ?? defaultDeviceBurst(s.burst, model.channels.length),
+      deviceIntervalMs: s.deviceMinIntervalMs,
+      reserve: 0.25,
+    });
     this.normalizer = new EventNormalizer(this.deps.registry, {
       device: this.config.id,
       zone: this.config.zone,
@@ -166,7 +188,10 @@ export class DeviceRunner {
       now: () => this.deps.ctx.clock.now(),
       toLocal: (ms) => ms - this.clock.offset,
     });
-    this.clockTimer = setInterval(() => void this.refreshClock(signal).catch((err) => this.log.debug({ err }, 'clock refresh failed')), this.config.clockRefreshMs);
+    this.clockTimer = setInterval(
+      () => void this.refreshClock(signal).catch((err) => this.log.debug({ err }, 'clock refresh failed')),
+      this.config.clockRefreshMs,
+    );
     this.clockTimer.unref();
     this.report(undefined);
     if (this.config.events.enabled && model.services.events) this.startEvents(model.services.events);
@@ -345,7 +370,11 @@ export class DeviceRunner {
             firmware: m.info.firmwareVersion,
             serial: m.info.serialNumber,
             media2: m.media2,
-            channels: m.channels.map((c) => ({ channel: c.channel, stream: c.streamUri && redactUrlCredentials(c.streamUri), snapshot: c.snapshotUri !== undefined })),
+            channels: m.channels.map((c) => ({
+              channel: c.channel,
+              stream: c.streamUri && redactUrlCredentials(c.streamUri),
+              snapshot: c.snapshotUri !== undefined,
+            })),
           }
         : {}),
       clockOffsetMs: this.clock.offset,

@@ -19,7 +19,11 @@ export function deviceConfigFromDiscovery(d: DiscoveredDevice, t: AutoAddTemplat
   // http only: the transport does not speak HTTPS yet.
   const url = xaddrs.find((x) => /^http:\/\//.test(x));
   if (!url) return undefined;
-  const tail = d.identity.replace(/[^0-9a-fA-F]/g, '').slice(-12).toLowerCase() || 'unknown';
+  const tail =
+    d.identity
+      .replace(/[^0-9a-fA-F]/g, '')
+      .slice(-12)
+      .toLowerCase() || 'unknown';
   return {
     id: `${t.idPrefix}${tail}`,
     name: d.name,

@@ -49,13 +49,27 @@ export async function discover(options: WsDiscoveryOptions, timeoutMs: number, l
 }
 
 /** As `discover`, with a report of what was probed on which interfaces (logged once when nothing answers). */
-export async function discoverWithReport(options: WsDiscoveryOptions, timeoutMs: number, log: Logger, signal?: AbortSignal): Promise<{ devices: DiscoveredDevice[]; report: DiscoveryReport }> {
+export async function discoverWithReport(
+  options: WsDiscoveryOptions,
+  timeoutMs: number,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<{ devices: DiscoveredDevice[]; report: DiscoveryReport }> {
   const random = options.random ?? Math.random;
   const port = options.port ?? WSD_PORT;
   const group = options.multicastAddress ?? WSD_MULTICAST_ADDRESS;
   const local = localIpv4();
   const ifaces = options.interfaces ?? local.usable;
-  const report: DiscoveryReport = { interfaces: [...ifaces], skipped: options.interfaces ? [] : local.skipped, targets: [], probesSent: 0, answers: 0, ignored: 0, devices: 0, timeoutMs };
+  const report: DiscoveryReport = {
+    interfaces: [...ifaces],
+    skipped: options.interfaces ? [] : local.skipped,
+    targets: [],
+    probesSent: 0,
+    answers: 0,
+    ignored: 0,
+    devices: 0,
+    timeoutMs,
+  };
   const probe = probeMessage();
   const found = new Map<string, { xaddrs: Set<string>; scopes: Set<string>; types: Set<string>; via: Set<string> }>();
   const sockets: dgram.Socket[] = [];

@@ -60,7 +60,12 @@ export class EventNormalizer {
     const samples = this.readings(rule, items, channel, ts);
     const unresolved = this.unresolvedSource(items, channel);
     const state = stateOf(rule, items);
-    const key = [this.o.device, rule.type, ...(channel !== undefined ? [String(channel)] : []), ...rule.keyItems.filter((k) => items[k] !== undefined).map((k) => items[k])].join(':');
+    const key = [
+      this.o.device,
+      rule.type,
+      ...(channel !== undefined ? [String(channel)] : []),
+      ...rule.keyItems.filter((k) => items[k] !== undefined).map((k) => items[k]),
+    ].join(':');
     const emitted = this.track(key, state);
     // A counted happening: each pulse, or each rising edge of a property (Axis Cross Line Detection
     // is `active` 1 then 0). A SetSynchronizationPoint replay (`Initialized`) is not a new happening.
@@ -105,7 +110,10 @@ export class EventNormalizer {
 
   /** Adds one happening to its counter reading: `[chN/]point[/<by item value>...]`. */
   private countOne(c: NonNullable<RegistryRule['count']>, items: Record<string, string>, channel: number | undefined, ts: number): RawSample {
-    const parts = c.by.map((k) => items[k]).filter((v): v is string => v !== undefined && v !== '').map(pointSegment);
+    const parts = c.by
+      .map((k) => items[k])
+      .filter((v): v is string => v !== undefined && v !== '')
+      .map(pointSegment);
     const base = [c.point, ...parts].join('/');
     const point = this.o.multiChannel && channel !== undefined ? `ch${channel}/${base}` : base;
     const n = (this.counts.get(point) ?? 0) + 1;
@@ -138,7 +146,18 @@ export class EventNormalizer {
       if (v === undefined) continue;
       const n = Number(v);
       const point = this.o.multiChannel && channel !== undefined ? `ch${channel}/${r.point}` : r.point;
-      out.push(Number.isFinite(n) && v.trim() !== '' ? { device: this.o.device, point, ts, raw: n } : { device: this.o.device, point, ts, raw: null, quality: 'bad', error: `camera sent ${deviceText(r.item, 60)}="${deviceText(v, 40)}", not a number` });
+      out.push(
+        Number.isFinite(n) && v.trim() !== ''
+          ? { device: this.o.device, point, ts, raw: n }
+          : {
+              device: this.o.device,
+              point,
+              ts,
+              raw: null,
+              quality: 'bad',
+              error: `camera sent ${deviceText(r.item, 60)}="${deviceText(v, 40)}", not a number`,
+            },
+      );
     }
     return out;
   }
@@ -157,7 +176,10 @@ export class EventNormalizer {
 
 /** A data item's value as one segment of a point name (contract: `[A-Za-z0-9._/-]`, ≤128 in all). */
 function pointSegment(v: string): string {
-  const s = v.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 32);
+  const s = v
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 32);
   return s || 'unnamed';
 }
 
@@ -172,7 +194,14 @@ export function vendorType(topic: string): string {
   const path = topic.replace(/\{[^}]*\}/g, '').replace(/^[^/]*:/, '');
   const parts = path
     .split('/')
-    .map((s) => s.replace(/^[^:]*:/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/^[^a-z]+/, ''))
+    .map((s) =>
+      s
+        .replace(/^[^:]*:/, '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .replace(/[^a-z0-9_]/g, '_')
+        .replace(/^[^a-z]+/, ''),
+    )
     .filter((s) => s.length > 0)
     .slice(-4);
   return parts.length ? `vendor.${parts.join('.')}` : 'vendor.unknown';

@@ -72,7 +72,11 @@ export async function pullMessages(
 
 /** ONVIF Core §9.1.4 SetSynchronizationPoint: the camera re-sends every property's current state. */
 export async function setSynchronizationPoint(client: SoapClient, address: URL, signal: AbortSignal): Promise<void> {
-  await client.call(address, '<tev:SetSynchronizationPoint/>', { action: `${NS.tev}/PullPointSubscription/SetSynchronizationPointRequest`, to: address.href, signal });
+  await client.call(address, '<tev:SetSynchronizationPoint/>', {
+    action: `${NS.tev}/PullPointSubscription/SetSynchronizationPointRequest`,
+    to: address.href,
+    signal,
+  });
 }
 
 /** WS-BaseNotification §6.2 Unsubscribe (throws as the call does). */

@@ -110,7 +110,16 @@ const RELEASE_TIMEOUT_MS = 2000;
  * while an earlier one may still hold a slot, so gridgate holds at most one per event service.
  */
 export class PullPointSupervisor {
-  private readonly health: SubscriptionHealth = { state: 'idle', resubscribes: 0, lost: 0, resumes: 0, open: 0, renewals: 0, consecutiveFailures: 0, messages: 0 };
+  private readonly health: SubscriptionHealth = {
+    state: 'idle',
+    resubscribes: 0,
+    lost: 0,
+    resumes: 0,
+    open: 0,
+    renewals: 0,
+    consecutiveFailures: 0,
+    messages: 0,
+  };
   private readonly abort = new AbortController();
   private readonly now: () => number;
   private readonly ledger: SubscriptionLedger;
@@ -202,7 +211,8 @@ export class PullPointSupervisor {
           // time; a repeat is a credential problem and waits the backoff (accounts lock).
           this.setState('backoff', e);
           await this.o.onAuthFailure().catch(() => undefined);
-          if (this.health.consecutiveFailures >= 2) await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures - 1), signal);
+          if (this.health.consecutiveFailures >= 2)
+            await sleep(backoffDelay(this.o.backoff ?? SUBSCRIPTION_BACKOFF, this.health.consecutiveFailures - 1), signal);
           continue;
         }
         const sub = this.current;
@@ -268,7 +278,13 @@ export class PullPointSupervisor {
   /** ONVIF Core §9.1.1 CreatePullPointSubscription, then Renew to the full length. */
   private async subscribe(signal: AbortSignal): Promise<Subscription> {
     const sent = this.now();
-    const { address, response } = await createPullPoint(this.o.client, this.o.eventsUrl, this.o.topicFilter, Math.min(this.o.terminationMs, CREATE_TERMINATION_MS), signal);
+    const { address, response } = await createPullPoint(
+      this.o.client,
+      this.o.eventsUrl,
+      this.o.topicFilter,
+      Math.min(this.o.terminationMs, CREATE_TERMINATION_MS),
+      signal,
+    );
     if (this.subscriptions++ > 0) {
       this.health.resubscribes += 1;
       this.o.log.info({ resubscribes: this.health.resubscribes }, 'event subscription re-created');
@@ -305,7 +321,10 @@ export class PullPointSupervisor {
       if (now >= sub.renewBy) await this.renew(sub, signal);
       const silentFor = now - Math.max(this.lastMessageMono, this.subscribedMono);
       if (this.o.silenceMs > 0 && silentFor > this.o.silenceMs) {
-        throw new OnvifError('E_ONVIF_SUBSCRIPTION', `no notification for ${Math.round(silentFor / 1000)} s; resubscribing in case the camera dropped it silently`);
+        throw new OnvifError(
+          'E_ONVIF_SUBSCRIPTION',
+          `no notification for ${Math.round(silentFor / 1000)} s; resubscribing in case the camera dropped it silently`,
+        );
       }
       await this.pull(sub, signal);
     }

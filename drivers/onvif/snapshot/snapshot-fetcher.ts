@@ -38,14 +38,28 @@ export class SnapshotFetcher {
     url.password = '';
     const pathAndQuery = url.pathname + url.search;
     const get = (authorization: string | undefined) =>
-      httpRequest({ method: 'GET', url, headers: authorization ? { authorization } : {}, timeoutMs: this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal, where: `${this.o.where} snapshot` });
+      httpRequest({
+        method: 'GET',
+        url,
+        headers: authorization ? { authorization } : {},
+        timeoutMs: this.o.timeoutMs,
+        maxBytes: this.o.maxBytes,
+        agent: this.o.agent,
+        signal,
+        where: `${this.o.where} snapshot`,
+      });
     // A final 401 (after at most one Digest retry) rejects E_ONVIF_AUTH there.
     const answer = await sendWithDigest({ session: this.digest, method: 'GET', uri: pathAndQuery, send: get, where: `${this.o.where} snapshot` });
-    if (answer.status !== 200) throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot answered HTTP ${answer.status}`, { where: `${this.o.where} snapshot` });
+    if (answer.status !== 200)
+      throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot answered HTTP ${answer.status}`, { where: `${this.o.where} snapshot` });
     const b = answer.body;
     // JPEG (ITU T.81 Annex B): starts with SOI FF D8 and ends with EOI FF D9.
     if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8 || b[b.length - 2] !== 0xff || b[b.length - 1] !== 0xd9) {
-      throw new OnvifError('E_ONVIF_SNAPSHOT', `${this.o.where} snapshot is not a JPEG (${b.length} bytes, content-type ${answer.headers['content-type'] ?? 'none'})`, { where: `${this.o.where} snapshot` });
+      throw new OnvifError(
+        'E_ONVIF_SNAPSHOT',
+        `${this.o.where} snapshot is not a JPEG (${b.length} bytes, content-type ${answer.headers['content-type'] ?? 'none'})`,
+        { where: `${this.o.where} snapshot` },
+      );
     }
     return b;
   }

@@ -26,7 +26,10 @@ export type { SoapFault } from './soap-fault.js';
 /** The Body's first child, or the fault it carries (SOAP 1.2 part 1 §5.4). */
 export function readEnvelope(doc: XmlElement, where: string): { body: XmlElement; fault?: SoapFault } {
   if (doc.ns !== NS.soap || doc.local !== 'Envelope') {
-    throw new OnvifError('E_ONVIF_XML', `answer from ${where} is not a SOAP 1.2 envelope (<${deviceText(doc.local, 60)}> in ${deviceText(doc.ns, 100) || 'no namespace'})`);
+    throw new OnvifError(
+      'E_ONVIF_XML',
+      `answer from ${where} is not a SOAP 1.2 envelope (<${deviceText(doc.local, 60)}> in ${deviceText(doc.ns, 100) || 'no namespace'})`,
+    );
   }
   const body = child(doc, NS.soap, 'Body');
   if (!body) throw new OnvifError('E_ONVIF_XML', `answer from ${where} has no SOAP Body`);
@@ -53,4 +56,3 @@ export function isNotAuthorized(fault: SoapFault): boolean {
 export function isSubscriptionGone(fault: SoapFault, detailText = ''): boolean {
   return fault.subcodes.some((s) => s.local === 'ResourceUnknownFault' || s.local === 'ResourceUnknown') || /ResourceUnknown/.test(detailText);
 }
-

@@ -26,12 +26,19 @@ export function parseDigestChallenge(header: string | string[] | undefined): Dig
   const p = parseAuthParams(digest.replace(/^\s*digest\s+/i, ''));
   if (!p.realm || !p.nonce) return undefined;
   const algorithm = (p.algorithm ?? 'MD5').toUpperCase() === 'SHA-256' ? 'SHA-256' : 'MD5';
-  const qop = p.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
+  const qop = p.qop
+    ?.split(',')
+    .map((q) => q.trim())
+    .includes('auth')
+    ? 'auth'
+    : undefined;
   return { realm: p.realm, nonce: p.nonce, qop, opaque: p.opaque, algorithm, stale: (p.stale ?? '').toLowerCase() === 'true' };
 }
 
 export function digestHash(algorithm: string, data: string): string {
-  return createHash(algorithm.toUpperCase() === 'SHA-256' ? 'sha256' : 'md5').update(data, 'utf8').digest('hex');
+  return createHash(algorithm.toUpperCase() === 'SHA-256' ? 'sha256' : 'md5')
+    .update(data, 'utf8')
+    .digest('hex');
 }
 
 /** RFC 7616 §3.4.1 response = H(H(A1):nonce:nc:cnonce:qop:H(A2)), or RFC 2069 form without qop. */
@@ -85,8 +92,26 @@ export class DigestSession {
     this.nc += 1;
     const nc = this.nc.toString(16).padStart(8, '0');
     const cnonce = randomBytes(8).toString('hex');
-    const response = digestResponse({ algorithm: c.algorithm, username: this.username, realm: c.realm, password: this.password, method, uri, nonce: c.nonce, nc, cnonce, qop: c.qop });
-    const parts = [`username="${quote(this.username)}"`, `realm="${quote(c.realm)}"`, `nonce="${quote(c.nonce)}"`, `uri="${quote(uri)}"`, `algorithm=${c.algorithm}`, `response="${response}"`];
+    const response = digestResponse({
+      algorithm: c.algorithm,
+      username: this.username,
+      realm: c.realm,
+      password: this.password,
+      method,
+      uri,
+      nonce: c.nonce,
+      nc,
+      cnonce,
+      qop: c.qop,
+    });
+    const parts = [
+      `username="${quote(this.username)}"`,
+      `realm="${quote(c.realm)}"`,
+      `nonce="${quote(c.nonce)}"`,
+      `uri="${quote(uri)}"`,
+      `algorithm=${c.algorithm}`,
+      `response="${response}"`,
+    ];
     if (c.qop) parts.push(`qop=${c.qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
     if (c.opaque !== undefined) parts.push(`opaque="${quote(c.opaque)}"`);
     return `Digest ${parts.join(', ')}`;

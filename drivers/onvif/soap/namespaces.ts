@@ -23,10 +23,8 @@ export const NS = {
 } as const;
 
 /** WS-Security UsernameToken profile 1.0 §3.1 password type URIs. */
-export const PASSWORD_DIGEST_TYPE =
-  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
-export const BASE64_ENCODING_TYPE =
-  'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary';
+export const PASSWORD_DIGEST_TYPE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest';
+export const BASE64_ENCODING_TYPE = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary';
 
 /** WS-BaseNotification §4.2 topic expression dialects. */
 export const TOPIC_DIALECT_CONCRETE_SET = 'http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet';

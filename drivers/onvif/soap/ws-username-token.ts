@@ -7,7 +7,9 @@ import { BASE64_ENCODING_TYPE, NS, PASSWORD_DIGEST_TYPE } from './namespaces.js'
  * PasswordDigest = Base64(SHA-1(nonce + created + password)), with `nonce` the raw bytes.
  */
 export function passwordDigest(nonce: Buffer, created: string, password: string): string {
-  return createHash('sha1').update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')])).digest('base64');
+  return createHash('sha1')
+    .update(Buffer.concat([nonce, Buffer.from(created, 'utf8'), Buffer.from(password, 'utf8')]))
+    .digest('base64');
 }
 
 /**

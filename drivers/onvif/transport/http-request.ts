@@ -68,7 +68,10 @@ export function httpRequest(o: HttpRequestOptions): Promise<HttpAnswer> {
         res.on('error', (err) => finish(unreachable(o.where, err)));
       },
     );
-    const timer = setTimeout(() => finish(new OnvifError('E_ONVIF_TIMEOUT', `${o.where} did not answer in ${o.timeoutMs} ms`, { where: o.where })), o.timeoutMs);
+    const timer = setTimeout(
+      () => finish(new OnvifError('E_ONVIF_TIMEOUT', `${o.where} did not answer in ${o.timeoutMs} ms`, { where: o.where })),
+      o.timeoutMs,
+    );
     const onAbort = () => finish(new OnvifError('E_ONVIF_ABORTED', `request to ${o.where} cancelled`, { where: o.where }));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err) => finish(unreachable(o.where, err)));

@@ -51,15 +51,33 @@ export class SoapClient {
     const useToken = !opts.anonymous && this.o.auth !== 'http-digest' && this.o.username !== '';
     // Digest even on PRE_AUTH calls: some firmware challenges GetSystemDateAndTime too.
     const useDigest = this.o.auth !== 'ws-security' && this.o.username !== '';
-    const headers = (useToken ? usernameTokenHeader(this.o.username, this.o.password, this.o.clock.deviceNow()) : '') + (opts.action && opts.to ? addressingHeaders(opts.action, opts.to) : '');
+    const headers =
+      (useToken ? usernameTokenHeader(this.o.username, this.o.password, this.o.clock.deviceNow()) : '') +
+      (opts.action && opts.to ? addressingHeaders(opts.action, opts.to) : '');
     const xml = soapEnvelope(body, headers);
     const send = (authorization: string | undefined) => {
       const h: Record<string, string> = { 'content-type': `application/soap+xml; charset=utf-8${opts.action ? `; action="${opts.action}"` : ''}` };
       if (authorization) h.authorization = authorization;
-      return httpRequest({ method: 'POST', url, headers: h, body: xml, timeoutMs: opts.timeoutMs ?? this.o.timeoutMs, maxBytes: this.o.maxBytes, agent: this.o.agent, signal: opts.signal, where: this.o.where });
+      return httpRequest({
+        method: 'POST',
+        url,
+        headers: h,
+        body: xml,
+        timeoutMs: opts.timeoutMs ?? this.o.timeoutMs,
+        maxBytes: this.o.maxBytes,
+        agent: this.o.agent,
+        signal: opts.signal,
+        where: this.o.where,
+      });
     };
     // A final 401 (after at most one Digest retry) rejects E_ONVIF_AUTH there.
-    const answer = await sendWithDigest({ session: useDigest ? this.digest : undefined, method: 'POST', uri: url.pathname + url.search, send, where: this.o.where });
+    const answer = await sendWithDigest({
+      session: useDigest ? this.digest : undefined,
+      method: 'POST',
+      uri: url.pathname + url.search,
+      send,
+      where: this.o.where,
+    });
     const contentType = String(answer.headers['content-type'] ?? '');
     if (answer.status !== 200 && !/xml/i.test(contentType)) {
       throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status}`, { where: this.o.where });
@@ -67,8 +85,16 @@ export class SoapClient {
     const { body: bodyEl, fault } = readEnvelope(parseXml(answer.body, this.o.where, this.o.maxBytes), this.o.where);
     if (fault) {
       // The reason and codes are the device's words: escaped before they reach a message or log.
-      if (isNotAuthorized(fault)) throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, { fault, where: this.o.where });
-      throw new OnvifError('E_ONVIF_FAULT', `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`, { fault, where: this.o.where });
+      if (isNotAuthorized(fault))
+        throw new OnvifError('E_ONVIF_AUTH', `${this.o.where} answered NotAuthorized: ${deviceText(fault.reason) || 'no reason given'}`, {
+          fault,
+          where: this.o.where,
+        });
+      throw new OnvifError(
+        'E_ONVIF_FAULT',
+        `${this.o.where} answered a SOAP fault: ${deviceText(fault.reason || fault.subcodes.map((s) => s.local).join('/') || fault.code)}`,
+        { fault, where: this.o.where },
+      );
     }
     if (answer.status !== 200) throw new OnvifError('E_ONVIF_HTTP', `${this.o.where} answered HTTP ${answer.status} without a fault`, { where: this.o.where });
     return bodyEl;

@@ -30,7 +30,12 @@ export const deviceKindSchema = z.enum(DEVICE_KINDS).meta({ examples: ['modbus']
 
 /** A duration in milliseconds. */
 export const millisSchema = (min: number, max: number, example: number) =>
-  z.number().int().min(min).max(max).meta({ examples: [example], description: `milliseconds, ${min}..${max}` });
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .meta({ examples: [example], description: `milliseconds, ${min}..${max}` });
 
 /**
  * A secret is never written in the configuration itself: it is read from a file (e.g. a
@@ -38,8 +43,18 @@ export const millisSchema = (min: number, max: number, example: number) =>
  */
 export const secretRefSchema = z
   .union([
-    z.strictObject({ file: z.string().min(1).meta({ examples: ['/etc/gridgate/platform.pass'] }) }),
-    z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').meta({ examples: ['GRIDGATE_PLATFORM_PASSWORD'] }) }),
+    z.strictObject({
+      file: z
+        .string()
+        .min(1)
+        .meta({ examples: ['/etc/gridgate/platform.pass'] }),
+    }),
+    z.strictObject({
+      env: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+        .meta({ examples: ['GRIDGATE_PLATFORM_PASSWORD'] }),
+    }),
   ])
   .meta({ examples: [{ env: 'GRIDGATE_PLATFORM_PASSWORD' }], description: 'a secret read from { file } or { env }, never inline' });
 export type SecretRef = z.infer<typeof secretRefSchema>;

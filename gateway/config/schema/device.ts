@@ -13,7 +13,12 @@ export const baseDeviceFields = {
   /** A profile under config/profiles (or a configured profile folder) whose points this device uses. */
   profile: nameSchema.optional().meta({ examples: ['env-sensor'] }),
   /** The crowd zone or area the device watches, carried into its events' `source.zone`. */
-  zone: z.string().min(1).max(128).optional().meta({ examples: ['cbd-square'] }),
+  zone: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .meta({ examples: ['cbd-square'] }),
   location: z.string().max(200).optional(),
 };
 

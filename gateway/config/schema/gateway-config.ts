@@ -49,12 +49,19 @@ export const platformSchema = z.strictObject({
     .regex(/^[^#+\s]+[^/#+\s]$/, 'must be an MQTT topic without wildcards or a trailing slash')
     .default('gridgate/v1')
     .meta({ examples: ['gridgate/v1'] }),
-  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).meta({ description: '4 = MQTT 3.1.1, 5 = MQTT 5', examples: [4] }),
+  protocolVersion: z
+    .union([z.literal(4), z.literal(5)])
+    .default(4)
+    .meta({ description: '4 = MQTT 3.1.1, 5 = MQTT 5', examples: [4] }),
   username: z.string().min(1).max(256).optional(),
   password: secretRefSchema.optional(),
   tls: z
     .strictObject({
-      ca: z.string().min(1).optional().meta({ examples: ['/etc/gridgate/platform-ca.pem'] }),
+      ca: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ examples: ['/etc/gridgate/platform-ca.pem'] }),
       cert: z.string().min(1).optional(),
       key: z.string().min(1).optional(),
       rejectUnauthorized: z.boolean().default(true),
@@ -62,7 +69,12 @@ export const platformSchema = z.strictObject({
     .optional(),
   keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
   /** MQTT 5 session expiry; with 3.1.1 the session is kept by clean=false. */
-  sessionExpirySeconds: z.number().int().min(60).max(4_294_967_295).default(7 * 86_400),
+  sessionExpirySeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(4_294_967_295)
+    .default(7 * 86_400),
   reconnect: z
     .strictObject({
       minDelayMs: millisSchema(100, 60_000, 1000).default(1000),
@@ -107,7 +119,13 @@ export const outboxSchema = z
   .prefault({});
 
 export const batchingSchema = z.strictObject({
-  maxReadings: z.number().int().min(1).max(5000).default(1000).meta({ examples: [1000], description: 'readings per telemetry batch (contract max 5000)' }),
+  maxReadings: z
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(1000)
+    .meta({ examples: [1000], description: 'readings per telemetry batch (contract max 5000)' }),
   maxDelayMs: millisSchema(0, 600_000, 1000).default(1000),
 });
 
@@ -115,7 +133,10 @@ export const batchingSchema = z.strictObject({
 export const modePolicySchema = z.strictObject({
   batching: batchingSchema.partial().optional(),
   /** Event types that get a snapshot from their camera (or the zone's cameras) in this mode. */
-  snapshots: z.array(z.string().min(1)).optional().meta({ examples: [['crowd.threshold', 'fireworks']] }),
+  snapshots: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({ examples: [['crowd.threshold', 'fireworks']] }),
   /** Severity overrides by event type in this mode. */
   severities: z.record(z.string().min(1), severitySchema).optional(),
 });
@@ -130,8 +151,18 @@ export const modesSchema = z
 
 export const httpSchema = z
   .strictObject({
-    host: z.string().min(1).default('127.0.0.1').meta({ examples: ['127.0.0.1'] }),
-    port: z.number().int().min(0).max(65_535).default(8080).meta({ examples: [8080] }),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .meta({ examples: ['127.0.0.1'] }),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(8080)
+      .meta({ examples: [8080] }),
     /**
      * HTTPS with a self-signed certificate made at first start (its fingerprint is printed with the
      * setup code and logged). On by default when `host` is not loopback; `false` turns it off
@@ -139,7 +170,10 @@ export const httpSchema = z
      */
     tls: z.union([z.literal(false), z.strictObject({ selfSigned: z.literal(true) })]).optional(),
     /** Further names and addresses of the box the UI is reached by (the Host check against DNS rebinding). */
-    allowedHosts: z.array(z.string().min(1).max(253)).default([]).meta({ examples: [['gw-cbd-01.site.lan', '10.20.0.5']] }),
+    allowedHosts: z
+      .array(z.string().min(1).max(253))
+      .default([])
+      .meta({ examples: [['gw-cbd-01.site.lan', '10.20.0.5']] }),
     /** `/metrics` from the network needs this bearer token (Prometheus `authorization`); without it, loopback only. */
     metrics: z.strictObject({ token: secretRefSchema.optional() }).prefault({}),
     /** Live view (ffmpeg transcodes): caps that keep a 2-core box doing its real work. */
@@ -160,7 +194,11 @@ export const gatewayConfigSchema = z
   .strictObject({
     gateway: nameSchema.meta({ examples: ['gw-cbd-01'] }),
     site: nameSchema.meta({ examples: ['zhengdong-cbd'] }),
-    dataDir: z.string().min(1).default('./data').meta({ examples: ['/var/lib/gridgate'] }),
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .meta({ examples: ['/var/lib/gridgate'] }),
     platform: platformSchema,
     outbox: outboxSchema,
     batching: batchingSchema.prefault({}),
@@ -175,14 +213,22 @@ export const gatewayConfigSchema = z
     calendar: calendarSchema,
     /** Snapshots the core fetches for events: at most one per camera per interval, at most this size. */
     snapshots: z
-      .strictObject({ minIntervalMs: z.number().int().min(0).default(2000), maxBytes: z.number().int().min(1024).default(2 * 1024 * 1024) })
+      .strictObject({
+        minIntervalMs: z.number().int().min(0).default(2000),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(2 * 1024 * 1024),
+      })
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
     cfg.devices.forEach((d, i) => {
       const first = seen.get(d.id);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is already used by devices[${first}]` });
+      if (first !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id "${d.id}" is already used by devices[${first}]` });
       else seen.set(d.id, i);
     });
     const deviceIds = new Set(cfg.devices.map((d) => d.id));
@@ -191,15 +237,19 @@ export const gatewayConfigSchema = z
       if (zoneIds.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `zone id "${zone.id}" is used twice` });
       zoneIds.add(zone.id);
       zone.lines.forEach((line, j) => {
-        if (!deviceIds.has(line.device)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'lines', j, 'device'], message: `no device "${line.device}" is configured` });
-        if (!line.in && !line.out) ctx.addIssue({ code: 'custom', path: ['zones', i, 'lines', j], message: 'a counting line needs an in point, an out point, or both' });
+        if (!deviceIds.has(line.device))
+          ctx.addIssue({ code: 'custom', path: ['zones', i, 'lines', j, 'device'], message: `no device "${line.device}" is configured` });
+        if (!line.in && !line.out)
+          ctx.addIssue({ code: 'custom', path: ['zones', i, 'lines', j], message: 'a counting line needs an in point, an out point, or both' });
       });
     });
     cfg.rules.modeRules.forEach((r, i) => {
-      if (r.zone !== '*' && !zoneIds.has(r.zone)) ctx.addIssue({ code: 'custom', path: ['rules', 'modeRules', i, 'zone'], message: `no zone "${r.zone}" is configured` });
+      if (r.zone !== '*' && !zoneIds.has(r.zone))
+        ctx.addIssue({ code: 'custom', path: ['rules', 'modeRules', i, 'zone'], message: `no zone "${r.zone}" is configured` });
     });
     cfg.rules.sensorThresholds.forEach((t, i) => {
-      if (t.device !== '*' && !deviceIds.has(t.device)) ctx.addIssue({ code: 'custom', path: ['rules', 'sensorThresholds', i, 'device'], message: `no device "${t.device}" is configured` });
+      if (t.device !== '*' && !deviceIds.has(t.device))
+        ctx.addIssue({ code: 'custom', path: ['rules', 'sensorThresholds', i, 'device'], message: `no device "${t.device}" is configured` });
     });
     cfg.calendar.events.forEach((e, i) => {
       if (e.end <= e.start) ctx.addIssue({ code: 'custom', path: ['calendar', 'events', i, 'end'], message: `must be after start (${e.start})` });

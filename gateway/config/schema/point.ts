@@ -13,18 +13,11 @@ export const basePointFields = {
   sourceUnit: unitSchema.optional().meta({ description: 'unit the device reports in, when it differs from `unit`' }),
   scale: z.number().finite().default(1),
   offset: z.number().finite().default(0),
-  decimals: z
-    .number()
-    .int()
-    .min(0)
-    .max(9)
-    .optional()
-    .meta({ description: 'round to this many decimals after scaling; when absent, an integer raw value is rounded to the resolution scale and offset imply (scale 0.1 → 1 decimal)' }),
-  deadband: z
-    .number()
-    .min(0)
-    .optional()
-    .meta({ description: 'report a value only when it moved at least this much (in `unit`) since the last report' }),
+  decimals: z.number().int().min(0).max(9).optional().meta({
+    description:
+      'round to this many decimals after scaling; when absent, an integer raw value is rounded to the resolution scale and offset imply (scale 0.1 → 1 decimal)',
+  }),
+  deadband: z.number().min(0).optional().meta({ description: 'report a value only when it moved at least this much (in `unit`) since the last report' }),
   /** Heartbeat: a value inside the deadband is still reported this often. */
   maxSilenceMs: z.number().int().min(1000).max(86_400_000).default(300_000),
   writable: z

@@ -4,7 +4,10 @@ import { deviceIdSchema, modeSchema, pointNameSchema, severitySchema } from './c
 /** A threshold on a sensor point, with hysteresis and a minimum duration (`sensor.threshold`). */
 export const sensorThresholdSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes').meta({ examples: ['pm25-high'] }),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
+      .meta({ examples: ['pm25-high'] }),
     /** A device id, or `*` for every device that has the point. */
     device: z.union([deviceIdSchema, z.literal('*')]),
     point: pointNameSchema,
@@ -22,7 +25,10 @@ export type SensorThreshold = z.infer<typeof sensorThresholdSchema>;
 
 /** Switches the site mode when a zone reaches a crowd level. */
 export const modeRuleSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes').meta({ examples: ['crowd-level-1-emergency'] }),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
+    .meta({ examples: ['crowd-level-1-emergency'] }),
   /** A zone id, or `*` for any zone. */
   zone: z.string().min(1).default('*'),
   /** The rule fires when a zone reaches this level or a more serious one (a lower number). */

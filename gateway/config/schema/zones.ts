@@ -20,13 +20,27 @@ export const countingLineSchema = z.strictObject({
    * The most people per second the line can count (a wide gate: about 20). A faster increase is
    * not counted into occupancy but reported (vendor.counter.implausible); see docs/mqtt.md.
    */
-  maxRatePerSec: z.number().positive().max(100_000).default(20).meta({ examples: [20] }),
+  maxRatePerSec: z
+    .number()
+    .positive()
+    .max(100_000)
+    .default(20)
+    .meta({ examples: [20] }),
 });
 
 export const thresholdLevelSchema = z.strictObject({
   /** Level 1 is the most serious (the contract example: level-1 at 50 000). */
-  level: z.number().int().min(1).max(9).meta({ examples: [1] }),
-  at: z.number().int().min(1).meta({ examples: [50_000] }),
+  level: z
+    .number()
+    .int()
+    .min(1)
+    .max(9)
+    .meta({ examples: [1] }),
+  at: z
+    .number()
+    .int()
+    .min(1)
+    .meta({ examples: [50_000] }),
   severity: severitySchema.optional(),
 });
 
@@ -42,7 +56,11 @@ const thresholdListSchema = z
     const byLevel = [...levels].sort((a, b) => b.level - a.level);
     for (let i = 1; i < byLevel.length; i++) {
       if (byLevel[i]!.at <= byLevel[i - 1]!.at) {
-        ctx.addIssue({ code: 'custom', path: [], message: `level ${byLevel[i]!.level} (at ${byLevel[i]!.at}) must be above level ${byLevel[i - 1]!.level} (at ${byLevel[i - 1]!.at}): a lower level number is more serious` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: `level ${byLevel[i]!.level} (at ${byLevel[i]!.at}) must be above level ${byLevel[i - 1]!.level} (at ${byLevel[i - 1]!.at}): a lower level number is more serious`,
+        });
       }
     }
   });
@@ -67,11 +85,17 @@ export const zoneSchema = z.strictObject({
     .default({})
     .superRefine((t, ctx) => {
       for (const key of Object.keys(t)) {
-        if (key !== 'default' && !modeSchema.safeParse(key).success) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is not a mode (normal, holiday, major-event, emergency) or "default"` });
+        if (key !== 'default' && !modeSchema.safeParse(key).success)
+          ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is not a mode (normal, holiday, major-event, emergency) or "default"` });
       }
     }),
   /** A level clears only when occupancy falls this far below its threshold. */
-  hysteresis: z.number().int().min(0).default(500).meta({ examples: [500] }),
+  hysteresis: z
+    .number()
+    .int()
+    .min(0)
+    .default(500)
+    .meta({ examples: [500] }),
   /** Window over which inflow and outflow rates are computed. */
   rateWindowMs: z.number().int().min(10_000).max(3_600_000).default(60_000),
   /** How often the zone's readings are published at most (they are also sent on every level change). */

@@ -99,9 +99,11 @@ export class SparkplugUplink {
 
   start(): void {
     // Current values for births, whatever the backlog still holds.
-    this.unsubscribe.push(this.o.bus.on('readings', (rs) => {
-      for (const r of rs) this.last.set(r.device, r.point, r.value, Date.parse(r.ts));
-    }));
+    this.unsubscribe.push(
+      this.o.bus.on('readings', (rs) => {
+        for (const r of rs) this.last.set(r.device, r.point, r.value, Date.parse(r.ts));
+      }),
+    );
     this.reader.start();
     this.connection.start({
       up: (generation) => void this.onConnected(generation),
@@ -195,7 +197,8 @@ export class SparkplugUplink {
     for (const d of this.o.devices()) this.status_.set(d.device, d.status);
     for (const [device, status] of this.status_) if (status === 'online') void this.deviceBirth(device).catch(() => {});
     for (const zone of this.o.zones()) void this.deviceBirth(`zone.${zone}`).catch(() => {});
-    for (const scope of this.last.scopesSeen()) if (scope !== NODE_SCOPE && !this.isConfigured(scope) && !this.bornDevices.has(scope)) void this.deviceBirth(scope).catch(() => {});
+    for (const scope of this.last.scopesSeen())
+      if (scope !== NODE_SCOPE && !this.isConfigured(scope) && !this.bornDevices.has(scope)) void this.deviceBirth(scope).catch(() => {});
     this.o.log.info({ bdSeq: this.bdSeq, devices: this.bornDevices.size, newSession }, 'sparkplug birth published');
     if (newSession) this.reader.connected(this.session);
   }
@@ -253,7 +256,17 @@ export class SparkplugUplink {
 
   private sendEvent(stored: StoredEvent): Promise<void> {
     if (!this.born) return Promise.reject(new Error('no sparkplug session'));
-    const e = JSON.parse(stored.payload) as { id: string; seq: number; ts: string; type: string; state: string; severity: string; message?: string; source?: { device?: string; zone?: string }; data?: Record<string, unknown> };
+    const e = JSON.parse(stored.payload) as {
+      id: string;
+      seq: number;
+      ts: string;
+      type: string;
+      state: string;
+      severity: string;
+      message?: string;
+      source?: { device?: string; zone?: string };
+      data?: Record<string, unknown>;
+    };
     const device = e.source?.device;
     const zone = e.source?.zone ? `zone.${e.source.zone}` : undefined;
     const scope = device && this.bornDevices.has(device) ? device : zone && this.bornDevices.has(zone) ? zone : NODE_SCOPE;
@@ -317,7 +330,14 @@ export class SparkplugUplink {
       const ms = Date.parse(r.ts);
       const def = this.catalog.get(device, r.point)!;
       const properties = qualityProperty(r.quality);
-      return { alias: def.alias, type: def.type, value: r.value, timestamp: ms, ...(ms < since ? { isHistorical: true } : {}), ...(properties ? { properties } : {}) };
+      return {
+        alias: def.alias,
+        type: def.type,
+        value: r.value,
+        timestamp: ms,
+        ...(ms < since ? { isHistorical: true } : {}),
+        ...(properties ? { properties } : {}),
+      };
     });
     out.push(this.send(this.topics.deviceTopic('DDATA', device), metrics, this.o.clock.now()));
     if (dead) out.push(this.deviceDeath(device));

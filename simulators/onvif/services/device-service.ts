@@ -37,4 +37,11 @@ export function deviceService(cam: SimCamera, op: string): string {
 }
 
 /** Calls allowed without credentials (ONVIF Core §5.9.4.3, access class PRE_AUTH). */
-export const PRE_AUTH_OPERATIONS = new Set(['GetSystemDateAndTime', 'GetCapabilities', 'GetServices', 'GetServiceCapabilities', 'GetEndpointReference', 'GetWsdlUrl']);
+export const PRE_AUTH_OPERATIONS = new Set([
+  'GetSystemDateAndTime',
+  'GetCapabilities',
+  'GetServices',
+  'GetServiceCapabilities',
+  'GetEndpointReference',
+  'GetWsdlUrl',
+]);

@@ -42,7 +42,13 @@ export function eventsService(cam: SimCamera, op: string, el: XmlElement): strin
 }
 
 /** Calls on a subscription endpoint /onvif/subscription/<id> (Core §9.1.2-§9.1.4, WS-BaseNotification §6). */
-export async function subscriptionService(cam: SimCamera, op: string, el: XmlElement, id: number, connectionGone: () => boolean = () => false): Promise<string> {
+export async function subscriptionService(
+  cam: SimCamera,
+  op: string,
+  el: XmlElement,
+  id: number,
+  connectionGone: () => boolean = () => false,
+): Promise<string> {
   try {
     switch (op) {
       case 'PullMessages': {
