@@ -58,6 +58,13 @@ const COMMIT_BUSY_LIMIT = 0.6;
 const LOOP_DELAY_LIMIT_MS = 1000;
 /** Telemetry older than this while connected: the uplink cannot keep up, ms. */
 const BACKLOG_AGE_LIMIT_MS = 15_000;
+/**
+ * Ticks over which an old backlog must fail to get younger before it counts as overload. After
+ * an outage the backlog is as old as the outage while it drains (the oldest goes first, so its age
+ * falls fast): that is catching up, not falling behind, and must thin nothing (the soak saw every
+ * post-outage drain reported as overload and polls dropped).
+ */
+const DRAIN_WINDOW_TICKS = 10;
 /** Calm ticks before the thinning is halved again. */
 const CALM_TICKS = 5;
 
@@ -73,6 +80,8 @@ const CALM_TICKS = 5;
 export class OverloadGuard {
   private keepOneIn = 1;
   private calm = 0;
+  /** Backlog ages (ms) of the last ticks while connected, oldest first (at most DRAIN_WINDOW_TICKS + 1). */
+  private backlogAges: number[] = [];
   private reason: string | undefined;
   private since: number | undefined;
   private shed = 0;
@@ -202,8 +211,16 @@ export class OverloadGuard {
     if (loopDelayMs > LOOP_DELAY_LIMIT_MS) return `the event loop is ${Math.round(loopDelayMs)} ms late (CPU saturated)`;
     // During an outage the outbox stores by design and drops its oldest telemetry when full
     // (reported); only a backlog that grows while connected means the uplink cannot keep up.
-    if (!s.connected()) return undefined;
-    if (s.backlogAgeMs() > BACKLOG_AGE_LIMIT_MS) return `the uplink is ${Math.round(s.backlogAgeMs() / 1000)} s behind`;
+    if (!s.connected()) {
+      this.backlogAges = [];
+      return undefined;
+    }
+    const age = s.backlogAgeMs();
+    this.backlogAges.push(age);
+    if (this.backlogAges.length > DRAIN_WINDOW_TICKS + 1) this.backlogAges.shift();
+    const windowFull = this.backlogAges.length > DRAIN_WINDOW_TICKS;
+    // Behind, and not catching up: the oldest waiting reading is no younger than a window ago.
+    if (age > BACKLOG_AGE_LIMIT_MS && windowFull && age >= this.backlogAges[0]!) return `the uplink is ${Math.round(age / 1000)} s behind and not catching up`;
     if (s.capacityUsed() > 0.9) return `the outbox is ${Math.round(s.capacityUsed() * 100)} % full`;
     return undefined;
   }

@@ -41,11 +41,11 @@ describe('the overload guard', () => {
   it('when the uplink falls behind while connected: says so once, thins low-priority polls with counts, never the people counters, and recovers step by step', () => {
     const { guard, signals, changes, shed, admitted } = setup();
     signals.backlogAgeMs = 60_000;
-    guard.tick();
-    guard.tick();
+    // Ten ticks to see that the backlog does not get younger (not a drain), then two overloaded ones.
+    for (let i = 0; i < 12; i++) guard.tick();
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ overloaded: true, keepOneIn: 2 });
-    expect(changes[0]!.reason).toMatch(/uplink is 60 s behind/);
+    expect(changes[0]!.reason).toMatch(/uplink is 60 s behind and not catching up/);
     expect(guard.status().keepOneIn).toBe(4);
     expect(admitted('meter', 100)).toBe(25);
     expect(admitted('counter', 100)).toBe(100);
@@ -60,6 +60,18 @@ describe('the overload guard', () => {
     expect(guard.status()).toMatchObject({ overloaded: false, keepOneIn: 1 });
     expect(changes.at(-1)).toMatchObject({ overloaded: false, shed: 750 });
     expect(admitted('meter', 10)).toBe(10);
+  });
+
+  it('a drain after an outage is not overload: a backlog that gets younger while connected thins nothing', () => {
+    const { guard, signals, changes } = setup();
+    // Reconnected after a 10-minute outage: the oldest reading waiting is 600 s old and the
+    // backlog drains (the oldest goes first), here 20 s of age a second.
+    for (let age = 600_000; age > 0; age -= 20_000) {
+      signals.backlogAgeMs = age;
+      guard.tick();
+    }
+    expect(changes).toEqual([]);
+    expect(guard.status()).toMatchObject({ overloaded: false, keepOneIn: 1, shed: 0 });
   });
 
   it('an outage is not overload: an old backlog while disconnected thins nothing', () => {

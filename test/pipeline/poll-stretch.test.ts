@@ -8,7 +8,7 @@ import { type ModbusSimulator, startModbusSimulator } from '../../simulators/mod
 import { RecordingContext } from '../helpers/recording-context.js';
 import { deviceFromProfile, samplesOf } from '../modbus/helpers.js';
 
-/** A guard made overloaded by a backlog that grows while connected (two ticks: keepOneIn 4). */
+/** A guard made overloaded by a backlog that grows while connected (twelve ticks: keepOneIn 4). */
 function overloadedGuard() {
   const kinds: Record<string, DeviceKind> = { meter: 'modbus', synthetic: 'other', counter: 'people-counter' };
   let shed = 0;
@@ -21,8 +21,8 @@ function overloadedGuard() {
     },
     memoryLimitBytes: Number.MAX_SAFE_INTEGER,
   });
-  guard.tick();
-  guard.tick();
+  // Ten ticks to see the backlog is not draining, then two overloaded ones: keepOneIn 4.
+  for (let i = 0; i < 12; i++) guard.tick();
   const poll = (device: string): RawSample[] => Array.from({ length: 10 }, (_, i) => ({ device, point: `r${i}`, ts: Date.now(), raw: i }));
   const admitted = (device: string, polls: number) => Array.from({ length: polls }, () => guard.admit(poll(device))).filter(Boolean).length;
   return { guard, admitted, shed: () => shed };
