@@ -40,6 +40,11 @@ const PUBLIC_ERRORS: Array<[RegExp, string]> = [
  * which files exist is itself a leak). The full line, credentials redacted, goes to the log.
  */
 export function publicStreamError(stderr: string): string {
-  for (const [pattern, text] of PUBLIC_ERRORS) if (pattern.test(stderr)) return text;
+  // The last line that names a cause wins: an RTSP exchange may carry an earlier 401 (the digest
+  // challenge answered on the next try) before the real failure, a 404 for a missing path.
+  const lines = stderr.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    for (const [pattern, text] of PUBLIC_ERRORS) if (pattern.test(lines[i]!)) return text;
+  }
   return 'the stream could not be opened (the gateway log has the details)';
 }
