@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DeviceTestContext, DeviceTrial, Driver, DriverContext, RawSample, RawValue } from '../../gateway/devices/driver.js';
+import { trialContext } from '../../gateway/devices/driver.js';
 import { DeviceLink } from './device-link.js';
 import { DevicePoller } from './device-poller.js';
 import { DeviceStats, type ModbusDeviceStats } from './device-stats.js';
@@ -148,15 +149,7 @@ export class ModbusDriver implements Driver<ModbusDeviceConfig> {
     shared.users.add(user);
     const queue = shared.lineQueue ? undefined : new RequestQueue(device.maxInFlight);
     const log = this.log.child({ device: device.id, test: true });
-    const trialCtx: DriverContext = {
-      log,
-      clock: ctx.clock,
-      samples: (b) => test.samples(b),
-      event: () => {},
-      status: (_id, u) => test.status(u),
-      mode: ctx.mode,
-      onModeChange: () => () => {},
-    };
+    const trialCtx = trialContext(ctx, log, test);
     const stats = new DeviceStats();
     const deviceLink = new DeviceLink(shared.link, shared.lineQueue ?? queue!, device.unitId, device.timeoutMs, device.retries, stats);
     const poller = new DevicePoller(device, device.points.map(resolvePoint), deviceLink, trialCtx, log, stats);

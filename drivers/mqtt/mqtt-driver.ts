@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SecretRef } from '../../gateway/config/schema/common.js';
 import { readSecret } from '../../gateway/config/secrets.js';
 import type { DeviceTestContext, DeviceTrial, Driver, DriverContext, RawSample } from '../../gateway/devices/driver.js';
+import { trialContext } from '../../gateway/devices/driver.js';
 import { DeviceChannel } from './device-channel.js';
 import type { MqttDeviceStats } from './device-stats.js';
 import { EmbeddedBroker, type EmbeddedBrokerStats } from './embedded-broker.js';
@@ -195,15 +196,7 @@ export class MqttDriver implements Driver<MqttDeviceConfig> {
     const secret = (ref: SecretRef) => (test.readSecret ? test.readSecret(ref) : this.secret(ref));
     const mapper = new PayloadMapper(device);
     const log = this.log.child({ device: device.id, test: true });
-    const trialCtx: DriverContext = {
-      log,
-      clock: ctx.clock,
-      samples: (b) => test.samples(b),
-      event: () => {},
-      status: (_id, u) => test.status(u),
-      mode: ctx.mode,
-      onModeChange: () => () => {},
-    };
+    const trialCtx = trialContext(ctx, log, test);
     const channel = new DeviceChannel(device, mapper, trialCtx, log, this.monotonic);
     const read = async (point: string): Promise<RawSample> => {
       if (!mapper.has(point)) throw mqttError('E_MQTT_UNKNOWN_POINT', `${device.id} has no point "${point}"`);

@@ -73,6 +73,22 @@ export interface DeviceTestContext {
   readSecret?(ref: SecretRef): string;
 }
 
+/**
+ * The context a device under test runs with inside a running driver: the driver's clock and mode,
+ * its samples and status to the test, its events nowhere (a test must not raise alerts).
+ */
+export function trialContext(ctx: DriverContext, log: Logger, test: DeviceTestContext): DriverContext {
+  return {
+    log,
+    clock: ctx.clock,
+    samples: (b) => test.samples(b),
+    event: () => {},
+    status: (_id, u) => test.status(u),
+    mode: ctx.mode,
+    onModeChange: () => () => {},
+  };
+}
+
 /** A device under test on a running driver; see Driver.testDevice. */
 export interface DeviceTrial {
   /** One on-demand read of a point. */
