@@ -1,8 +1,57 @@
 /** The gateway under soak: a child process (as systemd runs it), killed and restarted on the day's schedule. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from './soak-faults.js';
+
+/** How the gateway is started: which node flags, which entry point, which environment. */
+export interface GatewayProgram {
+  /** For the report: what ran. */
+  describe: string;
+  /** Node's arguments before the CLI's own (flags, loader, entry point). */
+  nodeArgs: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cleanup(): void;
+}
+
+/**
+ * The installable program, as the .deb ships it (scripts/build-stage.sh: compiled JavaScript,
+ * production dependencies), run with the node flags and environment of systemd/gridgate.service:
+ * memory figures then mean what a site sees (tsx and the TypeScript sources add ~20 MB).
+ */
+export function stagedProgram(root: string): GatewayProgram {
+  const unit = readFileSync(join(root, 'systemd/gridgate.service'), 'utf8');
+  const exec = /^ExecStart=\/usr\/bin\/node (.*?) \/opt\/gridgate\/dist\/gateway\/cli\/main\.js run/m.exec(unit);
+  if (!exec) throw new Error('soak: no node flags found in systemd/gridgate.service ExecStart');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Z_]+)=(\S+)$/gm)) if (!m[1]!.startsWith('GRIDGATE_')) env[m[1]!] = m[2]!;
+  const stage = mkdtempSync(join(tmpdir(), 'gridgate-soak-stage-'));
+  execFileSync('bash', [join(root, 'scripts/build-stage.sh'), stage], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const flags = exec[1]!.split(/\s+/);
+  return {
+    describe: `scripts/build-stage.sh, node ${flags.join(' ')}, ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} (systemd/gridgate.service)`,
+    nodeArgs: [...flags, join(stage, 'dist/gateway/cli/main.js')],
+    cwd: stage,
+    env,
+    cleanup: () => rmSync(stage, { recursive: true, force: true }),
+  };
+}
+
+/** The TypeScript sources through tsx, as `npm start` runs them (quicker to start a short run). */
+export function sourceProgram(root: string): GatewayProgram {
+  return {
+    describe: 'TypeScript sources through tsx, node --max-semi-space-size=2, MALLOC_ARENA_MAX=2',
+    nodeArgs: ['--max-semi-space-size=2', '--import', 'tsx', join(root, 'gateway/cli/main.ts')],
+    cwd: root,
+    env: { MALLOC_ARENA_MAX: '2' },
+    cleanup: () => {},
+  };
+}
 
 export class GatewayChild {
   child: ChildProcess | undefined;
@@ -11,17 +60,13 @@ export class GatewayChild {
   readonly tail: string[] = [];
   readonly uiUser = 'soak';
   readonly uiPassword = `Soak-${randomBytes(12).toString('base64url')}`;
-  private readonly args: string[];
 
   constructor(
-    private readonly root: string,
+    private readonly program: GatewayProgram,
     private readonly env: NodeJS.ProcessEnv,
     readonly httpPort: number,
     private readonly config: string,
-  ) {
-    // Through tsx as `npm start` does; semi-space capped as on the 2-core box (docs/operations.md).
-    this.args = ['--max-semi-space-size=2', '--import', 'tsx', join(root, 'gateway/cli/main.ts'), 'run', '--config', config];
-  }
+  ) {}
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -29,9 +74,9 @@ export class GatewayChild {
 
   /** Creates the UI user the config changes log in with (`gridgate passwd`, password on stdin). */
   async createUser(): Promise<void> {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'gateway/cli/main.ts'), 'passwd', this.uiUser, '--config', this.config], {
-      cwd: this.root,
-      env: this.env,
+    const p = spawn(process.execPath, [...this.program.nodeArgs, 'passwd', this.uiUser, '--config', this.config], {
+      cwd: this.program.cwd,
+      env: { ...this.env, ...this.program.env },
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let err = '';
@@ -45,7 +90,11 @@ export class GatewayChild {
   async start(): Promise<number> {
     const t0 = performance.now();
     this.life++;
-    const child = spawn(process.execPath, this.args, { cwd: this.root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...this.env, MALLOC_ARENA_MAX: '2' } });
+    const child = spawn(process.execPath, [...this.program.nodeArgs, 'run', '--config', this.config], {
+      cwd: this.program.cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...this.env, ...this.program.env },
+    });
     child.stderr?.on('data', (d: Buffer) => {
       for (const line of String(d).split('\n').filter(Boolean)) {
         this.tail.push(line.slice(0, 400));

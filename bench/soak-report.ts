@@ -9,6 +9,8 @@ import { linearFit, quantile, type Sample } from './soak-sampling.js';
 export interface RunLog {
   startedAt: number;
   runMs: number;
+  /** How the gateway ran (GatewayProgram.describe). */
+  program: string;
   compress: number;
   sampleMs: number;
   loadAtStart: number[];
@@ -88,6 +90,10 @@ function summarize(log: RunLog, samples: Sample[], oracle: PlatformOracle, verdi
       fittedSamples: fitted.length,
       rssMBperH: perHour((s) => s.rssMiB),
       heapUsedMBperH: perHour((s) => s.heapUsedMiB),
+      // Where RSS grows when it does: V8's heap as reserved, Buffers, or native memory outside V8 (malloc, SQLite).
+      heapTotalMBperH: perHour((s) => s.heapTotalMiB),
+      externalMBperH: perHour((s) => s.externalMiB),
+      anonOutsideV8MBperH: perHour((s) => s.anonMiB - s.heapTotalMiB - s.externalMiB),
       rssMiB: { min: round(Math.min(...of.map((s) => s.rssMiB)), 0), max: round(Math.max(...of.map((s) => s.rssMiB)), 0), last: round(of.at(-1)!.rssMiB, 0) },
       heapUsedMiB: {
         min: round(Math.min(...of.map((s) => s.heapUsedMiB)), 1),
@@ -108,6 +114,7 @@ function summarize(log: RunLog, samples: Sample[], oracle: PlatformOracle, verdi
   }
   return {
     command: `npm run soak -- ${process.argv.slice(2).join(' ')}`,
+    gateway: log.program,
     startedAt: new Date(log.startedAt).toISOString(),
     machine: {
       node: process.version,
@@ -161,12 +168,13 @@ function table(s: Summary): string {
     `${name}: ${l.messages} messages, last seq ${l.lastSeq}, gaps ${l.gaps}, reordered ${l.reordered}, repeats ${l.repeats} ${JSON.stringify(l.repeatsByCause)}`;
   const rows: Array<[string, string]> = [
     ['run', `${s.runMin} min = one site day (1 day hour = ${s.dayHourInRunMin} min), fault durations / ${s.compress}`],
+    ['gateway', s.gateway],
     ['machine', `${s.machine.cpus}, node ${s.machine.node}, load avg 1 min mean ${s.machine.load1Mean} (start ${s.machine.loadAtStart.join(' ')})`],
     ...s.memory.lives.map(
       (l) =>
         [
           `life ${l.life} (${l.fromMin}-${l.toMin} min)`,
-          `RSS ${l.rssMiB.min}-${l.rssMiB.max} MiB, slope ${fmt(l.rssMBperH)} MB/h; heap ${l.heapUsedMiB.min}-${l.heapUsedMiB.max} MiB, slope ${fmt(l.heapUsedMBperH)} MB/h (fit from ${l.fitFromMin} min, ${l.fittedSamples} samples)`,
+          `RSS ${l.rssMiB.min}-${l.rssMiB.max} MiB, slope ${fmt(l.rssMBperH)} MB/h; heap ${l.heapUsedMiB.min}-${l.heapUsedMiB.max} MiB, slope ${fmt(l.heapUsedMBperH)} MB/h (fit from ${l.fitFromMin} min, ${l.fittedSamples} samples); slopes of V8 heap reserved ${fmt(l.heapTotalMBperH)}, external ${fmt(l.externalMBperH)}, other anonymous ${fmt(l.anonOutsideV8MBperH)} MB/h`,
         ] as [string, string],
     ),
     ['CPU (% of one core)', `mean ${s.cpuPctOfOneCore.mean}, p95 ${s.cpuPctOfOneCore.p95}, max ${s.cpuPctOfOneCore.max}`],

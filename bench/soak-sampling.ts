@@ -7,6 +7,10 @@ export interface Sample {
   /** Which start of the gateway (1, 2 after the kill -9, 3 after the restart). */
   life: number;
   rssMiB: number;
+  /** Anonymous memory of RSS (/proc/PID/smaps_rollup): heap, malloc, SQLite's cache; the rest is mapped files (code). */
+  anonMiB: number;
+  /** V8's external memory (Buffers and other memory V8 objects hold outside the heap). */
+  externalMiB: number;
   heapUsedMiB: number;
   heapTotalMiB: number;
   /** % of one core over the last interval (undefined across a restart). */
@@ -19,13 +23,18 @@ export interface Sample {
   load1: number;
 }
 
-/** RSS (MiB) and CPU time (clock ticks, user + system) of a process, from /proc. */
-export function procStat(pid: number): { rssMiB: number; cpuTicks: number } | undefined {
+/** RSS and its anonymous part (MiB) and CPU time (clock ticks, user + system) of a process, from /proc. */
+export function procStat(pid: number): { rssMiB: number; anonMiB: number; cpuTicks: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     // Fields after the command name: state is [0], utime [11], stime [12] (proc(5)).
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return { rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
+    return {
+      rssMiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
+      anonMiB: Number(/^Anonymous:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) / 1024,
+      cpuTicks: Number(stat[11]) + Number(stat[12]),
+    };
   } catch {
     return undefined;
   }
@@ -34,6 +43,7 @@ export function procStat(pid: number): { rssMiB: number; cpuTicks: number } | un
 export interface Scrape {
   heapUsedMiB: number;
   heapTotalMiB: number;
+  externalMiB: number;
   backlogTelemetry: number;
   backlogEvents: number;
   uplinkConnected: boolean;
@@ -55,6 +65,7 @@ export async function scrapeMetrics(httpPort: number): Promise<Scrape | undefine
     return {
       heapUsedMiB: one(/^gridgate_nodejs_heap_size_used_bytes (\S+)$/m) / mib,
       heapTotalMiB: one(/^gridgate_nodejs_heap_size_total_bytes (\S+)$/m) / mib,
+      externalMiB: one(/^gridgate_nodejs_external_memory_bytes (\S+)$/m) / mib,
       backlogTelemetry: one(/^gridgate_outbox_items\{lane="telemetry"\} (\S+)$/m),
       backlogEvents: one(/^gridgate_outbox_items\{lane="events"\} (\S+)$/m),
       uplinkConnected: one(/^gridgate_uplink_connected (\S+)$/m) === 1,

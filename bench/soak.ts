@@ -1,5 +1,5 @@
 /**
- * npm run soak -- --hours H (or --minutes M) [--compress C] [--sample-seconds S]
+ * npm run soak -- --hours H (or --minutes M) [--compress C] [--sample-seconds S] [--from-source]
  *
  * A compressed day on site (issue 17, part 3): the demo site (89 ONVIF cameras, 5 Modbus and 7 MQTT
  * devices) against a gateway child process, with the day of bench/soak-schedule.ts: platform
@@ -7,6 +7,8 @@
  * API, the New Year's Eve surge, a kill -9 and a graceful restart. Samples RSS, V8 heap, CPU and
  * backlog; a platform-side oracle checks that nothing was lost or reordered. Writes
  * soak-results/<time>/summary.json and chart.svg and prints a table (bench/soak-report.ts).
+ * The gateway runs as the .deb installs it (compiled, production dependencies, the unit's node
+ * flags and environment); --from-source runs the TypeScript through tsx instead.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,7 +21,7 @@ import { startPlatformBroker } from '../simulators/platform/platform-broker.js';
 import { runNewYearEve } from '../simulators/scenarios/new-year-eve.js';
 import { AcceptedSet } from '../test/helpers/oracle.js';
 import { cameraFlap, FLAP_CAMERAS, LinkProxy, MARK_CAMERAS, modbusNoise, sleep, uiConfigChange } from './soak-faults.js';
-import { GatewayChild } from './soak-gateway.js';
+import { GatewayChild, sourceProgram, stagedProgram } from './soak-gateway.js';
 import { PlatformOracle } from './soak-oracle.js';
 import { type RunLog, writeReport } from './soak-report.js';
 import { freeOffset, writeSiteConfig } from './soak-site.js';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     compress: { type: 'string' },
     'sample-seconds': { type: 'string' },
     'keep-data': { type: 'boolean', default: false },
+    'from-source': { type: 'boolean', default: false },
   },
 });
 const RUN_MS = values.hours ? Number(values.hours) * 3_600_000 : Number(values.minutes ?? '10') * 60_000;
@@ -53,6 +56,7 @@ async function main() {
   const plan = planDay(RUN_MS, COMPRESS);
   const log: RunLog = {
     startedAt: Date.now(),
+    program: '',
     runMs: RUN_MS,
     compress: COMPRESS,
     sampleMs: SAMPLE_MS,
@@ -72,6 +76,9 @@ async function main() {
   );
   for (const p of plan) console.log(`  ${clock(p.dayHour)}  +${(p.atMs / 60_000).toFixed(1)} min  ${describe(p)}`);
 
+  const program = values['from-source'] ? sourceProgram(ROOT) : stagedProgram(ROOT);
+  console.log(`  gateway: ${program.describe}`);
+  log.program = program.describe;
   const broker = await startPlatformBroker();
   const oracle = new PlatformOracle(broker.url);
   await oracle.start();
@@ -88,7 +95,7 @@ async function main() {
     GRIDGATE_HTTP_PORT: String(httpPort),
     GRIDGATE_LOG_LEVEL: 'warn',
   };
-  const gw = new GatewayChild(ROOT, env, httpPort, siteConfig);
+  const gw = new GatewayChild(program, env, httpPort, siteConfig);
   if (portOffset) console.log(`  demo site ports moved by +${portOffset} (config/demo.yaml's ports are in use): ${siteConfig}`);
   await gw.createUser();
   log.starts.push({ at: Date.now(), life: 1, readyMs: await gw.start() });
@@ -233,6 +240,8 @@ async function main() {
         min: runMin(),
         life: gw.life,
         rssMiB: proc.rssMiB,
+        anonMiB: proc.anonMiB,
+        externalMiB: m.externalMiB,
         heapUsedMiB: m.heapUsedMiB,
         heapTotalMiB: m.heapTotalMiB,
         cpuPct,
@@ -278,6 +287,7 @@ async function main() {
   await broker.stop();
   await site.stop();
   if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
+  program.cleanup();
   console.log(report);
   console.log(`\n  written: ${join(outDir, 'summary.json')} and ${join(outDir, 'chart.svg')}`);
   process.exit(0);

@@ -7,7 +7,7 @@ import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import type { GatewayEvent, Reading } from '../../gateway/core/model.js';
 import type { DropNotice } from '../../gateway/outbox/outbox.js';
-import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
+import { openGatewayDatabase, PAGE_CACHE_KIB } from '../../gateway/storage/sqlite-database.js';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { tempDir } from '../helpers/gateway-harness.js';
 
@@ -139,6 +139,14 @@ describe('SqliteOutbox', () => {
     outbox.appendReadings([reading(3)]);
     expect(outbox.formBatch(10, 0)?.readings.map((r) => JSON.parse(r).value)).toEqual([3]);
     outbox.close();
+  });
+
+  it('holds a fixed 2 MiB page cache, not the 16 MiB build default of better-sqlite3 (RSS in a long run)', () => {
+    const { db } = openGatewayDatabase(newPath(), 'FULL', silentLogger());
+    expect(new Database(':memory:').pragma('cache_size', { simple: true })).toBe(-16000);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-PAGE_CACHE_KIB);
+    expect(PAGE_CACHE_KIB).toBe(2048);
+    db.close();
   });
 
   it('moves a corrupt database aside and starts a new one', () => {
