@@ -1,10 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ANALYTICS_KINDS, type AnalyticsArgs, type AnalyticsKind } from './analytics.js';
-import type { CameraSet } from './camera-set.js';
 import type { RunningScenario } from './scenarios.js';
 import { SCENARIOS, type ScenarioName, type ScenarioOptions } from './scenarios.js';
+import type { SimCamera } from './sim-camera.js';
 import { NO_FAULTS, type SimFaults } from './sim-faults.js';
+
+/** What the API drives of a camera set: camera-set.ts starts the API, so it names this shape rather than importing CameraSet. */
+export interface ControlledCameras {
+  cameras: SimCamera[];
+  camera(id: string): SimCamera;
+  emit(id: string, kind: AnalyticsKind, args?: AnalyticsArgs): void;
+  setFaults(id: string, faults: Partial<SimFaults>): Promise<void>;
+  killSubscriptions(id: string): number;
+  scenario(name: ScenarioName, options?: ScenarioOptions): RunningScenario;
+}
 
 /**
  * A small JSON control API for the camera set (the CLI talks to it):
@@ -14,7 +24,7 @@ import { NO_FAULTS, type SimFaults } from './sim-faults.js';
  *   POST /devices/:id/kill-subscriptions
  *   POST /scenarios/:name        {"intervalMs":2000,...}   DELETE /scenarios/:name
  */
-export async function startControlApi(set: CameraSet, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function startControlApi(set: ControlledCameras, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
   const running = new Map<ScenarioName, RunningScenario>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

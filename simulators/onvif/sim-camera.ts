@@ -9,47 +9,33 @@ import { PullPointStore } from './pull-point-store.js';
 import { deviceService, PRE_AUTH_OPERATIONS } from './services/device-service.js';
 import { eventsService, subscriptionService } from './services/events-service.js';
 import { media2Service, mediaService } from './services/media-service.js';
-import { DigestVerifier, type SimCredentials, UsernameTokenVerifier } from './sim-auth.js';
+import { DigestVerifier, UsernameTokenVerifier } from './sim-auth.js';
 import { malformedBody, NO_FAULTS, type SimFaults } from './sim-faults.js';
+import type { ServiceCamera, SimCameraOptions, SimCounters } from './camera-shape.js';
 import { propertyKey, type SimNotification } from './sim-notification.js';
 import { envelope, notAuthorized, SimSoapFault } from './sim-soap.js';
-
-export interface SimCameraOptions {
-  id: string;
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  /** 1 for a camera; N for an NVR with N channels. */
-  channels: number;
-  credentials: SimCredentials;
-  /** How SOAP calls must authenticate: WS-UsernameToken, HTTP Digest, or either. */
-  soapAuth: 'ws-security' | 'http-digest' | 'any';
-  /** Accepted |Created − device time| for a UsernameToken, ms. */
-  tokenWindowMs: number;
-  /** Prefix this camera uses for the ONVIF topic namespace (cameras differ: tns1, ns1, onvif...). */
-  topicPrefix: string;
-  media2: boolean;
-  manufacturer: string;
-  model: string;
-  firmware: string;
-  rtspPort: number;
-  maxPullPoints: number;
-  /** Put user:password into RTSP URIs, as some firmware does (tests the driver's redaction). */
-  streamCredentials?: boolean;
-  /** A stable WS-Discovery endpoint reference, `urn:uuid:...`. */
-  uuid?: string;
-  location?: string;
-}
 
 /**
  * One simulated ONVIF device (camera or NVR) on its own HTTP port: Device, Media, Media2 and
  * Events services, UsernameToken and Digest auth on a skewable clock, digest-protected JPEG
  * snapshots, and fault injection. Constructor only assigns; `start()` listens.
  */
-export class SimCamera {
+export type { SimCameraOptions } from './camera-shape.js';
+
+export class SimCamera implements ServiceCamera {
   readonly store: PullPointStore;
   readonly properties = new Map<string, SimNotification>();
-  readonly counters = { requests: 0, authFailures: 0, subscriptions: 0, pulls: 0, delivered: 0, renewals: 0, unsubscribes: 0, emitted: 0, snapshots: 0 };
+  readonly counters: SimCounters = {
+    requests: 0,
+    authFailures: 0,
+    subscriptions: 0,
+    pulls: 0,
+    delivered: 0,
+    renewals: 0,
+    unsubscribes: 0,
+    emitted: 0,
+    snapshots: 0,
+  };
   readonly uuid: string;
   readonly serial: string;
   faults: SimFaults = { ...NO_FAULTS };

@@ -1,10 +1,10 @@
-import type { SimCamera } from '../sim-camera.js';
+import type { ServiceCamera } from '../camera-shape.js';
 import { actionNotSupported } from '../sim-soap.js';
 import { xmlEscape as x } from '../../../drivers/onvif/xml/xml-escape.js';
 import { NS } from '../../../drivers/onvif/soap/namespaces.js';
 
 /** Device service (ONVIF Core §8): the calls clients make at connect time. */
-export function deviceService(cam: SimCamera, op: string): string {
+export function deviceService(cam: ServiceCamera, op: string): string {
   switch (op) {
     case 'GetSystemDateAndTime': {
       const d = new Date(cam.deviceNow());

@@ -3,7 +3,7 @@ import { parseDuration, parseTermination } from '../../../drivers/onvif/soap/dur
 import { NS } from '../../../drivers/onvif/soap/namespaces.js';
 import { child, type XmlElement } from '../../../drivers/onvif/xml/xml-element.js';
 import { SubscriptionGone, TooManySubscriptions } from '../pull-point-store.js';
-import type { SimCamera } from '../sim-camera.js';
+import type { ServiceCamera } from '../camera-shape.js';
 import { actionNotSupported, invalidArg, isoSeconds, resourceUnknown, SimSoapFault } from '../sim-soap.js';
 import { notificationXml } from '../sim-notification.js';
 
@@ -12,7 +12,7 @@ const MAX_PULL_MS = 60_000;
 const DEFAULT_TERMINATION_MS = 60_000;
 
 /** Events service (ONVIF Core §9) on /onvif/events_service. */
-export function eventsService(cam: SimCamera, op: string, el: XmlElement): string {
+export function eventsService(cam: ServiceCamera, op: string, el: XmlElement): string {
   switch (op) {
     case 'CreatePullPointSubscription': {
       const expr = child(child(el, NS.tev, 'Filter'), NS.wsnt, 'TopicExpression');
@@ -43,7 +43,7 @@ export function eventsService(cam: SimCamera, op: string, el: XmlElement): strin
 
 /** Calls on a subscription endpoint /onvif/subscription/<id> (Core §9.1.2-§9.1.4, WS-BaseNotification §6). */
 export async function subscriptionService(
-  cam: SimCamera,
+  cam: ServiceCamera,
   op: string,
   el: XmlElement,
   id: number,
@@ -94,7 +94,7 @@ export async function subscriptionService(
 }
 
 /** A requested termination (duration or absolute), bounded by the camera's own limit. */
-function terminationOf(cam: SimCamera, text: string | undefined, now: number): number {
+function terminationOf(cam: ServiceCamera, text: string | undefined, now: number): number {
   const asked = text ? parseTermination(text, now) : now + DEFAULT_TERMINATION_MS;
   if (asked === undefined || asked <= now) throw invalidArg(`bad termination time ${text}`);
   const cap = cam.faults.maxTerminationMs > 0 ? cam.faults.maxTerminationMs : 3_600_000;

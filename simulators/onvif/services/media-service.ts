@@ -1,9 +1,9 @@
-import type { SimCamera } from '../sim-camera.js';
+import type { ServiceCamera } from '../camera-shape.js';
 import { actionNotSupported, invalidArg } from '../sim-soap.js';
 import { xmlEscape as x } from '../../../drivers/onvif/xml/xml-escape.js';
 
 /** Two profiles per channel, main then sub, as most cameras list them. */
-function profilesOf(cam: SimCamera) {
+function profilesOf(cam: ServiceCamera) {
   const out: Array<{ token: string; channel: number; stream: 'main' | 'sub'; width: number; height: number }> = [];
   for (let c = 1; c <= cam.o.channels; c++) {
     out.push({ token: `Profile_${c}_main`, channel: c, stream: 'main', width: 1920, height: 1080 });
@@ -12,19 +12,19 @@ function profilesOf(cam: SimCamera) {
   return out;
 }
 
-function findProfile(cam: SimCamera, token: string | undefined) {
+function findProfile(cam: ServiceCamera, token: string | undefined) {
   const p = profilesOf(cam).find((q) => q.token === token);
   if (!p) throw invalidArg(`no profile ${token ?? '(none)'}`);
   return p;
 }
 
-function streamUri(cam: SimCamera, channel: number, stream: string): string {
+function streamUri(cam: ServiceCamera, channel: number, stream: string): string {
   const auth = cam.o.streamCredentials ? `${encodeURIComponent(cam.o.credentials.username)}:${encodeURIComponent(cam.o.credentials.password)}@` : '';
   return `rtsp://${auth}${cam.o.host}:${cam.o.rtspPort}/ch${channel}/${stream}`;
 }
 
 /** Media service ver10 (ONVIF Media §5). */
-export function mediaService(cam: SimCamera, op: string, arg: (local: string) => string | undefined): string {
+export function mediaService(cam: ServiceCamera, op: string, arg: (local: string) => string | undefined): string {
   switch (op) {
     case 'GetProfiles':
       return `<trt:GetProfilesResponse>${profilesOf(cam)
@@ -54,7 +54,7 @@ export function mediaService(cam: SimCamera, op: string, arg: (local: string) =>
 }
 
 /** Media service ver20 (ONVIF Media2 §5): profiles with Configurations, bare Uri answers. */
-export function media2Service(cam: SimCamera, op: string, arg: (local: string) => string | undefined): string {
+export function media2Service(cam: ServiceCamera, op: string, arg: (local: string) => string | undefined): string {
   switch (op) {
     case 'GetProfiles':
       return `<tr2:GetProfilesResponse>${profilesOf(cam)
