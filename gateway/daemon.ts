@@ -8,6 +8,7 @@ import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
 import { type Clock, monotonicMs, systemClock } from './core/clock.js';
 import { createSinks, wireDataFlow } from './composition/data-flow.js';
+import { eventHolds, resendHeldEvents } from './composition/held-events.js';
 import { gatewayStatus, progressProbe, readiness, refreshMetrics } from './composition/health.js';
 import { createOverloadGuard } from './composition/overload.js';
 import type { CoreParts, GatewayParts } from './composition/parts.js';
@@ -31,6 +32,7 @@ import { DiskReserve } from './outbox/disk-reserve.js';
 import { DropReporter } from './outbox/drop-reporter.js';
 import { type OpenedDatabase, openGatewayDatabase } from './storage/sqlite-database.js';
 import { SqliteCounterStore } from './storage/sqlite-counter-store.js';
+import { SqliteHeldEvents } from './storage/sqlite-held-events.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import { SqliteStateStore } from './storage/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
@@ -127,6 +129,8 @@ export class Gateway implements GatewayFacade {
       message: `gridgate ${GATEWAY_VERSION} started in ${parts.modes.mode} mode`,
       data: { version: GATEWAY_VERSION },
     });
+    // What the last run held for a picture and never stored (killed meanwhile): sent now, before the devices' new events.
+    resendHeldEvents(parts.held, { bus: this.bus, accept: parts.accept, log: this.o.log.child({ component: 'events' }) });
     parts.counters.start();
     await parts.devices.start(config.devices);
     parts.rules.start();
@@ -310,6 +314,8 @@ export class Gateway implements GatewayFacade {
     const ids = createIdFactory();
     const store = new SqliteStateStore(opened.db);
     const counters = new SqliteCounterStore(opened.db);
+    const held = new SqliteHeldEvents(opened.db);
+    const holds = eventHolds(held, () => this.clock.now());
     const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
     reserve.ensure();
     const outbox = new SqliteOutbox({
@@ -345,6 +351,7 @@ export class Gateway implements GatewayFacade {
       counters,
       committed: () => outbox.committed(),
       pollStretch: (device) => overload.stretchFor(device),
+      hold: holds.driver,
     });
     const dropReporter = new DropReporter(
       (e) => this.raise(e),
@@ -361,6 +368,7 @@ export class Gateway implements GatewayFacade {
       camerasFor: (source) => devices.camerasFor(source),
       snapshot: (device, channel) => devices.snapshot(device, channel),
       accept,
+      holds: holds.gate,
     });
     const overload = createOverloadGuard({
       outbox,
@@ -377,6 +385,7 @@ export class Gateway implements GatewayFacade {
       outbox,
       store,
       counters,
+      held,
       modes,
       events,
       normalizer,
@@ -393,7 +402,7 @@ export class Gateway implements GatewayFacade {
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts: GatewayParts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
     // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox (composition/data-flow.ts).
-    wireDataFlow(parts, { bus: this.bus, metrics: this.metrics, raise: (e, snapshot) => this.raise(e, snapshot) });
+    wireDataFlow(parts, { bus: this.bus, metrics: this.metrics, raise: (e, snapshot, heldId) => this.raise(e, snapshot, heldId) });
     registerBuiltinCommands(dispatcher, {
       setMode: (mode, by, reason) => this.setMode(mode, by, reason),
       resync: () => parts.uplink.resync(),
@@ -457,8 +466,8 @@ export class Gateway implements GatewayFacade {
   }
 
   /** Accepts an event (through severity policy, storm suppression and snapshot policy); returns its id, or undefined if suppressed. */
-  private raise(input: EventInput, snapshot?: Buffer): string | undefined {
-    return this.require().gate.raise(input, snapshot);
+  private raise(input: EventInput, snapshot?: Buffer, heldId?: number): string | undefined {
+    return this.require().gate.raise(input, snapshot, heldId);
   }
 
   private require() {

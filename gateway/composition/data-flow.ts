@@ -19,8 +19,8 @@ import type { GatewayParts, Sinks } from './parts.js';
 /** The ends of the data path: the outbox first, then the bus. */
 export function createSinks(o: { outbox: SqliteOutbox; bus: TypedBus<GatewayBusEvents>; metrics: GatewayMetrics }): Sinks {
   return {
-    accept: (event: GatewayEvent, snapshot?: Buffer) => {
-      o.outbox.appendEvent(event, snapshot);
+    accept: (event: GatewayEvent, snapshot?: Buffer, heldId?: number) => {
+      o.outbox.appendEvent(event, snapshot, heldId);
       if (snapshot) o.bus.emit('event-picture', { id: event.id, picture: snapshot });
       o.bus.emit('event', event);
     },
@@ -36,7 +36,7 @@ export interface DataFlowOptions {
   bus: TypedBus<GatewayBusEvents>;
   metrics: GatewayMetrics;
   /** An event into the event gate (severity policy, storm suppression, snapshots), then `accept`. */
-  raise(input: EventInput, snapshot?: Buffer): string | undefined;
+  raise(input: EventInput, snapshot?: Buffer, heldId?: number): string | undefined;
 }
 
 /**
@@ -59,7 +59,8 @@ export function wireDataFlow(parts: GatewayParts, o: DataFlowOptions): void {
   // Events: a driver's event gets its source (the device's zone) → event gate → outbox.
   bus.on('driver-event', (e) => {
     const zone = e.zone ?? devices.config(e.device)?.zone;
-    raise({ ...e, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot);
+    const { heldId, ...input } = e;
+    raise({ ...input, source: { device: e.device, channel: e.channel, point: e.point, zone, topic: e.topic }, snapshot: undefined }, e.snapshot, heldId);
   });
   bus.on('event', (e) => metrics.eventsIn.inc({ type: e.type }));
 

@@ -12,6 +12,7 @@ import type { Normalizer } from '../pipeline/normalizer.js';
 import type { OverloadGuard } from '../pipeline/overload-guard.js';
 import type { EventGate } from '../rules/event-gate.js';
 import type { SiteRules } from '../rules/site-rules.js';
+import type { SqliteHeldEvents } from '../storage/sqlite-held-events.js';
 import type { SqliteCounterStore } from '../storage/sqlite-counter-store.js';
 import type { SqliteStateStore } from '../storage/sqlite-state-store.js';
 import type { SparkplugUplink } from '../uplink/sparkplug/sparkplug-uplink.js';
@@ -20,7 +21,7 @@ import type { Uplink } from '../uplink/uplink.js';
 /** Where accepted data goes: the outbox, then whoever listens on the bus (data-flow.ts builds them). */
 export interface Sinks {
   /** An event the gate let through (with its picture): into the outbox, then the bus. */
-  accept(event: GatewayEvent, snapshot?: Buffer): void;
+  accept(event: GatewayEvent, snapshot?: Buffer, heldId?: number): void;
   /** Normalized readings: into the outbox, counted, then the bus (rules, the UI). */
   acceptReadings(readings: Reading[]): void;
 }
@@ -32,6 +33,8 @@ export interface CoreParts extends Sinks {
   outbox: SqliteOutbox;
   store: SqliteStateStore;
   counters: SqliteCounterStore;
+  /** Events waiting for their picture, journaled (storage/sqlite-held-events.ts). */
+  held: SqliteHeldEvents;
   modes: ModeManager;
   events: EventFactory;
   normalizer: Normalizer;

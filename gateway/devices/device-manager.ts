@@ -14,6 +14,7 @@ import type {
   DeviceTrial,
   Driver,
   DriverContext,
+  DriverEvent,
   IngestRejectReason,
   RawSample,
 } from './driver.js';
@@ -40,6 +41,8 @@ export interface DeviceManagerOptions {
   committed?: () => Promise<void>;
   /** The overload policy's poll interval factor per device (DriverContext.pollStretch). */
   pollStretch?: (deviceId: string) => number;
+  /** The held-events journal for events a driver hands in after their picture (DriverContext.hold). */
+  hold?: (event: DriverEvent) => number;
 }
 
 /**
@@ -255,6 +258,7 @@ export class DeviceManager {
       },
       event: (event) => this.o.bus.emit('driver-event', event),
       committed: () => this.o.committed?.() ?? Promise.resolve(),
+      hold: (event: DriverEvent) => this.o.hold?.(event),
       pollStretch: (deviceId: string) => this.o.pollStretch?.(deviceId) ?? 1,
       status: (deviceId: string, update: DeviceStatusUpdate) => {
         const d = this.devices.get(deviceId);

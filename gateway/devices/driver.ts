@@ -150,6 +150,8 @@ export interface DriverEvent {
   snapshot?: Buffer;
   /** How the event gate may suppress a storm of this type (see gateway/rules/event-gate.ts); default `storm`. */
   suppression?: SuppressionPolicy;
+  /** Set by `DriverContext.hold`: the event's row in the held-events journal. */
+  heldId?: number;
 }
 
 /** `storm`: one per key per window, the rest counted; `fold`: also keeps the folded ones' times and object ids; `never`: all sent. */
@@ -180,6 +182,14 @@ export interface DriverContext {
    */
   committed?(): Promise<void>;
   event(event: DriverEvent): void;
+  /**
+   * Journals an event the driver will hand in later (after fetching its picture) and returns its
+   * journal id, to be set as `heldId` on the event when it is handed in. A driver that cannot get
+   * the event again (an ONVIF pull has no acknowledgement) holds it first, so a kill -9 during the
+   * fetch does not lose it: at the next start the core sends it without its picture.
+   * Optional: contexts without an outbox (tests, previews) return undefined.
+   */
+  hold?(event: DriverEvent): number | undefined;
   /** A device's status; the core publishes device state and device.offline/online events on change. */
   status(deviceId: string, update: DeviceStatusUpdate): void;
   /** The site's operating mode now (drivers use it for per-mode poll intervals). */

@@ -11,8 +11,11 @@ import type { GatewayEvent, Reading } from '../core/model.js';
 export interface Outbox {
   /** Accepts readings; they are committed within a short window (group commit). */
   appendReadings(readings: readonly Reading[]): void;
-  /** Accepts an event; its seq and the contract envelope are added at commit. */
-  appendEvent(event: GatewayEvent, snapshot?: Buffer): void;
+  /**
+   * Accepts an event; its seq and the contract envelope are added at commit. `heldId`: its row in
+   * the held-events journal, released in the same commit.
+   */
+  appendEvent(event: GatewayEvent, snapshot?: Buffer, heldId?: number): void;
   /** Commits everything accepted so far, now. */
   flush(): void;
   /** Resolves when everything accepted so far is durable; rejects if it could not be stored. */

@@ -53,6 +53,8 @@ interface CommitWaiter {
 interface PendingEvent {
   event: GatewayEvent;
   snapshot?: Buffer;
+  /** Its row in the held-events journal (storage/sqlite-held-events.ts), deleted in the commit that stores it. */
+  heldId?: number;
 }
 
 /** Events held in memory while commits fail. */
@@ -140,8 +142,8 @@ export class SqliteOutbox implements Outbox {
     else this.scheduleFlush(this.nextCommit ? 'waited' : 'lazy');
   }
 
-  appendEvent(event: GatewayEvent, snapshot?: Buffer): void {
-    this.pendingEvents.push({ event, snapshot });
+  appendEvent(event: GatewayEvent, snapshot?: Buffer, heldId?: number): void {
+    this.pendingEvents.push({ event, snapshot, heldId });
     this.scheduleFlush('event');
   }
 
@@ -361,7 +363,9 @@ export class SqliteOutbox implements Outbox {
   // --- inside a transaction -------------------------------------------------------------------
 
   private insertEvents(events: PendingEvent[], drops: DropNotice[]): void {
-    for (const { event, snapshot } of events) {
+    for (const { event, snapshot, heldId } of events) {
+      // Stored and no longer held: both in this one transaction (never both, never neither).
+      if (heldId !== undefined) this.stmts.releaseHeld.run(heldId);
       const seq = this.ledger.nextEventSeq;
       const payload = JSON.stringify({
         schema: 'gridgate.event/1',

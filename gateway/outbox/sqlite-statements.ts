@@ -15,6 +15,7 @@ export function prepare(db: Database.Database) {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     insertEvent: db.prepare('INSERT INTO events (seq, id, ts_ms, payload, snapshot) VALUES (?, ?, ?, ?, ?)'),
+    releaseHeld: db.prepare('DELETE FROM held_events WHERE id = ?'),
     readEvents: db.prepare('SELECT seq, id, payload, snapshot FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     deleteEvent: db.prepare(`DELETE FROM events WHERE seq = ? RETURNING ${EVENT_BYTES} AS n`),
     dropOldestEvent: db.prepare(`DELETE FROM events WHERE seq = (SELECT min(seq) FROM events) RETURNING ts_ms, ${EVENT_BYTES} AS n`),

@@ -29,8 +29,18 @@ export interface EventGateOptions {
   /** Cameras that can take the picture for an event: its own device first, then the zone's. */
   camerasFor: (source: GatewayEvent['source']) => string[];
   snapshot: (device: string, channel: number | undefined) => Promise<Buffer>;
-  /** Accepts the finished event (with its picture) into the outbox. */
-  accept: (event: GatewayEvent, snapshot?: Buffer) => void;
+  /** Accepts the finished event (with its picture) into the outbox; `heldId` is released in the same commit. */
+  accept: (event: GatewayEvent, snapshot?: Buffer, heldId?: number) => void;
+  /** The held-events journal: an event waiting for its picture is journaled so a crash meanwhile does not lose it. */
+  holds?: EventHolds;
+}
+
+/** The held-events journal (storage/sqlite-held-events.ts), as the gate uses it. */
+export interface EventHolds {
+  /** Journals an event that waits for its picture; its id. */
+  hold(event: GatewayEvent): number;
+  /** Forgets one that will not be stored (suppressed). */
+  release(id: number): void;
 }
 
 /**
@@ -53,8 +63,12 @@ export class EventGate {
 
   constructor(private readonly o: EventGateOptions) {}
 
-  /** Returns the event's id, or undefined when it was suppressed. */
-  raise(input: EventInput, snapshot?: Buffer): string | undefined {
+  /**
+   * Returns the event's id, or undefined when it was suppressed. `heldId`: the event is in the
+   * held-events journal (a driver held it while fetching its picture); released when it is
+   * stored or suppressed.
+   */
+  raise(input: EventInput, snapshot?: Buffer, heldId?: number): string | undefined {
     const mode = this.o.mode();
     const config = this.o.config();
     const policy = config.modes.policies[mode];
@@ -71,6 +85,7 @@ export class EventGate {
       if (last !== undefined && now - last < window) {
         if (suppression === 'fold') this.fold(key, withSeverity, window - (now - last));
         else this.suppressed.set(key, (this.suppressed.get(key) ?? 0) + 1);
+        if (heldId !== undefined) this.o.holds?.release(heldId);
         return undefined;
       }
       this.lastSent.set(key, now);
@@ -84,11 +99,11 @@ export class EventGate {
     const wantsPicture = !snapshot && policy?.snapshots?.includes(input.type) && input.data?.sourceUnresolved === undefined;
     if (!wantsPicture) {
       const event = this.o.events.create(snapshot ? { ...finalInput, snapshot: { contentType: 'image/jpeg', bytes: snapshot.length } } : finalInput);
-      this.o.accept(event, snapshot);
+      this.o.accept(event, snapshot, heldId);
       return event.id;
     }
     const event = this.o.events.create(finalInput);
-    void this.withPicture(event, now);
+    void this.withPicture(event, now, heldId ?? this.o.holds?.hold(event));
     return event.id;
   }
 
@@ -132,7 +147,7 @@ export class EventGate {
   }
 
   /** `now`: monotonic ms (the per-camera rate limit is a duration). */
-  private async withPicture(event: GatewayEvent, now: number): Promise<void> {
+  private async withPicture(event: GatewayEvent, now: number, heldId: number | undefined): Promise<void> {
     const { minIntervalMs, maxBytes } = this.o.config().snapshots;
     for (const camera of this.o.camerasFor(event.source)) {
       const last = this.lastSnapshot.get(camera);
@@ -144,13 +159,13 @@ export class EventGate {
           this.o.log.warn({ camera, bytes: picture.length, maxBytes }, 'snapshot larger than snapshots.maxBytes: not attached');
           break;
         }
-        this.o.accept({ ...event, snapshot: { contentType: 'image/jpeg', bytes: picture.length } }, picture);
+        this.o.accept({ ...event, snapshot: { contentType: 'image/jpeg', bytes: picture.length } }, picture, heldId);
         return;
       } catch (err) {
         this.o.log.warn({ camera, event: event.type, err: errorMessage(err) }, 'snapshot for event failed');
       }
     }
-    this.o.accept(event);
+    this.o.accept(event, undefined, heldId);
   }
 
   private forgetOld(before: number): void {

@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS command_results (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, result TEXT NOT NULL) WITHOUT ROWID;
+-- Events taken from a device but not yet in the events table (waiting for a picture): see
+-- sqlite-held-events.ts. The outbox deletes a row in the commit that stores its event.
+CREATE TABLE IF NOT EXISTS held_events (id INTEGER PRIMARY KEY, stage TEXT NOT NULL, held_ms INTEGER NOT NULL, body TEXT NOT NULL);
 `;
 
 export interface OpenedDatabase {

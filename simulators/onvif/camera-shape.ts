@@ -46,6 +46,8 @@ export interface SimCounters {
   unsubscribes: number;
   emitted: number;
   snapshots: number;
+  /** Authenticated snapshot GETs, answered or not (hangSnapshots). */
+  snapshotRequests: number;
 }
 
 /** What the Device, Media and Events services read and change of their camera. */

@@ -35,6 +35,7 @@ export class SimCamera implements ServiceCamera {
     unsubscribes: 0,
     emitted: 0,
     snapshots: 0,
+    snapshotRequests: 0,
   };
   readonly uuid: string;
   readonly serial: string;
@@ -250,6 +251,9 @@ export class SimCamera implements ServiceCamera {
       return void res.end('Unauthorized');
     }
     if (!Number.isInteger(channel) || channel < 1 || channel > this.o.channels) return void res.writeHead(404).end();
+    this.counters.snapshotRequests += 1;
+    // Left open: the connection ends when the client gives up or the camera stops.
+    if (this.faults.hangSnapshots) return;
     let jpeg = this.jpegs.get(channel);
     if (!jpeg) {
       jpeg = testCardJpeg(Number.parseInt(this.o.id.replace(/\D/g, '') || '0', 10) + channel * 7, `gridgate-sim ${this.o.id} ch${channel}`);

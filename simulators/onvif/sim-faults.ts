@@ -23,6 +23,8 @@ export interface SimFaults {
   silentSubscriptions: boolean;
   /** The next N CreatePullPointSubscription calls create the pull-point, then the connection drops before the answer. */
   dropCreateAnswers: number;
+  /** Snapshot GETs are never answered (a camera busy encoding, a stuck web server); the client's timeout ends them. */
+  hangSnapshots: boolean;
 }
 
 export const NO_FAULTS: Readonly<SimFaults> = Object.freeze({
@@ -36,6 +38,7 @@ export const NO_FAULTS: Readonly<SimFaults> = Object.freeze({
   hangPulls: false,
   silentSubscriptions: false,
   dropCreateAnswers: 0,
+  hangSnapshots: false,
 });
 
 /** Hostile or broken bodies for the `malformed` fault. */

@@ -270,6 +270,9 @@ export class DeviceRunner {
    */
   private enqueue(ev: DriverEvent, wantsSnapshot: boolean): void {
     this.queued += 1;
+    // A pulled notification is gone from the camera (no acknowledgement in ONVIF): journaled
+    // before the wait, so a kill -9 during the fetch cannot lose it (DriverContext.hold).
+    ev.heldId = this.deps.ctx.hold?.(ev);
     const picture = wantsSnapshot ? this.attachSnapshot(ev) : undefined;
     this.tail = this.tail.then(async () => {
       try {
