@@ -259,8 +259,11 @@ export class DeviceRunner {
       if (!ev) continue;
       const types = this.config.snapshots.types;
       const wants = !ev.data?.sourceUnresolved && (types ? types.includes(ev.type) && ev.state !== 'cleared' : out.wantsSnapshot);
-      if (!wants && this.queued === 0) this.emit(ev);
-      else this.enqueue(ev, wants);
+      // The budget decides before anything waits: an event refused a picture leaves at once
+      // unless it must keep its place behind one that waits for its own.
+      const fetch = wants && this.grantSnapshot(ev);
+      if (!fetch && this.queued === 0) this.emit(ev);
+      else this.enqueue(ev, fetch);
     }
   }
 
@@ -268,12 +271,12 @@ export class DeviceRunner {
    * Pictures are fetched at once (in parallel, bounded by the device's socket pool and budget);
    * events leave in the order they came, each after its own picture.
    */
-  private enqueue(ev: DriverEvent, wantsSnapshot: boolean): void {
+  private enqueue(ev: DriverEvent, fetchSnapshot: boolean): void {
     this.queued += 1;
     // A pulled notification is gone from the camera (no acknowledgement in ONVIF): journaled
     // before the wait, so a kill -9 during the fetch cannot lose it (DriverContext.hold).
     ev.heldId = this.deps.ctx.hold?.(ev);
-    const picture = wantsSnapshot ? this.attachSnapshot(ev) : undefined;
+    const picture = fetchSnapshot ? this.attachSnapshot(ev) : undefined;
     this.tail = this.tail.then(async () => {
       try {
         await picture;
@@ -284,13 +287,16 @@ export class DeviceRunner {
     });
   }
 
-  private async attachSnapshot(ev: DriverEvent): Promise<void> {
+  /** Whether the event may have a picture now (the channel's and device's budgets); says why not in `data.snapshotSkipped`. */
+  private grantSnapshot(ev: DriverEvent): boolean {
     const granted = this.budget?.tryAcquire(ev.channel ?? 0, ev.severity) ?? 'device';
-    if (granted !== true) {
-      this.counters.snapshotsSkipped += 1;
-      ev.data = { ...ev.data, snapshotSkipped: granted === 'channel' ? 'rate-limited (channel)' : 'rate-limited (device)' };
-      return;
-    }
+    if (granted === true) return true;
+    this.counters.snapshotsSkipped += 1;
+    ev.data = { ...ev.data, snapshotSkipped: granted === 'channel' ? 'rate-limited (channel)' : 'rate-limited (device)' };
+    return false;
+  }
+
+  private async attachSnapshot(ev: DriverEvent): Promise<void> {
     try {
       ev.snapshot = await this.snapshot(ev.channel, this.abort.signal);
       this.counters.snapshots += 1;
