@@ -46,12 +46,15 @@ describe('the overload guard', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ overloaded: true, keepOneIn: 2 });
     expect(changes[0]!.reason).toMatch(/uplink is 60 s behind and not catching up/);
+    expect(changes[0]!.cause).toEqual({ code: 'uplink', value: 60 }); // what the dashboard says in the technician's language
     expect(guard.status().keepOneIn).toBe(4);
     expect(admitted('meter', 100)).toBe(25);
     expect(admitted('counter', 100)).toBe(100);
     expect(admitted('sensor', 100)).toBe(100); // pushed and acknowledged: never thinned
     expect(shed()).toBe(75 * 10);
     expect(guard.status().shed).toBe(750);
+    // The dashboard's lists: the meter thinned with its count, nothing else.
+    expect(guard.report()).toMatchObject({ stretchedDevices: [], thinnedDevices: [{ device: 'meter', dropped: 750 }] });
 
     signals.backlogAgeMs = 0;
     for (let i = 0; i < 5; i++) guard.tick();
@@ -59,6 +62,8 @@ describe('the overload guard', () => {
     for (let i = 0; i < 5; i++) guard.tick();
     expect(guard.status()).toMatchObject({ overloaded: false, keepOneIn: 1 });
     expect(changes.at(-1)).toMatchObject({ overloaded: false, shed: 750 });
+    expect(changes.at(-1)!.cause).toBeUndefined();
+    expect(guard.report()).toMatchObject({ shed: 750, stretchedDevices: [], thinnedDevices: [] });
     expect(admitted('meter', 10)).toBe(10);
   });
 
@@ -89,8 +94,10 @@ describe('the overload guard', () => {
     storage.guard.tick();
     storage.guard.stop();
     expect(storage.changes[0]?.reason).toMatch(/committing/);
+    expect(storage.changes[0]?.cause?.code).toBe('storage');
     const memory = setup(1024 * 1024);
     memory.guard.tick();
     expect(memory.changes[0]?.reason).toMatch(/memory \d+ MiB is over 80 % of the limit \(1 MiB\)/);
+    expect(memory.changes[0]?.cause).toMatchObject({ code: 'memory', limit: 1 });
   });
 });
