@@ -11,7 +11,7 @@ import type { GatewayMetrics } from './observability/metrics.js';
 import type { OutboxStats } from './outbox/outbox.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
 import type { EventInput } from './pipeline/event-factory.js';
-import type { OverloadStatus } from './pipeline/overload-guard.js';
+import type { OverloadReport } from './pipeline/overload-guard.js';
 import type { ZoneEngine } from './rules/zone-engine.js';
 import type { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
 import type { Uplink } from './uplink/uplink.js';
@@ -24,7 +24,7 @@ export interface GatewayStatus {
   mode: Mode;
   uplink: Uplink['status'] | SparkplugUplink['status'];
   outbox: OutboxStats;
-  overload: OverloadStatus;
+  overload: OverloadReport;
   zones: ReturnType<ZoneEngine['status']>;
   devices: DeviceState[];
   ingestRejected: Record<string, Partial<Record<IngestRejectReason, number>>>;

@@ -20,7 +20,7 @@ export function gatewayStatus(parts: GatewayParts, config: Readonly<GatewayConfi
     mode: parts.modes.mode,
     uplink: parts.uplink.status,
     outbox: parts.outbox.stats(),
-    overload: parts.overload.status(),
+    overload: parts.overload.report(),
     zones: parts.rules.zones.status(),
     devices: parts.devices.states(),
     ingestRejected: rejections.snapshot(),

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import { type Clock, monotonicMs } from '../core/clock.js';
 import type { DeviceManager } from '../devices/device-manager.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { DropReporter } from '../outbox/drop-reporter.js';
@@ -22,12 +22,31 @@ export interface OverloadWiring {
 }
 
 /**
+ * Least time between two `state` messages asked for by the overload guard (ms, monotonic). The
+ * platform sees the backlog (`outbox.telemetry`, `outbox.oldest`) as an overload begins and ends;
+ * a change within this time of the last one is published once when it has passed (latest figures).
+ */
+const STATE_MIN_INTERVAL_MS = 5000;
+
+/**
  * The overload guard on the data path (data-flow.ts calls `admit`), fed by the outbox's and the
  * uplink's signals: what it thins is counted as dropped (reason `overload`) and reported, and its
  * state is an event and part of the retained gateway state.
  */
 export function createOverloadGuard(w: OverloadWiring): OverloadGuard {
   const { outbox, devices, dropReporter, metrics, clock } = w;
+  let lastState = Number.NEGATIVE_INFINITY;
+  let trailing: NodeJS.Timeout | undefined;
+  const publishNow = () => {
+    trailing = undefined;
+    lastState = monotonicMs(clock);
+    w.uplink().publishState();
+  };
+  const publishState = () => {
+    const wait = lastState + STATE_MIN_INTERVAL_MS - monotonicMs(clock);
+    if (wait <= 0) publishNow();
+    else if (trailing === undefined) trailing = setTimeout(publishNow, wait).unref();
+  };
   return new OverloadGuard({
     signals: {
       connected: () => w.uplink().status.connected,
@@ -60,7 +79,7 @@ export function createOverloadGuard(w: OverloadWiring): OverloadGuard {
           : `gateway no longer overloaded; ${status.shed} readings were thinned at the edge`,
         data: { ...status },
       });
-      w.uplink().publishState();
+      publishState();
     },
   });
 }

@@ -18,17 +18,40 @@ export interface OverloadSignals {
   kindOf(device: string): DeviceKind | undefined;
 }
 
+/** What cannot keep up (the UI says it in the technician's language from this and `cause`'s figures). */
+export const OVERLOAD_CAUSES = ['memory', 'storage', 'cpu', 'uplink', 'outbox-full'] as const;
+export type OverloadCauseCode = (typeof OVERLOAD_CAUSES)[number];
+
+/** The signal that is over its limit, with its figure: MiB (memory), % (storage, outbox-full), ms (cpu), s (uplink). */
+export interface OverloadCause {
+  code: OverloadCauseCode;
+  /** memory: RSS MiB; storage: % of the time committing; cpu: event-loop delay ms; uplink: seconds behind; outbox-full: % full. */
+  value: number;
+  /** memory only: the limit, MiB. */
+  limit?: number;
+}
+
 export interface OverloadStatus {
   overloaded: boolean;
   /** 1 = every poll kept; N = one poll in N kept for low-priority devices. */
   keepOneIn: number;
   /** Why, in words, while overloaded. */
   reason?: string;
+  /** Why, as a code and a figure, while overloaded. */
+  cause?: OverloadCause;
   since?: string;
   /** Readings dropped at the edge by this policy since start. */
   shed: number;
   /** Devices whose poller stretches its interval (by keepOneIn) instead of being thinned. */
   stretched: number;
+}
+
+/** The status with what is done to which device (the dashboard, /api/status); not put in events (it grows with the site). */
+export interface OverloadReport extends OverloadStatus {
+  /** Low-priority devices whose poll intervals (each poll group's) are stretched by keepOneIn now. */
+  stretchedDevices: string[];
+  /** Low-priority devices thinned at the edge now, with the readings dropped since this overload began. */
+  thinnedDevices: Array<{ device: string; dropped: number }>;
 }
 
 export interface OverloadGuardOptions {
@@ -83,9 +106,12 @@ export class OverloadGuard {
   /** Backlog ages (ms) of the last ticks while connected, oldest first (at most DRAIN_WINDOW_TICKS + 1). */
   private backlogAges: number[] = [];
   private reason: string | undefined;
+  private cause: OverloadCause | undefined;
   private since: number | undefined;
   private shed = 0;
   private readonly polls = new Map<string, number>();
+  /** Readings thinned per device since this overload began. */
+  private readonly shedBy = new Map<string, number>();
   /** Devices whose driver asked for the stretch (their pollers honour it): never thinned. */
   private readonly stretching = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -114,11 +140,29 @@ export class OverloadGuard {
   }
 
   status(): OverloadStatus {
-    const stretched = this.keepOneIn === 1 ? 0 : this.stretching.size;
-    const s: OverloadStatus = { overloaded: this.reason !== undefined, keepOneIn: this.keepOneIn, shed: this.shed, stretched };
+    const s: OverloadStatus = { overloaded: this.reason !== undefined, keepOneIn: this.keepOneIn, shed: this.shed, stretched: this.stretchedDevices().length };
     if (this.reason) s.reason = this.reason;
+    if (this.cause) s.cause = { ...this.cause };
     if (this.since !== undefined) s.since = new Date(this.since).toISOString();
     return s;
+  }
+
+  /** The status with the devices stretched and thinned now (what the technician's dashboard lists). */
+  report(): OverloadReport {
+    return {
+      ...this.status(),
+      stretchedDevices: this.stretchedDevices(),
+      thinnedDevices: [...this.shedBy].map(([device, dropped]) => ({ device, dropped })),
+    };
+  }
+
+  /** Devices whose poller stretches its interval now (still configured and low-priority). */
+  private stretchedDevices(): string[] {
+    if (this.keepOneIn === 1) return [];
+    return [...this.stretching].filter((d) => {
+      const kind = this.o.signals.kindOf(d);
+      return kind !== undefined && LOW_PRIORITY.has(kind);
+    });
   }
 
   /**
@@ -154,6 +198,7 @@ export class OverloadGuard {
       if (s.ts > to) to = s.ts;
     }
     this.shed += batch.length;
+    this.shedBy.set(device, (this.shedBy.get(device) ?? 0) + batch.length);
     this.o.onShed(batch.length, from, to);
     return false;
   }
@@ -174,16 +219,17 @@ export class OverloadGuard {
     if (why) {
       this.calm = 0;
       this.keepOneIn = Math.min(MAX_KEEP_ONE_IN, this.keepOneIn * 2);
+      this.cause = why.cause;
       if (this.reason === undefined) {
-        this.reason = why;
+        this.reason = why.text;
         this.since = Date.now();
         this.o.log.warn(
-          { reason: why, keepOneIn: this.keepOneIn },
+          { reason: why.text, keepOneIn: this.keepOneIn },
           'overloaded: stretching the poll intervals of low-priority devices (thinning those whose driver cannot)',
         );
         this.o.onChange(this.status());
       } else {
-        this.reason = why;
+        this.reason = why.text;
       }
       return;
     }
@@ -194,21 +240,31 @@ export class OverloadGuard {
     if (this.keepOneIn === 1) {
       this.o.log.info({ shed: this.shed }, 'overload over: every poll kept again');
       this.reason = undefined;
+      this.cause = undefined;
       this.since = undefined;
       this.polls.clear();
+      this.shedBy.clear();
       this.o.onChange(this.status());
     }
   }
 
-  private diagnose(commitShare: number, loopDelayMs: number): string | undefined {
+  private diagnose(commitShare: number, loopDelayMs: number): { cause: OverloadCause; text: string } | undefined {
     const s = this.o.signals;
     if (this.memoryLimit !== undefined) {
       const rss = process.memoryUsage.rss();
-      if (rss > this.memoryLimit * 0.8)
-        return `memory ${Math.round(rss / 1048576)} MiB is over 80 % of the limit (${Math.round(this.memoryLimit / 1048576)} MiB)`;
+      if (rss > this.memoryLimit * 0.8) {
+        const cause = { code: 'memory', value: Math.round(rss / 1048576), limit: Math.round(this.memoryLimit / 1048576) } as const;
+        return { cause, text: `memory ${cause.value} MiB is over 80 % of the limit (${cause.limit} MiB)` };
+      }
     }
-    if (commitShare > COMMIT_BUSY_LIMIT) return `the outbox spends ${Math.round(commitShare * 100)} % of the time committing`;
-    if (loopDelayMs > LOOP_DELAY_LIMIT_MS) return `the event loop is ${Math.round(loopDelayMs)} ms late (CPU saturated)`;
+    if (commitShare > COMMIT_BUSY_LIMIT) {
+      const value = Math.round(commitShare * 100);
+      return { cause: { code: 'storage', value }, text: `the outbox spends ${value} % of the time committing` };
+    }
+    if (loopDelayMs > LOOP_DELAY_LIMIT_MS) {
+      const value = Math.round(loopDelayMs);
+      return { cause: { code: 'cpu', value }, text: `the event loop is ${value} ms late (CPU saturated)` };
+    }
     // During an outage the outbox stores by design and drops its oldest telemetry when full
     // (reported); only a backlog that grows while connected means the uplink cannot keep up.
     if (!s.connected()) {
@@ -220,8 +276,15 @@ export class OverloadGuard {
     if (this.backlogAges.length > DRAIN_WINDOW_TICKS + 1) this.backlogAges.shift();
     const windowFull = this.backlogAges.length > DRAIN_WINDOW_TICKS;
     // Behind, and not catching up: the oldest waiting reading is no younger than a window ago.
-    if (age > BACKLOG_AGE_LIMIT_MS && windowFull && age >= this.backlogAges[0]!) return `the uplink is ${Math.round(age / 1000)} s behind and not catching up`;
-    if (s.capacityUsed() > 0.9) return `the outbox is ${Math.round(s.capacityUsed() * 100)} % full`;
+    if (age > BACKLOG_AGE_LIMIT_MS && windowFull && age >= this.backlogAges[0]!) {
+      const value = Math.round(age / 1000);
+      return { cause: { code: 'uplink', value }, text: `the uplink is ${value} s behind and not catching up` };
+    }
+    const used = s.capacityUsed();
+    if (used > 0.9) {
+      const value = Math.round(used * 100);
+      return { cause: { code: 'outbox-full', value }, text: `the outbox is ${value} % full` };
+    }
     return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { MODES, type Mode } from '../core/model.js';
 import { guard } from './auth-guard.js';
 import { refuse, type UiContext, who } from './ui-context.js';
 
-/** The dashboard in one call (uplink, outbox per lane, disk, clock, mode, alerts) and the mode switch. */
+/** The dashboard in one call (uplink, outbox per lane, overload, disk, clock, mode, alerts) and the mode switch. */
 export async function dashboardRoutes(app: FastifyInstance, ctx: UiContext): Promise<void> {
   app.get('/api/ui/dashboard', { preHandler: guard(ctx, 'viewer') }, async () => {
     const g = ctx.gateway();
@@ -26,6 +26,21 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: UiContext): Pro
     const counts: Record<string, number> = { online: 0, offline: 0, error: 0, disabled: 0 };
     for (const d of s.devices) counts[d.status] = (counts[d.status] ?? 0) + 1;
     const uplink = s.uplink as { connected: boolean; since: number; lastError?: string };
+    // Overload (gateway/pipeline/overload-guard.ts): since when, why, which devices are slowed or
+    // thinned and how much was dropped; the backlog is the outbox lanes beside it.
+    const names = new Map(g.config.devices.map((d) => [d.id, d.name]));
+    const o = s.overload;
+    const overload = o.overloaded
+      ? {
+          overloaded: true,
+          since: o.since,
+          cause: o.cause,
+          keepOneIn: o.keepOneIn,
+          shed: o.shed,
+          stretched: o.stretchedDevices.map((device) => ({ device, name: names.get(device) })),
+          thinned: o.thinnedDevices.map((t) => ({ ...t, name: names.get(t.device) })),
+        }
+      : { overloaded: false, shed: o.shed };
     return {
       now: new Date(now).toISOString(),
       gateway: s.gateway,
@@ -38,6 +53,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: UiContext): Pro
         capacityBytes: s.outbox.capacityBytes,
         lanes: { events: lane(s.outbox.events, s.outbox.dropped.events), telemetry: lane(s.outbox.telemetry, s.outbox.dropped.telemetry) },
       },
+      overload,
       disk,
       devices: counts,
       alerts: ctx.live.activeAlerts().slice(0, 50),

@@ -11,10 +11,30 @@ export interface PlatformBroker {
  * The central platform's MQTT broker, simulated with aedes in-process: what the demo and the
  * tests publish to when there is no real platform. Listens on loopback only.
  */
-export async function startPlatformBroker(options: { host?: string; port?: number; admit?: (clientId: string) => boolean } = {}): Promise<PlatformBroker> {
+export interface PlatformBrokerOptions {
+  host?: string;
+  port?: number;
+  admit?: (clientId: string) => boolean;
+  /**
+   * Milliseconds the broker holds a PUBLISH on this topic before taking it (0: at once): a platform
+   * slower than the gateway. Its PUBACK waits as long, and aedes reads nothing more from that
+   * client meanwhile, as a slow link would.
+   */
+  holdPublish?: (topic: string) => number;
+}
+
+export async function startPlatformBroker(options: PlatformBrokerOptions = {}): Promise<PlatformBroker> {
   const host = options.host ?? '127.0.0.1';
   const broker = await Aedes.createBroker();
   const admit = options.admit;
+  const hold = options.holdPublish;
+  if (hold) {
+    broker.authorizePublish = (_client, packet, done) => {
+      const ms = hold(packet.topic);
+      if (ms > 0) setTimeout(() => done(null), ms);
+      else done(null);
+    };
+  }
   if (admit) {
     // Tests use this to keep a client out until the platform side is ready (CONNACK 5, not authorized).
     broker.authenticate = (client, _user, _pass, done) => {

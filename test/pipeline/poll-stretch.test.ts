@@ -38,6 +38,8 @@ describe('overload: poll intervals of low-priority devices are stretched before 
     expect(admitted('synthetic', 100)).toBe(25); // a driver that cannot stretch is thinned, with counts
     expect(shed()).toBe(75 * 10);
     expect(guard.status()).toMatchObject({ stretched: 1, shed: 750 });
+    // What the dashboard lists: which devices' poll groups are stretched, which are thinned and by how much.
+    expect(guard.report()).toMatchObject({ stretchedDevices: ['meter'], thinnedDevices: [{ device: 'synthetic', dropped: 750 }] });
   });
 
   let sim: ModbusSimulator | undefined;

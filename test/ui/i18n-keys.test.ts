@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_KINDS, DEVICE_STATUSES, EVENT_STATES, KNOWN_EVENT_TYPES, MODES, QUALITIES, SEVERITIES } from '../../gateway/core/model.js';
+import { OVERLOAD_CAUSES } from '../../gateway/pipeline/overload-guard.js';
 import en from '../../ui/locales/en.js';
 import zh from '../../ui/locales/zh-CN.js';
 
@@ -43,7 +44,7 @@ describe('UI texts in Simplified Chinese and English', () => {
     for (const key of used) for (const [lang, texts] of Object.entries(LOCALES)) expect(texts[key], `${lang}: ${key}`).toBeDefined();
   });
 
-  it('keys built from data cover every contract value: modes, event types, device kinds, statuses, severities', () => {
+  it('keys built from data cover every contract value: modes, event types, device kinds, statuses, severities, overload causes', () => {
     const need = [
       ...MODES.map((m) => `mode.${m}`),
       ...KNOWN_EVENT_TYPES.map((e) => `eventType.${e}`),
@@ -52,6 +53,8 @@ describe('UI texts in Simplified Chinese and English', () => {
       ...EVENT_STATES.map((s) => `state.${s}`),
       ...['debug', 'info', 'warn', 'error'].map((l) => `logs.level.${l}`),
       ...['hour', 'day'].map((r) => `zones.range.${r}`),
+      // What the overload card says cannot keep up (gateway/pipeline/overload-guard.ts).
+      ...OVERLOAD_CAUSES.map((c) => `overload.cause.${c}`),
     ];
     for (const key of need) for (const [lang, texts] of Object.entries(LOCALES)) expect(texts[key], `${lang}: ${key}`).toBeDefined();
     // The operations room's words for the modes.

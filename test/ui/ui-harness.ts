@@ -6,7 +6,7 @@ import { ConfigStore } from '../../gateway/config/config-store.js';
 import { SecretStore } from '../../gateway/ui/secret-store.js';
 import type { SessionTimeouts } from '../../gateway/ui/sessions.js';
 import { TechnicianUi, type TechnicianUiOptions } from '../../gateway/ui/ui-extension.js';
-import { type PlatformBroker, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
+import { type PlatformBroker, type PlatformBrokerOptions, startPlatformBroker } from '../../simulators/platform/platform-broker.js';
 import { tempDir, testConfig } from '../helpers/gateway-harness.js';
 
 export interface UiHarness {
@@ -40,15 +40,20 @@ export async function startUi(
     /** The daemon's own environment (not this process's) and the folder its `{ file }` secrets are read from. */
     env?: Record<string, string>;
     baseDir?: string;
+    /** The simulated platform's broker (a slow platform: `holdPublish`). */
+    broker?: PlatformBrokerOptions;
   } = {},
 ): Promise<UiHarness> {
-  const broker = await startPlatformBroker();
+  const broker = await startPlatformBroker(options.broker);
   const tmp = tempDir('gridgate-ui-');
   const log = options.log ?? silentLogger();
+  const base = testConfig(broker.url, join(tmp.dir, 'data'));
   const doc = {
-    ...testConfig(broker.url, join(tmp.dir, 'data')),
+    ...base,
     ...(options.devices ? { devices: options.devices } : {}),
     ...(options.overrides ?? {}),
+    // Platform settings are merged: the broker's address is only known here.
+    ...(options.overrides?.platform ? { platform: { ...base.platform, ...(options.overrides.platform as object) } } : {}),
   } as Record<string, unknown>;
   let gateway: Gateway | undefined;
   let port = 0;

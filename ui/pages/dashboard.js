@@ -1,6 +1,7 @@
 import { get, post } from '../api.js';
 import { badge, bytes, h, mount, notice, since } from '../dom.js';
 import { dateTime, t, tx } from '../i18n.js';
+import { overloadCard } from './overload-card.js';
 import { zoneTile } from './zone-parts.js';
 
 export async function dashboardPage(view, { session }) {
@@ -36,6 +37,8 @@ export async function dashboardPage(view, { session }) {
     mount(
       view,
       h('h1', {}, t('dashboard.title')),
+      // First on the screen while it lasts: the gateway cannot keep up and is shedding load.
+      overloadCard(d.overload, d.outbox.lanes),
       z.zones.length
         ? h(
             'div',
