@@ -77,6 +77,11 @@ const LOW_PRIORITY: ReadonlySet<DeviceKind> = new Set(['modbus', 'other']);
 const MAX_KEEP_ONE_IN = 32;
 /** Storage busier than this share of the wall time cannot keep up. */
 const COMMIT_BUSY_LIMIT = 0.6;
+/**
+ * Ticks in a row the storage must be that busy: one slow second (another process flushing, the
+ * start-up's first commits on a cold disk) is not overload, and a false `major` alarm is a failure.
+ */
+const STORAGE_BUSY_TICKS = 3;
 /** Event-loop delay (p99 over a tick) above which the CPU cannot keep up, ms. */
 const LOOP_DELAY_LIMIT_MS = 1000;
 /** Telemetry older than this while connected: the uplink cannot keep up, ms. */
@@ -119,6 +124,7 @@ export class OverloadGuard {
   private lastBusy = 0;
   private lastTick = 0;
   private lateBefore = false;
+  private busyTicks = 0;
   private readonly memoryLimit: number | undefined;
 
   constructor(private readonly o: OverloadGuardOptions) {
@@ -215,7 +221,8 @@ export class OverloadGuard {
     // A late event loop counts only on two ticks in a row: start-up and one-off pauses are not overload.
     const lateLoop = delayMs > LOOP_DELAY_LIMIT_MS && this.lateBefore;
     this.lateBefore = delayMs > LOOP_DELAY_LIMIT_MS;
-    const why = this.diagnose(share, lateLoop ? delayMs : 0);
+    this.busyTicks = share > COMMIT_BUSY_LIMIT ? this.busyTicks + 1 : 0;
+    const why = this.diagnose(this.busyTicks >= STORAGE_BUSY_TICKS ? share : 0, lateLoop ? delayMs : 0);
     if (why) {
       this.calm = 0;
       this.keepOneIn = Math.min(MAX_KEEP_ONE_IN, this.keepOneIn * 2);
