@@ -3,7 +3,8 @@ import type { ErrorCode } from '../core/errors.js';
 import { originMatches } from '../http/access.js';
 import { sessionProblem } from './live-sockets.js';
 import { csrfMatches } from './sessions.js';
-import { refuse, SESSION_COOKIE, type UiContext } from './ui-context.js';
+import { SESSION_COOKIE } from './sessions.js';
+import { refuse, type UiContext } from './ui-context.js';
 import { type Role, roleAllows } from './users.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);

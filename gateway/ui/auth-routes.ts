@@ -4,7 +4,8 @@ import { guard, sameOrigin } from './auth-guard.js';
 import { DUMMY_HASH, passwordProblem, verifyPassword } from './password-hash.js';
 import type { FailedLoginSummary } from './failed-logins.js';
 import { sessionProblem } from './live-sockets.js';
-import { refuse, SESSION_COOKIE, type UiContext, who } from './ui-context.js';
+import { SESSION_COOKIE } from './sessions.js';
+import { refuse, type UiContext, who } from './ui-context.js';
 import { ROLES, type Role, USER_NAME } from './users.js';
 
 /** First-run setup with the one-time code, login, logout, users and the audit log. */

@@ -2,8 +2,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { originMatches } from '../http/access.js';
-import type { Session, SessionEnd, SessionStore } from './sessions.js';
-import { SESSION_COOKIE } from './ui-context.js';
+import { SESSION_COOKIE, type Session, type SessionEnd, type SessionStore } from './sessions.js';
 import type { UserStore } from './users.js';
 
 /** Close codes the page understands (4000-4999 are the application's, RFC 6455 7.4.2). */

@@ -1,6 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from './users.js';
 
+/** The cookie that carries a UI session's id (httpOnly, SameSite=Strict). */
+export const SESSION_COOKIE = 'gridgate_session';
+
 export interface Session {
   user: string;
   role: Role;

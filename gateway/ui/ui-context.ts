@@ -51,8 +51,6 @@ export interface UiContext {
   tests: DeviceTestLog;
 }
 
-export const SESSION_COOKIE = 'gridgate_session';
-
 declare module 'fastify' {
   interface FastifyRequest {
     session?: Session;

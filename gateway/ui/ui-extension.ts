@@ -37,7 +37,8 @@ import { miscRoutes } from './misc-routes.js';
 import type { SecretStore } from './secret-store.js';
 import { DEFAULT_TIMEOUTS, type SessionTimeouts, SessionStore } from './sessions.js';
 import { SetupCodeFile } from './setup-code.js';
-import { type DiscoveryReports, SESSION_COOKIE, type UiContext } from './ui-context.js';
+import { SESSION_COOKIE } from './sessions.js';
+import type { DiscoveryReports, UiContext } from './ui-context.js';
 import { UserStore } from './users.js';
 
 export interface TechnicianUiOptions {
