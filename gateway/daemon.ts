@@ -3,48 +3,35 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema/gateway-config.js';
 import { DRIVER_MODULES } from '../drivers/index.js';
 import { registerBuiltinCommands } from './commands/builtin-commands.js';
-import { CommandDispatcher } from './commands/command-dispatcher.js';
+import type { CommandDispatcher } from './commands/command-dispatcher.js';
 import { readSecret } from './config/secrets.js';
 import { TypedBus } from './core/bus.js';
-import { type Clock, monotonicMs, systemClock } from './core/clock.js';
-import { createSinks, wireDataFlow } from './composition/data-flow.js';
-import { eventHolds, resendHeldEvents } from './composition/held-events.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { buildCoreParts } from './composition/build-parts.js';
+import { wireDataFlow } from './composition/data-flow.js';
+import { resendHeldEvents } from './composition/held-events.js';
 import { gatewayStatus, progressProbe, readiness, refreshMetrics } from './composition/health.js';
-import { createOverloadGuard } from './composition/overload.js';
 import type { CoreParts, GatewayParts } from './composition/parts.js';
 import { applyConfig, type ConfigChange } from './composition/reconfigure.js';
 import { createUplink } from './composition/uplink-factory.js';
-import { createIdFactory } from './core/ids.js';
 import type { Mode } from './core/model.js';
 import { GATEWAY_VERSION } from './core/version.js';
-import { DeviceManager } from './devices/device-manager.js';
+import type { DeviceManager } from './devices/device-manager.js';
 import type { DeviceTestContext, DeviceTrial, Driver, RawSample } from './devices/driver.js';
 import { createDrivers, type DriverModule } from './devices/driver-module.js';
 import type { GatewayFacade, GatewayStatus } from './facade.js';
 import type { GatewayExtension } from './extension.js';
 import { certificateNames, httpsWanted, isLoopback } from './http/access.js';
 import { startHttpServer } from './http/http-server.js';
-import { ModeManager } from './modes/mode-manager.js';
 import type { ProgressProbe } from './observability/health-watchdog.js';
 import { IngestRejections } from './observability/ingest-rejections.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { DiskReserve } from './outbox/disk-reserve.js';
-import { DropReporter } from './outbox/drop-reporter.js';
 import { type OpenedDatabase, openGatewayDatabase } from './storage/sqlite-database.js';
-import { SqliteCounterStore } from './storage/sqlite-counter-store.js';
-import { SqliteHeldEvents } from './storage/sqlite-held-events.js';
-import { SqliteOutbox } from './outbox/sqlite-outbox.js';
-import { SqliteStateStore } from './storage/sqlite-state-store.js';
 import type { GatewayBusEvents } from './pipeline/bus-events.js';
-import { EventFactory, type EventInput } from './pipeline/event-factory.js';
-import { Normalizer } from './pipeline/normalizer.js';
-import { EventGate } from './rules/event-gate.js';
+import type { EventInput } from './pipeline/event-factory.js';
 import { SiteRules } from './rules/site-rules.js';
 import type { SparkplugUplink } from './uplink/sparkplug/sparkplug-uplink.js';
 import type { Uplink } from './uplink/uplink.js';
-
-/** Ballast beside the outbox, released when the disk fills up (1 MiB). */
-const RESERVE_BYTES = 1024 * 1024;
 
 export interface GatewayOptions {
   config: Readonly<GatewayConfig>;
@@ -309,29 +296,7 @@ export class Gateway implements GatewayFacade {
   }
 
   private buildParts(opened: OpenedDatabase): GatewayParts {
-    const { log } = this.o;
     const config = this.current;
-    const ids = createIdFactory();
-    const store = new SqliteStateStore(opened.db);
-    const counters = new SqliteCounterStore(opened.db);
-    const held = new SqliteHeldEvents(opened.db);
-    const holds = eventHolds(held, () => this.clock.now());
-    const reserve = new DiskReserve(join(config.dataDir, 'gridgate.reserve'), RESERVE_BYTES);
-    reserve.ensure();
-    const outbox = new SqliteOutbox({
-      db: opened.db,
-      reserve,
-      freeSpace: { dir: config.dataDir, minBytes: config.outbox.minFreeBytes },
-      gateway: config.gateway,
-      site: config.site,
-      capacityBytes: config.outbox.capacityBytes,
-      log: log.child({ component: 'outbox' }),
-      clock: this.clock,
-    });
-    const modes = new ModeManager(store, config.modes.initial, log.child({ component: 'modes' }), this.clock.now());
-    const events = new EventFactory(ids, this.clock, () => modes.mode);
-    const normalizer = new Normalizer(ids, this.clock, log.child({ component: 'pipeline' }));
-    const dispatcher = new CommandDispatcher(store, this.clock, log.child({ component: 'commands' }), this.metrics);
     const drivers =
       this.o.drivers ??
       createDrivers(this.driverModules, { readSecret: (ref) => readSecret(ref, this.o.baseDir, this.o.env ?? process.env), stateDir: config.dataDir });
@@ -340,65 +305,18 @@ export class Gateway implements GatewayFacade {
     for (const d of drivers.values())
       if (d.metricFamilies)
         this.metrics.addDriverMetrics(d.metricFamilies, () => [...(this.parts?.drivers.values() ?? [])].flatMap((x) => x.health?.().metrics ?? []));
-    const devices = new DeviceManager({
-      drivers,
-      bus: this.bus,
+    const core = buildCoreParts(opened, {
+      current: () => this.current,
       clock: this.clock,
-      log: log.child({ component: 'devices' }),
-      mode: () => modes.mode,
-      onModeChange: (l) => modes.onChange((c) => l(c.mode)),
-      rejected: (device, reason) => this.rejections.add(device, reason),
-      counters,
-      committed: () => outbox.committed(),
-      pollStretch: (device) => overload.stretchFor(device),
-      hold: holds.driver,
-    });
-    const dropReporter = new DropReporter(
-      (e) => this.raise(e),
-      () => monotonicMs(this.clock),
-      log.child({ component: 'outbox' }),
-    ); // its window is a duration
-    const { accept, acceptReadings } = createSinks({ outbox, bus: this.bus, metrics: this.metrics });
-    const gate = new EventGate({
-      config: () => this.current,
-      events,
-      clock: this.clock,
-      log: log.child({ component: 'events' }),
-      mode: () => modes.mode,
-      camerasFor: (source) => devices.camerasFor(source),
-      snapshot: (device, channel) => devices.snapshot(device, channel),
-      accept,
-      holds: holds.gate,
-    });
-    const overload = createOverloadGuard({
-      outbox,
-      devices,
-      dropReporter,
-      uplink: () => parts.uplink,
+      log: this.o.log,
       metrics: this.metrics,
-      clock: this.clock,
-      log: log.child({ component: 'overload' }),
-      raise: (e) => this.raise(e),
-    });
-    const core: CoreParts = {
-      database: opened.db,
-      outbox,
-      store,
-      counters,
-      held,
-      modes,
-      events,
-      normalizer,
-      dispatcher,
-      devices,
+      bus: this.bus,
       drivers,
-      dropReporter,
-      gate,
-      ids,
-      accept,
-      acceptReadings,
-      overload,
-    };
+      raise: (e) => this.raise(e),
+      rejected: (device, reason) => this.rejections.add(device, reason),
+      uplink: () => parts.uplink,
+    });
+    const { dispatcher, devices, events, accept } = core;
     // The platform connection and the site rules are rebuilt when their configuration changes.
     const parts: GatewayParts = { ...core, uplink: this.makeUplink(core), rules: this.makeRules(core) };
     // The flow: driver samples → normalizer → outbox; driver events → event gate → outbox (composition/data-flow.ts).
