@@ -131,6 +131,77 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({});
   });
 
+  it('takes up the pull-point a killed run was pulling, collecting what the camera queued meanwhile, and releases the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridgate-onvif-ledger-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'onvif-subscriptions.json');
+    const set = await startCameraSet({ cameras: 1, maxPullPoints: 2, credentials: { username: 'admin', password: PASSWORD } });
+    cleanups.push(() => set.stop());
+    const cam = set.camera('cam-001');
+    // What a run killed while pulling leaves: the pull-point in use and one it was giving up.
+    const inUse = cam.store.create(undefined, cam.deviceNow() + 60_000);
+    const givenUp = cam.store.create(undefined, cam.deviceNow() + 60_000);
+    const url = (id: number) => `${cam.baseUrl}/onvif/subscription/${id}`;
+    writeFileSync(file, JSON.stringify({ 'cam-001': [url(inUse.id), url(givenUp.id)], '@current': { 'cam-001': url(inUse.id) } }));
+    // Raised while no gateway runs: queued on both pull-points.
+    for (let i = 1; i <= 5; i++) set.emit('cam-001', 'line-crossed', { objectId: `while-down-${i}` });
+    const ctx = new RecordingContext();
+    const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
+    await driver.start(ctx);
+    cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
+    await driver.addDevice(
+      onvifDeviceSchema.parse({
+        id: 'cam-001',
+        kind: 'camera',
+        driver: 'onvif',
+        url: set.devices[0]!.url,
+        username: 'admin',
+        password: { env: 'X' },
+        requestTimeoutMs: 1000,
+        events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
+      }),
+    );
+    const got = () => ctx.recorded.events.filter((e) => e.type === 'line.crossed').map((e) => (e.data as Record<string, string>).ObjectId);
+    await poll(() => got().length >= 5, 'the queued crossings');
+    expect(got()).toEqual(['while-down-1', 'while-down-2', 'while-down-3', 'while-down-4', 'while-down-5']);
+    expect(cam.counters.subscriptions).toBe(0); // no CreatePullPointSubscription: taken up
+    await poll(() => cam.store.size === 1, 'the other released');
+    expect(cam.store.ids()).toEqual([inUse.id]);
+    expect(driver.stats()[0]?.subscription).toMatchObject({ state: 'active', lost: 0, resubscribes: 0, open: 1 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ 'cam-001': [url(inUse.id)], '@current': { 'cam-001': url(inUse.id) } });
+  });
+
+  it('makes a new pull-point at once when the one a killed run was pulling is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridgate-onvif-ledger-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'onvif-subscriptions.json');
+    const set = await startCameraSet({ cameras: 1, maxPullPoints: 2, credentials: { username: 'admin', password: PASSWORD } });
+    cleanups.push(() => set.stop());
+    const cam = set.camera('cam-001');
+    const gone = `${cam.baseUrl}/onvif/subscription/999`; // the camera rebooted meanwhile: it knows no such pull-point
+    writeFileSync(file, JSON.stringify({ 'cam-001': [gone], '@current': { 'cam-001': gone } }));
+    const ctx = new RecordingContext();
+    const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
+    await driver.start(ctx);
+    cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
+    await driver.addDevice(
+      onvifDeviceSchema.parse({
+        id: 'cam-001',
+        kind: 'camera',
+        driver: 'onvif',
+        url: set.devices[0]!.url,
+        username: 'admin',
+        password: { env: 'X' },
+        requestTimeoutMs: 1000,
+        events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
+      }),
+    );
+    await poll(() => driver.stats()[0]?.subscription?.state === 'active', 'subscribed');
+    expect(cam.counters.subscriptions).toBe(1);
+    expect(cam.store.size).toBe(1);
+    expect(driver.stats()[0]?.subscription?.consecutiveFailures).toBe(0);
+  });
+
   it('refuses a third pull-point on a camera with two slots (the simulator imitates firmware limits)', async () => {
     const set = await startCameraSet({ cameras: 1, maxPullPoints: 2 });
     cleanups.push(() => set.stop());

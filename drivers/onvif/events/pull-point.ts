@@ -136,6 +136,8 @@ export class PullPointSupervisor {
   private subscribedMono = 0;
   /** Transport failures since the device last really worked: the probe backoff starts here. */
   private unreachableStreak = 0;
+  /** `current` is the pull-point a previous run (killed) was pulling, not yet renewed by us. */
+  private fromPreviousRun = false;
 
   constructor(private readonly o: PullPointOptions) {
     this.now = o.monotonic ?? (() => performance.now());
@@ -167,10 +169,19 @@ export class PullPointSupervisor {
 
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
-    // Leftovers of a previous run (killed before it could Unsubscribe): released before we subscribe.
+    // Leftovers of a previous run (killed before it could Unsubscribe). The one it was pulling is
+    // taken up again, as after an outage: the camera kept queueing events on it while no gateway
+    // ran (a kill -9 and restart take seconds; the subscription lives ≥ half its termination time
+    // from its last renewal). If the camera says it is gone, a new one is made at once. The
+    // others are released before anything new is subscribed.
+    const inUse = this.ledger.current(this.o.device);
     for (const a of this.ledger.held(this.o.device)) {
       const address = safeUrl(a);
-      if (address) this.orphans.push({ address, expiresAt: this.now() + this.o.terminationMs });
+      if (!address) continue;
+      if (a === inUse && !this.current) {
+        this.current = { address, renewBy: this.now(), expiresAt: this.now() + this.o.terminationMs };
+        this.fromPreviousRun = true;
+      } else this.orphans.push({ address, expiresAt: this.now() + this.o.terminationMs });
     }
     while (!signal.aborted) {
       try {
@@ -182,7 +193,12 @@ export class PullPointSupervisor {
           await this.renew(sub, signal);
           this.hungPulls = 0;
           this.health.resumes += 1;
-          this.o.log.info({ resumes: this.health.resumes }, 'event subscription resumed after an outage');
+          if (this.fromPreviousRun) {
+            this.fromPreviousRun = false;
+            this.o.log.info('event subscription of the previous run taken up (what the camera queued since is collected)');
+            // Best effort: one that cannot be released now is tried again before any new subscription.
+            await this.releaseOrphans(signal).catch(() => undefined);
+          } else this.o.log.info({ resumes: this.health.resumes }, 'event subscription resumed after an outage');
         } else {
           await this.releaseOrphans(signal);
           this.setState('subscribing');
@@ -217,6 +233,7 @@ export class PullPointSupervisor {
         }
         const sub = this.current;
         this.current = undefined;
+        this.fromPreviousRun = false;
         const gone = e.fault !== undefined && isSubscriptionGone(e.fault);
         // The state changes before the release is awaited (up to RELEASE_TIMEOUT_MS): status never
         // shows `active` while no subscription is held.
@@ -402,7 +419,7 @@ export class PullPointSupervisor {
   /** Writes what we hold to the ledger (current + unreleased), so a restart can release it. */
   private remember(): void {
     const held = [...(this.current ? [this.current.address.href] : []), ...this.orphans.map((o) => o.address.href)];
-    this.ledger.record(this.o.device, [...new Set(held)]);
+    this.ledger.record(this.o.device, [...new Set(held)], this.current?.address.href);
     this.health.open = held.length;
   }
 
