@@ -73,7 +73,9 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
 
   async stop(signal: AbortSignal): Promise<void> {
     const deadline = this.options.stopDeadlineMs ?? 2000;
-    const all = [...this.runners.values()].map((r) => r.stop(deadline));
+    // The gateway stops, the devices stay: with a ledger file, each pull-point in use is kept for
+    // the next run to take up (with what the camera queued meanwhile); without one, released.
+    const all = [...this.runners.values()].map((r) => r.stop(deadline, this.ledger.durable));
     this.runners.clear();
     if (signal.aborted) return;
     await Promise.race([Promise.allSettled(all), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);

@@ -118,4 +118,23 @@ describe('an ONVIF event waiting for its picture, across kill -9', () => {
     // No CreatePullPointSubscription: the same pull-point, taken up.
     expect(camera.counters.subscriptions).toBe(subscriptions);
   });
+
+  it('and across a graceful restart (SIGTERM): the pull-point is left to the camera for the next run', { timeout: 180_000 }, async () => {
+    const camera = cameras!.cameras[0]!;
+    await platform!.until(() => camera.counters.pulls >= 3, 60_000, 'pulling');
+    const subscriptions = camera.counters.subscriptions;
+    const unsubscribes = camera.counters.unsubscribes;
+    expect(await gw!.kill('SIGTERM')).toBe(0);
+    for (let i = 1; i <= 3; i++) cameras!.emit(camera.o.id, 'line-crossed', { objectId: `restart-${i}` });
+    gw!.start({ GRIDGATE_TEST_CAMERA_PASSWORD: PASSWORD });
+    const duringRestart = () =>
+      platform!
+        .events('line.crossed')
+        .map((e) => e.data.objectId)
+        .filter((id: string) => id.startsWith('restart-'));
+    await platform!.until(() => duringRestart().length >= 3, 60_000, 'the crossings raised during the restart');
+    expect(duringRestart()).toEqual(['restart-1', 'restart-2', 'restart-3']);
+    expect(camera.counters.subscriptions).toBe(subscriptions);
+    expect(camera.counters.unsubscribes).toBe(unsubscribes);
+  });
 });

@@ -126,9 +126,22 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     expect(cam.counters.unsubscribes).toBe(1);
     const ledger = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>;
     expect(ledger['cam-001']).toEqual([`${cam.baseUrl}/onvif/subscription/${cam.store.ids()[0]}`]);
+    const [inUse] = cam.store.ids();
+    // The gateway stops: the pull-point in use is kept (and recorded) for the next run to take up.
     await driver.stop(AbortSignal.timeout(5000));
+    expect(cam.store.ids()).toEqual([inUse]);
+    const kept = `${cam.baseUrl}/onvif/subscription/${inUse}`;
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ 'cam-001': [kept], '@current': { 'cam-001': kept } });
+    // Removing the device releases it.
+    const again = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
+    await again.start(new RecordingContext());
+    await again.addDevice(cfg);
+    await poll(() => again.stats()[0]?.subscription?.state === 'active', 'taken up');
+    expect(cam.store.ids()).toEqual([inUse]);
+    await again.removeDevice('cam-001');
     expect(cam.store.size).toBe(0);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({});
+    await again.stop(AbortSignal.timeout(5000));
   });
 
   it('takes up the pull-point a killed run was pulling, collecting what the camera queued meanwhile, and releases the others', async () => {

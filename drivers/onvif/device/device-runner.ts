@@ -112,10 +112,11 @@ export class DeviceRunner {
     this.running ??= this.run().catch((err) => this.log.error({ err }, 'device loop ended unexpectedly'));
   }
 
-  async stop(deadlineMs = 2000): Promise<void> {
+  /** `keepSubscription`: the gateway stops (the next run takes the pull-point up), as opposed to the device being removed. */
+  async stop(deadlineMs = 2000, keepSubscription = false): Promise<void> {
     this.abort.abort();
     clearInterval(this.clockTimer);
-    await this.supervisor?.stop(deadlineMs);
+    await this.supervisor?.stop(deadlineMs, keepSubscription);
     await this.running;
     // Events waiting for a snapshot get until the deadline; the timer is cancelled either way.
     const deadline = new AbortController();

@@ -152,13 +152,20 @@ export class PullPointSupervisor {
     return { ...this.health, open: (this.current ? 1 : 0) + this.orphans.length };
   }
 
-  /** Stops the loop and unsubscribes (best effort, within `deadlineMs`). */
-  async stop(deadlineMs = 2000): Promise<void> {
+  /**
+   * Stops the loop and unsubscribes (best effort, within `deadlineMs`). `keepCurrent` (the gateway
+   * stops, it is not the device that goes): the pull-point in use is left to the camera and
+   * recorded in the ledger, so the next run takes it up with what the camera queued meanwhile; if
+   * no run comes, the camera ends it at its termination time.
+   */
+  async stop(deadlineMs = 2000, keepCurrent = false): Promise<void> {
     this.abort.abort();
     await this.running;
     const sub = this.current;
-    this.current = undefined;
-    if (sub) this.orphans.push(sub);
+    if (!keepCurrent) {
+      this.current = undefined;
+      if (sub) this.orphans.push(sub);
+    }
     const signal = AbortSignal.timeout(deadlineMs);
     const released = await Promise.all(this.orphans.map((o) => this.unsubscribe(o.address, signal)));
     // What stayed unanswered stays in the ledger: the next start releases it.

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
  * slots; a crash loop would otherwise exhaust them until each expires).
  */
 export interface SubscriptionLedger {
+  /** Outlives the process: only then is a pull-point kept at stop for the next run. */
+  readonly durable: boolean;
   /** Addresses recorded for `device` by this or a previous run. */
   held(device: string): string[];
   /** Of those, the one that was being pulled (working) when recorded; undefined if none was. */
@@ -22,6 +24,7 @@ const CURRENT_KEY = '@current';
 
 /** A ledger that lives only as long as the process (tests, or no data directory). */
 export class MemoryLedger implements SubscriptionLedger {
+  readonly durable = false;
   private readonly map = new Map<string, string[]>();
   private readonly inUse = new Map<string, string>();
   held(device: string): string[] {
@@ -46,6 +49,7 @@ export class MemoryLedger implements SubscriptionLedger {
  * camera expires it (its termination time, ≤ events.terminationMs).
  */
 export class FileLedger implements SubscriptionLedger {
+  readonly durable = true;
   private readonly map = new Map<string, string[]>();
   private readonly inUse = new Map<string, string>();
 
