@@ -1,7 +1,7 @@
 /** The gateway under soak: a child process (as systemd runs it), killed and restarted on the day's schedule. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from './soak-faults.js';
@@ -66,6 +66,8 @@ export class GatewayChild {
     private readonly env: NodeJS.ProcessEnv,
     readonly httpPort: number,
     private readonly config: string,
+    /** Where everything the gateway writes goes (all its lives, appended). */
+    private readonly logFile?: string,
   ) {}
 
   get pid(): number | undefined {
@@ -92,10 +94,15 @@ export class GatewayChild {
     this.life++;
     const child = spawn(process.execPath, [...this.program.nodeArgs, 'run', '--config', this.config], {
       cwd: this.program.cwd,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...this.env, ...this.program.env },
     });
+    const log = this.logFile ? createWriteStream(this.logFile, { flags: 'a' }) : undefined;
+    log?.write(`--- life ${this.life}, started ${new Date().toISOString()}\n`);
+    child.stdout?.on('data', (d: Buffer) => log?.write(d));
+    child.once('exit', () => log?.end());
     child.stderr?.on('data', (d: Buffer) => {
+      log?.write(d);
       for (const line of String(d).split('\n').filter(Boolean)) {
         this.tail.push(line.slice(0, 400));
         if (this.tail.length > 40) this.tail.shift();

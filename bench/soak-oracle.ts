@@ -12,7 +12,8 @@ import { kindOfTopic } from '../test/helpers/contract.js';
 type Lane = 'telemetry' | 'events';
 
 /** How long before a kill -9 a raised event may still be on its way into the outbox, ms. */
-const KILL_GRACE_MS = 5000;
+/** A mark raised this close before a stop may have been on the wire in a PullMessages answer. */
+const ON_THE_WIRE_MS = 1000;
 
 class LaneTrack {
   /** Times each seq arrived (saturating at 255). */
@@ -141,14 +142,18 @@ export class PlatformOracle {
         repeatsByCause: byCause,
       };
     };
-    // Every mark must arrive, also those raised just before a kill -9: a pulled event waiting for
-    // its picture is journaled (held_events) and one not yet pulled is collected from the camera's
-    // pull-point, which the next run takes up. Those raised in the last seconds before a kill are
-    // counted apart only to show the case was exercised.
-    const kills = windows.filter((w) => w.cause === 'kill-9').map((w) => w.from);
-    const nearKill = (m: Mark) => kills.some((k) => m.raisedAt >= k - KILL_GRACE_MS && m.raisedAt <= k);
-    const missingMarks = [...this.marks.values()].filter((m) => !this.arrivedMarks.has(m.mark));
-    const raisedNearKill = [...this.marks.values()].filter(nearKill);
+    // Every mark must arrive, also those raised while no gateway ran (the camera queues them on
+    // the pull-point the next run takes up) and those a pulled event waited for its picture when
+    // the process died (journaled). One exception, inherent to ONVIF: a PullMessages answer on the
+    // wire when the process stops is gone (a pull has no acknowledgement), so a mark raised in the
+    // last second before a stop (kill -9 or SIGTERM) that did not arrive is counted apart.
+    const stops = windows.filter((w) => w.cause === 'kill-9' || w.cause === 'restart').map((w) => w.from);
+    const nearStop = (m: Mark) => stops.some((k) => m.raisedAt >= k - ON_THE_WIRE_MS && m.raisedAt <= k);
+    const notArrived = [...this.marks.values()].filter((m) => !this.arrivedMarks.has(m.mark));
+    const missingMarks = notArrived.filter((m) => !nearStop(m));
+    const onTheWireAtStop = notArrived.filter(nearStop);
+    const raisedNearStop = [...this.marks.values()].filter(nearStop);
+    const raisedWhileDown = [...this.marks.values()].filter((m) => m.during === 'gateway down');
     const dataDropped = this.events.filter((e) => e.type === 'gateway.data_dropped').length;
     const telemetry = lane(this.lanes.telemetry);
     const events = lane(this.lanes.events);
@@ -160,10 +165,12 @@ export class PlatformOracle {
       dataDroppedEvents: dataDropped,
       marks: {
         raised: this.marks.size,
-        arrived: this.marks.size - missingMarks.length,
+        arrived: this.marks.size - notArrived.length,
         missing: missingMarks.slice(0, 20),
-        raisedNearKill: raisedNearKill.length,
-        arrivedNearKill: raisedNearKill.filter((m) => this.arrivedMarks.has(m.mark)).length,
+        raisedNearStop: raisedNearStop.length,
+        onTheWireAtStop: onTheWireAtStop.length,
+        raisedWhileDown: raisedWhileDown.length,
+        arrivedWhileDown: raisedWhileDown.filter((m) => this.arrivedMarks.has(m.mark)).length,
       },
       ok:
         telemetry.gaps === 0 &&

@@ -219,7 +219,7 @@ function table(s: Summary): string {
     ['oracle events', lane('events', o.events)],
     [
       'oracle marks',
-      `${o.marks.arrived} of ${o.marks.raised} raised events arrived${o.marks.raisedNearKill ? ` (${o.marks.arrivedNearKill} of ${o.marks.raisedNearKill} raised < 5 s before the kill -9)` : ''}${o.marks.missing.length ? `; missing ${o.marks.missing.map((m) => `#${m.mark} ${m.camera} (${m.during})`).join(', ')}` : ''}`,
+      `${o.marks.arrived} of ${o.marks.raised} raised events arrived${o.marks.raisedNearStop ? `; ${o.marks.raisedNearStop - o.marks.onTheWireAtStop} of ${o.marks.raisedNearStop} raised < 1 s before a stop (the others on the wire in a pull answer)` : ''}${o.marks.raisedWhileDown ? `; ${o.marks.arrivedWhileDown} of ${o.marks.raisedWhileDown} raised while the gateway was down` : ''}${o.marks.missing.length ? `; missing ${o.marks.missing.map((m) => `#${m.mark} ${m.camera} (${m.during})`).join(', ')}` : ''}`,
     ],
     [
       'left in outbox',

@@ -45,7 +45,11 @@ const COMPRESS = values.compress ? Number(values.compress) : autoCompress(RUN_MS
 const SAMPLE_MS = Number(values['sample-seconds'] ?? (RUN_MS >= 3_600_000 ? 10 : 5)) * 1000;
 /** One mark (a smoke alarm on one of the mark cameras) every 5 s: the events the oracle must see arrive. */
 const MARK_EVERY_MS = 5000;
-/** No marks this soon after a (re)start: the cameras' pull-points are still being created. */
+/**
+ * No marks this soon after the first start: the cameras' pull-points are still being created.
+ * After that, marks go on through the kill -9 and the restart: the camera queues them on the
+ * pull-point the next run takes up, so they must arrive too.
+ */
 const MARK_QUIET_AFTER_START_MS = 30_000;
 
 async function main() {
@@ -93,9 +97,10 @@ async function main() {
     GRIDGATE_PLATFORM_URL: `mqtt://127.0.0.1:${link.port}`,
     GRIDGATE_DATA_DIR: dataDir,
     GRIDGATE_HTTP_PORT: String(httpPort),
-    GRIDGATE_LOG_LEVEL: 'warn',
+    // SOAK_GATEWAY_LOG_LEVEL=info for a closer look; the log is soak-results/<time>/gateway.log.
+    GRIDGATE_LOG_LEVEL: process.env.SOAK_GATEWAY_LOG_LEVEL ?? 'warn',
   };
-  const gw = new GatewayChild(program, env, httpPort, siteConfig);
+  const gw = new GatewayChild(program, env, httpPort, siteConfig, join(outDir, 'gateway.log'));
   if (portOffset) console.log(`  demo site ports moved by +${portOffset} (config/demo.yaml's ports are in use): ${siteConfig}`);
   await gw.createUser();
   log.starts.push({ at: Date.now(), life: 1, readyMs: await gw.start() });
@@ -103,16 +108,18 @@ async function main() {
   // The day starts when the gateway is ready: run minutes in the report count from here.
   log.startedAt = t0;
   const runMin = () => (Date.now() - t0) / 60_000;
-  let lastStart = performance.now();
+  const firstStart = performance.now();
   let gatewayUp = true;
+  /** No gateway process at all (after the stop returned, until the next one is ready): for the marks. */
+  let gatewayGone = false;
 
   // Marks: smoke raised and cleared on the mark cameras; each raise must reach the platform.
   let markN = 0;
   const markTimer = setInterval(() => {
-    if (!gatewayUp || performance.now() - lastStart < MARK_QUIET_AFTER_START_MS) return;
+    if (performance.now() - firstStart < MARK_QUIET_AFTER_START_MS) return;
     const n = ++markN;
     const camera = MARK_CAMERAS[n % MARK_CAMERAS.length]!;
-    oracle.expectMark({ mark: n, camera, raisedAt: Date.now(), during: 'normal' });
+    oracle.expectMark({ mark: n, camera, raisedAt: Date.now(), during: gatewayGone ? 'gateway down' : 'normal' });
     raise(site.cameras.camera(camera), 'smoke', { on: true, extra: { SoakMark: String(n) } });
     setTimeout(() => raise(site.cameras.camera(camera), 'smoke', { on: false, extra: { SoakMark: `${n}-off` } }), 1500);
   }, MARK_EVERY_MS);
@@ -192,11 +199,12 @@ async function main() {
         baseline = await baselineNow();
         stopAt = Date.now();
         const stopped = await gw.stop(w.kind === 'kill-9' ? 'SIGKILL' : 'SIGTERM');
+        gatewayGone = true;
         log.stops.push({ min: runMin(), how: w.kind, ms: stopped.ms, exit: stopped.exit });
         await sleep(p.durationMs);
         const readyMs = await gw.start();
-        lastStart = performance.now();
         gatewayUp = true;
+        gatewayGone = false;
         log.starts.push({ at: Date.now(), life: gw.life, readyMs });
       } finally {
         done();
