@@ -123,7 +123,7 @@ export class PlatformOracle {
   }
 
   /** The verdict; `windows` are the spans (wall ms) in which repeats are expected (kill -9 and outages). */
-  verdict(windows: Array<{ cause: string; from: number; to: number }>) {
+  verdict(windows: Array<{ cause: string; from: number; stoppedAt?: number; to: number }>) {
     const lane = (t: LaneTrack) => {
       const byCause: Record<string, number> = {};
       for (const at of t.repeats) {
@@ -146,9 +146,10 @@ export class PlatformOracle {
     // the pull-point the next run takes up) and those a pulled event waited for its picture when
     // the process died (journaled). One exception, inherent to ONVIF: a PullMessages answer on the
     // wire when the process stops is gone (a pull has no acknowledgement), so a mark raised in the
-    // last second before a stop (kill -9 or SIGTERM) that did not arrive is counted apart.
-    const stops = windows.filter((w) => w.cause === 'kill-9' || w.cause === 'restart').map((w) => w.from);
-    const nearStop = (m: Mark) => stops.some((k) => m.raisedAt >= k - ON_THE_WIRE_MS && m.raisedAt <= k);
+    // last second before a stop (kill -9 or SIGTERM), or while it stops, that did not arrive is counted apart.
+    const stops = windows.filter((w) => w.cause === 'kill-9' || w.cause === 'restart');
+    // From a second before the signal until the process is gone (a SIGTERM stop takes ~0.1-0.3 s).
+    const nearStop = (m: Mark) => stops.some((w) => m.raisedAt >= w.from - ON_THE_WIRE_MS && m.raisedAt <= (w.stoppedAt ?? w.from));
     const notArrived = [...this.marks.values()].filter((m) => !this.arrivedMarks.has(m.mark));
     const missingMarks = notArrived.filter((m) => !nearStop(m));
     const onTheWireAtStop = notArrived.filter(nearStop);

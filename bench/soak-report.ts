@@ -17,7 +17,8 @@ export interface RunLog {
   happenings: Array<{ dayHour: number; min: number; what: string }>;
   outages: Array<{ dayHour: number; fromMin: number; toMin: number; nominalS: number; runS: number; drainS: number | undefined }>;
   /** Spans (wall ms) where repeats are expected and latency is not judged: outages and restarts until drained. */
-  windows: Array<{ cause: string; from: number; to: number; drainS?: number }>;
+  /** Outages and stops (from: the signal sent; stoppedAt: the process gone), wall ms. */
+  windows: Array<{ cause: string; from: number; stoppedAt?: number; to: number; drainS?: number }>;
   /** Further spans where latency is not judged (camera blips: the camera holds its events). */
   latencyExcluded: Array<{ cause: string; from: number; to: number }>;
   starts: Array<{ at: number; life: number; readyMs: number }>;

@@ -194,12 +194,14 @@ async function main() {
       await previous;
       let baseline = 50;
       let stopAt = at;
+      let stoppedAt = at;
       try {
         gatewayUp = false;
         baseline = await baselineNow();
         stopAt = Date.now();
         const stopped = await gw.stop(w.kind === 'kill-9' ? 'SIGKILL' : 'SIGTERM');
         gatewayGone = true;
+        stoppedAt = Date.now();
         log.stops.push({ min: runMin(), how: w.kind, ms: stopped.ms, exit: stopped.exit });
         await sleep(p.durationMs);
         const readyMs = await gw.start();
@@ -210,7 +212,7 @@ async function main() {
         done();
       }
       const drainMs = await drained(baseline, 30 * 60_000);
-      log.windows.push({ cause: w.kind, from: stopAt, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
+      log.windows.push({ cause: w.kind, from: stopAt, stoppedAt, to: Date.now() + 5000, drainS: drainMs === undefined ? undefined : drainMs / 1000 });
     }
   };
   let lifecycle = Promise.resolve();
