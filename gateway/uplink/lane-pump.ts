@@ -43,8 +43,14 @@ export interface SinkLaneOptions extends CommonOptions {
 
 export type LanePumpOptions = ContractLaneOptions | SinkLaneOptions;
 
-/** How often due telemetry is looked for when nothing else wakes the pump (ms). */
-const TICK_MS = 50;
+/**
+ * How often due telemetry is looked for when nothing else wakes the pump (a commit and each
+ * PUBACK do): a quarter of the batching's maxDelayMs, within 50–250 ms, so a partial batch waits
+ * at most a quarter more than its maxDelay. A fixed 50 ms was 20 wake-ups a second on an idle box.
+ */
+export function tickMs(maxDelayMs: number): number {
+  return Math.min(250, Math.max(50, Math.floor(maxDelayMs / 4)));
+}
 
 /**
  * Moves the outbox's two lanes to the broker, for either upstream profile. Events go first:
@@ -83,12 +89,20 @@ export class LanePump {
 
   start(): void {
     this.unsubscribe = this.o.outbox.onCommit(() => this.schedule());
-    this.ticker = setInterval(() => this.pump(), TICK_MS);
+    this.tick();
+  }
+
+  private tick(): void {
+    this.ticker = setTimeout(() => {
+      this.pump();
+      if (this.ticker) this.tick();
+    }, tickMs(this.o.batching().maxDelayMs));
     this.ticker.unref();
   }
 
   stop(): void {
-    clearInterval(this.ticker);
+    clearTimeout(this.ticker);
+    this.ticker = undefined;
     this.unsubscribe?.();
     this.generation = -1;
   }
