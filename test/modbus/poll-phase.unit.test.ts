@@ -20,14 +20,15 @@ describe('poll phases: devices spread over a few slots of their interval, aligne
     for (const p of phases) expect(ticks.filter((t) => t % 1000 === p).length).toBeGreaterThanOrEqual(10);
   });
 
-  it('one slot for short intervals, at most 8 for long ones', () => {
-    expect(phaseSlots(50)).toBe(1);
-    expect(phaseSlots(100)).toBe(1);
-    expect(phaseSlots(500)).toBe(2);
+  it('at least 4 slots (a fast site is not polled in one burst), at most 8 for long intervals', () => {
+    expect(phaseSlots(50)).toBe(4);
+    expect(phaseSlots(100)).toBe(4);
+    expect(phaseSlots(500)).toBe(4);
     expect(phaseSlots(1000)).toBe(4);
+    expect(phaseSlots(2000)).toBe(8);
     expect(phaseSlots(5000)).toBe(8);
     const at100 = new Set(Array.from({ length: 50 }, (_, k) => firstTick(5_000.5 + k, 100, stagger(k)) % 100));
-    expect(at100).toEqual(new Set([0]));
+    expect(at100).toEqual(new Set([0, 25, 50, 75]));
     const at5s = new Set(Array.from({ length: 100 }, (_, k) => firstTick(10, 5000, stagger(k)) % 5000));
     expect(at5s.size).toBe(8);
   });
