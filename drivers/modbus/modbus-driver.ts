@@ -87,8 +87,9 @@ export class ModbusDriver implements Driver<ModbusDeviceConfig> {
     const deviceLink = new DeviceLink(shared.link, shared.lineQueue ?? queue!, device.unitId, device.timeoutMs, device.retries, stats);
     const poller = new DevicePoller(device, device.points.map(resolvePoint), deviceLink, ctx, log, stats);
     this.devices.set(device.id, { poller, stats, key, queue });
-    // Staggered start: devices spread over their interval so a hundred of them do not all ask at once.
-    poller.start(((this.started++ * 0.618_034) % 1) * 0.9);
+    // Staggered start: devices spread over the phase slots of their interval so a hundred of them
+    // do not all ask at once (the golden ratio fills the slots evenly whatever the count).
+    poller.start((this.started++ * 0.618_034) % 1);
   }
 
   async updateDevice(device: ModbusDeviceConfig): Promise<void> {

@@ -26,6 +26,33 @@ export function linkKey(c: ModbusConnection): string {
   return c.transport === 'rtu' ? `rtu:${c.path}` : `${c.transport}:${c.host}:${c.port}`;
 }
 
+/** What modbus-serial keeps of a client, for transactionOf. */
+interface ClientInternals {
+  _transactions?: Record<number, unknown>;
+  _port?: { _transactionIdWrite?: unknown };
+}
+
+/**
+ * modbus-serial (8.0.25) never deletes a finished transaction from `client._transactions` (its
+ * callbacks, request and the answer they hold): over TCP the ids cycle through 256, so every
+ * connection keeps up to 256 finished transactions, ~20 MB for 50 devices once they have
+ * polled 256 times. Call before a request, then call the result right after it is sent: it
+ * returns what forgets that transaction once it is settled (a late answer to a forgotten id is
+ * ignored by the library, as for any unknown id). A no-op where the internals are not as expected.
+ */
+function transactionOf(client: Client): () => () => void {
+  const c = client as unknown as ClientInternals;
+  const id = c._port?._transactionIdWrite;
+  const table = c._transactions;
+  if (typeof id !== 'number' || !table) return () => () => {};
+  return () => {
+    const tx = table[id];
+    return () => {
+      if (tx !== undefined && table[id] === tx) delete table[id];
+    };
+  };
+}
+
 /** modbus-serial reports these for an answer it could not use (CRC, length, wrong unit or function). */
 const BAD_FRAME = /CRC|length|Unexpected data|byte count/i;
 
@@ -127,7 +154,8 @@ export class ModbusSerialLink implements ModbusLink {
   private guarded<T>(client: Client, left: number, op: (c: Client) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const settle = (fn: () => void) => {
+      const settle = (fn: () => void, after?: () => void) => {
+        after?.();
         if (settled) return;
         settled = true;
         clearTimeout(guard);
@@ -138,9 +166,13 @@ export class ModbusSerialLink implements ModbusLink {
       // 25 ms after the library's own timer: normally the library reports first.
       const guard = setTimeout(() => settle(() => reject({ name: 'TransactionTimedOutError' })), left + 25);
       this.pending.add(onDrop);
-      op(client).then(
-        (v) => settle(() => resolve(v)),
-        (err: unknown) => settle(() => reject(err)),
+      const forget = transactionOf(client);
+      const done = op(client);
+      // op registered its transaction synchronously (modbus-serial writes the request at once).
+      const forgetIt = forget();
+      done.then(
+        (v) => settle(() => resolve(v), forgetIt),
+        (err: unknown) => settle(() => reject(err), forgetIt),
       );
     });
   }

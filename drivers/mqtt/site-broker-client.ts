@@ -49,6 +49,8 @@ export class SiteBrokerClient {
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
       resubscribe: false,
+      // No mqtt-packet cache of 65,536 packet-id Buffers (6 MB of heap; platform-connection.ts).
+      writeCache: false,
       rejectUnauthorized: c.rejectUnauthorized,
       ...(ca ? { ca } : {}),
     };

@@ -14,6 +14,14 @@ interface UnbatchedRow {
 }
 
 /**
+ * The most row text held in memory for batches not formed yet (UTF-8 bytes). Beyond it (a
+ * backlog during an outage) batches are read back from the file until the backlog is gone.
+ */
+const MAX_HELD_BYTES = 4 * 1024 * 1024;
+
+type HeldRow = UnbatchedRow & { bytes: number };
+
+/**
  * What the outbox holds, in memory: counts and bytes per lane (loaded once at open, so capacity
  * checks cost nothing), the next seq of each lane, and which reading rows are in a batch. Its
  * methods that write run inside the outbox's transaction; after a rollback `reload()` reads the
@@ -32,6 +40,17 @@ export class OutboxLedger {
   /** When the oldest reading that is in no batch yet was accepted (monotonic ms), for maxDelay. */
   unbatchedSince: number | undefined;
   readonly droppedTotals = { telemetry: 0, events: 0 };
+  /**
+   * The rows waiting for a batch, kept as written (text, readings, bytes) so forming a batch
+   * reads nothing back from the file — the read-back was ~12 % of what gridgate allocated at a
+   * nominal site, plus the SQLite work. Undefined while it does not hold every such row (after
+   * open with a backlog, a drop, a rolled-back transaction, or past MAX_HELD_BYTES); complete
+   * again once no row waits. Rows enter it inside the commit's transaction (a rollback reloads).
+   */
+  private held: HeldRow[] | undefined = [];
+  private heldBytes = 0;
+  /** Readings and bytes of batches formed from held rows, so their delete measures nothing. */
+  private readonly batchSizes = new Map<number, { c: number; b: number }>();
 
   constructor(
     private readonly stmts: OutboxStatements,
@@ -54,6 +73,35 @@ export class OutboxLedger {
     this.readingCount = rd.n;
     this.readingBytes = rd.b;
     this.unbatchedCount = this.stmts.unbatchedReadings.get(this.lastBatchedRow) as number;
+    this.dropHeld();
+  }
+
+  /**
+   * Rows were written in this transaction, after noteReadings, with consecutive row ids from
+   * `first` (texts[from…to)): held for their batch. `first` undefined: ids unknown, hold nothing.
+   */
+  holdRows(first: number | undefined, texts: readonly string[], counts: readonly number[], sizes: readonly number[], from: number, to: number): void {
+    const held = this.held;
+    if (!held) return;
+    if (first === undefined) {
+      this.held = undefined;
+      this.heldBytes = 0;
+      return;
+    }
+    for (let i = from; i < to; i++) {
+      held.push({ row: first + i - from, payload: texts[i]!, n: counts[i]!, bytes: sizes[i]! });
+      this.heldBytes += sizes[i]!;
+    }
+    if (this.heldBytes > MAX_HELD_BYTES) {
+      this.held = undefined;
+      this.heldBytes = 0;
+    }
+  }
+
+  private dropHeld(): void {
+    // Complete (empty) when nothing waits; otherwise the file is the only source until then.
+    this.held = this.unbatchedCount === 0 ? [] : undefined;
+    this.heldBytes = 0;
   }
 
   /**
@@ -61,6 +109,8 @@ export class OutboxLedger {
    * `acceptedSince` (monotonic ms; default now), not since their commit: maxDelayMs counts from there.
    */
   noteReadings(count: number, bytes: number, acceptedSince?: number): void {
+    // Nothing waited before these: whatever is held from now on is every waiting row.
+    if (this.unbatchedCount === 0 && !this.held) this.dropHeld();
     this.readingCount += count;
     this.readingBytes += bytes;
     this.unbatchedCount += count;
@@ -122,6 +172,7 @@ export class OutboxLedger {
       this.readingCount -= r.c;
       this.unbatchedCount -= r.c;
     }
+    if (dropped.length > 0) this.dropHeld();
     return dropped.length;
   }
 
@@ -140,7 +191,9 @@ export class OutboxLedger {
   deleteBatch(seq: number): void {
     const batch = this.stmts.deleteBatchRow.get(seq) as { first_row: number; last_row: number } | undefined;
     if (!batch) return;
-    const removed = this.stmts.measureRange.get(batch.first_row, batch.last_row) as { c: number; b: number | null };
+    const known = this.batchSizes.get(seq);
+    this.batchSizes.delete(seq);
+    const removed = known ?? (this.stmts.measureRange.get(batch.first_row, batch.last_row) as { c: number; b: number | null });
     this.stmts.deleteRange.run(batch.first_row, batch.last_row);
     this.readingCount -= removed.c;
     this.readingBytes -= removed.b ?? 0;
@@ -156,7 +209,9 @@ export class OutboxLedger {
     const due = monotonicMs(this.clock) - (this.unbatchedSince ?? 0) >= maxDelayMs;
     if (this.unbatchedCount < maxReadings && !due) return undefined;
     // At most maxReadings × maxBatches rows: every row holds at least one reading.
-    const rows = this.stmts.readUnbatched.all(this.lastBatchedRow, maxReadings * maxBatches) as UnbatchedRow[];
+    const limit = maxReadings * maxBatches;
+    const held = this.held;
+    const rows = held ? held.slice(0, limit) : (this.stmts.readUnbatched.all(this.lastBatchedRow, limit) as UnbatchedRow[]);
     if (rows.length === 0) {
       this.unbatchedCount = 0;
       this.unbatchedSince = undefined;
@@ -173,6 +228,17 @@ export class OutboxLedger {
       this.lastBatchedRow = chunks.at(-1)!.rows.at(-1)!.row;
       this.unbatchedCount -= chunks.reduce((n, c) => n + c.count, 0);
       this.unbatchedSince = this.unbatchedCount > 0 ? monotonicMs(this.clock) : undefined;
+      if (this.held === held && held) {
+        let taken = 0;
+        for (const [i, c] of chunks.entries()) {
+          let b = 0;
+          for (const r of c.rows) b += (r as HeldRow).bytes;
+          this.batchSizes.set(first + i, { c: c.count, b });
+          taken += c.rows.length;
+          this.heldBytes -= b;
+        }
+        held.splice(0, taken);
+      } else if (this.unbatchedCount === 0) this.dropHeld();
     };
     return { formed: chunks.map((c, i) => ({ seq: first + i, readings: c.rows.map((r) => r.payload), count: c.count })), apply };
   }

@@ -1,4 +1,5 @@
 import type { Reading } from '../core/model.js';
+import { ReadingJson } from './reading-json.js';
 
 /** Rows taken for a commit: parallel arrays, one entry per row. */
 export interface TakenRows {
@@ -32,6 +33,7 @@ export class PendingRows {
   count = 0;
   /** When the first waiting reading was appended (ms since epoch). */
   since = 0;
+  private readonly json = new ReadingJson();
 
   constructor(private readonly perRow: number) {}
 
@@ -39,7 +41,7 @@ export class PendingRows {
     if (this.count === 0) this.since = now;
     const open = this.open;
     for (const r of readings) {
-      open.push(JSON.stringify(r));
+      open.push(this.json.stringify(r));
       if (open.length === this.perRow) this.closeRow();
     }
     this.count += readings.length;

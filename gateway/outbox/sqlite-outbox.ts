@@ -410,6 +410,10 @@ export class SqliteOutbox implements Outbox {
     // Rows go in by INSERT_ROWS per statement: one native call instead of one per row.
     let i = start;
     let added = 0;
+    // Row ids (AUTOINCREMENT, one writer, one transaction) are consecutive: the first and the last
+    // written say which rows the ledger holds in memory for their batch.
+    let first: number | undefined;
+    let last = 0;
     const many = this.stmts.insertManyReadings;
     const args: Array<number | string> = new Array(INSERT_ROWS * 3);
     for (; i + INSERT_ROWS <= texts.length; i += INSERT_ROWS) {
@@ -419,14 +423,18 @@ export class SqliteOutbox implements Outbox {
         args[3 * k + 2] = counts[i + k]!;
         added += counts[i + k]!;
       }
-      many.run(args);
+      last = Number(many.run(args).lastInsertRowid);
+      first ??= last - INSERT_ROWS + 1;
     }
     const insert = this.stmts.insertReading;
     for (; i < texts.length; i++) {
-      insert.run(now, texts[i]!, counts[i]!);
+      last = Number(insert.run(now, texts[i]!, counts[i]!).lastInsertRowid);
+      first ??= last;
       added += counts[i]!;
     }
     this.ledger.noteReadings(added, bytes, this.pendingSince);
+    const consecutive = first !== undefined && last - first === texts.length - start - 1;
+    this.ledger.holdRows(consecutive ? first : undefined, texts, counts, sizes, start, texts.length);
   }
 
   // --- failures -------------------------------------------------------------------------------

@@ -82,8 +82,12 @@ export class Normalizer {
       }
       const ts = Number.isFinite(s.ts) ? s.ts : now;
       const reading = this.toReading(s, point, ts);
-      if (!this.due(point, reading, mono)) continue;
-      point.last = { value: reading.value, quality: reading.quality, at: mono };
+      // Without a deadband every sample is sent and nothing is remembered: a `last` object per
+      // reading lived one poll interval, long enough at 1 s polls to be promoted to the old generation.
+      if (point.deadband !== undefined) {
+        if (!this.due(point, reading, mono)) continue;
+        point.last = { value: reading.value, quality: reading.quality, at: mono };
+      }
       out.push(reading);
     }
     return out;

@@ -84,6 +84,12 @@ const COMMIT_BUSY_LIMIT = 0.6;
 const STORAGE_BUSY_TICKS = 3;
 /** Event-loop delay (p99 over a tick) above which the CPU cannot keep up, ms. */
 const LOOP_DELAY_LIMIT_MS = 1000;
+
+/**
+ * The event-loop delay is sampled every 200 ms (a timer on the loop): the limits that count are a
+ * second and more, and a 20 ms sample was 50 wake-ups a second of an otherwise idle gateway.
+ */
+const LOOP_SAMPLE_MS = 200;
 /** Telemetry older than this while connected: the uplink cannot keep up, ms. */
 const BACKLOG_AGE_LIMIT_MS = 15_000;
 /**
@@ -132,7 +138,7 @@ export class OverloadGuard {
   }
 
   start(): void {
-    this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
     this.loopDelay.enable();
     this.lastTick = performance.now();
     this.lastBusy = this.o.signals.commitBusyMs();

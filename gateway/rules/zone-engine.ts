@@ -74,6 +74,8 @@ export class ZoneEngine {
       if (saved?.levels) levels.restore(saved.levels);
       this.zones.push({ config, occupancy: new ZoneOccupancy(config, state), levels, flow: [], lastReportAt: undefined, dirty: true });
     }
+    // No zones (zones come only with a configuration, which rebuilds the engine): nothing to tick.
+    if (this.zones.length === 0) return;
     this.timer = setInterval(() => this.tick(), 500);
     this.timer.unref();
     this.tick();
@@ -87,6 +89,7 @@ export class ZoneEngine {
 
   /** Readings from the pipeline: counting lines move their zones. */
   onReadings(readings: readonly Reading[]): void {
+    if (this.zones.length === 0) return;
     const now = this.o.clock.now();
     const at = { mono: this.monotonic(), wall: now };
     for (const r of readings) {

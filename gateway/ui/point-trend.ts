@@ -18,6 +18,9 @@ export class PointTrend {
   ) {}
 
   onReadings(readings: ReadonlyArray<{ device: string; point: string; value: unknown; ts: string; quality?: string }>): void {
+    // A poll's readings share one time string: parse it once (a Date.parse per reading was 2-4 % of busy time).
+    let lastTs = '';
+    let lastAt = Number.NaN;
     for (const r of readings) {
       if (typeof r.value !== 'number' || r.quality === 'bad') continue;
       let device = this.series.get(r.device);
@@ -32,7 +35,11 @@ export class PointTrend {
         device.set(r.point, s);
         this.points++;
       }
-      const at = Date.parse(r.ts);
+      if (r.ts !== lastTs) {
+        lastTs = r.ts;
+        lastAt = Date.parse(r.ts);
+      }
+      const at = lastAt;
       const last = s.t.length - 1;
       if (last >= 0 && at - s.t[last]! < this.o.minGapMs) {
         // Too close to the previous sample: the newest value wins (the trend is for the eye).

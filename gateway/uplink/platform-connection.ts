@@ -220,6 +220,10 @@ export class PlatformConnection {
       resubscribe: false,
       // QoS 1 for both profiles ([tck-id-message-flow-edge-node-birth-publish-will-message-qos]).
       will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: willRetain },
+      // No cache of packet-id buffers: with it mqtt-packet keeps 65,536 two-byte Buffers for ever
+      // (6 MB of heap, 65k objects every major GC marks); a packet id costs one small allocation.
+      // The setting is global to mqtt-packet, so the embedded broker (aedes) does without it too.
+      writeCache: false,
     };
     if (c.protocolVersion === 5) options.properties = { sessionExpiryInterval: clean ? 0 : c.sessionExpirySeconds };
     if (c.username) options.username = c.username;

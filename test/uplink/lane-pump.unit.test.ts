@@ -3,7 +3,7 @@ import { ManualClock } from '../../gateway/core/clock.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import { GatewayMetrics } from '../../gateway/observability/metrics.js';
 import type { Outbox, OutboxStats, StoredEvent, TelemetryBatch } from '../../gateway/outbox/outbox.js';
-import { LanePump } from '../../gateway/uplink/lane-pump.js';
+import { LanePump, telemetryPayload } from '../../gateway/uplink/lane-pump.js';
 import type { PlatformConnection } from '../../gateway/uplink/platform-connection.js';
 import { ContractTopics } from '../../gateway/uplink/topics.js';
 
@@ -285,5 +285,18 @@ describe('the lane pump', () => {
     pump.connected(1);
     connection.ackOldest(connection.published.length);
     await vi.waitFor(() => expect(pump.delivered).toBe(9));
+  });
+});
+
+describe('the telemetry payload', () => {
+  it('is the head, the runs joined by commas and "]}", as UTF-8 bytes (multi-byte names too)', () => {
+    const head = '{"schema":"gridgate.telemetry/1","gateway":"网关-1","readings":[';
+    const runs = ['{"device":"北门","value":1},{"device":"北门","value":2}', '{"device":"dev\\"q","value":3}', '{"value":"ü€😀"}'];
+    const payload = telemetryPayload(head, runs);
+    expect(payload.toString('utf8')).toBe(`${head}${runs.join(',')}]}`);
+    expect(payload.length).toBe(Buffer.byteLength(`${head}${runs.join(',')}]}`));
+    expect(JSON.parse(payload.toString('utf8')).readings).toHaveLength(4);
+    expect(telemetryPayload('{"readings":[', ['{"a":1}']).toString()).toBe('{"readings":[{"a":1}]}');
+    expect(telemetryPayload('{"readings":[', []).toString()).toBe('{"readings":[]}');
   });
 });
