@@ -67,6 +67,8 @@ export class LanePump {
   private batchesInFlight = 0;
   private resend: TelemetryBatch[] = [];
   private scheduled = false;
+  /** Stopping: a partial batch is sent at once instead of waiting for its maxDelayMs. */
+  private draining = false;
   private ticker: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly sink: LaneSink;
@@ -98,6 +100,25 @@ export class LanePump {
       if (this.ticker) this.tick();
     }, tickMs(this.o.batching().maxDelayMs));
     this.ticker.unref();
+  }
+
+  /**
+   * At an orderly stop, before the offline message: sends what is stored — a partial telemetry
+   * batch too — and waits for the broker's acknowledgements, at most `timeoutMs`. What is not
+   * acknowledged by then stays in the outbox for the next start (nothing is lost either way).
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    this.draining = true;
+    try {
+      while (this.generation >= 0 && performance.now() < until) {
+        this.pump();
+        if (this.eventsInFlight === 0 && this.batchesInFlight === 0) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   stop(): void {
@@ -152,7 +173,7 @@ export class LanePump {
         continue;
       }
       const { maxReadings, maxDelayMs } = this.o.batching();
-      const batches = this.o.outbox.formBatches(maxReadings, maxDelayMs, telemetryBatches - this.batchesInFlight);
+      const batches = this.o.outbox.formBatches(maxReadings, this.draining ? 0 : maxDelayMs, telemetryBatches - this.batchesInFlight);
       if (batches.length === 0) break;
       for (const batch of batches) this.sendBatch(batch);
     }

@@ -85,8 +85,10 @@ export class Uplink {
   }
 
   async stop(timeoutMs = 2000): Promise<void> {
-    this.stopped = true;
     clearInterval(this.stateTimer);
+    // Drained first (half the deadline at most), so a stop sends the last batch window.
+    await this.pump.drain(timeoutMs / 2);
+    this.stopped = true;
     this.pump.stop();
     await this.connection.stop({ topic: this.topics.state, payload: this.stateMessage(false) }, timeoutMs);
   }
