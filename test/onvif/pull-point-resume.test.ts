@@ -17,6 +17,27 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
+/** A driver with a ledger file, cam-001 added (the camera set's first device); stopped after the test. */
+async function ledgerDriver(file: string, url: string) {
+  const ctx = new RecordingContext();
+  const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
+  await driver.start(ctx);
+  cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
+  await driver.addDevice(
+    onvifDeviceSchema.parse({
+      id: 'cam-001',
+      kind: 'camera',
+      driver: 'onvif',
+      url,
+      username: 'admin',
+      password: { env: 'X' },
+      requestTimeoutMs: 1000,
+      events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
+    }),
+  );
+  return { ctx, driver };
+}
+
 const stats = (id: string) => h!.driver.stats().find((s) => s.device === id)!;
 const crossings = (id: string) => eventsOf(h!, id, 'line.crossed').map((e) => (e.data as Record<string, string>).ObjectId);
 
@@ -158,22 +179,7 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     writeFileSync(file, JSON.stringify({ 'cam-001': [url(inUse.id), url(givenUp.id)], '@current': { 'cam-001': url(inUse.id) } }));
     // Raised while no gateway runs: queued on both pull-points.
     for (let i = 1; i <= 5; i++) set.emit('cam-001', 'line-crossed', { objectId: `while-down-${i}` });
-    const ctx = new RecordingContext();
-    const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
-    await driver.start(ctx);
-    cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
-    await driver.addDevice(
-      onvifDeviceSchema.parse({
-        id: 'cam-001',
-        kind: 'camera',
-        driver: 'onvif',
-        url: set.devices[0]!.url,
-        username: 'admin',
-        password: { env: 'X' },
-        requestTimeoutMs: 1000,
-        events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
-      }),
-    );
+    const { ctx, driver } = await ledgerDriver(file, set.devices[0]!.url);
     const got = () => ctx.recorded.events.filter((e) => e.type === 'line.crossed').map((e) => (e.data as Record<string, string>).ObjectId);
     await poll(() => got().length >= 5, 'the queued crossings');
     expect(got()).toEqual(['while-down-1', 'while-down-2', 'while-down-3', 'while-down-4', 'while-down-5']);
@@ -193,22 +199,7 @@ describe('ONVIF pull-point across network blips (issue 11)', () => {
     const cam = set.camera('cam-001');
     const gone = `${cam.baseUrl}/onvif/subscription/999`; // the camera rebooted meanwhile: it knows no such pull-point
     writeFileSync(file, JSON.stringify({ 'cam-001': [gone], '@current': { 'cam-001': gone } }));
-    const ctx = new RecordingContext();
-    const driver = new OnvifDriver({ readSecret: () => PASSWORD, subscriptionFile: file });
-    await driver.start(ctx);
-    cleanups.unshift(() => driver.stop(AbortSignal.timeout(5000)));
-    await driver.addDevice(
-      onvifDeviceSchema.parse({
-        id: 'cam-001',
-        kind: 'camera',
-        driver: 'onvif',
-        url: set.devices[0]!.url,
-        username: 'admin',
-        password: { env: 'X' },
-        requestTimeoutMs: 1000,
-        events: { pullTimeoutMs: 1000, terminationMs: 10_000 },
-      }),
-    );
+    const { driver } = await ledgerDriver(file, set.devices[0]!.url);
     await poll(() => driver.stats()[0]?.subscription?.state === 'active', 'subscribed');
     expect(cam.counters.subscriptions).toBe(1);
     expect(cam.store.size).toBe(1);
