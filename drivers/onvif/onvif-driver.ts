@@ -11,6 +11,7 @@ import type {
   DriverMetric,
   DriverMetricFamily,
 } from '../../gateway/devices/driver.js';
+import { trialContext } from '../../gateway/devices/driver.js';
 import { DeviceRunner, type DeviceStats } from './device/device-runner.js';
 import { type DiscoveryReport, discoverWithReport, type WsDiscoveryOptions } from './discovery/ws-discovery-client.js';
 import { EventRegistry } from './events/event-registry.js';
@@ -179,15 +180,7 @@ export class OnvifDriver implements Driver<OnvifDeviceConfig> {
   async testDevice(device: OnvifDeviceConfig, test: DeviceTestContext): Promise<DeviceTrial> {
     const ctx = this.requireStarted();
     const password = (test.readSecret ?? this.options.readSecret ?? ((ref) => readSecret(ref, process.cwd())))(device.password);
-    const trialCtx: DriverContext = {
-      log: ctx.log.child({ test: true }),
-      clock: ctx.clock,
-      samples: (b) => test.samples(b),
-      event: () => {},
-      status: (_id, u) => test.status(u),
-      mode: ctx.mode,
-      onModeChange: () => () => {},
-    };
+    const trialCtx = trialContext(ctx, ctx.log.child({ test: true }), test);
     const runner = new DeviceRunner(
       { ...device, enabled: true },
       { ctx: trialCtx, registry: this.registry!, password, ledger: new MemoryLedger(), onUnknownTopic: () => {} },
