@@ -243,6 +243,8 @@ function describeMqttError(err: unknown): string {
   const message = errorMessage(err);
   if (code === 'ECONNREFUSED') return `broker refused the connection (${message})`;
   if (code === 'ENOTFOUND') return `broker host not found (${message})`;
+  // A broker that stops, or a link that drops, resets the socket: say so in words, keep the code.
+  if (code === 'ECONNRESET' || code === 'EPIPE') return `connection reset by the broker or the network (${message})`;
   if (code === 5 || /Not authorized/i.test(message)) return 'broker refused the credentials (not authorized)';
   if (code === 4 || /Bad username or password/i.test(message)) return 'broker refused the credentials (bad username or password)';
   return message;
