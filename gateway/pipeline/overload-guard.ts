@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { cgroupMemoryLimit } from '../core/cgroup-memory.js';
 import type { DeviceKind } from '../core/model.js';
 import type { RawSample } from '../devices/driver.js';
 
@@ -134,7 +134,7 @@ export class OverloadGuard {
   private readonly memoryLimit: number | undefined;
 
   constructor(private readonly o: OverloadGuardOptions) {
-    this.memoryLimit = o.memoryLimitBytes ?? cgroupMemoryMax();
+    this.memoryLimit = o.memoryLimitBytes ?? cgroupMemoryLimit();
   }
 
   start(): void {
@@ -298,21 +298,6 @@ export class OverloadGuard {
       const value = Math.round(used * 100);
       return { cause: { code: 'outbox-full', value }, text: `the outbox is ${value} % full` };
     }
-    return undefined;
-  }
-}
-
-/** systemd's MemoryMax as cgroup v2 shows it for the process's own cgroup; undefined when unlimited or not readable. */
-function cgroupMemoryMax(): number | undefined {
-  try {
-    // "0::/system.slice/gridgate.service" (cgroup v2: one line with hierarchy 0).
-    const line = readFileSync('/proc/self/cgroup', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('0::'));
-    const text = readFileSync(`/sys/fs/cgroup${line ? line.slice(3) : ''}/memory.max`, 'utf8').trim();
-    const n = Number(text);
-    return Number.isFinite(n) && n > 0 ? n : undefined;
-  } catch {
     return undefined;
   }
 }
