@@ -5,6 +5,9 @@ export type NodeVerb = 'NBIRTH' | 'NDEATH' | 'NDATA' | 'NCMD';
 export type DeviceVerb = 'DBIRTH' | 'DDEATH' | 'DDATA' | 'DCMD';
 
 /** Topics of one Edge Node: `spBv1.0/{group}/{verb}/{node}[/{device}]` (Sparkplug 3.0 §4.1). */
+/** Whom an NCMD or DCMD topic addresses. */
+export type CommandTarget = { kind: 'node' } | { kind: 'device'; device: string };
+
 export class SparkplugTopics {
   constructor(
     readonly group: string,
@@ -32,7 +35,7 @@ export class SparkplugTopics {
   }
 
   /** What a command topic addresses: the node (NCMD) or one device (DCMD); undefined otherwise. */
-  parseCommand(topic: string): { kind: 'node' } | { kind: 'device'; device: string } | undefined {
+  parseCommand(topic: string): CommandTarget | undefined {
     if (topic === this.nodeTopic('NCMD')) return { kind: 'node' };
     const prefix = `${SPARKPLUG_NAMESPACE}/${this.group}/DCMD/${this.node}/`;
     if (!topic.startsWith(prefix)) return undefined;

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { BatchingConfig, PlatformConfig } from '../../config/schema/gateway-config.js';
 import type { TypedBus } from '../../core/bus.js';
 import type { Clock } from '../../core/clock.js';
-import { errorMessage, GatewayError } from '../../core/errors.js';
 import type { DeviceState, DeviceStatus, Mode, Reading } from '../../core/model.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { Outbox, StoredEvent, TelemetryBatch } from '../../outbox/outbox.js';
@@ -10,7 +9,8 @@ import type { GatewayBusEvents } from '../../pipeline/bus-events.js';
 import { EVENT_METRICS, LastValues, MetricCatalog, type MetricType, NODE_METRICS, NODE_SCOPE, typeOf } from './metric-catalog.js';
 import { LanePump } from '../lane-pump.js';
 import { PlatformConnection } from '../platform-connection.js';
-import { commandValue, decodePayload, encodePayload, qualityProperty, type UMetric } from './sparkplug-payloads.js';
+import { encodePayload, qualityProperty, type UMetric } from './sparkplug-payloads.js';
+import { SparkplugCommands } from './sparkplug-commands.js';
 import { SparkplugTopics } from './sparkplug-topics.js';
 
 export interface SparkplugUplinkOptions {
@@ -51,6 +51,7 @@ export class SparkplugUplink {
   readonly topics: SparkplugTopics;
   private readonly connection: PlatformConnection;
   private readonly reader: LanePump;
+  private readonly commands: SparkplugCommands;
   private readonly catalog = new MetricCatalog();
   private readonly last = new LastValues();
   private readonly bornDevices = new Set<string>();
@@ -92,6 +93,15 @@ export class SparkplugUplink {
       sink: { sendEvent: (e) => this.sendEvent(e), sendBatch: (b) => this.sendBatch(b) },
       batching: o.batching,
       windows: o.platform.inflight,
+      metrics: o.metrics,
+      log: o.log,
+    });
+    this.commands = new SparkplugCommands({
+      catalog: this.catalog,
+      writePoint: o.writePoint,
+      rebirth: () => {
+        if (this.born) this.birth(false);
+      },
       metrics: o.metrics,
       log: o.log,
     });
@@ -353,51 +363,7 @@ export class SparkplugUplink {
       return;
     }
     const target = this.topics.parseCommand(topic);
-    if (!target) return;
-    let metrics: UMetric[];
-    try {
-      metrics = decodePayload(payload).metrics ?? [];
-    } catch (err) {
-      this.o.metrics.commands.inc({ command: 'sparkplug', code: 'E_BAD_COMMAND' });
-      this.o.log.warn({ topic, bytes: payload.length, problem: errorMessage(err) }, 'sparkplug command is not a Sparkplug B payload: ignored');
-      return;
-    }
-    if (target.kind === 'node') this.onNodeCommand(metrics);
-    else void this.onDeviceCommand(target.device, metrics);
-  }
-
-  private onNodeCommand(metrics: UMetric[]): void {
-    for (const m of metrics) {
-      const name = m.name ?? (m.alias !== undefined && m.alias !== null ? this.catalog.byAliasIn(NODE_SCOPE, Number(m.alias))?.name : undefined);
-      if (name === 'Node Control/Rebirth' && m.value === true) {
-        // [tck-id-operational-behavior-data-commands-rebirth-action-1..3]: same bdSeq, full birth sequence.
-        this.o.log.info('sparkplug rebirth requested');
-        if (this.born) this.birth(false);
-      } else {
-        this.o.metrics.commands.inc({ command: 'sparkplug-ncmd', code: 'E_UNSUPPORTED' });
-        this.o.log.warn({ metric: name ?? `alias ${String(m.alias)}` }, 'sparkplug NCMD metric not supported: ignored');
-      }
-    }
-  }
-
-  /** DCMD metrics become write-point calls, with write-point's checks ([tck-id-operational-behavior-data-commands-dcmd-metric-value]). */
-  private async onDeviceCommand(device: string, metrics: UMetric[]): Promise<void> {
-    for (const m of metrics) {
-      const name = m.name ?? (m.alias !== undefined && m.alias !== null ? this.catalog.byAliasIn(device, Number(m.alias))?.name : undefined);
-      const value = commandValue(m);
-      try {
-        if (!name) throw new GatewayError('E_UNKNOWN_POINT', `DCMD for ${device} names alias ${String(m.alias)}, which its birth did not declare`);
-        if (name.startsWith('Event/') || name.startsWith('Device Info/')) throw new GatewayError('E_NOT_WRITABLE', `${device}/${name} is read-only`);
-        if (value === undefined) throw new GatewayError('E_BAD_ARGS', `DCMD ${device}/${name} carries no number, boolean or string`);
-        await this.o.writePoint(device, name, value);
-        this.o.metrics.commands.inc({ command: 'sparkplug-dcmd', code: 'OK' });
-        this.o.log.info({ device, point: name, value }, 'sparkplug DCMD written');
-      } catch (err) {
-        const code = err instanceof GatewayError ? err.code : 'E_INTERNAL';
-        this.o.metrics.commands.inc({ command: 'sparkplug-dcmd', code });
-        this.o.log.warn({ device, point: name, code, problem: errorMessage(err) }, 'sparkplug DCMD refused');
-      }
-    }
+    if (target) this.commands.handle(target, topic, payload);
   }
 
   /** STATE of the Primary Host Application: `{"online": bool, "timestamp": ms}` (Sparkplug 3.0 §4.3). */
