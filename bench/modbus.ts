@@ -14,10 +14,9 @@
  * The simulator runs in a child process (simulators/modbus/cli.ts) so its CPU is not counted.
  * The machine is shared: the load average is printed with the figures.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 import { ModbusDriver } from '../drivers/modbus/modbus-driver.js';
+import { startSimulatorProcess } from './modbus-sim-process.js';
 import { readModbusProfile, SHIPPED_MODBUS_PROFILES } from '../drivers/modbus/profile-file.js';
 import { planBlocks } from '../drivers/modbus/block-planner.js';
 import { startPymodbus } from '../test/modbus/peers/pymodbus.js';
@@ -51,38 +50,6 @@ class CountingContext implements DriverContext {
   }
 }
 
-interface SimProcess {
-  endpoints: Array<{ id: string; unit: number; port: number }>;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts the simulator CLI in a child process and reads the endpoints it prints. */
-async function startSimulator(args: string[], count: number): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/modbus/cli.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const endpoints: SimProcess['endpoints'] = [];
-  const rl = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-    rl.on('line', (line) => {
-      const [id, unit, address] = line.split('\t');
-      if (!id || !unit || !address) return;
-      endpoints.push({ id, unit: Number(unit.replace('unit ', '')), port: Number(address.split(':')[1]) });
-      if (endpoints.length === count) resolve();
-    });
-  });
-  return {
-    endpoints,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(ms: number, ctx: CountingContext) {
@@ -113,7 +80,7 @@ const load = () =>
     .join(' ');
 
 async function fleet(intervalMs: number, seconds: number, label: string): Promise<void> {
-  const sim = await startSimulator(['power-meter-3p:50'], 50);
+  const sim = await startSimulatorProcess(['power-meter-3p:50'], 50);
   const profile = await readModbusProfile('power-meter-3p');
   const ctx = new CountingContext();
   const driver = new ModbusDriver();
@@ -155,7 +122,7 @@ async function fleet(intervalMs: number, seconds: number, label: string): Promis
 async function rtuLine(): Promise<void> {
   const timeoutMs = 100;
   const intervalMs = 500;
-  const sim = await startSimulator(['--rtu-over-tcp', '--port', '0', 'people-counter:20'], 20);
+  const sim = await startSimulatorProcess(['--rtu-over-tcp', '--port', '0', 'people-counter:20'], 20);
   const profile = await readModbusProfile('modbus-people-counter');
   const run = async (dead: string | undefined) => {
     const ctx = new CountingContext();
@@ -263,7 +230,7 @@ async function holes(): Promise<void> {
   } finally {
     await peer.stop();
   }
-  const sim = await startSimulator(['power-meter-3p:1'], 1);
+  const sim = await startSimulatorProcess(['power-meter-3p:1'], 1);
   try {
     const profile = await readModbusProfile('power-meter-3p');
     const ep = sim.endpoints[0]!;

@@ -11,6 +11,8 @@ export interface RunLog {
   runMs: number;
   /** How the gateway ran (GatewayProgram.describe). */
   program: string;
+  /** What the gateway polls and watches (the demo site, and the nominal Modbus load beside it). */
+  site: string;
   compress: number;
   sampleMs: number;
   loadAtStart: number[];
@@ -116,6 +118,7 @@ function summarize(log: RunLog, samples: Sample[], oracle: PlatformOracle, verdi
   return {
     command: `npm run soak -- ${process.argv.slice(2).join(' ')}`,
     gateway: log.program,
+    site: log.site,
     startedAt: new Date(log.startedAt).toISOString(),
     machine: {
       node: process.version,
@@ -170,6 +173,7 @@ function table(s: Summary): string {
   const rows: Array<[string, string]> = [
     ['run', `${s.runMin} min = one site day (1 day hour = ${s.dayHourInRunMin} min), fault durations / ${s.compress}`],
     ['gateway', s.gateway],
+    ['site', s.site],
     ['machine', `${s.machine.cpus}, node ${s.machine.node}, load avg 1 min mean ${s.machine.load1Mean} (start ${s.machine.loadAtStart.join(' ')})`],
     ...s.memory.lives.map(
       (l) =>

@@ -24,7 +24,7 @@ import { cameraFlap, FLAP_CAMERAS, LinkProxy, MARK_CAMERAS, modbusNoise, sleep, 
 import { GatewayChild, sourceProgram, stagedProgram } from './soak-gateway.js';
 import { PlatformOracle } from './soak-oracle.js';
 import { type RunLog, writeReport } from './soak-report.js';
-import { freeOffset, writeSiteConfig } from './soak-site.js';
+import { freeOffset, startNominalLoad, writeSiteConfig } from './soak-site.js';
 import { autoCompress, clock, type Planned, planDay } from './soak-schedule.js';
 import { procStat, type Sample, scrapeMetrics } from './soak-sampling.js';
 
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'sample-seconds': { type: 'string' },
     'keep-data': { type: 'boolean', default: false },
     'from-source': { type: 'boolean', default: false },
+    'nominal-devices': { type: 'string', default: '50' },
   },
 });
 const RUN_MS = values.hours ? Number(values.hours) * 3_600_000 : Number(values.minutes ?? '10') * 60_000;
@@ -51,6 +52,13 @@ const MARK_EVERY_MS = 5000;
  * pull-point the next run takes up, so they must arrive too.
  */
 const MARK_QUIET_AFTER_START_MS = 30_000;
+/**
+ * Issue 17 runs the day "at the nominal load plus the 89 cameras": the nominal site of issue 14,
+ * 50 Modbus TCP devices × 100 registers polled every second (5,000 readings/s), beside the demo
+ * site. `--nominal-devices 0` leaves it out.
+ */
+const NOMINAL_DEVICES = Number(values['nominal-devices']);
+if (!Number.isInteger(NOMINAL_DEVICES) || NOMINAL_DEVICES < 0) throw new Error('--nominal-devices needs a whole number ≥ 0');
 
 async function main() {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -61,6 +69,7 @@ async function main() {
   const log: RunLog = {
     startedAt: Date.now(),
     program: '',
+    site: '',
     runMs: RUN_MS,
     compress: COMPRESS,
     sampleMs: SAMPLE_MS,
@@ -90,7 +99,10 @@ async function main() {
   await link.start();
   const portOffset = await freeOffset();
   const site = await startDemoSite({ host: '127.0.0.1', portOffset });
-  const siteConfig = writeSiteConfig(ROOT, dataDir, portOffset);
+  const nominal = NOMINAL_DEVICES > 0 ? await startNominalLoad(NOMINAL_DEVICES) : undefined;
+  const siteConfig = writeSiteConfig(ROOT, dataDir, portOffset, nominal?.devices ?? []);
+  log.site = `the demo site (config/demo.yaml: 89 ONVIF cameras, 5 Modbus and 7 MQTT devices)${nominal ? ` + ${nominal.describe}` : ''}`;
+  console.log(`  site: ${log.site}`);
   const httpPort = await freePort();
   const env = {
     ...process.env,
@@ -296,6 +308,7 @@ async function main() {
   await link.stop();
   await broker.stop();
   await site.stop();
+  await nominal?.stop();
   if (!values['keep-data']) rmSync(dataDir, { recursive: true, force: true });
   program.cleanup();
   console.log(report);
