@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { fillMqttLengthCache } from '../../gateway/core/mqtt-length-cache.js';
 import type { Logger } from 'pino';
 import type { DeviceChannel } from './device-channel.js';
 import { mqttError } from './error-codes.js';
@@ -77,6 +78,8 @@ export class EmbeddedBroker {
 
   /** Listens; E_MQTT_LISTEN when the port is taken or the address is not ours. */
   async start(): Promise<void> {
+    // aedes writes through mqtt-packet too: its length cache must not pin the Buffer pool.
+    fillMqttLengthCache();
     const broker = await Aedes.createBroker({ connectTimeout: 10_000, drainTimeout: 10_000, maxClientsIdLength: 128, heartbeatInterval: 3_600_000 });
     broker.authenticate = (client, username, password, done) => this.authenticate(client, username, password, done);
     broker.authorizePublish = (client, packet, done) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { errorMessage } from '../../gateway/core/errors.js';
+import { fillMqttLengthCache } from '../../gateway/core/mqtt-length-cache.js';
 import type { DeviceChannel } from './device-channel.js';
 import { mqttError } from './error-codes.js';
 import type { MqttConnection } from './schema.js';
@@ -54,6 +55,7 @@ export class SiteBrokerClient {
       rejectUnauthorized: c.rejectUnauthorized,
       ...(ca ? { ca } : {}),
     };
+    fillMqttLengthCache(); // gateway/core/mqtt-length-cache.ts
     const client = mqtt.connect(c.url, options);
     this.client = client;
     client.on('connect', (connack) => {

@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { PlatformConfig } from '../config/schema/gateway-config.js';
 import { errorMessage } from '../core/errors.js';
+import { fillMqttLengthCache } from '../core/mqtt-length-cache.js';
 import { Backoff } from './backoff.js';
 
 export interface ConnectionStatus {
@@ -159,6 +160,8 @@ export class PlatformConnection {
   private attempt(): void {
     if (this.stopped) return;
     const generation = ++this.generation;
+    // Before the first packet is written: mqtt-packet's length cache would pin 8 KiB slabs.
+    fillMqttLengthCache();
     const client = mqtt.connect(this.options.config.url, this.clientOptions());
     this.client = client;
     let failed = false;
