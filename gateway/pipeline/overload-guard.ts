@@ -377,11 +377,14 @@ export class OverloadGuard {
       const value = Math.round(used * 100);
       return { cause: { code: 'outbox-full', value }, text: `the outbox is ${value} % full`, fine: false };
     }
-    const saturated = this.loopSaturated(loopBusy, loopDelayMs);
+    const before = this.backlogAges.length > 1 ? this.backlogAges[this.backlogAges.length - 2]! : Number.POSITIVE_INFINITY;
+    // A saturated loop whose backlog gets younger is catching up with a stretch that is enough
+    // already: draining keeps the loop busy for a while, and stretching on it overshot (×18 where
+    // ×4 carried the load). Only while the backlog is not getting younger is it pressure.
+    const saturated = age < before ? undefined : this.loopSaturated(loopBusy, loopDelayMs);
     if (saturated) return saturated;
     // Falling further behind, sooner than the hard limit: older than BACKLOG_SOFT_MS and older
     // than a tick ago (a backlog that stays as old is left to the 10-tick rule above).
-    const before = this.backlogAges.length > 1 ? this.backlogAges[this.backlogAges.length - 2]! : Number.POSITIVE_INFINITY;
     if (age > BACKLOG_SOFT_MS && age > before) {
       const value = Math.round(age / 1000);
       return { cause: { code: 'uplink', value }, text: `the uplink is ${value} s behind and falling further behind`, fine: true };
