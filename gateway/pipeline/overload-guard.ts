@@ -21,6 +21,12 @@ export interface OverloadSignals {
    * otherwise the guard measures it (`performance.eventLoopUtilization`) once started.
    */
   loopUtilization?(): number;
+  /**
+   * Telemetry readings waiting (stored and not yet committed), when known: whether the backlog
+   * grows now. Its age lags: the oldest readings came in at the old rate, so it went on growing
+   * for seconds after the stretch was enough, and stepping on it overshot (×12 where ×4 carried).
+   */
+  backlogReadings?(): number;
 }
 
 /** What cannot keep up (the UI says it in the technician's language from this and `cause`'s figures). */
@@ -92,7 +98,7 @@ const RELIEF_STEP = 1.1;
  * Event-loop utilization at or above which, two ticks in a row, the loop is saturated (capacity
  * pressure). One core's worth is what the box can carry: Node-RED runs at 98 % at its ceiling.
  */
-const LOOP_BUSY_HIGH = 0.97;
+const LOOP_BUSY_HIGH = 0.99;
 /** Below it (and nothing else pressing) the capacity stretch steps back: the band between is hysteresis. */
 const LOOP_BUSY_LOW = 0.85;
 /**
@@ -145,6 +151,8 @@ export class OverloadGuard {
   private calm = 0;
   /** Backlog ages (ms) of the last ticks while connected, oldest first (at most DRAIN_WINDOW_TICKS + 1). */
   private backlogAges: number[] = [];
+  /** Readings waiting (backlogReadings) at the same ticks as backlogAges, when known. */
+  private backlogCounts: number[] = [];
   private reason: string | undefined;
   private cause: OverloadCause | undefined;
   private since: number | undefined;
@@ -361,14 +369,25 @@ export class OverloadGuard {
     // (reported); only a backlog that grows while connected means the uplink cannot keep up.
     if (!s.connected()) {
       this.backlogAges = [];
+      this.backlogCounts = [];
       return this.loopSaturated(loopBusy, loopDelayMs);
     }
     const age = s.backlogAgeMs();
     this.backlogAges.push(age);
     if (this.backlogAges.length > DRAIN_WINDOW_TICKS + 1) this.backlogAges.shift();
+    const waiting = s.backlogReadings?.();
+    const counts = this.backlogCounts;
+    if (waiting === undefined) counts.length = 0;
+    else {
+      counts.push(waiting);
+      if (counts.length > DRAIN_WINDOW_TICKS + 1) counts.shift();
+    }
     const windowFull = this.backlogAges.length > DRAIN_WINDOW_TICKS;
-    // Behind, and not catching up: the oldest waiting reading is no younger than a window ago.
-    if (age > BACKLOG_AGE_LIMIT_MS && windowFull && age >= this.backlogAges[0]!) {
+    // Behind, and not catching up: more readings wait than a window ago and than a tick ago (or,
+    // when the count is not known, the oldest waiting reading is no younger than a window ago).
+    // The age lags (the oldest came in at the old rate): a shrinking count is catching up.
+    const notCatchingUp = counts.length > DRAIN_WINDOW_TICKS ? waiting! >= counts[0]! && waiting! >= counts[counts.length - 2]! : age >= this.backlogAges[0]!;
+    if (age > BACKLOG_AGE_LIMIT_MS && windowFull && notCatchingUp) {
       const value = Math.round(age / 1000);
       return { cause: { code: 'uplink', value }, text: `the uplink is ${value} s behind and not catching up`, fine: false };
     }
@@ -377,15 +396,19 @@ export class OverloadGuard {
       const value = Math.round(used * 100);
       return { cause: { code: 'outbox-full', value }, text: `the outbox is ${value} % full`, fine: false };
     }
+    // Whether the backlog grows now: by its count when known, else by its age.
+    const lastWaiting = counts.length > 1 ? counts[counts.length - 2] : undefined;
     const before = this.backlogAges.length > 1 ? this.backlogAges[this.backlogAges.length - 2]! : Number.POSITIVE_INFINITY;
-    // A saturated loop whose backlog gets younger is catching up with a stretch that is enough
+    const shrinking = waiting !== undefined && lastWaiting !== undefined ? waiting < lastWaiting : age < before;
+    const growing = waiting !== undefined && lastWaiting !== undefined ? waiting > lastWaiting : age > before;
+    // A saturated loop whose backlog shrinks is catching up with a stretch that is enough
     // already: draining keeps the loop busy for a while, and stretching on it overshot (×18 where
-    // ×4 carried the load). Only while the backlog is not getting younger is it pressure.
-    const saturated = age < before ? undefined : this.loopSaturated(loopBusy, loopDelayMs);
+    // ×4 carried the load). Only while the backlog does not shrink is it pressure.
+    const saturated = shrinking ? undefined : this.loopSaturated(loopBusy, loopDelayMs);
     if (saturated) return saturated;
-    // Falling further behind, sooner than the hard limit: older than BACKLOG_SOFT_MS and older
-    // than a tick ago (a backlog that stays as old is left to the 10-tick rule above).
-    if (age > BACKLOG_SOFT_MS && age > before) {
+    // Falling further behind, sooner than the hard limit: older than BACKLOG_SOFT_MS and growing
+    // (a backlog that stays as old is left to the 10-tick rule above).
+    if (age > BACKLOG_SOFT_MS && growing) {
       const value = Math.round(age / 1000);
       return { cause: { code: 'uplink', value }, text: `the uplink is ${value} s behind and falling further behind`, fine: true };
     }

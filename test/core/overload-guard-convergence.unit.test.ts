@@ -14,7 +14,7 @@ import { OverloadGuard, type OverloadStatus } from '../../gateway/pipeline/overl
  * up to ×32 on such signals and took 500,000 readings/s nominal to 8,968/s delivered.
  */
 function plant(capacity: number) {
-  const state = { offered: 0, backlog: 0, ticks: 0 };
+  const state = { offered: 0, backlog: 0, ticks: 0, ageLag: 0 };
   const kinds: Record<string, DeviceKind> = { meter: 'modbus', counter: 'people-counter' };
   const changes: OverloadStatus[] = [];
   let guard!: OverloadGuard;
@@ -23,7 +23,8 @@ function plant(capacity: number) {
     signals: {
       connected: () => true,
       // Seconds of readings waiting (at the rate they go out) as the age of the oldest.
-      backlogAgeMs: () => (state.backlog / capacity) * 1000,
+      backlogAgeMs: () => (state.backlog / capacity) * 1000 + state.ageLag,
+      backlogReadings: () => state.backlog,
       capacityUsed: () => 0,
       commitBusyMs: () => 0,
       kindOf: (d) => kinds[d],
@@ -66,6 +67,21 @@ describe('the overload guard converges to what the box can carry', () => {
     expect(p.changes[0]!.reason).toMatch(/busy \d+ % of the time/);
     // The people counter is never stretched.
     expect(p.guard.stretchFor('counter')).toBe(1);
+  });
+
+  it('does not overshoot on a backlog age that lags: the count of readings waiting says when the stretch is enough', () => {
+    const p = plant(150_000);
+    p.state.offered = 500_000;
+    const factors: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      // The oldest waiting readings came in at the old rate: their age goes on growing for
+      // seconds after the stretch is enough and the count falls (in the harness it grew from 3
+      // to 9 s while ×1.25 became ×6, and on to ×12).
+      p.state.ageLag = i >= 8 && i < 16 ? (i - 7) * 1000 : 0;
+      factors.push(p.second());
+    }
+    expect(Math.max(...factors)).toBeLessThan(5);
+    expect(500_000 / factors.at(-1)!).toBeGreaterThanOrEqual(0.85 * 150_000);
   });
 
   it('steps back as soon as the load falls, and the overload ends when every poll is kept again', () => {
