@@ -22,7 +22,7 @@ export interface OverloadSignals {
    */
   loopUtilization?(): number;
   /**
-   * Telemetry readings waiting (stored and not yet committed), when known: whether the backlog
+   * Telemetry readings waiting (stored and not yet acknowledged), when known: whether the backlog
    * grows now. Its age lags: the oldest readings came in at the old rate, so it went on growing
    * for seconds after the stretch was enough, and stepping on it overshot (×12 where ×4 carried).
    */
@@ -139,12 +139,14 @@ const CALM_TICKS = 5;
 
 /**
  * Overload is handled, not suffered: once a second it looks at the storage (commit busy time),
- * the CPU (event-loop delay), the uplink (age of the telemetry backlog while connected), the
- * outbox fill and the process memory against the unit's MemoryMax. When one of them cannot keep
- * up it says so (one warning, a metric, an event, /api/status) and thins the polls of
- * low-priority devices at the edge — one poll in 2, 4, … 32 kept per device, as if their poll
- * interval were stretched — counting what it drops; events and alerts are never thinned. When
- * everything is calm for CALM_TICKS the thinning is halved step by step.
+ * the CPU (event-loop utilization and delay), the uplink (the telemetry backlog while connected:
+ * its count and age), the outbox fill and the process memory against the unit's MemoryMax. When
+ * one of them cannot keep up it says so (one warning, a metric, an event, /api/status) and
+ * stretches the poll intervals of low-priority devices (thinning at the edge those whose driver
+ * cannot stretch, counting what it drops); events and alerts are never slowed. Capacity pressure
+ * (a saturated loop, storage, a growing backlog) moves the factor in fine steps towards what the
+ * box can carry and back as soon as the loop has room (a control loop with hysteresis); the hard
+ * causes double it and halve it after CALM_TICKS calm ticks.
  */
 export class OverloadGuard {
   private keepOneIn = 1;
@@ -417,7 +419,8 @@ export class OverloadGuard {
 
   private loopSaturated(loopBusy: number, loopDelayMs: number): { cause: OverloadCause; text: string; fine: true } | undefined {
     if (loopBusy < LOOP_BUSY_HIGH) return undefined;
-    const value = Math.max(1, Math.round(loopDelayMs));
+    // The histogram records the time between its samples: the lateness is what exceeds LOOP_SAMPLE_MS.
+    const value = Math.max(1, Math.round(loopDelayMs - LOOP_SAMPLE_MS));
     return { cause: { code: 'cpu', value }, text: `the event loop is busy ${Math.round(loopBusy * 100)} % of the time, ${value} ms late (CPU saturated)`, fine: true };
   }
 }
