@@ -61,6 +61,7 @@ export function createOverloadGuard(w: OverloadWiring): OverloadGuard {
       commitBusyMs: () => outbox.commitBusyMs(),
       // Stored and not acknowledged (counted by the ledger); at most a commit window is not in it yet.
       backlogReadings: () => outbox.stats().telemetry.count,
+      deliveredReadings: () => w.uplink().delivered,
       kindOf: (device) => devices.config(device)?.kind,
     },
     log: w.log,

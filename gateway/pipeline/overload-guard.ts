@@ -27,6 +27,12 @@ export interface OverloadSignals {
    * for seconds after the stretch was enough, and stepping on it overshot (×12 where ×4 carried).
    */
   backlogReadings?(): number;
+  /**
+   * Readings and events acknowledged by the platform so far (a counter), when known: with the
+   * backlog's growth it gives the rate coming in against the rate going out, and the stretch steps
+   * by their ratio (at most ×2) instead of PRESSURE_STEP: fewer seconds of backlog piling up.
+   */
+  deliveredReadings?(): number;
 }
 
 /** What cannot keep up (the UI says it in the technician's language from this and `cause`'s figures). */
@@ -106,6 +112,8 @@ const LOOP_BUSY_LOW = 0.85;
  * behind (capacity pressure, fine steps). Far below BACKLOG_AGE_LIMIT_MS, which still doubles.
  */
 const BACKLOG_SOFT_MS = 5000;
+/** The proportional step aims a little under what goes out, so a standing backlog drains. */
+const TARGET_SHARE = 0.9;
 /** The least window an event-loop utilization is computed over (ms). */
 const ELU_MIN_WINDOW_MS = 100;
 /** Ticks in a row of capacity pressure before an overload begins (one busy second is not overload). */
@@ -178,6 +186,9 @@ export class OverloadGuard {
   /** The stretch was last raised by a hard cause (memory, outbox full, 15 s behind, 1 s late): it comes back by halving after calm ticks. */
   private hardRaise = false;
   private elu: EventLoopUtilization | undefined;
+  /** deliveredReadings at the last tick, and the rates in and out seen then (readings per tick). */
+  private lastDelivered: number | undefined;
+  private rates: { in: number; out: number } | undefined;
   private readonly memoryLimit: number | undefined;
 
   constructor(private readonly o: OverloadGuardOptions) {
@@ -292,7 +303,7 @@ export class OverloadGuard {
     if (why && acts) {
       this.calm = 0;
       this.hardRaise = !why.fine;
-      this.keepOneIn = Math.min(MAX_KEEP_ONE_IN, this.keepOneIn * (why.fine ? PRESSURE_STEP : 2));
+      this.keepOneIn = Math.min(MAX_KEEP_ONE_IN, this.keepOneIn * (why.fine ? this.pressureStep() : 2));
       this.cause = why.cause;
       if (this.reason === undefined) {
         this.reason = why.text;
@@ -328,6 +339,19 @@ export class OverloadGuard {
       this.shedBy.clear();
       this.o.onChange(this.status());
     }
+  }
+
+  /**
+   * The capacity step: as an overload begins, the ratio of what comes in to what goes out (aiming
+   * at TARGET_SHARE of it), within PRESSURE_STEP…2, so less backlog piles up while the factor
+   * climbs; PRESSURE_STEP afterwards. One second's counts are noisy (a batch acknowledged just
+   * before or after the tick): stepping by the ratio on every saturated second swung the factor
+   * ×5 → ×10 → ×5 in the harness and delivered less.
+   */
+  private pressureStep(): number {
+    const r = this.rates;
+    if (this.keepOneIn > 1 || !r || r.out <= 0 || r.in <= 0) return PRESSURE_STEP;
+    return Math.min(2, Math.max(PRESSURE_STEP, r.in / (TARGET_SHARE * r.out)));
   }
 
   /** Share of the wall time the event loop was busy since the last tick (0 before start). */
@@ -372,6 +396,8 @@ export class OverloadGuard {
     if (!s.connected()) {
       this.backlogAges = [];
       this.backlogCounts = [];
+      this.lastDelivered = undefined;
+      this.rates = undefined;
       return this.loopSaturated(loopBusy, loopDelayMs);
     }
     const age = s.backlogAgeMs();
@@ -384,6 +410,13 @@ export class OverloadGuard {
       counts.push(waiting);
       if (counts.length > DRAIN_WINDOW_TICKS + 1) counts.shift();
     }
+    // What came in and went out over the last tick: out from the acknowledgements, in from out
+    // and the backlog's growth. A counter that went back (a new uplink) gives no rates this tick.
+    const delivered = s.deliveredReadings?.();
+    const out = delivered !== undefined && this.lastDelivered !== undefined ? delivered - this.lastDelivered : -1;
+    const grew = waiting !== undefined && counts.length > 1 ? waiting - counts[counts.length - 2]! : undefined;
+    this.rates = out >= 0 && grew !== undefined ? { in: out + grew, out } : undefined;
+    this.lastDelivered = delivered;
     const windowFull = this.backlogAges.length > DRAIN_WINDOW_TICKS;
     // Behind, and not catching up: more readings wait than a window ago and than a tick ago (or,
     // when the count is not known, the oldest waiting reading is no younger than a window ago).
