@@ -206,7 +206,12 @@ export class OverloadGuard {
   }
 
   status(): OverloadStatus {
-    const s: OverloadStatus = { overloaded: this.reason !== undefined, keepOneIn: Math.round(this.keepOneIn * 100) / 100, shed: this.shed, stretched: this.stretchedDevices().length };
+    const s: OverloadStatus = {
+      overloaded: this.reason !== undefined,
+      keepOneIn: Math.round(this.keepOneIn * 100) / 100,
+      shed: this.shed,
+      stretched: this.stretchedDevices().length,
+    };
     if (this.reason) s.reason = this.reason;
     if (this.cause) s.cause = { ...this.cause };
     if (this.since !== undefined) s.since = new Date(this.since).toISOString();
@@ -366,7 +371,12 @@ export class OverloadGuard {
    * backlog is not shrinking), answered in PRESSURE_STEP steps; the others (memory, a loop a second late,
    * a backlog 15 s behind, the outbox nearly full) double the stretch.
    */
-  private diagnose(commitShare: number, lateLoopMs: number, loopBusy: number, loopDelayMs: number): { cause: OverloadCause; text: string; fine: boolean } | undefined {
+  private diagnose(
+    commitShare: number,
+    lateLoopMs: number,
+    loopBusy: number,
+    loopDelayMs: number,
+  ): { cause: OverloadCause; text: string; fine: boolean } | undefined {
     const s = this.o.signals;
     if (this.memoryLimit !== undefined) {
       const rss = process.memoryUsage.rss();
@@ -442,7 +452,11 @@ export class OverloadGuard {
     if (loopBusy < LOOP_BUSY_HIGH) return undefined;
     // The histogram records the time between its samples: the lateness is what exceeds LOOP_SAMPLE_MS.
     const value = Math.max(1, Math.round(loopDelayMs - LOOP_SAMPLE_MS));
-    return { cause: { code: 'cpu', value }, text: `the event loop is busy ${Math.round(loopBusy * 100)} % of the time, ${value} ms late (CPU saturated)`, fine: true };
+    return {
+      cause: { code: 'cpu', value },
+      text: `the event loop is busy ${Math.round(loopBusy * 100)} % of the time, ${value} ms late (CPU saturated)`,
+      fine: true,
+    };
   }
 }
 

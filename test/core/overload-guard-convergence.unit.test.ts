@@ -129,7 +129,14 @@ describe('the overload guard converges to what the box can carry', () => {
     let shed = 0;
     let busy = 1;
     const guard = new OverloadGuard({
-      signals: { connected: () => true, backlogAgeMs: () => 0, capacityUsed: () => 0, commitBusyMs: () => 0, kindOf: (d) => kinds[d], loopUtilization: () => busy },
+      signals: {
+        connected: () => true,
+        backlogAgeMs: () => 0,
+        capacityUsed: () => 0,
+        commitBusyMs: () => 0,
+        kindOf: (d) => kinds[d],
+        loopUtilization: () => busy,
+      },
       log: silentLogger(),
       onChange: () => {},
       onShed: (n) => {
