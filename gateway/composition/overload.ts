@@ -59,6 +59,9 @@ export function createOverloadGuard(w: OverloadWiring): OverloadGuard {
         return (st.events.bytes + st.telemetry.bytes) / st.capacityBytes;
       },
       commitBusyMs: () => outbox.commitBusyMs(),
+      // Stored and not acknowledged (counted by the ledger); at most a commit window is not in it yet.
+      backlogReadings: () => outbox.stats().telemetry.count,
+      deliveredReadings: () => w.uplink().delivered,
       kindOf: (device) => devices.config(device)?.kind,
     },
     log: w.log,

@@ -61,10 +61,21 @@ interface PendingEvent {
 const MAX_HELD_EVENTS = 1000;
 
 /**
- * Readings held before an immediate commit: 100 ms at 50,000 readings/s, the lazy window (a
- * nominal site's 100 ms is ~500). They wait as row texts (pending-rows.ts), ~0.5 MB at most.
+ * Readings held before an immediate commit. Below it, readings nobody waits for are committed on
+ * the lazy window (100 ms) or when the uplink needs a batch, so the commit rate does not grow with
+ * the reading rate: at 5,000 (the earlier bound) 500,000 readings/s made ~100 fsynced commits a
+ * second, the loop spent 70 % of its time committing and the overload guard stretched every poll
+ * ×32. 60,000 is 120 ms at 500,000/s; they wait as row texts (pending-rows.ts), ~6 MB at most.
  */
-const MAX_PENDING_READINGS = 5000;
+export const MAX_PENDING_READINGS = 60_000;
+
+/**
+ * Readings a commit forms into batches ahead of the uplink's asks (whole batches, up to this many
+ * readings; at least the batching's maxBatches). The uplink takes one batch per PUBACK: forming
+ * only its window (4) per commit made a commit, with its fsync, every few PUBACKs at high rates.
+ * The batches' texts are the rows the ledger holds anyway.
+ */
+export const EARLY_BATCH_READINGS = 60_000;
 
 const NO_ROWS: TakenRows = Object.freeze({ texts: [], counts: [], sizes: [], count: 0, bytes: 0, since: 0 }) as TakenRows;
 
@@ -227,7 +238,7 @@ export class SqliteOutbox implements Outbox {
         if (rows.count) this.insertReadings(rows, drops);
         this.stmts.setMeta.run('next_event_seq', this.ledger.nextEventSeq);
         extra?.();
-        if (planEarly) early = this.ledger.planBatches(b.maxReadings, b.maxDelayMs, b.maxBatches);
+        if (planEarly) early = this.ledger.planBatches(b.maxReadings, b.maxDelayMs, earlyBatches(b.maxReadings, b.maxBatches));
       })();
     } catch (err) {
       this.ledger.unbatchedSince = unbatchedSince;
@@ -294,14 +305,18 @@ export class SqliteOutbox implements Outbox {
     // readings waiting keep their lazy window; a commit here was an fsync per pass).
     if (!this.batchMayBeDue(maxReadings, maxDelayMs)) return [];
     // What waits is committed in the same transaction as the batch records: one fsync, not two.
+    // Every whole batch there is gets formed (up to EARLY_BATCH_READINGS); those beyond the ask
+    // wait in formedEarly for the next PUBACKs, which then commit nothing.
     let formed: TelemetryBatch[] = [];
     let apply: (() => void) | undefined;
     const ok = this.commit(() => {
-      const plan = this.ledger.planBatches(maxReadings, maxDelayMs, maxBatches);
+      const plan = this.ledger.planBatches(maxReadings, maxDelayMs, earlyBatches(maxReadings, maxBatches));
       if (plan) ({ formed, apply } = plan);
     });
     if (!ok || !apply) return [];
     apply();
+    const asked = Math.max(0, maxBatches);
+    if (formed.length > asked) this.formedEarly.push(...formed.splice(asked));
     return formed;
   }
 
@@ -495,6 +510,11 @@ export class SqliteOutbox implements Outbox {
     this.flushAt = at;
     this.flushTimer = setTimeout(() => this.flush(), window);
   }
+}
+
+/** Batches one commit forms: every whole batch in EARLY_BATCH_READINGS, at least the window asked. */
+function earlyBatches(maxReadings: number, maxBatches: number): number {
+  return Math.max(1, maxBatches, Math.floor(EARLY_BATCH_READINGS / Math.max(1, maxReadings)));
 }
 
 function withoutId(event: GatewayEvent): Omit<GatewayEvent, 'id'> {
