@@ -25,6 +25,8 @@ load() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' ','; }
 UNIT_FLAGS=$(sed -n 's|^ExecStart=/usr/bin/node \(.*\) /opt/gridgate/dist/gateway/cli/main.js run.*|\1|p' "$ROOT/systemd/gridgate.service")
 export GRIDGATE_NODE_FLAGS="$UNIT_FLAGS ${GRIDGATE_NODE_FLAGS:-}"
 [ -n "$UNIT_FLAGS" ] || { echo "bench:peers: no node flags found in systemd/gridgate.service ExecStart" >&2; exit 1; }
+# The unit's malloc settings too (gridgate only; the adapter sets MALLOC_ARENA_MAX=2 itself).
+UNIT_MALLOC=$(sed -n 's|^Environment=\(MALLOC_[A-Z_]*=[0-9]*\)$|\1|p' "$ROOT/systemd/gridgate.service" | tr '\n' ' ')
 (cd "$ROOT" && npx tsc -p tsconfig.build.json --outDir dist) || exit 1
 echo "{\"storage\":$(cd "$ROOT" && npx tsx bench/storage-limits.ts "${TMPDIR:-/tmp}"),\"load_before\":[$(load)]}" | tee -a "$OUT"
 for spec in $LOADS; do
@@ -32,7 +34,8 @@ for spec in $LOADS; do
   for peer in nodered gridgate; do
     before=$(load)
     if [ "$peer" = gridgate ]; then
-      line=$(cd "$ROOT" && DEVICES=$dev COUNTER_JS="$H/gridgate/counter-gridgate.js" PEER_NAME=gridgate PEER_CMD="$H/gridgate/peer.sh" GRIDGATE_DIR="$ROOT" "$H/run.sh" "$iv" "$SECS" 2>/dev/null | grep '^DETAIL' | cut -d' ' -f2-)
+      # shellcheck disable=SC2086
+      line=$(cd "$ROOT" && env $UNIT_MALLOC DEVICES=$dev COUNTER_JS="$H/gridgate/counter-gridgate.js" PEER_NAME=gridgate PEER_CMD="$H/gridgate/peer.sh" GRIDGATE_DIR="$ROOT" "$H/run.sh" "$iv" "$SECS" 2>/dev/null | grep '^DETAIL' | cut -d' ' -f2-)
     else
       line=$(DEVICES=$dev "$H/run.sh" "$iv" "$SECS" 2>/dev/null | grep '^DETAIL' | cut -d' ' -f2-)
     fi

@@ -3,13 +3,21 @@ import type { GatewayFacade as Gateway } from '../facade.js';
 
 export type FeedListener = (events: GatewayEvent[]) => void;
 
+/** The last value of a point as the UI shows it: a reading without its id. */
+export type LiveValue = Omit<Reading, 'id'>;
+
 /**
  * What the UI shows live, kept beside the data path: the last reading of every point, the most
  * recent events, and the alerts still active (an `active` event not yet `cleared` by its key).
  * It listens to the gateway's bus; the bus isolates it, so it can never slow the pipeline.
  */
 export class LiveCache {
-  private readonly values = new Map<string, Map<string, Reading>>();
+  /**
+   * device → point → its last value, one object per point updated in place. Keeping the Reading
+   * objects themselves (replaced every poll) got 5,000 of them a second promoted to the old
+   * generation at a nominal site: a major GC every ~6 s (docs/performance.md, "Session 5").
+   */
+  private readonly values = new Map<string, Map<string, LiveValue>>();
   private readonly recent: GatewayEvent[] = [];
   private readonly active = new Map<string, GatewayEvent>();
   private readonly listeners = new Set<FeedListener>();
@@ -40,7 +48,16 @@ export class LiveCache {
         m = new Map();
         this.values.set(r.device, m);
       }
-      m.set(r.point, r);
+      const v = m.get(r.point);
+      if (!v) {
+        m.set(r.point, { device: r.device, point: r.point, ts: r.ts, value: r.value, unit: r.unit, quality: r.quality, error: r.error });
+        continue;
+      }
+      v.ts = r.ts;
+      v.value = r.value;
+      v.unit = r.unit;
+      v.quality = r.quality;
+      v.error = r.error;
     }
   }
 
@@ -63,8 +80,11 @@ export class LiveCache {
     }, this.o.flushMs);
   }
 
-  latest(device: string): Reading[] {
-    return [...(this.values.get(device)?.values() ?? [])];
+  /** The last value of each point of a device, in the order the points were first seen (copies). */
+  latest(device: string): LiveValue[] {
+    const out: LiveValue[] = [];
+    for (const v of this.values.get(device)?.values() ?? []) out.push({ ...v });
+    return out;
   }
 
   pointCount(): number {

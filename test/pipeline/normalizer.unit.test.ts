@@ -105,6 +105,23 @@ describe('the normalizer: quality', () => {
 });
 
 describe('the normalizer: deadband and heartbeat (maxSilenceMs)', () => {
+  it('keeps deadband state per device when devices share one profile point object (its transform is compiled once)', () => {
+    const clock = new ManualClock(T0);
+    const normalizer = new Normalizer(() => 'id', clock, pino({ level: 'silent' }));
+    // As the config does: the profile's frozen point objects merged into every device of the profile.
+    const profile = [Object.freeze(basePointSchema.parse({ name: 't', scale: 0.1, deadband: 1, maxSilenceMs: 3_600_000 }))];
+    normalizer.setDevicePoints('a', profile);
+    normalizer.setDevicePoints('b', profile);
+    const at = (device: string, raw: number) => normalizer.normalize([{ device, point: 't', ts: clock.now(), raw }]).map((r) => r.value);
+    expect(at('a', 200)).toEqual([20]);
+    expect(at('b', 205)).toEqual([20.5]);
+    clock.advance(1000);
+    // a moved 0.5 from its own last report (inside), b moved 1.0 from its own (sent).
+    expect(at('a', 205)).toEqual([]);
+    expect(at('b', 215)).toEqual([21.5]);
+    expect(at('a', 211)).toEqual([21.1]);
+  });
+
   it('reports a value only when it moved at least the deadband since the last report', () => {
     const { normalizer, sample, clock } = setup([{ name: 't', unit: 'Cel', deadband: 0.5, maxSilenceMs: 60_000 }]);
     const sent: unknown[] = [];
