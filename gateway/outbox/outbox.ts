@@ -24,7 +24,11 @@ export interface Outbox {
   readEvents(afterSeq: number, limit: number): StoredEvent[];
   /** The broker acknowledged the event (and its snapshot): forget it. */
   ackEvent(seq: number): void;
-  /** Telemetry batches formed but not yet acknowledged, oldest first (after a restart: resend these first). */
+  /**
+   * Telemetry batches handed out (or formed before a restart) but not yet acknowledged, oldest
+   * first: resend these first (a new connection, a restart). Batches formed ahead and not handed
+   * out yet are not listed: formBatches hands them out next, in seq order.
+   */
   pendingBatches(): TelemetryBatch[];
   /**
    * Forms the next batch if one is due: `maxReadings` are waiting, or the oldest waiting reading

@@ -284,9 +284,12 @@ export class SqliteOutbox implements Outbox {
 
   pendingBatches(): TelemetryBatch[] {
     this.flush();
-    // Every formed batch is listed here, those formed early too.
-    this.formedEarly = [];
-    const batches = this.stmts.listBatches.all() as Array<{ seq: number; first_row: number; last_row: number }>;
+    // Batches formed early were never handed out: they stay in formedEarly (formBatches hands them
+    // out after these, their seq is higher). Listing them here and clearing formedEarly let the next
+    // commit form another EARLY_BATCH_READINGS ahead: on a flapping link, 60,000 more readings in
+    // batches (undroppable, all read into memory here) per connection.
+    const early = this.formedEarly[0]?.seq ?? Number.POSITIVE_INFINITY;
+    const batches = (this.stmts.listBatches.all() as Array<{ seq: number; first_row: number; last_row: number }>).filter((b) => b.seq < early);
     return batches.map((b) => {
       const rows = this.stmts.readRange.all(b.first_row, b.last_row) as Array<{ payload: string; n: number }>;
       return { seq: b.seq, readings: rows.map((r) => r.payload), count: rows.reduce((k, r) => k + r.n, 0) };

@@ -69,13 +69,19 @@ describe('a commit that completes a batch forms it in the same transaction (one 
     outbox.close();
   });
 
-  it('lists early batches once: pendingBatches (a new connection) takes them, formBatches does not repeat them', () => {
+  it('hands early batches out once: a new connection resends what was handed out, formBatches then gives the early ones, in seq order', () => {
     const outbox = open(newPath());
     expect(outbox.formBatches(200, 60_000, 4)).toEqual([]);
-    for (let n = 0; n < 4; n++) outbox.appendReadings(poll(n));
+    for (let n = 0; n < 6; n++) outbox.appendReadings(poll(n));
     outbox.flush();
-    expect(outbox.pendingBatches().map((b) => b.seq)).toEqual([1, 2]);
+    expect(outbox.formBatches(200, 60_000, 1).map((b) => b.seq)).toEqual([1]);
+    // A new connection: batch 1 was sent and not acknowledged; 2 and 3 were never handed out.
+    expect(outbox.pendingBatches().map((b) => b.seq)).toEqual([1]);
+    expect(outbox.formBatches(200, 60_000, 4).map((b) => b.seq)).toEqual([2, 3]);
     expect(outbox.formBatches(200, 60_000, 4)).toEqual([]);
+    // Handed out and not acknowledged: listed at the next connection.
+    outbox.ackBatch(1);
+    expect(outbox.pendingBatches().map((b) => b.seq)).toEqual([2, 3]);
     outbox.close();
   });
 });
