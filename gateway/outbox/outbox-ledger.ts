@@ -53,6 +53,11 @@ export class OutboxLedger {
    */
   private held: HeldRow[] | undefined = [];
   private heldBytes = 0;
+  /**
+   * Set when makeRoom unformed the batches formed ahead of the uplink (seq from here on) in the
+   * current transaction; the outbox forgets its list of them once the transaction holds.
+   */
+  unformedFrom: number | undefined;
   /** Readings and bytes of batches formed from held rows, so their delete measures nothing. */
   private readonly batchSizes = new Map<number, { c: number; b: number }>();
 
@@ -70,6 +75,10 @@ export class OutboxLedger {
   /** Reads the counters back from the file (at open, and after a transaction rolled back). */
   reload(): void {
     this.nextEventSeq = (this.stmts.getMeta.get('next_event_seq') as number | undefined) ?? 1;
+    // Batches unformed (makeRoom) in a transaction that rolled back are in the file again.
+    this.lastBatchedRow = (this.stmts.lastBatchedRow.get() as number | null) ?? 0;
+    this.nextBatchSeq = (this.stmts.getMeta.get('next_batch_seq') as number | undefined) ?? 1;
+    this.unformedFrom = undefined;
     const ev = this.stmts.eventTotals.get() as { n: number; b: number };
     const rd = this.stmts.readingTotals.get() as { n: number; b: number };
     this.eventCount = ev.n;
@@ -138,10 +147,14 @@ export class OutboxLedger {
    * Frees space for `bytes` more: oldest telemetry waiting for a batch first; events only when
    * no such telemetry is left and the incoming item is an event. Returns the room there is.
    */
-  makeRoom(bytes: number, lane: 'telemetry' | 'events', drops: DropNotice[]): number {
+  makeRoom(bytes: number, lane: 'telemetry' | 'events', drops: DropNotice[], formedAheadFrom?: number): number {
     const telemetry = new DropRange();
     while (this.eventBytes + this.readingBytes + bytes > this.capacityBytes) {
-      if (this.dropUnbatched(DROP_CHUNK, telemetry) === 0) break;
+      if (this.dropUnbatched(DROP_CHUNK, telemetry) > 0) continue;
+      // Batches formed ahead of the uplink were never sent: unformed, their readings wait for a
+      // batch again and can go (oldest first) before any event does. They hold the highest seqs,
+      // so the next batch takes the first of them again: no gap.
+      if (formedAheadFrom === undefined || this.unformedFrom !== undefined || !this.unformBatches(formedAheadFrom)) break;
     }
     if (!telemetry.empty) {
       this.droppedTotals.telemetry += telemetry.count;
@@ -178,6 +191,26 @@ export class OutboxLedger {
     }
     if (dropped.length > 0) this.dropHeld();
     return dropped.length;
+  }
+
+  /**
+   * Deletes the batch records from `fromSeq` on (batches formed but never handed out), so their
+   * rows wait for a batch again. Inside the caller's transaction; a rollback reloads. Returns
+   * whether there was any.
+   */
+  private unformBatches(fromSeq: number): boolean {
+    if (fromSeq >= this.nextBatchSeq) return false;
+    this.stmts.deleteBatchesFrom.run(fromSeq);
+    this.stmts.setMeta.run('next_batch_seq', fromSeq);
+    for (let seq = fromSeq; seq < this.nextBatchSeq; seq++) this.batchSizes.delete(seq);
+    this.nextBatchSeq = fromSeq;
+    this.lastBatchedRow = (this.stmts.lastBatchedRow.get() as number | null) ?? 0;
+    this.unbatchedCount = this.stmts.unbatchedReadings.get(this.lastBatchedRow) as number;
+    if (this.unbatchedCount > 0 && this.unbatchedSince === undefined) this.unbatchedSince = monotonicMs(this.clock);
+    // The held rows no longer start right after the last batched row: the file is the source.
+    this.dropHeld();
+    this.unformedFrom = fromSeq;
+    return true;
   }
 
   /** Reading rows waiting for a batch. */

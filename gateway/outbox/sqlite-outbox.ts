@@ -228,7 +228,8 @@ export class SqliteOutbox implements Outbox {
     const started = performance.now();
     const unbatchedSince = this.ledger.unbatchedSince;
     const b = this.batching;
-    const planEarly = !extra && rows.count > 0 && b !== undefined && this.formedEarly.length === 0;
+    // Not when the outbox is nearly full: makeRoom would unform them again at the next commit.
+    const planEarly = !extra && rows.count > 0 && b !== undefined && this.formedEarly.length === 0 && this.ledger.room() >= this.options.capacityBytes / 10;
     let early: ReturnType<OutboxLedger['planBatches']>;
     try {
       this.db.transaction(() => {
@@ -248,6 +249,11 @@ export class SqliteOutbox implements Outbox {
       return false;
     }
     this.noteCommitTime(performance.now() - started);
+    if (this.ledger.unformedFrom !== undefined) {
+      // makeRoom gave the batches formed ahead back to the rows waiting (to make room, oldest first).
+      this.formedEarly = [];
+      this.ledger.unformedFrom = undefined;
+    }
     if (early) {
       early.apply();
       this.formedEarly.push(...early.formed);
@@ -401,7 +407,7 @@ export class SqliteOutbox implements Outbox {
         picture = undefined;
         bytes = Buffer.byteLength(payload);
       }
-      this.ledger.makeRoom(bytes, 'events', drops);
+      this.ledger.makeRoom(bytes, 'events', drops, this.formedEarly[0]?.seq);
       this.stmts.insertEvent.run(seq, event.id, this.options.clock.now(), payload, picture ?? null);
       this.ledger.noteEvent(bytes);
     }
@@ -412,7 +418,7 @@ export class SqliteOutbox implements Outbox {
     let bytes = rows.bytes;
     // ts_ms is when the outbox accepted the reading: what "oldest waiting" and drop ranges mean.
     const now = this.options.clock.now();
-    const roomFor = this.ledger.makeRoom(bytes, 'telemetry', drops);
+    const roomFor = this.ledger.makeRoom(bytes, 'telemetry', drops, this.formedEarly[0]?.seq);
     let start = 0;
     if (roomFor < bytes) {
       // Not even dropping all older telemetry makes room: drop the oldest runs of this commit too.

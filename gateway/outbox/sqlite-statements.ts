@@ -31,6 +31,7 @@ export function prepare(db: Database.Database) {
     insertBatch: db.prepare('INSERT INTO batches (seq, first_row, last_row) VALUES (?, ?, ?)'),
     listBatches: db.prepare('SELECT seq, first_row, last_row FROM batches ORDER BY seq'),
     deleteBatchRow: db.prepare('DELETE FROM batches WHERE seq = ? RETURNING first_row, last_row'),
+    deleteBatchesFrom: db.prepare('DELETE FROM batches WHERE seq >= ?'),
     measureRange: db.prepare(`SELECT sum(n) AS c, sum(${BYTES}) AS b FROM readings WHERE row BETWEEN ? AND ?`),
     deleteRange: db.prepare('DELETE FROM readings WHERE row BETWEEN ? AND ?'),
     // The ledger's totals, read at open and after a rolled-back transaction.
