@@ -182,13 +182,13 @@ describe('overload on the dashboard and in the state message: a real gateway beh
         expect(age).toBeGreaterThanOrEqual(15); // over 15 s when the guard judged it (shown rounded to the second)
         // What is done: the Modbus meter's poll groups stretched, the synthetic device thinned with its count.
         expect(await card('#overload-stretched p')).toMatch(
-          zh ? /^降低采集频率（所有采集组的间隔延长为 \d+ 倍），共 1 台设备：$/ : /^Devices polled less often \(1\), every poll group \d+ times slower:$/,
+          zh ? /^降低采集频率（所有采集组的间隔延长为 \d+(\.\d)? 倍），共 1 台设备：$/ : /^Devices polled less often \(1\), every poll group \d+(\.\d)? times slower:$/,
         );
         expect(await card('#overload-stretched li[data-device="meter-1"]')).toBe('二七广场环境监测 (meter-1)');
         expect(await card('#overload-thinned p')).toMatch(
           zh
-            ? /^在网关端丢弃读数（每 \d+ 次采集保留 1 次），共 1 台设备，本次过载期间已丢弃 [\d,]+ 条读数：$/
-            : /^Devices whose readings are dropped at the gateway \(1\), one poll in \d+ kept; [\d,]+ readings dropped during this overload:$/,
+            ? /^在网关端丢弃读数（约保留 \d+% 的采集），共 1 台设备，本次过载期间已丢弃 [\d,]+ 条读数：$/
+            : /^Devices whose readings are dropped at the gateway \(1\), about \d+ % of their polls kept; [\d,]+ readings dropped during this overload:$/,
         );
         const thinned = await card('#overload-thinned li[data-device="bulk-1"]');
         const dropped = (zh ? /^二七广场能耗 \(bulk-1\) 已丢弃 ([\d,]+) 条读数$/ : /^二七广场能耗 \(bulk-1\) ([\d,]+) readings dropped$/).exec(thinned);

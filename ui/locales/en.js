@@ -90,7 +90,7 @@ export default {
   'overload.stretched': 'Devices polled less often ({{count}}), every poll group {{factor}} times slower:',
   'overload.stretchedNone': 'No device is polled less often.',
   'overload.thinned':
-    'Devices whose readings are dropped at the gateway ({{count}}), one poll in {{factor}} kept; {{dropped}} readings dropped during this overload:',
+    'Devices whose readings are dropped at the gateway ({{count}}), about {{percent}} % of their polls kept; {{dropped}} readings dropped during this overload:',
   'overload.thinnedNone': 'No readings are dropped at the gateway.',
   'overload.deviceDropped': '{{count}} readings dropped',
   'overload.more': 'and {{count}} more',

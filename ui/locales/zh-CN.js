@@ -86,7 +86,7 @@ export default {
   'overload.doing': '网关正在采取的措施',
   'overload.stretched': '降低采集频率（所有采集组的间隔延长为 {{factor}} 倍），共 {{count}} 台设备：',
   'overload.stretchedNone': '没有设备被降低采集频率。',
-  'overload.thinned': '在网关端丢弃读数（每 {{factor}} 次采集保留 1 次），共 {{count}} 台设备，本次过载期间已丢弃 {{dropped}} 条读数：',
+  'overload.thinned': '在网关端丢弃读数（约保留 {{percent}}% 的采集），共 {{count}} 台设备，本次过载期间已丢弃 {{dropped}} 条读数：',
   'overload.thinnedNone': '网关端没有丢弃读数。',
   'overload.deviceDropped': '已丢弃 {{count}} 条读数',
   'overload.more': '另有 {{count}} 台',

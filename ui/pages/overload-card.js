@@ -72,7 +72,7 @@ export function overloadCard(o, lanes) {
         'p',
         {},
         o.thinned.length
-          ? t('overload.thinned', { factor: count(o.keepOneIn), count: count(o.thinned.length), dropped: count(dropped) })
+          ? t('overload.thinned', { percent: count(Math.round(100 / Math.max(1, o.keepOneIn))), count: count(o.thinned.length), dropped: count(dropped) })
           : t('overload.thinnedNone'),
       ),
       devices(o.thinned, (d) => t('overload.deviceDropped', { count: count(d.dropped) })),
