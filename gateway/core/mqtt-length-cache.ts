@@ -23,6 +23,11 @@ export const MQTT_LENGTH_CACHE_SIZE = 16_384;
 
 let filled = false;
 
+/** Whether this process has filled the cache (for the test that the MQTT parts call it). */
+export function mqttLengthCacheFilled(): boolean {
+  return filled;
+}
+
 /**
  * Fills mqtt-packet's remaining-length cache, once per process (later calls do nothing).
  * Call it before the first MQTT packet is written. Also turns mqtt-packet's packet-id cache off
