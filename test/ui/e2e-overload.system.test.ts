@@ -182,7 +182,9 @@ describe('overload on the dashboard and in the state message: a real gateway beh
         expect(age).toBeGreaterThanOrEqual(15); // over 15 s when the guard judged it (shown rounded to the second)
         // What is done: the Modbus meter's poll groups stretched, the synthetic device thinned with its count.
         expect(await card('#overload-stretched p')).toMatch(
-          zh ? /^降低采集频率（所有采集组的间隔延长为 \d+(\.\d)? 倍），共 1 台设备：$/ : /^Devices polled less often \(1\), every poll group \d+(\.\d)? times slower:$/,
+          zh
+            ? /^降低采集频率（所有采集组的间隔延长为 \d+(\.\d)? 倍），共 1 台设备：$/
+            : /^Devices polled less often \(1\), every poll group \d+(\.\d)? times slower:$/,
         );
         expect(await card('#overload-stretched li[data-device="meter-1"]')).toBe('二七广场环境监测 (meter-1)');
         expect(await card('#overload-thinned p')).toMatch(
