@@ -3,11 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
-import type { Reading } from '../../gateway/core/model.js';
-import type { TelemetryBatch } from '../../gateway/outbox/outbox.js';
 import { EARLY_BATCH_READINGS, MAX_PENDING_READINGS, SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
 import { tempDir } from '../helpers/gateway-harness.js';
+import { batchValues, pollMaker } from '../helpers/poll-readings.js';
 
 /**
  * At high reading rates the number of commits (each an fsync with synchronous=FULL, on the event
@@ -43,23 +42,12 @@ function open() {
   return { outbox, counted };
 }
 
-let next = 0;
-/** One Modbus poll: 100 readings of one device, values counting up across polls. */
-const poll = (): Reading[] =>
-  Array.from({ length: 100 }, (_, i) => ({
-    id: ids(),
-    device: 'm',
-    point: `r${i}`,
-    ts: new Date(clock.now()).toISOString(),
-    value: next++,
-    quality: 'good',
-  }));
-
-const values = (b: TelemetryBatch) => (JSON.parse(`[${b.readings.join(',')}]`) as Reading[]).map((r) => r.value as number);
+const poll = pollMaker(ids, clock);
+const values = batchValues;
 
 describe('outbox commits at high reading rates (real SQLite file, synchronous=FULL)', () => {
   it('a burst of 50,000 readings within one window is not committed 5,000 at a time: nothing until the window or a batch is needed', () => {
-    next = 0;
+    poll.reset();
     const { outbox, counted } = open();
     // 500 polls of 100 readings in one turn of the loop: 50 ms at 1,000,000 readings/s.
     for (let p = 0; p < 500; p++) outbox.appendReadings(poll());
@@ -72,7 +60,7 @@ describe('outbox commits at high reading rates (real SQLite file, synchronous=FU
   });
 
   it('past the bound a commit is made at once, so what waits in memory stays bounded', () => {
-    next = 0;
+    poll.reset();
     const { outbox, counted } = open();
     const polls = Math.ceil(MAX_PENDING_READINGS / 100) + 10;
     for (let p = 0; p < polls; p++) outbox.appendReadings(poll());
@@ -81,7 +69,7 @@ describe('outbox commits at high reading rates (real SQLite file, synchronous=FU
   });
 
   it('one commit forms every whole batch there is: the uplink then takes one batch per PUBACK without a commit, in order', () => {
-    next = 0;
+    poll.reset();
     const { outbox, counted } = open();
     // The uplink asked once (nothing due): the outbox knows the batching (1,000 readings, window 4).
     expect(outbox.formBatches(1000, 1000, 4)).toEqual([]);
@@ -104,7 +92,7 @@ describe('outbox commits at high reading rates (real SQLite file, synchronous=FU
   });
 
   it('a backlog not held in memory is read back page by page, only the rows its batches need', () => {
-    next = 0;
+    poll.reset();
     const { outbox, counted } = open();
     // An outage's backlog: ~30 MB of rows (more than the ledger holds), committed in windows.
     for (let round = 0; round < 6; round++) {

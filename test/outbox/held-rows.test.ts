@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
-import type { Reading } from '../../gateway/core/model.js';
-import type { DropNotice, TelemetryBatch } from '../../gateway/outbox/outbox.js';
+import type { DropNotice } from '../../gateway/outbox/outbox.js';
 import { MAX_HELD_BYTES } from '../../gateway/outbox/outbox-ledger.js';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
 import { tempDir } from '../helpers/gateway-harness.js';
+import { batchValues, pollMaker } from '../helpers/poll-readings.js';
 
 /**
  * The ledger holds the rows waiting for a batch in memory (outbox-ledger.ts, `held`) so that
@@ -47,19 +47,8 @@ function open(path: string, capacityBytes = 256 * 1024 * 1024) {
   return { outbox, drops, counter };
 }
 
-let next = 0;
-/** One Modbus poll: 100 readings of one device, values counting up across polls. */
-const poll = (): Reading[] =>
-  Array.from({ length: 100 }, (_, i) => ({
-    id: ids(),
-    device: 'm',
-    point: `r${i}`,
-    ts: new Date(clock.now()).toISOString(),
-    value: next++,
-    quality: 'good',
-  }));
-
-const values = (b: TelemetryBatch) => (JSON.parse(`[${b.readings.join(',')}]`) as Reading[]).map((r) => r.value as number);
+const poll = pollMaker(ids, clock);
+const values = batchValues;
 
 /** Forms and acknowledges every batch there is (due at once), returning the values in order. */
 function drain(outbox: SqliteOutbox, maxReadings = 1000): number[] {
@@ -79,7 +68,7 @@ function drain(outbox: SqliteOutbox, maxReadings = 1000): number[] {
 
 describe('rows waiting for a batch are held in memory', () => {
   it('forms batches from memory at steady state (no read-back), in order, and acks bring count and bytes to zero', () => {
-    next = 0;
+    poll.reset();
     const { outbox, counter } = open(newPath());
     const seen: number[] = [];
     for (let round = 0; round < 20; round++) {
@@ -94,7 +83,7 @@ describe('rows waiting for a batch are held in memory', () => {
   });
 
   it('after a restart with a backlog reads it back from the file, then holds new rows again once it is gone', () => {
-    next = 0;
+    poll.reset();
     const path = newPath();
     let { outbox } = open(path);
     for (let p = 0; p < 30; p++) outbox.appendReadings(poll());
@@ -113,14 +102,14 @@ describe('rows waiting for a batch are held in memory', () => {
   });
 
   it('a backlog larger than what is held (an outage) is read back whole and in order', () => {
-    next = 0;
+    poll.reset();
     const { outbox, counter } = open(newPath());
     // More row text waiting than is held (MAX_HELD_BYTES), committed in several transactions.
     while (outbox.stats().telemetry.bytes <= MAX_HELD_BYTES * 1.2) {
       for (let p = 0; p < 50; p++) outbox.appendReadings(poll());
       outbox.flush();
     }
-    const total = next;
+    const total = poll.made();
     expect(drain(outbox, 5000)).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(counter.readBacks).toBeGreaterThan(0);
     expect(outbox.stats().telemetry).toEqual({ count: 0, bytes: 0 });
@@ -133,7 +122,7 @@ describe('rows waiting for a batch are held in memory', () => {
   });
 
   it('after dropping the oldest waiting rows for capacity, batches hold exactly what survived, in order', () => {
-    next = 0;
+    poll.reset();
     // Room for ~2,500 readings of ~100 bytes.
     const { outbox, drops } = open(newPath(), 250 * 1024);
     for (let p = 0; p < 60; p++) {
