@@ -3,11 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../gateway/core/clock.js';
 import { createIdFactory } from '../../gateway/core/ids.js';
 import { silentLogger } from '../../gateway/core/logger.js';
-import type { Reading } from '../../gateway/core/model.js';
 import type { DropNotice } from '../../gateway/outbox/outbox.js';
 import { SqliteOutbox } from '../../gateway/outbox/sqlite-outbox.js';
 import { openGatewayDatabase } from '../../gateway/storage/sqlite-database.js';
 import { tempDir } from '../helpers/gateway-harness.js';
+import { pollMaker } from '../helpers/poll-readings.js';
 
 const ids = createIdFactory();
 const clock = new ManualClock(Date.parse('2024-01-01T10:00:00.000Z'));
@@ -23,15 +23,8 @@ function open(capacityBytes: number) {
   return new SqliteOutbox({ db, gateway: 'gw', site: 'site', capacityBytes, log: silentLogger(), clock });
 }
 
-const poll = (n: number): Reading[] =>
-  Array.from({ length: 100 }, (_, i) => ({
-    id: ids(),
-    device: 'm',
-    point: `r${i}`,
-    ts: new Date(clock.now()).toISOString(),
-    value: n * 100 + i,
-    quality: 'good',
-  }));
+/** Polls of 100 readings, values counting up: called for polls 0..14 in order below. */
+const poll = pollMaker(ids, clock);
 
 describe('a full outbox with batches formed ahead of the uplink (docs/durability.md: events are dropped only when events alone fill it)', () => {
   it('unforms the batches no uplink has taken to make room: keeps the events, and seq goes on without a gap', () => {
@@ -41,7 +34,7 @@ describe('a full outbox with batches formed ahead of the uplink (docs/durability
     // The uplink asked once (4 batches of 100 in flight at most), then the link went down.
     expect(outbox.formBatches(100, 60_000, 4)).toEqual([]);
     // 1,500 readings in one commit: that commit forms batches ahead of the uplink's asks.
-    for (let n = 0; n < 15; n++) outbox.appendReadings(poll(n));
+    for (let n = 0; n < 15; n++) outbox.appendReadings(poll());
     outbox.flush();
     const telemetryBytes = outbox.stats().telemetry.bytes;
     expect(telemetryBytes).toBeGreaterThan(100_000);
